@@ -1,0 +1,334 @@
+"""The one source-client mechanism every source reuses.
+
+`SourceHttp` does HTTP with timeouts, bounded retries that honour `Retry-After`, safe
+redirects, payload contract checks and secret redaction. In snapshot mode the very same
+client runs over `SnapshotTransport`, which answers each request from a bundled file in
+the upstream format, so the snapshot exercises the same request, pagination and parsing
+code as live mode. `paginate` walks any page chain once, refusing repeats and loops.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import gzip
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import defusedxml.ElementTree as SafeET
+import httpx
+import tenacity
+
+from sources.errors import (
+    ContractError,
+    NotInSnapshot,
+    SourceError,
+    SourceUnavailable,
+    first_bytes,
+)
+
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+MAX_REDIRECTS = 5
+REDACTED = "***"
+
+
+@dataclass(frozen=True)
+class Payload:
+    """One fetched response body, as the source sent it, with where and when it came from."""
+
+    source: str
+    dataset: str
+    request_key: str
+    url: str  # redacted: never holds a key
+    media_type: str
+    body: bytes
+    fetched_at: datetime
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
+
+    def json(self) -> object:
+        return json.loads(self.body)
+
+
+def redact(text: str, secrets: Mapping[str, str]) -> str:
+    """Replace every secret value (and `name=value` query pairs of secret names) in text."""
+    for name, value in secrets.items():
+        if value:
+            text = text.replace(value, REDACTED)
+        text = re.sub(rf"({re.escape(name)}=)[^&\s'\"]*", rf"\1{REDACTED}", text)
+    return text
+
+
+def snapshot_relpath(url: str, exclude_params: frozenset[str] = frozenset()) -> str:
+    """Where a request's payload lives in a snapshot: host/path plus a slug of the query.
+
+    Secret parameters are left out, so recordings never hold a key and match with or without one.
+    """
+    parts = urlsplit(url)
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                   if k not in exclude_params)
+    path = parts.path.strip("/") or "index"
+    if query:
+        slug = "&".join(f"{k}={v}" for k, v in query)
+        path = f"{path}/{re.sub(r'[^A-Za-z0-9=&._+-]', '_', slug)}"
+    return f"{parts.hostname}/{path}"
+
+
+class SnapshotTransport(httpx.BaseTransport):
+    """Answers requests from recorded payloads on disk, in the upstream format.
+
+    Looks for `<root>/<snapshot_relpath>` with the extensions tried in order, gzipped or not.
+    """
+
+    EXTENSIONS = {".json": "application/json", ".csv": "text/csv", ".xml": "application/xml",
+                  ".html": "text/html"}
+
+    def __init__(self, roots: list[Path], exclude_params: frozenset[str] = frozenset()) -> None:
+        self.roots = roots
+        self.exclude_params = exclude_params
+
+    def locate(self, url: str) -> Path | None:
+        rel = snapshot_relpath(url, self.exclude_params)
+        for root in self.roots:
+            for ext in self.EXTENSIONS:
+                for candidate in (root / f"{rel}{ext}", root / f"{rel}{ext}.gz"):
+                    if candidate.is_file():
+                        return candidate
+        return None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        path = self.locate(str(request.url))
+        if path is None:
+            return httpx.Response(404, text="not in snapshot", request=request,
+                                  headers={"x-snapshot-miss": "1"})
+        body = path.read_bytes()
+        if path.suffix == ".gz":
+            body = gzip.decompress(body)
+            path = path.with_suffix("")
+        return httpx.Response(200, content=body, request=request,
+                              headers={"content-type": self.EXTENSIONS[path.suffix]})
+
+
+class _Retryable(Exception):
+    """Internal: a response worth retrying, carrying how long the server asked us to wait."""
+
+    def __init__(self, status: int, retry_after: float | None) -> None:
+        super().__init__(status)
+        self.status = status
+        self.retry_after = retry_after
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    now = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now)
+
+
+@dataclass
+class RetryPolicy:
+    """Bounded retries: exponential backoff, or the server's Retry-After, capped."""
+
+    max_attempts: int = 5
+    initial_wait_s: float = 1.0
+    max_wait_s: float = 60.0
+
+    def wait(self, retry_state: tenacity.RetryCallState) -> float:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        if isinstance(exc, _Retryable) and exc.retry_after is not None:
+            return min(exc.retry_after, self.max_wait_s)
+        backoff = self.initial_wait_s * 2 ** (retry_state.attempt_number - 1)
+        return min(backoff, self.max_wait_s)
+
+
+EXPECTED_MEDIA = ("json", "csv", "xml")
+
+
+def check_body(source: str, body: bytes, expect: str, url: str, partition: str | None) -> None:
+    """Reject a 200 whose body is not the agreed format (maintenance page, truncation)."""
+    stripped = body.lstrip()
+    if not stripped:
+        raise ContractError(source, "empty response body", url=url, partition=partition)
+    looks_html = stripped[:15].lower().startswith((b"<!doctype html", b"<html"))
+    if looks_html:
+        raise ContractError(source, f"expected {expect}, got an HTML page: {first_bytes(body)}",
+                            url=url, partition=partition)
+    try:
+        if expect == "json":
+            json.loads(body)
+        elif expect == "xml":
+            SafeET.fromstring(body)
+    except (ValueError, SafeET.ParseError) as exc:
+        raise ContractError(source, f"invalid {expect} ({exc.__class__.__name__}): "
+                            f"{first_bytes(body)}", url=url, partition=partition) from None
+
+
+@dataclass
+class SourceHttp:
+    """HTTP client for one source. Live or snapshot differ only in the transport.
+
+    `params` holds secrets as query parameters (e.g. ENTSO-E `securityToken`), `headers` may hold
+    secret headers (Klimaatmonitor `apikey`); both are named in `secret_names` and redacted from
+    every URL and message that leaves this class.
+    """
+
+    source: str
+    base_url: str
+    transport: httpx.BaseTransport | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
+    secret_names: frozenset[str] = frozenset()
+    timeout_s: float = 30.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    sleep: Callable[[float], None] = time.sleep
+    user_agent: str = "transition-monitor/0.1 (+regional indicator monitor)"
+
+    def __post_init__(self) -> None:
+        self._client = httpx.Client(
+            transport=self.transport, timeout=self.timeout_s, follow_redirects=False,
+            headers={"user-agent": self.user_agent},
+        )
+
+    # -- public -------------------------------------------------------------------------
+
+    def url_for(self, path: str, query: Mapping[str, str | int] | None = None) -> str:
+        base = self.base_url.rstrip("/")
+        url = f"{base}/{path.lstrip('/')}" if path else base
+        if query:
+            url = f"{url}?{urlencode(list(query.items()))}"
+        return url
+
+    def get(self, dataset: str, path: str, query: Mapping[str, str | int] | None = None, *,
+            expect: str = "json", request_key: str | None = None,
+            partition: str | None = None, url: str | None = None) -> Payload:
+        """Fetch one payload; `url` (e.g. an OData nextLink) overrides base_url + path + query."""
+        assert expect in EXPECTED_MEDIA, expect
+        full = url or self.url_for(path, query)
+        shown = self.redact(full)
+        response = self._get_with_retries(full, shown, partition)
+        body = response.content
+        check_body(self.source, body, expect, shown, partition)
+        return Payload(
+            source=self.source, dataset=dataset, request_key=request_key or shown, url=shown,
+            media_type=response.headers.get("content-type", expect).split(";")[0],
+            body=body, fetched_at=datetime.now(UTC),
+        )
+
+    def redact(self, text: str) -> str:
+        secrets = {name: self.params.get(name) or self.headers.get(name, "")
+                   for name in self.secret_names}
+        return redact(text, secrets)
+
+    def close(self) -> None:
+        self._client.close()
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _get_with_retries(self, url: str, shown: str, partition: str | None) -> httpx.Response:
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.retry.max_attempts),
+            wait=self.retry.wait,
+            retry=tenacity.retry_if_exception_type((_Retryable, httpx.TransportError)),
+            sleep=self.sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(self._get_once, url, shown, partition)
+        except _Retryable as exc:
+            raise SourceUnavailable(
+                self.source, f"HTTP {exc.status} after {self.retry.max_attempts} attempts",
+                url=shown, partition=partition) from None
+        except httpx.TransportError as exc:
+            raise SourceUnavailable(
+                self.source, f"{exc.__class__.__name__} after {self.retry.max_attempts} attempts: "
+                f"{self.redact(str(exc))}", url=shown, partition=partition) from None
+
+    def _get_once(self, url: str, shown: str, partition: str | None) -> httpx.Response:
+        request_url = self._with_secret_params(url)
+        headers = dict(self.headers)
+        for _hop in range(MAX_REDIRECTS + 1):
+            response = self._client.get(request_url, headers=headers)
+            if not response.is_redirect:
+                return self._accept(response, shown, partition)
+            request_url, headers = self._follow(request_url, response, headers, shown, partition)
+        raise ContractError(self.source, f"more than {MAX_REDIRECTS} redirects (a loop?)",
+                            url=shown, partition=partition)
+
+    def _with_secret_params(self, url: str) -> str:
+        if not self.params:
+            return url
+        parts = urlsplit(url)
+        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                 if k not in self.params]
+        query += list(self.params.items())
+        return urlunsplit(parts._replace(query=urlencode(query)))
+
+    def _follow(self, current: str, response: httpx.Response, headers: dict[str, str],
+                shown: str, partition: str | None) -> tuple[str, dict[str, str]]:
+        target = str(response.next_request.url) if response.next_request else None
+        if not target:
+            raise ContractError(self.source, "redirect without a Location", url=shown,
+                                partition=partition)
+        here, there = urlsplit(current), urlsplit(target)
+        if (here.scheme, here.netloc) == (there.scheme, there.netloc):
+            return target, headers
+        # A cross-origin redirect never carries a key: drop secret headers and parameters.
+        query = [(k, v) for k, v in parse_qsl(there.query, keep_blank_values=True)
+                 if k not in self.secret_names]
+        clean = urlunsplit(there._replace(query=urlencode(query)))
+        return clean, {k: v for k, v in headers.items() if k not in self.secret_names}
+
+    def _accept(self, response: httpx.Response, shown: str,
+                partition: str | None) -> httpx.Response:
+        if response.status_code in RETRYABLE_STATUS:
+            raise _Retryable(response.status_code,
+                             parse_retry_after(response.headers.get("retry-after")))
+        if response.headers.get("x-snapshot-miss"):
+            raise NotInSnapshot(self.source, "payload not in the bundled snapshot", url=shown,
+                                partition=partition)
+        if response.status_code != 200:
+            raise SourceError(self.source, f"HTTP {response.status_code}: "
+                              f"{first_bytes(response.content)}", url=shown, partition=partition,
+                              hint="Check the request parameters and the source's documentation.")
+        return response
+
+
+def paginate(source: str, first: Callable[[], Payload],
+             next_url: Callable[[Payload], str | None],
+             fetch_url: Callable[[str], Payload], *, max_pages: int = 10_000,
+             partition: str | None = None) -> Iterator[Payload]:
+    """Walk a page chain once: each page URL fetched at most once; a loop is an error.
+
+    `next_url` reads the link to the following page from a payload (OData nextLink, a page
+    number turned into a URL, a CKAN offset); a failing page raises, so a partition is
+    never written from a partial chain.
+    """
+    page = first()
+    seen = {page.url}
+    yield page
+    while (link := next_url(page)) is not None:
+        if len(seen) >= max_pages:
+            raise ContractError(source, f"more than {max_pages} pages", url=page.url,
+                                partition=partition)
+        page = fetch_url(link)
+        if page.url in seen:
+            raise ContractError(source, "page chain loops back to a page already fetched",
+                                url=page.url, partition=partition)
+        seen.add(page.url)
+        yield page

@@ -1,0 +1,99 @@
+"""Every upstream the monitor reads, declared once: base URL, key handling, snapshot home.
+
+`make_http` turns a declaration into a `SourceHttp` for live or snapshot mode. Nothing else
+in the project builds HTTP clients, so retries, redaction and the snapshot work the same for
+every source.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sources.errors import MissingCredential
+from sources.http import RetryPolicy, SnapshotTransport, SourceHttp
+
+SNAPSHOT_DIR = Path(__file__).parent / "snapshot"
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    name: str
+    title: str
+    base_url: str
+    licence: str
+    key_env: str | None = None  # environment variable holding the key, if any
+    key_param: str | None = None  # key sent as this query parameter ...
+    key_header: str | None = None  # ... or as this header
+    # Freshness: how old (days) the newest data period may be before an alert; see ops.
+    max_data_age_days: int = 400
+
+    @property
+    def secret_names(self) -> frozenset[str]:
+        return frozenset(n for n in (self.key_param, self.key_header) if n)
+
+
+SOURCES: dict[str, SourceSpec] = {
+    s.name: s
+    for s in (
+        SourceSpec("luchtmeetnet", "Luchtmeetnet open API (RIVM, GGD, provinces)",
+                   "https://api.luchtmeetnet.nl/open_api", "CC0 / open data, Luchtmeetnet",
+                   max_data_age_days=3),
+        SourceSpec("rivm_air_quality", "RIVM validated air-quality data (yearly CSV)",
+                   "https://data.rivm.nl/data/luchtmeetnet", "CC-BY 4.0, RIVM",
+                   max_data_age_days=550),
+        SourceSpec("klimaatmonitor", "Klimaatmonitor Open Data Service (Rijkswaterstaat)",
+                   "https://klimaatmonitor.databank.nl/jiveservices/odata",
+                   "Klimaatmonitor open data terms", key_env="KLIMAATMONITOR_API_KEY",
+                   key_header="apikey", max_data_age_days=900),
+        SourceSpec("emissieregistratie", "Emissieregistratie (RIVM) export",
+                   "https://www.emissieregistratie.nl/data/export", "CC-BY 4.0, Emissieregistratie",
+                   max_data_age_days=900),
+        SourceSpec("eu_ets", "EU ETS verified emissions (Union Registry)",
+                   "https://union-registry-data.ec.europa.eu/report/verified-emissions",
+                   "EU open data (reuse permitted, source acknowledged)",
+                   max_data_age_days=700),
+        SourceSpec("cbs_statline", "CBS StatLine OData v4", "https://datasets.cbs.nl/odata/v1/CBS",
+                   "CC BY 4.0, source: CBS", max_data_age_days=550),
+        SourceSpec("duo", "DUO open onderwijsdata (CKAN)", "https://onderwijsdata.duo.nl/api/3/action",
+                   "CC0, DUO", max_data_age_days=550),
+        SourceSpec("entsoe", "ENTSO-E Transparency Platform", "https://web-api.tp.entsoe.eu/api",
+                   "ENTSO-E Transparency terms", key_env="ENTSOE_API_KEY",
+                   key_param="securityToken", max_data_age_days=10),
+    )
+}
+
+
+def snapshot_roots(extra: Path | None = None) -> list[Path]:
+    """Bundled recordings first, then generated (synthesized) files if a cache is given."""
+    roots = [SNAPSHOT_DIR / "recorded"]
+    if extra is not None:
+        roots.append(extra)
+    return roots
+
+
+def make_http(name: str, *, mode: str = "snapshot", base_url: str | None = None,
+              key: str | None = None, generated_dir: Path | None = None,
+              retry: RetryPolicy | None = None, timeout_s: float = 30.0, **kwargs) -> SourceHttp:
+    """A client for one source. Live mode without a needed key fails this source alone."""
+    spec = SOURCES[name]
+    if mode not in ("snapshot", "live"):
+        raise ValueError(f"source mode must be 'snapshot' or 'live', not {mode!r}")
+    headers: dict[str, str] = {}
+    params: dict[str, str] = {}
+    transport = None
+    if mode == "snapshot":
+        transport = SnapshotTransport(snapshot_roots(generated_dir), spec.secret_names)
+    elif spec.key_env:
+        key = key if key is not None else os.environ.get(spec.key_env)
+        if not key:
+            raise MissingCredential(name, f"live mode needs an API key in ${spec.key_env}")
+    if key and mode == "live":
+        if spec.key_header:
+            headers[spec.key_header] = key
+        if spec.key_param:
+            params[spec.key_param] = key
+    return SourceHttp(source=name, base_url=base_url or spec.base_url, transport=transport,
+                      headers=headers, params=params, secret_names=spec.secret_names,
+                      retry=retry or RetryPolicy(), timeout_s=timeout_s, **kwargs)

@@ -1,0 +1,316 @@
+"""The DuckDB warehouse: raw vintages, clean tables, validation results, checksums.
+
+Rules (DESIGN.md): raw payloads are append-only, a new vintage only when the content hash
+changes; clean writes replace one window in one transaction; SQL binds values as parameters
+and takes identifiers only from `warehouse.schema`; readers may open the file read-only.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from sources.http import Payload
+from warehouse.schema import CLEAN_TABLES, TableSchema, clean_table
+
+RAW_DDL = """
+CREATE TABLE IF NOT EXISTS raw_payloads (
+  source VARCHAR NOT NULL,
+  dataset VARCHAR NOT NULL,
+  request_key VARCHAR NOT NULL,
+  partition_key VARCHAR NOT NULL,
+  url VARCHAR NOT NULL,
+  media_type VARCHAR NOT NULL,
+  content_hash VARCHAR NOT NULL,
+  fetched_at TIMESTAMPTZ NOT NULL,
+  body BLOB NOT NULL
+);
+CREATE OR REPLACE VIEW raw_payloads_current AS
+SELECT * EXCLUDE (rn) FROM (
+  SELECT *, row_number() OVER (PARTITION BY source, dataset, request_key
+                               ORDER BY fetched_at DESC) AS rn
+  FROM raw_payloads) WHERE rn = 1;
+CREATE TABLE IF NOT EXISTS validation_runs (
+  validation_id VARCHAR NOT NULL,
+  table_name VARCHAR NOT NULL,
+  partition_key VARCHAR NOT NULL,
+  validated_at TIMESTAMPTZ NOT NULL,
+  success BOOLEAN NOT NULL,
+  row_count BIGINT NOT NULL,
+  expectations INTEGER NOT NULL,
+  failed INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS validation_expectations (
+  validation_id VARCHAR NOT NULL,
+  expectation VARCHAR NOT NULL,
+  column_name VARCHAR,
+  parameters VARCHAR,
+  success BOOLEAN NOT NULL,
+  unexpected_count BIGINT,
+  unexpected_examples VARCHAR
+);
+CREATE OR REPLACE VIEW validation_latest AS
+SELECT * EXCLUDE (rn) FROM (
+  SELECT *, row_number() OVER (PARTITION BY table_name, partition_key
+                               ORDER BY validated_at DESC) AS rn
+  FROM validation_runs) WHERE rn = 1;
+"""
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process holds the DuckDB file's write lock."""
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    expectation: str
+    column: str | None
+    parameters: Mapping[str, object]
+    success: bool
+    unexpected_count: int | None
+    unexpected_examples: Sequence[object]
+
+
+@dataclass(frozen=True)
+class ValidationOutcome:
+    table_name: str
+    partition_key: str
+    row_count: int
+    expectations: Sequence[ExpectationOutcome]
+
+    @property
+    def success(self) -> bool:
+        return all(e.success for e in self.expectations)
+
+    @property
+    def failed(self) -> list[ExpectationOutcome]:
+        return [e for e in self.expectations if not e.success]
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text and ("conflicting" in text or "could not set" in text)
+
+
+class Warehouse:
+    """One DuckDB file. Open a connection per unit of work; never share one across processes."""
+
+    def __init__(self, path: Path | str, *, lock_timeout_s: float = 30.0) -> None:
+        self.path = Path(path)
+        self.lock_timeout_s = lock_timeout_s
+
+    # -- connections --------------------------------------------------------------------
+
+    @contextmanager
+    def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection, waiting a bounded time for another process's lock to go."""
+        if read_only and not self.path.exists():
+            raise FileNotFoundError(f"no warehouse at {self.path}; run `transition-monitor build`")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.lock_timeout_s
+        while True:
+            try:
+                con = duckdb.connect(str(self.path), read_only=read_only)
+                break
+            except duckdb.IOException as exc:
+                if not _is_lock_error(exc) or time.monotonic() >= deadline:
+                    if _is_lock_error(exc):
+                        raise WarehouseBusy(
+                            f"another process holds {self.path} (waited "
+                            f"{self.lock_timeout_s:.0f}s); stop the other run or wait for it, "
+                            "then retry") from None
+                    raise
+                time.sleep(0.25)
+        try:
+            if not read_only:
+                self._ensure_schema(con)
+            yield con
+        finally:
+            con.close()
+
+    @staticmethod
+    def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(RAW_DDL)
+        for table in CLEAN_TABLES.values():
+            con.execute(table.ddl())
+
+    def initialise(self) -> None:
+        with self.connect():
+            pass
+
+    # -- raw vintages -------------------------------------------------------------------
+
+    def record_payloads(self, payloads: Sequence[Payload], partition_key: str = "") -> int:
+        """Append payloads whose content differs from the current vintage; return how many."""
+        added = 0
+        with self.connect() as con:
+            con.begin()
+            try:
+                for p in payloads:
+                    current = con.execute(
+                        "SELECT content_hash FROM raw_payloads_current WHERE source = ? AND "
+                        "dataset = ? AND request_key = ?", [p.source, p.dataset, p.request_key]
+                    ).fetchone()
+                    if current and current[0] == p.content_hash:
+                        continue
+                    con.execute(
+                        "INSERT INTO raw_payloads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [p.source, p.dataset, p.request_key, partition_key, p.url, p.media_type,
+                         p.content_hash, p.fetched_at, p.body],
+                    )
+                    added += 1
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+        return added
+
+    def current_payloads(self, source: str, dataset: str | None = None,
+                         partition_key: str | None = None) -> list[Payload]:
+        """The newest vintage of each request of a source (optionally one dataset/partition)."""
+        sql = ("SELECT source, dataset, request_key, url, media_type, body, fetched_at "
+               "FROM raw_payloads_current WHERE source = ?")
+        params: list[object] = [source]
+        if dataset is not None:
+            sql += " AND dataset = ?"
+            params.append(dataset)
+        if partition_key is not None:
+            sql += " AND partition_key = ?"
+            params.append(partition_key)
+        with self.connect(read_only=False) as con:
+            rows = con.execute(sql + " ORDER BY request_key", params).fetchall()
+        return [Payload(source=r[0], dataset=r[1], request_key=r[2], url=r[3], media_type=r[4],
+                        body=bytes(r[5]), fetched_at=r[6]) for r in rows]
+
+    # -- clean tables -------------------------------------------------------------------
+
+    def replace_window(self, table: str, frame: pl.DataFrame,
+                       window: Mapping[str, object | tuple[object, object]]) -> int:
+        """Delete the rows in `window` and insert `frame`, in one transaction.
+
+        `window` maps column -> value (equality) or (low, high) (half-open range). Every row of
+        `frame` must fall inside the window, so a re-run replaces exactly what it wrote before.
+        """
+        schema = clean_table(table)
+        frame = schema.conform(frame)
+        where, params = _window_sql(schema, window)
+        _check_inside_window(schema, frame, window)
+        with self.connect() as con:
+            con.begin()
+            try:
+                con.execute(f"DELETE FROM {schema.name} WHERE {where}", params)  # noqa: S608
+                if frame.height:
+                    con.register("incoming_frame", frame.to_arrow())
+                    con.execute(f"INSERT INTO {schema.name} SELECT * FROM incoming_frame")  # noqa: S608
+                    con.unregister("incoming_frame")
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+        return frame.height
+
+    def read_table(self, table: str, where: Mapping[str, object | tuple[object, object]] | None = None,
+                   *, read_only: bool = True) -> pl.DataFrame:
+        schema = clean_table(table)
+        sql = f"SELECT * FROM {schema.name}"  # noqa: S608
+        params: list[object] = []
+        if where:
+            clause, params = _window_sql(schema, where)
+            sql += f" WHERE {clause}"
+        with self.connect(read_only=read_only and self.path.exists()) as con:
+            return con.execute(sql, params).pl()
+
+    def query(self, sql: str, params: Sequence[object] = (), *, read_only: bool = True) -> pl.DataFrame:
+        """Run a fixed, project-written query with bound values (never user-built SQL)."""
+        with self.connect(read_only=read_only and self.path.exists()) as con:
+            return con.execute(sql, list(params)).pl()
+
+    # -- validation results -------------------------------------------------------------
+
+    def record_validation(self, outcome: ValidationOutcome, validation_id: str) -> None:
+        with self.connect() as con:
+            con.begin()
+            con.execute(
+                "INSERT INTO validation_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [validation_id, outcome.table_name, outcome.partition_key, datetime.now(UTC),
+                 outcome.success, outcome.row_count, len(outcome.expectations),
+                 len(outcome.failed)],
+            )
+            for e in outcome.expectations:
+                con.execute(
+                    "INSERT INTO validation_expectations VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [validation_id, e.expectation, e.column,
+                     json.dumps(e.parameters, default=str, sort_keys=True), e.success,
+                     e.unexpected_count, json.dumps(list(e.unexpected_examples)[:20], default=str)],
+                )
+            con.commit()
+
+    def latest_validation(self, table: str) -> pl.DataFrame:
+        """Latest validation per partition of a table (empty if never validated)."""
+        clean_table(table)
+        return self.query("SELECT * FROM validation_latest WHERE table_name = ? "
+                          "ORDER BY partition_key", [table])
+
+    def failed_tables(self) -> list[str]:
+        """Tables whose latest validation of any partition failed."""
+        frame = self.query("SELECT DISTINCT table_name FROM validation_latest WHERE NOT success "
+                           "ORDER BY table_name")
+        return frame["table_name"].to_list()
+
+    # -- checksums ----------------------------------------------------------------------
+
+    def checksums(self) -> dict[str, tuple[int, str]]:
+        """Row count and an order-independent content hash per table, for before/after checks."""
+        out: dict[str, tuple[int, str]] = {}
+        if not self.path.exists():
+            return out
+        with self.connect(read_only=True) as con:
+            tables = [r[0] for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+                "ORDER BY table_name").fetchall()]
+            for name in tables:
+                allowed = name in CLEAN_TABLES or name.startswith(("raw_", "validation_",
+                                                                   "indicator_", "progress_",
+                                                                   "edition"))
+                if not allowed:
+                    continue
+                count, digest = con.execute(
+                    f"SELECT count(*), coalesce(sum(hash(CAST(t AS VARCHAR))), 0)::VARCHAR "  # noqa: S608
+                    f"FROM {name} t").fetchone()
+                out[name] = (count, digest)
+        return out
+
+
+def _window_sql(schema: TableSchema, window: Mapping[str, object]) -> tuple[str, list[object]]:
+    clauses, params = [], []
+    for column, bound in window.items():
+        if column not in schema.column_names:
+            raise ValueError(f"{schema.name}: {column!r} is not a column")
+        if isinstance(bound, tuple):
+            clauses.append(f"{column} >= ? AND {column} < ?")
+            params.extend(bound)
+        else:
+            clauses.append(f"{column} = ?")
+            params.append(bound)
+    return (" AND ".join(clauses) or "TRUE"), params
+
+
+def _check_inside_window(schema: TableSchema, frame: pl.DataFrame,
+                         window: Mapping[str, object]) -> None:
+    for column, bound in window.items():
+        series = frame[column]
+        if isinstance(bound, tuple):
+            outside = series.filter((series < bound[0]) | (series >= bound[1]))
+        else:
+            outside = series.filter(series != bound)
+        if outside.len():
+            raise ValueError(f"{schema.name}: {outside.len()} row(s) fall outside the write "
+                             f"window on {column} (first: {outside[0]!r})")
