@@ -332,3 +332,11 @@ def paginate(source: str, first: Callable[[], Payload],
                                 url=page.url, partition=partition)
         seen.add(page.url)
         yield page
+
+
+def odata_next_link(payload: Payload) -> str | None:
+    """The next page of an OData response (v4 `@odata.nextLink`, v3 `odata.nextLink`)."""
+    doc = payload.json()
+    if not isinstance(doc, dict):
+        return None
+    return doc.get("@odata.nextLink") or doc.get("odata.nextLink")
