@@ -57,12 +57,32 @@ CREATE TABLE IF NOT EXISTS validation_expectations (
   unexpected_count BIGINT,
   unexpected_examples VARCHAR
 );
+CREATE TABLE IF NOT EXISTS editions (
+  edition_id VARCHAR NOT NULL,
+  built_at TIMESTAMPTZ NOT NULL,
+  source_mode VARCHAR NOT NULL,
+  path VARCHAR NOT NULL
+);
 CREATE OR REPLACE VIEW validation_latest AS
 SELECT * EXCLUDE (rn) FROM (
   SELECT *, row_number() OVER (PARTITION BY table_name, partition_key
                                ORDER BY validated_at DESC) AS rn
   FROM validation_runs) WHERE rn = 1;
 """
+
+# Validated RIVM values win over unvalidated API values for the same station, component, hour.
+BEST_AIR_VIEW = """
+CREATE OR REPLACE VIEW air_quality_hourly_best AS
+SELECT * FROM clean_air_quality_validated_hourly
+UNION ALL
+SELECT a.* FROM clean_air_quality_hourly a
+WHERE NOT EXISTS (SELECT 1 FROM clean_air_quality_validated_hourly v
+                  WHERE v.station_code = a.station_code AND v.component = a.component
+                    AND v.measured_at = a.measured_at)
+"""
+
+# Derived tables: replaced whole on each computation; their history is kept per edition.
+DERIVED_TABLES = ("indicator_values", "progress_assessments", "air_station_annual")
 
 
 class WarehouseBusy(RuntimeError):
@@ -141,6 +161,7 @@ class Warehouse:
         con.execute(RAW_DDL)
         for table in CLEAN_TABLES.values():
             con.execute(table.ddl())
+        con.execute(BEST_AIR_VIEW)
 
     def initialise(self) -> None:
         with self.connect():
@@ -233,6 +254,46 @@ class Warehouse:
         with self.connect(read_only=read_only and self.path.exists()) as con:
             return con.execute(sql, list(params)).pl()
 
+    # -- derived tables and their per-edition history ----------------------------------
+
+    def replace_derived(self, name: str, frame: pl.DataFrame) -> int:
+        """Replace a derived table with `frame`, atomically."""
+        _check_derived(name)
+        with self.connect() as con:
+            con.begin()
+            try:
+                con.register("incoming_frame", frame.to_arrow())
+                con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM incoming_frame")  # noqa: S608
+                con.unregister("incoming_frame")
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+        return frame.height
+
+    def snapshot_derived(self, name: str, edition_id: str) -> None:
+        """Copy a derived table into `<name>_history` under an edition id (vintages kept)."""
+        _check_derived(name)
+        with self.connect() as con:
+            con.begin()
+            con.execute(f"CREATE TABLE IF NOT EXISTS {name}_history AS "  # noqa: S608
+                        f"SELECT ''::VARCHAR AS edition_id, * FROM {name} WHERE false")
+            con.execute(f"DELETE FROM {name}_history WHERE edition_id = ?", [edition_id])  # noqa: S608
+            con.execute(f"INSERT INTO {name}_history SELECT ?, * FROM {name}", [edition_id])  # noqa: S608
+            con.commit()
+
+    def record_edition(self, edition_id: str, source_mode: str, path: str) -> None:
+        with self.connect() as con:
+            con.execute("INSERT INTO editions VALUES (?, ?, ?, ?)",
+                        [edition_id, datetime.now(UTC), source_mode, path])
+
+    def has_table(self, name: str) -> bool:
+        if not self.path.exists():
+            return False
+        with self.connect(read_only=True) as con:
+            return bool(con.execute("SELECT count(*) FROM information_schema.tables "
+                                    "WHERE table_name = ?", [name]).fetchone()[0])
+
     # -- validation results -------------------------------------------------------------
 
     def record_validation(self, outcome: ValidationOutcome, validation_id: str) -> None:
@@ -277,16 +338,17 @@ class Warehouse:
                 "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
                 "ORDER BY table_name").fetchall()]
             for name in tables:
-                allowed = name in CLEAN_TABLES or name.startswith(("raw_", "validation_",
-                                                                   "indicator_", "progress_",
-                                                                   "edition"))
-                if not allowed:
-                    continue
+                quoted = '"' + name.replace('"', '""') + '"'  # names come from the catalog
                 count, digest = con.execute(
                     f"SELECT count(*), coalesce(sum(hash(CAST(t AS VARCHAR))), 0)::VARCHAR "  # noqa: S608
-                    f"FROM {name} t").fetchone()
+                    f"FROM {quoted} t").fetchone()
                 out[name] = (count, digest)
         return out
+
+
+def _check_derived(name: str) -> None:
+    if name not in DERIVED_TABLES:
+        raise ValueError(f"unknown derived table {name!r}; allowed: {DERIVED_TABLES}")
 
 
 def _window_sql(schema: TableSchema, window: Mapping[str, object]) -> tuple[str, list[object]]:

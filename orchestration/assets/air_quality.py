@@ -1,0 +1,100 @@
+"""Air quality: hourly Luchtmeetnet measurements (daily partitions) and RIVM's validated
+yearly history (yearly partitions), each fetched raw, then parsed and validated into UTC rows.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import dagster as dg
+import polars as pl
+
+from orchestration.assets import GROUP_AIR_QUALITY, WAREHOUSE_POOL
+from orchestration.checks import frame_metadata, gx_check_result, gx_check_spec
+from orchestration.partitions import air_quality_daily, validated_air_quality_yearly
+from orchestration.resources import SourcesResource, WarehouseResource
+from sources import luchtmeetnet, rivm_air_quality
+from transforms.air_quality import (
+    air_quality_rules,
+    parse_luchtmeetnet_measurements,
+    parse_rivm_yearly_csv,
+)
+from warehouse.gate import validate_then_write
+from warehouse.schema import clean_table
+
+RETRY = dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL)
+
+
+def _record(warehouse_res: WarehouseResource, payloads, partition: str) -> dg.MaterializeResult:
+    added = warehouse_res.warehouse().record_payloads(payloads, partition_key=partition)
+    return dg.MaterializeResult(metadata={
+        "payloads": len(payloads), "new_vintages": added,
+        "bytes": sum(len(p.body) for p in payloads)})
+
+
+@dg.asset(partitions_def=air_quality_daily, group_name=GROUP_AIR_QUALITY, pool=WAREHOUSE_POOL,
+          retry_policy=RETRY, kinds={"duckdb"})
+def raw_luchtmeetnet_measurements(context: dg.AssetExecutionContext, sources: SourcesResource,
+                                  warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Luchtmeetnet `/measurements` JSON pages for one UTC day, every station and component,
+    stored as append-only vintages (a new vintage only when a page's content changes)."""
+    day = date.fromisoformat(context.partition_key)
+    payloads = luchtmeetnet.fetch_measurements(sources.client("luchtmeetnet"), day,
+                                               partition=context.partition_key)
+    return _record(warehouse, payloads, context.partition_key)
+
+
+@dg.asset(partitions_def=air_quality_daily, group_name=GROUP_AIR_QUALITY, pool=WAREHOUSE_POOL,
+          deps=[raw_luchtmeetnet_measurements], kinds={"duckdb", "polars"},
+          check_specs=[gx_check_spec("clean_air_quality_hourly")])
+def clean_air_quality_hourly(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """Hourly means (µg/m³) per station and component in UTC from the open API (unvalidated
+    by the network operators). NULL means no value, never zero."""
+    day = date.fromisoformat(context.partition_key)
+    wh = warehouse.warehouse()
+    frame = parse_luchtmeetnet_measurements(
+        wh.current_payloads("luchtmeetnet", "measurements", context.partition_key))
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    window = {"source": "luchtmeetnet_api", "measured_at": (start, start + timedelta(days=1))}
+    yield from _gate(wh, "clean_air_quality_hourly", frame, window, context.partition_key)
+
+
+@dg.asset(partitions_def=validated_air_quality_yearly, group_name=GROUP_AIR_QUALITY,
+          pool=WAREHOUSE_POOL, retry_policy=RETRY, kinds={"duckdb"})
+def raw_rivm_air_quality(context: dg.AssetExecutionContext, sources: SourcesResource,
+                         warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """RIVM's validated yearly CSV files (`;`-separated, a column per station, a row per
+    hour) for NO2, PM10 and PM2.5, stored as append-only vintages."""
+    payloads = rivm_air_quality.fetch_year(sources.client("rivm_air_quality"),
+                                           int(context.partition_key),
+                                           partition=context.partition_key)
+    return _record(warehouse, payloads, context.partition_key)
+
+
+@dg.asset(partitions_def=validated_air_quality_yearly, group_name=GROUP_AIR_QUALITY,
+          pool=WAREHOUSE_POOL, deps=[raw_rivm_air_quality], kinds={"duckdb", "polars"},
+          check_specs=[gx_check_spec("clean_air_quality_validated_hourly")])
+def clean_air_quality_validated_hourly(context: dg.AssetExecutionContext,
+                                       warehouse: WarehouseResource):
+    """Validated hourly means (µg/m³) per station and component in UTC, from RIVM's yearly
+    files; preferred over API values for the same hour."""
+    year = int(context.partition_key)
+    wh = warehouse.warehouse()
+    payloads = wh.current_payloads("rivm_air_quality", "validated_yearly", context.partition_key)
+    frames = [parse_rivm_yearly_csv(p) for p in payloads]
+    frame = pl.concat(frames) if frames else pl.DataFrame()
+    window = {"source": "rivm_validated",
+              "measured_at": (datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC))}
+    yield from _gate(wh, "clean_air_quality_validated_hourly", frame, window, context.partition_key)
+
+
+def _gate(wh, table: str, frame: pl.DataFrame, window, partition: str):
+    if not frame.columns:  # no payloads at all: validate an empty frame of the right shape
+        frame = clean_table(table).empty()
+    result = validate_then_write(wh, table, frame, air_quality_rules(), window, partition)
+    yield dg.MaterializeResult(metadata=frame_metadata(frame, result))
+    yield gx_check_result(result)
+
+
+air_quality_assets = [raw_luchtmeetnet_measurements, clean_air_quality_hourly,
+                      raw_rivm_air_quality, clean_air_quality_validated_hourly]

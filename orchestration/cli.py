@@ -1,0 +1,159 @@
+"""The `transition-monitor` command: build an edition, show status, open the web UI.
+
+`build` runs the same Dagster jobs the schedules run, in order, with progress on the
+terminal; its last line is the path of the new edition's index.html.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from orchestration.settings import HOME_ENV, SOURCE_MODE_ENV, Paths, paths, prepare_dagster_home
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def planned_runs(mode: str, days: int, today: date | None = None) -> list[tuple[str, str | None]]:
+    """(job, partition key) in the order a full build runs them."""
+    from orchestration.partitions import VALIDATED_AIR_QUALITY_YEARS
+    from sources.luchtmeetnet import SNAPSHOT_DAYS
+
+    if mode == "snapshot":
+        air_days = list(SNAPSHOT_DAYS)
+    else:
+        today = today or datetime.now(UTC).date()
+        air_days = [(today - timedelta(days=n)).isoformat() for n in range(days, 0, -1)]
+    return ([("validated_air_quality_job", y) for y in VALIDATED_AIR_QUALITY_YEARS]
+            + [("air_quality_daily_job", d) for d in air_days]
+            + [("statistics_job", None), ("edition_job", None)])
+
+
+def _run_failure_summary(result) -> str:
+    lines = []
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            error = event.event_specific_data.error
+            lines.append(f"    {event.step_key}: {error.message.strip().splitlines()[0] if error else ''}")
+    return "\n".join(lines) or "    (see the run in the web UI)"
+
+
+def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say) -> Path | None:
+    """Materialise everything and publish an edition; return its index.html (None if refused)."""
+    import dagster as dg
+
+    from orchestration.definitions import build_defs
+    from reports.publish import latest_published
+
+    prepare_dagster_home(p)
+    if mode == "snapshot":
+        _prepare_snapshot(p, say)
+    defs = build_defs(home=str(p.home), mode=mode)
+    instance = dg.DagsterInstance.get()
+    runs = planned_runs(mode, days)
+    failures = 0
+    for n, (job_name, key) in enumerate(runs, 1):
+        label = f"[{n}/{len(runs)}] {job_name}" + (f" {key}" if key else "")
+        started = time.monotonic()
+        result = defs.resolve_job_def(job_name).execute_in_process(
+            instance=instance, partition_key=key, raise_on_error=False, run_config=QUIET_RUN_CONFIG)
+        took = time.monotonic() - started
+        if result.success:
+            say(f"{label} ... ok ({took:.1f}s)")
+        else:
+            failures += 1
+            say(f"{label} ... FAILED ({took:.1f}s)\n{_run_failure_summary(result)}")
+    latest = latest_published(p.site)
+    if latest is None:
+        return None
+    index = p.site / "editions" / latest / "nl" / "index.html"
+    say(f"done: {len(runs) - failures} of {len(runs)} runs succeeded; edition {latest}")
+    return index
+
+
+def _prepare_snapshot(p: Paths, say: Callable[[str], None]) -> None:
+    from sources.inventory import GENERATORS
+    from sources.snapshot import ensure_generated
+
+    ensure_generated(p.generated_snapshot, GENERATORS, progress=say)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    p = paths(args.home)
+    os.environ[SOURCE_MODE_ENV] = args.source
+    os.environ[HOME_ENV] = str(p.home)
+    _say(f"building from the {args.source} sources into {p.home}")
+    before = _latest_edition_id(p)
+    index = run_build(p, args.source, args.days)
+    if index is None or _latest_edition_id(p) == before:
+        _say("no new edition was published (see the failures above); "
+             + (f"the previous edition stays: {index}" if index else "none exists yet"))
+        return 1
+    print(index)
+    return 0
+
+
+def _latest_edition_id(p: Paths) -> str | None:
+    from reports.publish import latest_published
+
+    return latest_published(p.site)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from orchestration.status import collect_status, format_status
+
+    status = collect_status(paths(args.home))
+    print(json.dumps(status, indent=2, default=str) if args.json else format_status(status))
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    p = paths(args.home)
+    prepare_dagster_home(p)
+    env = {**os.environ, HOME_ENV: str(p.home)}
+    target = ["-w", "workspace.yaml"] if Path("workspace.yaml").exists() else \
+        ["-m", "orchestration.definitions"]
+    command = ["dagster", "dev", *target, "-h", args.host, "-p", str(args.port)]
+    _say(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={p.dagster_home})")
+    return subprocess.call(command, env=env)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="transition-monitor", description=__doc__)
+    root.add_argument("--home", help=f"state directory (default ${HOME_ENV} or ./var)")
+    sub = root.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build", help="materialise every asset and publish a report edition")
+    build.add_argument("--source", choices=["snapshot", "live"], default="snapshot",
+                       help="bundled snapshot (offline, default) or the live APIs")
+    build.add_argument("--days", type=int, default=7,
+                       help="live mode: how many past UTC days of air quality to fetch")
+    build.set_defaults(func=cmd_build)
+    status = sub.add_parser("status", help="sources, validation and indicators at a glance")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(func=cmd_status)
+    ui = sub.add_parser("ui", help="the Dagster web UI (binds to 127.0.0.1 by default)")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(func=cmd_ui)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""The one Dagster `Definitions` of the project, built by `build_defs` (tests pass overrides).
+
+`workspace.yaml` loads this module; `defs` below uses the settings from the environment
+(TRANSITION_MONITOR_HOME, TRANSITION_MONITOR_SOURCE, API keys).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import dagster as dg
+
+from orchestration.assets.air_quality import air_quality_assets
+from orchestration.assets.indicators import indicator_assets
+from orchestration.assets.report import report_edition
+from orchestration.assets.statistics import statistics_assets
+from orchestration.jobs import ALL_JOBS
+from orchestration.resources import (
+    NotifierResource,
+    SiteResource,
+    SourcesResource,
+    WarehouseResource,
+)
+from orchestration.schedules import ALL_SCHEDULES
+from orchestration.sensors import ALL_SENSORS
+from orchestration.settings import Paths, paths, source_mode
+
+KEY_ENV = {"klimaatmonitor_api_key": "KLIMAATMONITOR_API_KEY", "entsoe_api_key": "ENTSOE_API_KEY"}
+
+
+def default_resources(p: Paths, mode: str) -> dict[str, object]:
+    # A key is wired through dg.EnvVar only when set, so an unset key fails its source alone.
+    keys = {field: dg.EnvVar(env) for field, env in KEY_ENV.items() if os.environ.get(env)}
+    return {
+        "warehouse": WarehouseResource(path=str(p.warehouse)),
+        "sources": SourcesResource(mode=mode, generated_dir=str(p.generated_snapshot), **keys),
+        "site": SiteResource(path=str(p.site)),
+        "notifier": NotifierResource(file_path=str(p.notifications)),
+    }
+
+
+def all_assets() -> list:
+    return [*air_quality_assets, *statistics_assets(), *indicator_assets, report_edition]
+
+
+def build_defs(resource_overrides: Mapping[str, object] | None = None,
+               home: str | None = None, mode: str | None = None) -> dg.Definitions:
+    resources = default_resources(paths(home), mode or source_mode())
+    resources.update(resource_overrides or {})
+    return dg.Definitions(
+        assets=all_assets(), jobs=ALL_JOBS, schedules=ALL_SCHEDULES, sensors=ALL_SENSORS,
+        resources=resources,
+        # DuckDB allows one writer process: run every step in the run's own process.
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_defs()

@@ -1,0 +1,109 @@
+"""Dagster resources: one per external system (the warehouse, the sources, the notifier).
+
+They hold configuration only and hand out plain objects (`Warehouse`, `SourceHttp`), so the
+logic they wrap stays testable without Dagster. Keys are read from the environment through
+`dg.EnvVar` where set; an unset key leaves that one source failing with a clear message.
+"""
+
+from __future__ import annotations
+
+import json
+import smtplib
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+import dagster as dg
+import httpx
+
+from sources.http import RetryPolicy, SourceHttp
+from sources.registry import SOURCES, make_http
+from warehouse.store import Warehouse
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB file every asset reads and writes (writers serialised in one pool)."""
+
+    path: str
+    lock_timeout_s: float = 30.0
+
+    def warehouse(self) -> Warehouse:
+        return Warehouse(self.path, lock_timeout_s=self.lock_timeout_s)
+
+
+class SourcesResource(dg.ConfigurableResource):
+    """How sources are reached: `snapshot` (bundled recordings) or `live` (the real APIs).
+
+    `base_urls` overrides a source's base URL (tests point sources at 127.0.0.1).
+    """
+
+    mode: str = "snapshot"
+    generated_dir: str | None = None
+    base_urls: dict[str, str] = {}
+    klimaatmonitor_api_key: str | None = None
+    entsoe_api_key: str | None = None
+    timeout_s: float = 30.0
+    max_attempts: int = 5
+    max_wait_s: float = 60.0
+
+    def client(self, source: str) -> SourceHttp:
+        keys = {"klimaatmonitor": self.klimaatmonitor_api_key, "entsoe": self.entsoe_api_key}
+        return make_http(
+            source, mode=self.mode, base_url=self.base_urls.get(source),
+            key=keys.get(source), timeout_s=self.timeout_s,
+            generated_dir=Path(self.generated_dir) if self.generated_dir else None,
+            retry=RetryPolicy(max_attempts=self.max_attempts, max_wait_s=self.max_wait_s),
+        )
+
+    def describe(self, source: str) -> str:
+        return f"{SOURCES[source].title} ({self.mode})"
+
+
+class NotifierResource(dg.ConfigurableResource):
+    """Where run and check failures are announced: a log file by default, webhook or e-mail.
+
+    Messages carry job, run id, step and a hint, never secrets. A failing notifier is logged,
+    never fatal: an alert problem must not hide the original failure.
+    """
+
+    kind: str = "file"  # file | webhook | smtp
+    file_path: str = "notifications.log"
+    webhook_url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "transition-monitor@localhost"
+    smtp_to: str | None = None
+
+    def notify(self, subject: str, details: dict[str, object]) -> bool:
+        record = {"at": datetime.now(UTC).isoformat(), "subject": subject, **details}
+        try:
+            if self.kind == "webhook" and self.webhook_url:
+                httpx.post(self.webhook_url, json=record, timeout=10).raise_for_status()
+            elif self.kind == "smtp" and self.smtp_host and self.smtp_to:
+                self._send_mail(subject, record)
+            else:
+                path = Path(self.file_path)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with path.open("a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(record, default=str) + "\n")
+            return True
+        except Exception as exc:  # noqa: BLE001 - an alerting fault must never be fatal
+            dg.get_dagster_logger().warning(f"notifier ({self.kind}) failed: {exc}")
+            return False
+
+    def _send_mail(self, subject: str, record: dict[str, object]) -> None:
+        msg = EmailMessage()
+        msg["Subject"], msg["From"], msg["To"] = subject, self.smtp_from, self.smtp_to
+        msg.set_content(json.dumps(record, indent=2, default=str))
+        with smtplib.SMTP(self.smtp_host, self.smtp_port, timeout=10) as smtp:
+            smtp.send_message(msg)
+
+
+class SiteResource(dg.ConfigurableResource):
+    """Where report editions are published (static files), and whether to print a PDF."""
+
+    path: str
+    pdf: bool = True
+
+    def root(self) -> Path:
+        return Path(self.path)

@@ -1,0 +1,64 @@
+"""Publish one edition: refuse while a validation failed, pick the edition id, write the
+site atomically, then keep this edition's indicator values and statuses as vintages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from reports.site import write_edition
+from warehouse.store import Warehouse
+
+
+class PublishRefused(RuntimeError):
+    def __init__(self, tables: list[str], previous: str | None) -> None:
+        self.tables = tables
+        kept = f"the previous edition stays published ({previous})" if previous else \
+            "no edition was published before"
+        super().__init__(
+            f"refusing to publish: the latest validation failed for {', '.join(tables)}; {kept}. "
+            "See the failed expectations with `transition-monitor status`, fix the input, "
+            "and re-run the failed asset.")
+
+
+@dataclass(frozen=True)
+class Edition:
+    edition_id: str
+    index: Path
+    pages: int
+
+
+def next_edition_id(site_root: Path, today: str | None = None) -> str:
+    """Editions are archived by date; a second edition on one day gets a suffix."""
+    today = today or datetime.now(UTC).strftime("%Y-%m-%d")
+    existing = {p.name for p in (site_root / "editions").glob(f"{today}*")}
+    if today not in existing:
+        return today
+    n = 2
+    while f"{today}-{n}" in existing:
+        n += 1
+    return f"{today}-{n}"
+
+
+def latest_published(site_root: Path) -> str | None:
+    editions = sorted(p.name for p in (site_root / "editions").glob("*") if p.is_dir()
+                      and not p.name.startswith("."))
+    return editions[-1] if editions else None
+
+
+def publish_edition(wh: Warehouse, site_root: Path, *, source_mode: str, pdf: bool,
+                    load_inputs: Callable, progress: Callable[[str], None] | None = None) -> Edition:
+    failed = wh.failed_tables()
+    if failed:
+        raise PublishRefused(failed, latest_published(site_root))
+    edition_id = next_edition_id(site_root)
+    inputs = load_inputs(wh, edition_id, demo_data=source_mode == "snapshot")
+    index = write_edition(inputs, site_root, progress=progress, pdf=pdf)
+    edition_id = index.parent.parent.name if index.parent.name in ("nl", "en") else edition_id
+    wh.snapshot_derived("indicator_values", edition_id)
+    wh.snapshot_derived("progress_assessments", edition_id)
+    wh.record_edition(edition_id, source_mode, str(index))
+    pages = sum(1 for _ in index.parent.parent.rglob("*.html"))
+    return Edition(edition_id, index, pages)

@@ -1,0 +1,131 @@
+"""The warehouse rules: append-only vintages, atomic window replacement, allowlisted SQL,
+single-writer locking, and the validate-before-write gate."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+
+import great_expectations as gx
+import polars as pl
+import pytest
+
+from sources.http import Payload
+from warehouse.gate import validate_then_write
+from warehouse.store import Warehouse, WarehouseBusy
+
+DAY = (datetime(2025, 1, 6, tzinfo=UTC), datetime(2025, 1, 7, tzinfo=UTC))
+
+
+def payload(body: bytes, key: str = "k1") -> Payload:
+    return Payload(source="luchtmeetnet", dataset="measurements", request_key=key,
+                   url="https://example.invalid/x", media_type="application/json", body=body,
+                   fetched_at=datetime.now(UTC))
+
+
+def hourly(values: list[float | None], hour0: int = 0) -> pl.DataFrame:
+    n = len(values)
+    return pl.DataFrame({
+        "station_code": ["NL49551"] * n, "component": ["NO2"] * n,
+        "measured_at": [datetime(2025, 1, 6, hour0 + i, tzinfo=UTC) for i in range(n)],
+        "value_ugm3": values, "source": ["luchtmeetnet_api"] * n,
+    })
+
+
+def test_identical_payload_adds_no_vintage_and_a_revision_adds_one(warehouse: Warehouse):
+    assert warehouse.record_payloads([payload(b'{"v": 100}')]) == 1
+    assert warehouse.record_payloads([payload(b'{"v": 100}')]) == 0
+    assert warehouse.record_payloads([payload(b'{"v": 103}')]) == 1
+    history = warehouse.query("SELECT body FROM raw_payloads ORDER BY fetched_at")
+    assert [bytes(b) for b in history["body"]] == [b'{"v": 100}', b'{"v": 103}']
+    current = warehouse.current_payloads("luchtmeetnet", "measurements")
+    assert [p.body for p in current] == [b'{"v": 103}']
+
+
+def test_replacing_a_window_twice_gives_identical_checksums(warehouse: Warehouse):
+    window = {"source": "luchtmeetnet_api", "measured_at": DAY}
+    warehouse.replace_window("clean_air_quality_hourly", hourly([10.0, None, 12.5]), window)
+    first = warehouse.checksums()
+    warehouse.replace_window("clean_air_quality_hourly", hourly([10.0, None, 12.5]), window)
+    assert warehouse.checksums() == first
+    assert first["clean_air_quality_hourly"][0] == 3
+
+
+def test_rows_outside_the_write_window_are_refused(warehouse: Warehouse):
+    late = hourly([1.0]).with_columns(pl.lit(datetime(2025, 1, 7, 3, tzinfo=UTC)).alias("measured_at"))
+    with pytest.raises(ValueError, match="outside the write window"):
+        warehouse.replace_window("clean_air_quality_hourly", late,
+                                 {"source": "luchtmeetnet_api", "measured_at": DAY})
+
+
+def test_failure_between_delete_and_insert_keeps_previous_rows(warehouse: Warehouse, monkeypatch):
+    window = {"source": "luchtmeetnet_api", "measured_at": DAY}
+    warehouse.replace_window("clean_air_quality_hourly", hourly([1.0, 2.0]), window)
+    before = warehouse.checksums()
+
+    def broken_arrow(self, *args, **kwargs):
+        raise RuntimeError("process killed mid-write")
+
+    # The DELETE has run inside the transaction when the insert's input fails.
+    monkeypatch.setattr(pl.DataFrame, "to_arrow", broken_arrow)
+    with pytest.raises(RuntimeError, match="killed"):
+        warehouse.replace_window("clean_air_quality_hourly", hourly([9.0, 9.0, 9.0]), window)
+    monkeypatch.undo()
+    assert warehouse.checksums() == before
+
+
+HOLD_LOCK = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1])
+print("ready", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_another_process_holding_the_file_gives_a_clear_bounded_error(tmp_path):
+    path = tmp_path / "busy.duckdb"
+    Warehouse(path).initialise()
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path), "3"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        wh = Warehouse(path, lock_timeout_s=0.5)
+        started = time.monotonic()
+        with pytest.raises(WarehouseBusy, match="another process holds"):
+            wh.record_payloads([payload(b"{}")])
+        assert time.monotonic() - started < 2.5
+    finally:
+        holder.wait(30)
+    assert Warehouse(path).record_payloads([payload(b"{}")]) == 1
+
+
+@pytest.mark.parametrize("bad", ["clean_air_quality_hourly; DROP TABLE raw_payloads", "pg_catalog"])
+def test_unknown_table_identifiers_are_refused(warehouse: Warehouse, bad: str):
+    with pytest.raises(ValueError, match="unknown table"):
+        warehouse.read_table(bad)
+
+
+def test_window_columns_come_from_the_schema_and_values_are_bound(warehouse: Warehouse):
+    with pytest.raises(ValueError, match="is not a column"):
+        warehouse.read_table("clean_emissions", {"1=1 OR region_code": "x"})
+    evil = "GM0453' OR '1'='1"
+    assert warehouse.read_table("clean_emissions", {"region_code": evil}).height == 0
+
+
+def test_failed_validation_writes_nothing_and_is_recorded(warehouse: Warehouse):
+    window = {"source": "luchtmeetnet_api", "measured_at": DAY}
+    warehouse.replace_window("clean_air_quality_hourly", hourly([5.0]), window)
+    before = warehouse.checksums()["clean_air_quality_hourly"]
+    rules = [gx.expectations.ExpectColumnValuesToBeBetween(column="value_ugm3", min_value=-5,
+                                                           max_value=1500)]
+    result = validate_then_write(warehouse, "clean_air_quality_hourly", hourly([5.0, 1e6]),
+                                 rules, window, "2025-01-06")
+    assert not result.outcome.success and result.rows_written == 0
+    assert warehouse.checksums()["clean_air_quality_hourly"] == before
+    assert warehouse.failed_tables() == ["clean_air_quality_hourly"]
+    failed = warehouse.query("SELECT unexpected_count, unexpected_examples FROM "
+                             "validation_expectations WHERE NOT success")
+    assert failed["unexpected_count"].to_list() == [1]
+    assert "1000000" in failed["unexpected_examples"][0]
