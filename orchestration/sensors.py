@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import dagster as dg
 
 from orchestration.jobs import edition_job
@@ -13,15 +15,24 @@ CLEAN_ASSETS = ["clean_air_quality_validated_hourly", "clean_emissions", "clean_
                 "clean_training", "clean_offshore_wind"]
 
 
-@dg.multi_asset_sensor(monitored_assets=[dg.AssetKey(k) for k in CLEAN_ASSETS], job=edition_job,
-                       minimum_interval_seconds=3600)
-def edition_after_new_data(context: dg.MultiAssetSensorEvaluationContext):
-    """Request an edition when any clean statistical table was materialised since last time."""
-    records = context.latest_materialization_records_by_key()
-    new = [key.to_user_string() for key, record in records.items() if record]
-    if new:
-        context.advance_all_cursors()
-        yield dg.RunRequest(run_key=None, tags={"trigger": ",".join(sorted(new))})
+def new_materialisations(latest: dict[str, float | None], cursor: dict[str, float]) -> list[str]:
+    """Clean assets materialised since the cursor's timestamps."""
+    return sorted(k for k, ts in latest.items() if ts is not None and ts > cursor.get(k, 0.0))
+
+
+@dg.sensor(job=edition_job, minimum_interval_seconds=3600)
+def edition_after_new_data(context: dg.SensorEvaluationContext):
+    """Request an edition when a clean statistical table was materialised since last time."""
+    latest = {}
+    for key in CLEAN_ASSETS:
+        event = context.instance.get_latest_materialization_event(dg.AssetKey(key))
+        latest[key] = event.timestamp if event else None
+    cursor = json.loads(context.cursor) if context.cursor else {}
+    new = new_materialisations(latest, cursor)
+    if not new:
+        return dg.SkipReason("no clean table changed since the last edition request")
+    context.update_cursor(json.dumps({k: v for k, v in latest.items() if v is not None}))
+    return dg.RunRequest(run_key=None, tags={"trigger": ",".join(new)})
 
 
 def failure_message(job: str, run_id: str, step: str | None, error: str) -> dict[str, object]:
