@@ -50,19 +50,20 @@ def _run_failure_summary(result) -> str:
     return "\n".join(lines) or "    (see the run in the web UI)"
 
 
-def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say) -> Path | None:
-    """Materialise everything and publish an edition; return its index.html (None if refused)."""
+def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
+              only_edition: bool = False) -> Path | None:
+    """Materialise everything (or only the edition) and publish; return the latest index.html."""
     import dagster as dg
 
     from orchestration.definitions import build_defs
     from reports.publish import latest_published
 
     prepare_dagster_home(p)
-    if mode == "snapshot":
+    if mode == "snapshot" and not only_edition:
         _prepare_snapshot(p, say)
     defs = build_defs(home=str(p.home), mode=mode)
     instance = dg.DagsterInstance.get()
-    runs = planned_runs(mode, days)
+    runs = [("edition_job", None)] if only_edition else planned_runs(mode, days)
     failures = 0
     for n, (job_name, key) in enumerate(runs, 1):
         label = f"[{n}/{len(runs)}] {job_name}" + (f" {key}" if key else "")
@@ -94,9 +95,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     p = paths(args.home)
     os.environ[SOURCE_MODE_ENV] = args.source
     os.environ[HOME_ENV] = str(p.home)
-    _say(f"building from the {args.source} sources into {p.home}")
+    _say(f"{args.command}: {args.source} sources, state in {p.home}")
     before = _latest_edition_id(p)
-    index = run_build(p, args.source, args.days)
+    index = run_build(p, args.source, args.days, only_edition=args.command == "publish")
     if index is None or _latest_edition_id(p) == before:
         _say("no new edition was published (see the failures above); "
              + (f"the previous edition stays: {index}" if index else "none exists yet"))
@@ -140,6 +141,11 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--days", type=int, default=7,
                        help="live mode: how many past UTC days of air quality to fetch")
     build.set_defaults(func=cmd_build)
+    publish = sub.add_parser("publish", help="compute indicators and publish an edition from "
+                             "the data already stored (no fetching)")
+    publish.add_argument("--source", choices=["snapshot", "live"], default="snapshot",
+                         help="labels the edition: snapshot editions carry the demo-data banner")
+    publish.set_defaults(func=cmd_build, days=0)
     status = sub.add_parser("status", help="sources, validation and indicators at a glance")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(func=cmd_status)

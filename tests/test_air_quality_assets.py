@@ -1,0 +1,139 @@
+"""Air-quality assets through `dg.materialize` on a temporary DuckDB, against a local server
+replaying the Luchtmeetnet format and injecting faults (RELIABILITY.md cases 1, 2, 4, 11, 15)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import dagster as dg
+import pytest
+from werkzeug import Request, Response
+
+from orchestration.assets.air_quality import clean_air_quality_hourly, raw_luchtmeetnet_measurements
+from orchestration.assets.indicators import air_station_annual
+from orchestration.resources import SourcesResource, WarehouseResource
+from sources.luchtmeetnet import COMPONENTS, STATIONS
+from warehouse.store import Warehouse
+
+DAY = "2025-01-06"
+
+
+class FakeLuchtmeetnet:
+    """Serves `/open_api/measurements` one page per station and component, with faults."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, str]] = []
+        self.throttle_first = False
+        self.always_503_for: str | None = None
+        self.html_for: str | None = None
+        self.outlier_for: str | None = None
+
+    def __call__(self, request: Request) -> Response:
+        args = dict(request.args)
+        self.requests.append(args)
+        station = args.get("station_number", "")
+        if self.throttle_first and len(self.requests) == 1:
+            return Response("slow down", status=429, headers={"Retry-After": "0"})
+        if station == self.always_503_for:
+            return Response("unavailable", status=503)
+        if station == self.html_for:
+            return Response("<!DOCTYPE html><html>maintenance</html>", status=200,
+                            content_type="text/html")
+        return Response(json.dumps(self.page(args)), content_type="application/json")
+
+    def page(self, args: dict[str, str]) -> dict:
+        start = datetime.fromisoformat(args["start"].replace("Z", "+00:00"))
+        rows = [{"station_number": args["station_number"], "formula": args["formula"],
+                 "value": 1e6 if (args["station_number"] == self.outlier_for and h == 5)
+                 else round(10 + h * 0.5, 2),
+                 "timestamp_measured": (start + timedelta(hours=h)).isoformat()}
+                for h in range(24)]
+        return {"pagination": {"first_page": 1, "last_page": 1, "prev_page": 1, "next_page": 1,
+                               "current_page": 1, "page_list": [1]}, "data": rows}
+
+
+@pytest.fixture
+def fake(httpserver) -> FakeLuchtmeetnet:
+    handler = FakeLuchtmeetnet()
+    httpserver.expect_request("/open_api/measurements").respond_with_handler(handler)
+    return handler
+
+
+@pytest.fixture
+def resources(httpserver, tmp_path) -> dict[str, object]:
+    return {
+        "warehouse": WarehouseResource(path=str(tmp_path / "wh.duckdb"), lock_timeout_s=2),
+        "sources": SourcesResource(mode="live", base_urls={"luchtmeetnet": httpserver.url_for("/open_api")},
+                                   max_attempts=2, max_wait_s=0.01, timeout_s=5),
+    }
+
+
+def run_day(resources, assets=None) -> dg.ExecuteInProcessResult:
+    assets = assets or [raw_luchtmeetnet_measurements, clean_air_quality_hourly]
+    return dg.materialize(assets, partition_key=DAY, resources=resources, raise_on_error=False)
+
+
+def wh(resources) -> Warehouse:
+    return resources["warehouse"].warehouse()
+
+
+EXPECTED_ROWS = len(STATIONS) * len(COMPONENTS) * 24
+
+
+def test_throttled_then_ok_stores_each_row_once(fake, resources):
+    fake.throttle_first = True
+    assert run_day(resources).success
+    counts = wh(resources).query("SELECT count(*) AS n, count(DISTINCT (station_code, component, "
+                                 "measured_at)) AS k FROM clean_air_quality_hourly")
+    assert counts.row(0) == (EXPECTED_ROWS, EXPECTED_ROWS)
+    assert all("start" in r and "end" in r for r in fake.requests)
+
+
+def test_rematerialising_a_day_changes_nothing(fake, resources):
+    assert run_day(resources).success
+    first = wh(resources).checksums()
+    assert run_day(resources).success
+    after = wh(resources).checksums()
+    for table in ("clean_air_quality_hourly", "raw_payloads"):
+        assert after[table] == first[table]
+
+
+def test_persistent_503_fails_the_partition_and_writes_nothing(fake, resources):
+    assert run_day(resources).success
+    before = wh(resources).checksums()
+    fake.always_503_for = "NL49572"
+    result = run_day(resources)
+    assert not result.success
+    errors = [e.event_specific_data.error.message for e in result.all_events
+              if e.event_type_value == "STEP_FAILURE"]
+    assert any("luchtmeetnet" in m and "503" in m and DAY in m for m in errors)
+    after = wh(resources).checksums()
+    assert after["clean_air_quality_hourly"] == before["clean_air_quality_hourly"]
+    assert after["raw_payloads"] == before["raw_payloads"]
+
+
+def test_an_html_maintenance_page_is_a_contract_error(fake, resources):
+    fake.html_for = "NL49551"
+    result = run_day(resources)
+    assert not result.success
+    errors = " ".join(e.event_specific_data.error.message for e in result.all_events
+                      if e.event_type_value == "STEP_FAILURE")
+    assert "HTML" in errors and "maintenance" in errors
+    assert wh(resources).query("SELECT count(*) AS n FROM clean_air_quality_hourly")["n"][0] == 0
+
+
+def test_failed_validation_blocks_downstream_and_keeps_previous_rows(fake, resources):
+    assert run_day(resources).success
+    before = wh(resources).checksums()["clean_air_quality_hourly"]
+    fake.outlier_for = "NL49553"
+    result = run_day(resources, [raw_luchtmeetnet_measurements, clean_air_quality_hourly,
+                                 air_station_annual])
+    assert not result.success
+    checks = [e.event_specific_data for e in result.all_events
+              if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    assert [c.passed for c in checks] == [False]
+    executed = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
+    assert "air_station_annual" not in executed
+    assert wh(resources).checksums()["clean_air_quality_hourly"] == before
+    assert wh(resources).failed_tables() == ["clean_air_quality_hourly"]

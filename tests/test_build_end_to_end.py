@@ -1,0 +1,109 @@
+"""The README's build command, end to end on the bundled snapshot, in a fresh state directory.
+
+Runs the real console command in a subprocess whose sockets are guarded: any attempt to reach
+a non-loopback host is refused and logged, and the test fails if one happened (telemetry off,
+no CDN, no live API in snapshot mode).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from warehouse.store import Warehouse
+
+pytestmark = pytest.mark.slow
+
+GUARD = '''
+import ipaddress, os, socket
+_log = os.environ["NETWORK_ATTEMPTS_LOG"]
+_real = socket.socket.connect
+def _connect(self, address):
+    if not isinstance(address, (str, bytes)):
+        host = address[0]
+        try:
+            ok = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            ok = host == "localhost"
+        if not ok:
+            with open(_log, "a") as fh:
+                fh.write(f"{host}\\n")
+            raise OSError(f"blocked non-loopback connection to {host}")
+    return _real(self, address)
+socket.socket.connect = _connect
+'''
+
+
+def cli(home: Path, *args: str, guard_dir: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TRANSITION_MONITOR_HOME": str(home)}
+    env.pop("DAGSTER_HOME", None)
+    if guard_dir is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(guard_dir), env.get("PYTHONPATH", "")])
+        env["NETWORK_ATTEMPTS_LOG"] = str(guard_dir / "attempts.log")
+    return subprocess.run([sys.executable, "-m", "orchestration.cli", *args], env=env,
+                          capture_output=True, text=True, timeout=1200)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess, Path]:
+    home = tmp_path_factory.mktemp("home")
+    guard_dir = tmp_path_factory.mktemp("guard")
+    (guard_dir / "sitecustomize.py").write_text(GUARD)
+    result = cli(home, "build", guard_dir=guard_dir)
+    return home, result, guard_dir
+
+
+def test_build_prints_the_edition_index_last(built):
+    home, result, _ = built
+    assert result.returncode == 0, result.stderr[-3000:]
+    index = Path(result.stdout.strip().splitlines()[-1])
+    assert index.name == "index.html" and index.is_file()
+    assert index.is_relative_to(home)
+    assert "[1/" in result.stderr  # progress was shown while it worked
+
+
+def test_offline_build_attempted_no_outside_connection(built):
+    _, result, guard_dir = built
+    assert result.returncode == 0
+    log = guard_dir / "attempts.log"
+    assert not log.exists(), f"non-loopback connections attempted: {log.read_text()}"
+
+
+def test_status_json_reports_every_station_component_and_indicator(built):
+    from indicators.catalogue import load_catalogue
+    from sources.luchtmeetnet import COMPONENTS, STATIONS
+
+    home, _, _ = built
+    result = cli(home, "status", "--json")
+    assert result.returncode == 0, result.stderr
+    status = json.loads(result.stdout)
+    stations = {(s["station_code"], s["component"]) for s in status["stations"]}
+    assert {(s, c) for s in STATIONS for c in COMPONENTS} <= stations
+    assert all(t["validation"] == "passed" for t in status["tables"]), status["tables"]
+    produced = {i["indicator_id"] for i in status["indicators"]}
+    assert {i.id for i in load_catalogue().indicators} <= produced
+    assert all(i["newest_year"] for i in status["indicators"])
+    assert Path(status["paths"]["warehouse"]).is_file()
+    assert Path(status["paths"]["latest_edition"]).is_file()
+
+
+def test_report_only_run_refuses_after_a_failed_validation_and_keeps_the_edition(built, tmp_path):
+    home, result, _ = built
+    assert result.returncode == 0
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy)
+    site_before = {p: p.read_bytes() for p in (copy / "site").rglob("*") if p.is_file()}
+    with Warehouse(copy / "warehouse.duckdb").connect() as con:
+        con.execute("INSERT INTO validation_runs VALUES ('bad', 'clean_employment', '', "
+                    "now(), false, 10, 5, 1)")
+    refused = cli(copy, "publish")
+    assert refused.returncode != 0
+    assert "refusing to publish" in refused.stderr and "clean_employment" in refused.stderr
+    site_after = {p: p.read_bytes() for p in (copy / "site").rglob("*") if p.is_file()}
+    assert site_after == site_before
