@@ -26,8 +26,10 @@ class SourceSpec:
     key_env: str | None = None  # environment variable holding the key, if any
     key_param: str | None = None  # key sent as this query parameter ...
     key_header: str | None = None  # ... or as this header
-    # Freshness: how old (days) the newest data period may be before an alert; see ops.
+    # Freshness, declared next to the source: how old (days) the newest data period may be,
+    # and how long (days) since the last successful fetch, before a check fails and alerts.
     max_data_age_days: int = 400
+    max_fetch_age_days: int = 35
 
     @property
     def secret_names(self) -> frozenset[str]:
@@ -39,7 +41,7 @@ SOURCES: dict[str, SourceSpec] = {
     for s in (
         SourceSpec("luchtmeetnet", "Luchtmeetnet open API (RIVM, GGD, provinces)",
                    "https://api.luchtmeetnet.nl/open_api", "CC0 / open data, Luchtmeetnet",
-                   max_data_age_days=3),
+                   max_data_age_days=3, max_fetch_age_days=2),
         SourceSpec("rivm_air_quality", "RIVM validated air-quality data (yearly CSV)",
                    "https://data.rivm.nl/data/luchtmeetnet", "CC-BY 4.0, RIVM",
                    max_data_age_days=550),
@@ -63,7 +65,7 @@ SOURCES: dict[str, SourceSpec] = {
                    "compiled by the project from public sources", max_data_age_days=1000),
         SourceSpec("entsoe", "ENTSO-E Transparency Platform", "https://web-api.tp.entsoe.eu/api",
                    "ENTSO-E Transparency terms", key_env="ENTSOE_API_KEY",
-                   key_param="securityToken", max_data_age_days=10),
+                   key_param="securityToken", max_data_age_days=40),
     )
 }
 

@@ -1,0 +1,69 @@
+"""Freshness checks, on materialisation time and on data time, with thresholds from
+`sources.registry` (declared next to each source).
+
+Materialisation time: Dagster's last-update checks on every raw asset. Data time: a check on
+each clean table comparing its newest period per source with the allowed age; a stale source
+(the same last timestamp for days) fails it and alerts through the notifier.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import dagster as dg
+
+from orchestration.resources import NotifierResource, WarehouseResource
+from reports.inputs import source_freshness
+from sources.inventory import FEEDS
+from sources.registry import SOURCES
+
+CLEAN_TABLE_SOURCES = {
+    "clean_air_quality_hourly": ["luchtmeetnet"],
+    "clean_air_quality_validated_hourly": ["rivm_air_quality"],
+}
+for _feed in FEEDS:
+    CLEAN_TABLE_SOURCES.setdefault(f"clean_{_feed.family}", []).append(_feed.source)
+
+
+def raw_asset_sources() -> dict[str, str]:
+    keys = {"raw_luchtmeetnet_measurements": "luchtmeetnet",
+            "raw_rivm_air_quality": "rivm_air_quality"}
+    keys.update({f"raw_{f.name}": f.source for f in FEEDS})
+    return keys
+
+
+def materialisation_freshness_checks() -> list[dg.AssetChecksDefinition]:
+    checks: list[dg.AssetChecksDefinition] = []
+    for asset, source in raw_asset_sources().items():
+        checks += dg.build_last_update_freshness_checks(
+            assets=[asset], lower_bound_delta=timedelta(days=SOURCES[source].max_fetch_age_days))
+    return checks
+
+
+def data_freshness_check(table: str) -> dg.AssetChecksDefinition:
+    sources = sorted(set(CLEAN_TABLE_SOURCES[table]))
+
+    @dg.asset_check(asset=table, name="data_is_fresh",
+                    description=f"Newest data period of {', '.join(sources)} within the age "
+                                "declared for the source.")
+    def _check(warehouse: WarehouseResource, notifier: NotifierResource) -> dg.AssetCheckResult:
+        freshness = source_freshness(warehouse.warehouse())
+        rows = [r for r in freshness.to_dicts() if r["source"] in sources]
+        stale = [r["source"] for r in rows if r["stale"]] + \
+            [s for s in sources if s not in {r["source"] for r in rows}]
+        if stale:
+            notifier.notify(f"transition-monitor: stale data in {table}",
+                            {"table": table, "stale_sources": stale,
+                             "hint": "check the source's publication and the last fetch runs"})
+        return dg.AssetCheckResult(
+            passed=not stale, severity=dg.AssetCheckSeverity.WARN,
+            metadata={"stale_sources": stale,
+                      "newest_periods": {r["source"]: r["newest_period"] for r in rows},
+                      "max_age_days": {s: SOURCES[s].max_data_age_days for s in sources}})
+
+    return _check
+
+
+def all_freshness_checks() -> list[dg.AssetChecksDefinition]:
+    return [*materialisation_freshness_checks(),
+            *(data_freshness_check(t) for t in CLEAN_TABLE_SOURCES)]
