@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.assets import GROUP_REPORTS
+from orchestration.assets import GROUP_REPORTS, WAREHOUSE_POOL
 from orchestration.assets.indicators import progress_assessments
 from orchestration.resources import SiteResource, SourcesResource, WarehouseResource
 from reports.inputs import load_edition_inputs
 from reports.publish import PublishRefused, publish_edition
 
 
-@dg.asset(group_name=GROUP_REPORTS, deps=[progress_assessments], kinds={"html", "plotly"})
+@dg.asset(group_name=GROUP_REPORTS, deps=[progress_assessments], kinds={"html", "plotly"},
+          pool=WAREHOUSE_POOL)
 def report_edition(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                    sources: SourcesResource, site: SiteResource) -> dg.MaterializeResult:
     """The static report site for this edition (Dutch and English), plus CSV/Parquet exports.

@@ -1,0 +1,65 @@
+"""Definitions smoke test: the one `Definitions` loads, names follow the convention, every
+clean asset has its blocking GX check, every writer is in the DuckDB pool, and jobs,
+schedules and sensors resolve."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from orchestration.assets import WAREHOUSE_POOL
+from orchestration.definitions import build_defs
+from warehouse.schema import CLEAN_TABLES
+
+
+@pytest.fixture(scope="module")
+def defs(tmp_path_factory) -> dg.Definitions:
+    return build_defs(home=str(tmp_path_factory.mktemp("home")), mode="snapshot")
+
+
+def asset_names(defs: dg.Definitions) -> set[str]:
+    return {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+
+
+def test_definitions_load_and_validate(defs):
+    dg.Definitions.validate_loadable(defs)
+    for job in ("air_quality_daily_job", "validated_air_quality_job", "statistics_job",
+                "edition_job"):
+        assert defs.resolve_job_def(job) is not None
+
+
+def test_asset_names_follow_the_convention(defs):
+    names = asset_names(defs)
+    assert set(CLEAN_TABLES) <= names
+    assert {"indicator_values", "progress_assessments", "report_edition"} <= names
+    allowed = ("raw_", "clean_")
+    extra = {n for n in names if not n.startswith(allowed)} - {
+        "air_station_annual", "indicator_values", "progress_assessments", "report_edition"}
+    assert not extra, extra
+
+
+def test_every_clean_asset_has_a_blocking_gx_check(defs):
+    graph = defs.resolve_asset_graph()
+    for name in CLEAN_TABLES:
+        specs = [s for s in graph.get(dg.AssetKey(name)).check_keys]
+        assert any(k.name == "great_expectations_suite" for k in specs), name
+    blocking = {spec.key.asset_key.to_user_string()
+                for a in defs.assets for spec in getattr(a, "check_specs", []) if spec.blocking}
+    assert set(CLEAN_TABLES) <= blocking
+
+
+def test_every_writer_is_in_the_single_writer_pool(defs):
+    for assets_def in defs.assets:
+        for key in assets_def.keys:
+            name = key.to_user_string()
+            node = assets_def.node_def
+            assert getattr(node, "pool", None) == WAREHOUSE_POOL, name
+
+
+def test_schedules_and_sensors_resolve(defs):
+    schedules = {s.name for s in defs.schedules}
+    assert {"air_quality_daily_schedule", "statistics_monthly_schedule",
+            "edition_weekly_schedule"} <= schedules
+    assert all(s.execution_timezone == "Europe/Amsterdam" for s in defs.schedules)
+    sensors = {s.name for s in defs.sensors}
+    assert {"edition_after_new_data", "alert_on_run_failure", "freshness_checks_sensor"} <= sensors
