@@ -4,7 +4,6 @@ A clean asset declares `gx_check_spec(...)` and yields `gx_check_result(...)`; a
 suite fails the step, so downstream indicators and the report do not run in that run.
 """
 
-from __future__ import annotations
 
 import dagster as dg
 import polars as pl

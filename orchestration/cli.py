@@ -4,7 +4,6 @@
 terminal; its last line is the path of the new edition's index.html.
 """
 
-from __future__ import annotations
 
 import argparse
 import json
@@ -46,7 +45,9 @@ def _run_failure_summary(result) -> str:
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             error = event.event_specific_data.error
-            lines.append(f"    {event.step_key}: {error.message.strip().splitlines()[0] if error else ''}")
+            while error is not None and error.cause is not None:  # the source's own error
+                error = error.cause
+            lines.append(f"    {event.step_key}: {error.message.strip() if error else ''}")
     return "\n".join(lines) or "    (see the run in the web UI)"
 
 

@@ -4,7 +4,6 @@
 (TRANSITION_MONITOR_HOME, TRANSITION_MONITOR_SOURCE, API keys).
 """
 
-from __future__ import annotations
 
 import os
 from collections.abc import Mapping

@@ -6,7 +6,6 @@ each clean table comparing its newest period per source with the allowed age; a 
 (the same last timestamp for days) fails it and alerts through the notifier.
 """
 
-from __future__ import annotations
 
 from datetime import timedelta
 

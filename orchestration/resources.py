@@ -5,7 +5,6 @@ logic they wrap stays testable without Dagster. Keys are read from the environme
 `dg.EnvVar` where set; an unset key leaves that one source failing with a clear message.
 """
 
-from __future__ import annotations
 
 import json
 import smtplib
@@ -16,6 +15,7 @@ from pathlib import Path
 import dagster as dg
 import httpx
 
+from sources.errors import SourceUnavailable
 from sources.http import RetryPolicy, SourceHttp
 from sources.registry import SOURCES, make_http
 from warehouse.store import Warehouse
@@ -45,6 +45,21 @@ class SourcesResource(dg.ConfigurableResource):
     timeout_s: float = 30.0
     max_attempts: int = 5
     max_wait_s: float = 60.0
+    # On top of the client's own retries: how often a run step re-tries a source that stayed
+    # unavailable (transient faults only; a contract error fails at once), and how long apart.
+    run_retries: int = 2
+    run_retry_wait_s: float = 300.0
+
+    def fetch(self, context: dg.AssetExecutionContext, source: str, fetch):
+        """Call `fetch(client)`; a transient source fault asks Dagster to retry the step."""
+        try:
+            return fetch(self.client(source))
+        except SourceUnavailable as exc:
+            if context.retry_number >= self.run_retries:
+                raise
+            context.log.warning(f"{exc}; retrying the step in {self.run_retry_wait_s:.0f}s")
+            raise dg.RetryRequested(max_retries=self.run_retries,
+                                    seconds_to_wait=self.run_retry_wait_s) from exc
 
     def client(self, source: str) -> SourceHttp:
         keys = {"klimaatmonitor": self.klimaatmonitor_api_key, "entsoe": self.entsoe_api_key}

@@ -5,7 +5,6 @@ Klimaatmonitor publish yearly or quarterly, so monthly catches new periods withi
 RIVM's validated year monthly for the latest year; a report edition every Monday.
 """
 
-from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 

@@ -1,6 +1,5 @@
 """Sensors: a new edition after new clean data, and failure alerts through the notifier."""
 
-from __future__ import annotations
 
 import json
 

@@ -5,7 +5,6 @@ off, one writer at a time), the synthesized snapshot files, the published site a
 notification log. Nothing the project writes goes anywhere else.
 """
 
-from __future__ import annotations
 
 import os
 from dataclasses import dataclass

@@ -5,7 +5,6 @@ validation. Per station and component: newest hour. Per indicator and region: ne
 value and status. Plus where the warehouse and the latest edition are. Read-only.
 """
 
-from __future__ import annotations
 
 from orchestration.settings import Paths
 from reports.inputs import source_freshness

@@ -223,7 +223,11 @@ class SourceHttp:
         shown = self.redact(full)
         response = self._get_with_retries(full, shown, partition)
         body = response.content
-        check_body(self.source, body, expect, shown, partition)
+        try:
+            check_body(self.source, body, expect, shown, partition)
+        except ContractError as exc:  # the quoted body may echo the request, key included
+            exc.message = self.redact(exc.message)
+            raise ContractError(self.source, exc.message, url=shown, partition=partition) from None
         return Payload(
             source=self.source, dataset=dataset, request_key=request_key or shown, url=shown,
             media_type=response.headers.get("content-type", expect).split(";")[0],
@@ -304,7 +308,8 @@ class SourceHttp:
                                 partition=partition)
         if response.status_code != 200:
             raise SourceError(self.source, f"HTTP {response.status_code}: "
-                              f"{first_bytes(response.content)}", url=shown, partition=partition,
+                              f"{self.redact(first_bytes(response.content))}", url=shown,
+                              partition=partition,
                               hint="Check the request parameters and the source's documentation.")
         return response
 

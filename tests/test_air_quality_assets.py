@@ -11,7 +11,6 @@ import pytest
 from werkzeug import Request, Response
 
 from orchestration.assets.air_quality import clean_air_quality_hourly, raw_luchtmeetnet_measurements
-from orchestration.assets.indicators import air_station_annual
 from orchestration.resources import SourcesResource, WarehouseResource
 from sources.luchtmeetnet import COMPONENTS, STATIONS
 from warehouse.store import Warehouse
@@ -65,13 +64,27 @@ def resources(httpserver, tmp_path) -> dict[str, object]:
     return {
         "warehouse": WarehouseResource(path=str(tmp_path / "wh.duckdb"), lock_timeout_s=2),
         "sources": SourcesResource(mode="live", base_urls={"luchtmeetnet": httpserver.url_for("/open_api")},
-                                   max_attempts=2, max_wait_s=0.01, timeout_s=5),
+                                   max_attempts=2, max_wait_s=0.01, timeout_s=5,
+                                   run_retries=1, run_retry_wait_s=0),
     }
 
 
 def run_day(resources, assets=None) -> dg.ExecuteInProcessResult:
     assets = assets or [raw_luchtmeetnet_measurements, clean_air_quality_hourly]
     return dg.materialize(assets, partition_key=DAY, resources=resources, raise_on_error=False)
+
+
+def failure_messages(result) -> list[str]:
+    """Each failed step's error with its causes (Dagster wraps the source's own error)."""
+    out = []
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            error, parts = event.event_specific_data.error, []
+            while error is not None:
+                parts.append(error.message)
+                error = error.cause
+            out.append(" ".join(parts))
+    return out
 
 
 def wh(resources) -> Warehouse:
@@ -105,8 +118,7 @@ def test_persistent_503_fails_the_partition_and_writes_nothing(fake, resources):
     fake.always_503_for = "NL49572"
     result = run_day(resources)
     assert not result.success
-    errors = [e.event_specific_data.error.message for e in result.all_events
-              if e.event_type_value == "STEP_FAILURE"]
+    errors = failure_messages(result)
     assert any("luchtmeetnet" in m and "503" in m and DAY in m for m in errors)
     after = wh(resources).checksums()
     assert after["clean_air_quality_hourly"] == before["clean_air_quality_hourly"]
@@ -117,8 +129,7 @@ def test_an_html_maintenance_page_is_a_contract_error(fake, resources):
     fake.html_for = "NL49551"
     result = run_day(resources)
     assert not result.success
-    errors = " ".join(e.event_specific_data.error.message for e in result.all_events
-                      if e.event_type_value == "STEP_FAILURE")
+    errors = " ".join(failure_messages(result))
     assert "HTML" in errors and "maintenance" in errors
     assert wh(resources).query("SELECT count(*) AS n FROM clean_air_quality_hourly")["n"][0] == 0
 
@@ -126,6 +137,8 @@ def test_an_html_maintenance_page_is_a_contract_error(fake, resources):
 def test_failed_validation_blocks_downstream_and_keeps_previous_rows(fake, resources):
     assert run_day(resources).success
     before = wh(resources).checksums()["clean_air_quality_hourly"]
+    from orchestration.assets.indicators import air_station_annual
+
     fake.outlier_for = "NL49553"
     result = run_day(resources, [raw_luchtmeetnet_measurements, clean_air_quality_hourly,
                                  air_station_annual])

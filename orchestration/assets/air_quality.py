@@ -2,7 +2,6 @@
 yearly history (yearly partitions), each fetched raw, then parsed and validated into UTC rows.
 """
 
-from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -18,12 +17,10 @@ from transforms.air_quality import (
     air_quality_rules,
     parse_luchtmeetnet_measurements,
     parse_rivm_yearly_csv,
+    reporting_year_window,
 )
 from warehouse.gate import validate_then_write
 from warehouse.schema import clean_table
-
-RETRY = dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL)
-
 
 def _record(warehouse_res: WarehouseResource, payloads, partition: str) -> dg.MaterializeResult:
     added = warehouse_res.warehouse().record_payloads(payloads, partition_key=partition)
@@ -33,14 +30,14 @@ def _record(warehouse_res: WarehouseResource, payloads, partition: str) -> dg.Ma
 
 
 @dg.asset(partitions_def=air_quality_daily, group_name=GROUP_AIR_QUALITY, pool=WAREHOUSE_POOL,
-          retry_policy=RETRY, kinds={"duckdb"})
+          kinds={"duckdb"})
 def raw_luchtmeetnet_measurements(context: dg.AssetExecutionContext, sources: SourcesResource,
                                   warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Luchtmeetnet `/measurements` JSON pages for one UTC day, every station and component,
     stored as append-only vintages (a new vintage only when a page's content changes)."""
     day = date.fromisoformat(context.partition_key)
-    payloads = luchtmeetnet.fetch_measurements(sources.client("luchtmeetnet"), day,
-                                               partition=context.partition_key)
+    payloads = sources.fetch(context, "luchtmeetnet", lambda http: luchtmeetnet.fetch_measurements(
+        http, day, partition=context.partition_key))
     return _record(warehouse, payloads, context.partition_key)
 
 
@@ -60,14 +57,13 @@ def clean_air_quality_hourly(context: dg.AssetExecutionContext, warehouse: Wareh
 
 
 @dg.asset(partitions_def=validated_air_quality_yearly, group_name=GROUP_AIR_QUALITY,
-          pool=WAREHOUSE_POOL, retry_policy=RETRY, kinds={"duckdb"})
+          pool=WAREHOUSE_POOL, kinds={"duckdb"})
 def raw_rivm_air_quality(context: dg.AssetExecutionContext, sources: SourcesResource,
                          warehouse: WarehouseResource) -> dg.MaterializeResult:
     """RIVM's validated yearly CSV files (`;`-separated, a column per station, a row per
     hour) for NO2, PM10 and PM2.5, stored as append-only vintages."""
-    payloads = rivm_air_quality.fetch_year(sources.client("rivm_air_quality"),
-                                           int(context.partition_key),
-                                           partition=context.partition_key)
+    payloads = sources.fetch(context, "rivm_air_quality", lambda http: rivm_air_quality.fetch_year(
+        http, int(context.partition_key), partition=context.partition_key))
     return _record(warehouse, payloads, context.partition_key)
 
 
@@ -83,8 +79,7 @@ def clean_air_quality_validated_hourly(context: dg.AssetExecutionContext,
     payloads = wh.current_payloads("rivm_air_quality", "validated_yearly", context.partition_key)
     frames = [parse_rivm_yearly_csv(p) for p in payloads]
     frame = pl.concat(frames) if frames else pl.DataFrame()
-    window = {"source": "rivm_validated",
-              "measured_at": (datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC))}
+    window = {"source": "rivm_validated", "measured_at": reporting_year_window(year)}
     yield from _gate(wh, "clean_air_quality_validated_hourly", frame, window, context.partition_key)
 
 

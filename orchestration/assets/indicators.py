@@ -1,7 +1,6 @@
 """Indicators: station annual means, indicator series per region, and progress against
 targets. The catalogue and regions are declarative files in indicators/."""
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,6 +1,5 @@
 """The published report edition: a static site written atomically, archived per edition."""
 
-from __future__ import annotations
 
 import dagster as dg
 

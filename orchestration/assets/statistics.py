@@ -3,7 +3,8 @@ one raw asset per feed, one clean asset per family that parses the current vinta
 its feeds and replaces its table in one transaction after the GX suite passes.
 """
 
-from __future__ import annotations
+
+from dataclasses import replace
 
 import dagster as dg
 import polars as pl
@@ -17,15 +18,15 @@ from transforms.family_rules import FAMILY_RULES
 from warehouse.gate import validate_then_write
 from warehouse.schema import clean_table
 
-RETRY = dg.RetryPolicy(max_retries=2, delay=60, backoff=dg.Backoff.EXPONENTIAL)
-
-
 def raw_feed_asset(feed: Feed) -> dg.AssetsDefinition:
     @dg.asset(name=f"raw_{feed.name}", group_name=GROUP_STATISTICS, pool=WAREHOUSE_POOL,
-              retry_policy=RETRY, description=feed.description, kinds={"duckdb"},
+              description=feed.description, kinds={"duckdb"},
               metadata={"source": feed.source, "family": feed.family})
-    def _raw(sources: SourcesResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        payloads = list(feed.fetch(sources.client(feed.source)))
+    def _raw(context: dg.AssetExecutionContext, sources: SourcesResource,
+             warehouse: WarehouseResource) -> dg.MaterializeResult:
+        # Stored under the feed's name, so the clean asset finds exactly this feed's payloads.
+        payloads = [replace(p, dataset=feed.name)
+                    for p in sources.fetch(context, feed.source, feed.fetch)]
         added = warehouse.warehouse().record_payloads(payloads)
         return dg.MaterializeResult(metadata={"payloads": len(payloads), "new_vintages": added})
 

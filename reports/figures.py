@@ -1,0 +1,244 @@
+"""Chart builders: tidy frames in, a Plotly figure (or an inline SVG sparkline) out.
+
+Regions are told apart by colour (Okabe-Ito, safe for colour-blind readers) and also by
+marker shape and line dash, so no reader depends on colour. Figures are kept small: no
+template, values rounded to what the page shows, compact JSON that is safe to embed in a
+`<script>` element.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from dataclasses import dataclass, field
+
+import plotly.graph_objects as go
+import polars as pl
+from markupsafe import Markup, escape
+
+from reports.formatting import PLOTLY_SEPARATORS
+from reports.i18n import text
+
+# Okabe & Ito (2008), in an order that keeps the first colours far apart; yellow last because
+# it has too little contrast on white for a thin line.
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000",
+             "#F0E442")
+MARKERS = ("circle", "square", "diamond", "triangle-up", "triangle-down", "pentagon",
+           "hexagon", "star")
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+THRESHOLD_COLOUR = "#444444"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
+                 "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}
+
+
+@dataclass(frozen=True)
+class SeriesStyle:
+    """How one region's line looks; the same region looks the same on every page."""
+
+    colour: str
+    marker: str
+    dash: str = "solid"
+
+
+def region_styles(region_ids: list[str]) -> dict[str, SeriesStyle]:
+    """A distinct colour and marker per region, in the order the regions are declared."""
+    return {rid: SeriesStyle(OKABE_ITO[i % len(OKABE_ITO)], MARKERS[i % len(MARKERS)])
+            for i, rid in enumerate(region_ids)}
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """The straight path from a region's base-year value to its target."""
+
+    series_id: str
+    label: str
+    base_year: int
+    base_value: float
+    target_year: int
+    target_value: float
+
+
+@dataclass(frozen=True)
+class ChartInput:
+    """What one indicator chart shows.
+
+    `series`: one row per line and year with columns series_id, label, year, value (already
+    rounded), is_provisional, low_coverage. `stations` has the same columns (hidden until the
+    reader picks them in the legend). `thresholds`: (label, value) horizontal lines."""
+
+    unit: str
+    decimals: int
+    series: pl.DataFrame
+    styles: dict[str, SeriesStyle]
+    stations: pl.DataFrame | None = None
+    thresholds: list[tuple[str, float]] = field(default_factory=list)
+    trajectories: list[Trajectory] = field(default_factory=list)
+
+
+def plotly_text(value: str) -> str:
+    """Plotly renders trace names and hover text as a small HTML subset: escape source text
+    so a name like `<b>` or `<a href>` shows literally and never becomes markup."""
+    return html.escape(value or "", quote=False)
+
+
+def indicator_figure(chart: ChartInput, lang: str) -> go.Figure:
+    """Region lines side by side, with target paths, limit values, provisional and
+    low-coverage points each in their own legend entry."""
+    fig = go.Figure()
+    for part in chart.series.partition_by("series_id", maintain_order=True):
+        _add_series(fig, part, chart, lang, visible=True)
+    if chart.stations is not None and chart.stations.height:
+        for i, part in enumerate(chart.stations.partition_by("series_id", maintain_order=True)):
+            style = SeriesStyle(OKABE_ITO[(i + 4) % len(OKABE_ITO)], MARKERS[i % len(MARKERS)],
+                                DASHES[1 + i % (len(DASHES) - 1)])
+            _add_series(fig, part, chart, lang, visible="legendonly", style=style)
+    _add_flag_points(fig, chart, "is_provisional", "provisional_legend", "circle-open", 13, lang)
+    _add_flag_points(fig, chart, "low_coverage", "low_coverage_legend", "x-thin-open", 12, lang)
+    years = chart.series["year"] if chart.series.height else pl.Series([], dtype=pl.Int64)
+    for trajectory in chart.trajectories:
+        _add_trajectory(fig, trajectory, chart, lang)
+    for i, (label, value) in enumerate(chart.thresholds):
+        _add_threshold(fig, label, value, _year_span(years, chart.trajectories), i, chart)
+    _apply_layout(fig, chart, lang)
+    return fig
+
+
+def _hover(chart: ChartInput) -> str:
+    unit = plotly_text(chart.unit)
+    return f"%{{fullData.name}}<br>%{{x}}: %{{y:,.{chart.decimals}f}} {unit}<extra></extra>"
+
+
+def _add_series(fig: go.Figure, part: pl.DataFrame, chart: ChartInput, lang: str, *,
+                visible, style: SeriesStyle | None = None) -> None:
+    series_id = part["series_id"][0]
+    style = style or chart.styles.get(series_id, SeriesStyle(OKABE_ITO[6], MARKERS[0]))
+    fig.add_trace(go.Scatter(
+        x=part["year"].to_list(), y=part["value"].to_list(), mode="lines+markers",
+        name=plotly_text(part["label"][0]), legendgroup=series_id, visible=visible,
+        line={"color": style.colour, "width": 2.5, "dash": style.dash},
+        marker={"symbol": style.marker, "size": 7, "color": style.colour},
+        connectgaps=False, hovertemplate=_hover(chart)))
+
+
+def _add_flag_points(fig: go.Figure, chart: ChartInput, flag: str, legend_key: str,
+                     symbol: str, size: int, lang: str) -> None:
+    """One marker overlay per region for flagged years, one shared legend entry."""
+    flagged = chart.series.filter(pl.col(flag).fill_null(False) & pl.col("value").is_not_null())
+    for i, part in enumerate(flagged.partition_by("series_id", maintain_order=True)):
+        style = chart.styles.get(part["series_id"][0], SeriesStyle(OKABE_ITO[6], MARKERS[0]))
+        fig.add_trace(go.Scatter(
+            x=part["year"].to_list(), y=part["value"].to_list(), mode="markers",
+            name=text(legend_key, lang), legendgroup=flag, showlegend=i == 0,
+            marker={"symbol": symbol, "size": size, "color": style.colour,
+                    "line": {"width": 2, "color": style.colour}},
+            hovertemplate=f"{plotly_text(part['label'][0])}: {text(legend_key, lang)}"
+                          f"<br>{_hover(chart)}"))
+
+
+def _add_trajectory(fig: go.Figure, trajectory: Trajectory, chart: ChartInput, lang: str) -> None:
+    style = chart.styles.get(trajectory.series_id, SeriesStyle(OKABE_ITO[6], MARKERS[0]))
+    d = chart.decimals
+    fig.add_trace(go.Scatter(
+        x=[trajectory.base_year, trajectory.target_year],
+        y=[_round(trajectory.base_value, d), _round(trajectory.target_value, d)],
+        mode="lines+markers", name=f"{text('trajectory', lang)}: {plotly_text(trajectory.label)}",
+        legendgroup=trajectory.series_id,
+        line={"color": style.colour, "width": 1.5, "dash": "dash"},
+        marker={"symbol": ["circle-open", "star"], "size": [6, 12], "color": style.colour},
+        hovertemplate=_hover(chart)))
+
+
+def _add_threshold(fig: go.Figure, label: str, value: float, span: tuple[int, int], i: int,
+                   chart: ChartInput) -> None:
+    fig.add_trace(go.Scatter(
+        x=list(span), y=[_round(value, chart.decimals)] * 2, mode="lines",
+        name=plotly_text(label), legendgroup=f"threshold-{i}",
+        line={"color": THRESHOLD_COLOUR, "width": 1.5, "dash": DASHES[(i + 2) % len(DASHES)]},
+        hovertemplate=_hover(chart)))
+
+
+def _year_span(years: pl.Series, trajectories: list[Trajectory]) -> tuple[int, int]:
+    known = [y for y in years.to_list() if y is not None]
+    known += [y for t in trajectories for y in (t.base_year, t.target_year)]
+    return (min(known), max(known)) if known else (0, 1)
+
+
+def _apply_layout(fig: go.Figure, chart: ChartInput, lang: str) -> None:
+    fig.update_layout(
+        template=None, separators=PLOTLY_SEPARATORS[lang], height=440, autosize=True,
+        font={"family": FONT, "size": 13, "color": "#1a1a1a"},
+        margin={"l": 60, "r": 36, "t": 20, "b": 40},  # room for the last year label
+        paper_bgcolor="#ffffff", plot_bgcolor="#ffffff", hovermode="closest",
+        legend={"orientation": "h", "y": -0.1, "yanchor": "top", "x": 0},
+        xaxis={"tickformat": "d", "gridcolor": "#e5e5e5"},  # years need no axis title
+        yaxis={"tickformat": f",.{chart.decimals}f" if chart.decimals else ",d",
+               "gridcolor": "#e5e5e5", "zerolinecolor": "#bbbbbb",
+               "title": {"text": plotly_text(chart.unit)}})
+
+
+def _round(value: float | None, decimals: int) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return round(value, decimals)
+
+
+def figure_json(fig: go.Figure, config: dict | None = None) -> str:
+    """Figure and config as compact JSON that cannot end the `<script>` it sits in.
+
+    `<`, `>` and `&` become JSON unicode escapes: the browser's HTML parser then never sees
+    `</script>` or `<!--` inside the data, while JSON.parse restores the exact text."""
+    payload = '{"figure":' + fig.to_json() + ',"config":' + json.dumps(
+        config or PLOTLY_CONFIG, separators=(",", ":")) + "}"
+    return (payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def sparkline_svg(years: list[int], values: list[float | None], label: str, *,
+                  width: int = 120, height: int = 30) -> Markup:
+    """A tiny inline SVG line of a series (no script needed, prints sharply); gaps stay gaps.
+
+    `label` is the accessible text alternative (escaped here)."""
+    points = [(y, v) for y, v in zip(years, values, strict=True) if y is not None]
+    known = [v for _, v in points if v is not None]
+    if len(known) < 2:
+        return Markup('<svg class="sparkline" role="img" aria-label="{}" width="{}" height="{}" '
+                      'viewBox="0 0 {} {}"></svg>').format(label, width, height, width, height)
+    scale = _scaler([y for y, _ in points], known, width, height, pad=3)
+    lines = "".join(f'<polyline points="{_points(s)}"/>'
+                    for s in _segments(points, scale) if len(s) > 1)
+    last_x, last_y = scale(*next((y, v) for y, v in reversed(points) if v is not None))
+    return Markup(
+        f'<svg class="sparkline" role="img" aria-label="{escape(label)}" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}"><g fill="none" stroke="currentColor" '
+        f'stroke-width="1.5">{lines}</g><circle cx="{last_x}" cy="{last_y}" r="2.5" '
+        f'fill="currentColor"/></svg>')
+
+
+def _scaler(years: list[int], values: list[float], width: int, height: int, pad: int):
+    y0, y1 = min(years), max(years)
+    v0, v1 = min(values), max(values)
+    span_y, span_v = (y1 - y0) or 1, (v1 - v0) or 1
+
+    def scale(year: int, value: float) -> tuple[float, float]:
+        x = pad + (year - y0) / span_y * (width - 2 * pad)
+        y = height - pad - (value - v0) / span_v * (height - 2 * pad)
+        return round(x, 1), round(y, 1)
+
+    return scale
+
+
+def _segments(points: list[tuple[int, float | None]], scale) -> list[list[tuple[float, float]]]:
+    """Runs of consecutive known values; a missing year breaks the line."""
+    segments: list[list[tuple[float, float]]] = [[]]
+    for year, value in points:
+        if value is None:
+            segments.append([])
+        else:
+            segments[-1].append(scale(year, value))
+    return [s for s in segments if s]
+
+
+def _points(segment: list[tuple[float, float]]) -> str:
+    return " ".join(f"{x},{y}" for x, y in segment)

@@ -1,0 +1,855 @@
+"""The report edition site: page builders (frames in, HTML out) and the one writer that puts an
+edition on disk.
+
+Layout of a site root::
+
+    index.html, archive.html, archive-en.html    -> the latest edition / every edition
+    assets/plotly.min.js                          -> written once, shared by every edition
+    editions/<id>/index.html                      -> redirects to nl/index.html
+    editions/<id>/{nl,en}/index.html, compare.html, data-quality.html, changes.html,
+        archive.html, indicator/<indicator_id>.html, region/<region_id>.html
+    editions/<id>/data/<indicator_id>.csv, indicator_values.csv, indicator_values.parquet
+    editions/<id>/assets/style.css, charts.js, compare.js
+    editions/<id>/edition-<id>-nl.pdf             -> when Chromium is available
+
+Every link is relative, so an edition works from disk (file://) and from any web server,
+without network access. Templates autoescape everything; source text is never marked safe.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+import plotly.offline
+import polars as pl
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from reports import i18n
+from reports.figures import (
+    ChartInput,
+    Trajectory,
+    figure_json,
+    indicator_figure,
+    region_styles,
+    sparkline_svg,
+)
+from reports.formatting import (
+    decimals_for,
+    format_datetime,
+    format_number,
+    format_percent,
+)
+from reports.i18n import LANGUAGES, OTHER_LANGUAGE, pick, status_label, status_tone, text
+from reports.pdf import print_pdf
+
+PACKAGE_DIR = Path(__file__).parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+STATIC_DIR = PACKAGE_DIR / "static"
+STATIC_FILES = ("style.css", "charts.js", "compare.js")
+PLOTLY_JS = "assets/plotly.min.js"
+EDITION_META = "edition.json"
+STAGING_PREFIX = ".staging-"
+EDITION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+MAX_LISTED_ROWS = 200  # longer lists (failures, changes) are cut on the page, whole in data/
+
+
+@dataclass
+class EditionInputs:
+    """Everything one edition shows, already computed; the builders only present it.
+
+    Frame columns are listed in the module that fills them (reports/inputs.py); the builders
+    tolerate empty frames (a first edition has no changes, a fresh site no validation yet)."""
+
+    edition_id: str
+    generated_at: datetime
+    demo_data: bool
+    indicators: pl.DataFrame
+    targets: pl.DataFrame
+    regions: pl.DataFrame
+    values: pl.DataFrame
+    assessments: pl.DataFrame
+    sources: pl.DataFrame
+    validation: pl.DataFrame
+    validation_failures: pl.DataFrame
+    changes: pl.DataFrame
+    indicator_sources: dict[str, dict] = field(default_factory=dict)
+
+
+# -- prepared view: lookups shared by every page ------------------------------------------
+
+
+def slug(identifier: str) -> str:
+    """A file-name-safe form of an identifier (ids are data, so never trusted as paths)."""
+    cleaned = re.sub(r"[^A-Za-z0-9_-]+", "-", str(identifier)).strip("-")
+    return cleaned or "x"
+
+
+@dataclass
+class EditionView:
+    """The inputs arranged for page building: ordered catalogue, per-indicator series with
+    the rounded figures every page shows, and assessments in target-priority order."""
+
+    inputs: EditionInputs
+    indicators: list[dict]
+    regions: list[dict]
+    decimals: dict[str, int]
+    region_values: dict[str, pl.DataFrame]
+    station_values: dict[str, pl.DataFrame]
+    assessments: dict[tuple[str, str], list[dict]]
+    targets: dict[str, list[dict]]
+    focus_region: str | None
+
+    def indicator(self, indicator_id: str) -> dict:
+        return next(i for i in self.indicators if i["indicator_id"] == indicator_id)
+
+    def region(self, region_id: str) -> dict:
+        return next(r for r in self.regions if r["region_id"] == region_id)
+
+    def region_name(self, region_id: str, lang: str) -> str:
+        match = [r for r in self.regions if r["region_id"] == region_id]
+        return _localized(match[0], "name", lang) if match else str(region_id)
+
+    def target_label(self, target_id: str | None, lang: str) -> str:
+        for targets in self.targets.values():
+            for target in targets:
+                if target["target_id"] == target_id:
+                    return _localized(target, "label", lang)
+        return ""
+
+
+def _localized(row: dict, field_name: str, lang: str) -> str:
+    return row.get(f"{field_name}_{lang}") or row.get(f"{field_name}_nl") or ""
+
+
+def build_view(inputs: EditionInputs) -> EditionView:
+    """Arrange the inputs once; every page builder reads from the result."""
+    indicators = inputs.indicators.to_dicts()
+    regions = inputs.regions.to_dicts()
+    region_rows, station_rows, decimals = _split_and_round(inputs.values)
+    benchmarks = [r["region_id"] for r in regions if not r.get("benchmark")]
+    return EditionView(
+        inputs=inputs, indicators=indicators, regions=regions, decimals=decimals,
+        region_values=region_rows, station_values=station_rows,
+        assessments=_assessments_by_series(inputs.assessments, inputs.targets),
+        targets={k[0]: g.to_dicts() for k, g in inputs.targets.group_by(
+            "indicator_id", maintain_order=True)} if inputs.targets.height else {},
+        focus_region=(benchmarks or [r["region_id"] for r in regions] or [None])[0])
+
+
+def _split_and_round(values: pl.DataFrame):
+    """Per indicator: region rows and station rows, each with `shown`, the value rounded to
+    the decimals that suit the indicator (the figure every page and download uses)."""
+    region_rows, station_rows, decimals = {}, {}, {}
+    if values.height == 0:
+        return region_rows, station_rows, decimals
+    for (indicator_id,), part in values.sort("year").group_by("indicator_id", maintain_order=True):
+        d = decimals_for(part["value"].to_list())
+        part = part.with_columns(shown=pl.col("value").round(d))
+        decimals[indicator_id] = d
+        region_rows[indicator_id] = part.filter(pl.col("station_code").is_null())
+        station_rows[indicator_id] = part.filter(pl.col("station_code").is_not_null())
+    return region_rows, station_rows, decimals
+
+
+def _assessments_by_series(assessments: pl.DataFrame, targets: pl.DataFrame) -> dict:
+    """Assessments per (indicator, region), the catalogue's first-listed target first: that
+    one is the headline status shown where there is room for only one."""
+    if assessments.height == 0:
+        return {}
+    rank = {t: i for i, t in enumerate(targets["target_id"].to_list())} if targets.height else {}
+    ranked = assessments.with_columns(
+        _rank=pl.col("target_id").replace_strict(rank, default=len(rank), return_dtype=pl.Int64)
+        .fill_null(len(rank)))  # assessments without a target (context, not measured) last
+    out: dict[tuple[str, str], list[dict]] = {}
+    for row in ranked.sort("_rank", maintain_order=True).to_dicts():
+        out.setdefault((row["indicator_id"], row["region_id"]), []).append(row)
+    return out
+
+
+def _series(view: EditionView, indicator_id: str, region_id: str) -> pl.DataFrame:
+    frame = view.region_values.get(indicator_id)
+    if frame is None:
+        return pl.DataFrame(schema={"year": pl.Int64, "shown": pl.Float64})
+    return frame.filter(pl.col("region_id") == region_id)
+
+
+def observation(view: EditionView, indicator_id: str, region_id: str,
+                lang: str) -> i18n.Observation:
+    """The newest shown figure of one region's series and the one before it."""
+    known = _series(view, indicator_id, region_id).filter(pl.col("shown").is_not_null())
+    years, shown = known["year"].to_list(), known["shown"].to_list()
+    indicator = view.indicator(indicator_id)
+    return i18n.Observation(
+        region=view.region_name(region_id, lang), unit=indicator.get("unit") or "",
+        decimals=view.decimals.get(indicator_id, 1),
+        latest_year=years[-1] if years else None, latest_value=shown[-1] if shown else None,
+        previous_year=years[-2] if len(years) > 1 else None,
+        previous_value=shown[-2] if len(shown) > 1 else None)
+
+
+def headline(view: EditionView, indicator_id: str, region_id: str) -> dict:
+    """The assessment shown where there is room for one status; synthesised when missing."""
+    found = view.assessments.get((indicator_id, region_id))
+    if found:
+        return found[0]
+    has_values = _series(view, indicator_id, region_id)["shown"].is_not_null().any()
+    context = view.indicator(indicator_id).get("context_only")
+    status = "not_measured" if not has_values else "context" if context else "cannot_assess"
+    return {"status": status, "target_id": None, "reason": None}
+
+
+def sentence(view: EditionView, indicator_id: str, region_id: str, lang: str) -> str:
+    """The plain-language sentence for one region's headline assessment."""
+    assessment = headline(view, indicator_id, region_id)
+    label = view.target_label(assessment.get("target_id"), lang)
+    return i18n.progress_sentence(observation(view, indicator_id, region_id, lang), assessment,
+                                  label, lang)
+
+
+# -- rendering ------------------------------------------------------------------------------
+
+
+def safe_url(url: str | None) -> str:
+    """Only http(s) links to documents and sources; anything else (javascript:, data:) is
+    dropped, and the template then shows the text without a link."""
+    url = (url or "").strip()
+    return url if re.match(r"^https?://[^\s<>\"']+$", url, re.IGNORECASE) else ""
+
+
+ENV = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True,
+                  undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+ENV.filters["safe_url"] = safe_url
+
+NAV = (("overview", "index.html"), ("compare", "compare.html"),
+       ("data_quality", "data-quality.html"), ("changes", "changes.html"),
+       ("archive", "archive.html"))
+
+
+def _page_context(view: EditionView, lang: str, page_path: str, title: str) -> dict:
+    """What the shared layout needs: language, relative prefixes, navigation, banner."""
+    to_lang = "../" * page_path.count("/")
+    to_edition = to_lang + "../"
+    other = OTHER_LANGUAGE[lang]
+    return {
+        "lang": lang, "other_lang": other, "title": title, "to_lang": to_lang,
+        "to_edition": to_edition, "to_site": to_edition + "../../",
+        "css_href": f"{to_edition}assets/style.css",
+        "switch_href": f"{to_edition}{other}/{page_path}",
+        "nav": [(text(key, lang), f"{to_lang}{href}", href == page_path) for key, href in NAV],
+        "demo": view.inputs.demo_data, "edition_id": view.inputs.edition_id,
+        "generated": format_datetime(view.inputs.generated_at, lang),
+        "t": partial(text, lang=lang), "scripts": [],
+    }
+
+
+def _render(template: str, context: dict) -> str:
+    return ENV.get_template(template).render(**context)
+
+
+def _fmt_value(view: EditionView, indicator_id: str, value: float | None, lang: str) -> str:
+    return format_number(value, lang, view.decimals.get(indicator_id, 1))
+
+
+def _latest_text(view: EditionView, indicator_id: str, region_id: str, lang: str) -> str:
+    obs = observation(view, indicator_id, region_id, lang)
+    if obs.latest_value is None:
+        return format_number(None, lang)
+    unit = f" {obs.unit}" if obs.unit else ""
+    return f"{format_number(obs.latest_value, lang, obs.decimals)}{unit} ({obs.latest_year})"
+
+
+def _status_cell(view: EditionView, indicator_id: str, region_id: str, lang: str) -> dict:
+    assessment = headline(view, indicator_id, region_id)
+    return {"label": status_label(assessment["status"], lang),
+            "tone": status_tone(assessment["status"]),
+            "target": view.target_label(assessment.get("target_id"), lang)}
+
+
+# -- overview -------------------------------------------------------------------------------
+
+
+def render_overview(view: EditionView, lang: str) -> str:
+    """Every indicator grouped by theme, for the focus region: status, latest value,
+    sparkline, and a one-line count per theme."""
+    context = _page_context(view, lang, "index.html", text("overview", lang))
+    focus = view.focus_region
+    context.update(
+        themes=[_theme_section(view, theme, lang) for theme in _themes(view)],
+        focus_note=text("focus_region", lang, region=view.region_name(focus, lang))
+        if focus else "",
+        regions=[_region_link(view, r, lang) for r in view.regions])
+    return _render("overview.html", context)
+
+
+def _themes(view: EditionView) -> list[str]:
+    present = {i["theme"] for i in view.indicators}
+    return [t for t in i18n.THEME_ORDER if t in present] + sorted(present - set(i18n.THEMES))
+
+
+def _theme_section(view: EditionView, theme: str, lang: str) -> dict:
+    rows = [_overview_row(view, i, lang) for i in view.indicators if i["theme"] == theme]
+    return {"id": slug(theme), "name": pick(i18n.THEMES.get(theme, (theme, theme)), lang),
+            "summary": _theme_summary([r["status"] for r in rows], lang), "rows": rows}
+
+
+def _theme_summary(statuses: list[str], lang: str) -> str:
+    """"3 of 5 assessed indicators on track or met (2 not assessed)"."""
+    assessed = [s for s in statuses if s not in i18n.UNASSESSED_STATUSES]
+    if not assessed:
+        return text("theme_none", lang)
+    line = text("theme_summary", lang, good=sum(s in i18n.GOOD_STATUSES for s in assessed),
+                assessed=len(assessed))
+    unassessed = len(statuses) - len(assessed)
+    return f"{line} ({text('theme_unassessed', lang, n=unassessed)})" if unassessed else line
+
+
+def _overview_row(view: EditionView, indicator: dict, lang: str) -> dict:
+    indicator_id, focus = indicator["indicator_id"], view.focus_region
+    series = _series(view, indicator_id, focus) if focus else _series(view, indicator_id, "")
+    return {"href": f"indicator/{slug(indicator_id)}.html",
+            "name": _localized(indicator, "name", lang),
+            "status": headline(view, indicator_id, focus)["status"] if focus else "not_measured",
+            "cell": _status_cell(view, indicator_id, focus, lang) if focus else {},
+            "latest": _latest_text(view, indicator_id, focus, lang) if focus else "",
+            "sparkline": _sparkline(view, indicator_id, series, lang)}
+
+
+def _sparkline(view: EditionView, indicator_id: str, series: pl.DataFrame, lang: str) -> Markup:
+    years, shown = series["year"].to_list(), series["shown"].to_list()
+    known = [(y, v) for y, v in zip(years, shown, strict=True) if v is not None]
+    label = text("no_data", lang) if not known else text(
+        "sparkline_label", lang, first=known[0][0], last=known[-1][0],
+        start=_fmt_value(view, indicator_id, known[0][1], lang),
+        end=_fmt_value(view, indicator_id, known[-1][1], lang))
+    return sparkline_svg(years, shown, label)
+
+
+def _region_link(view: EditionView, region: dict, lang: str) -> dict:
+    return {"href": f"region/{slug(region['region_id'])}.html",
+            "name": _localized(region, "name", lang), "benchmark": bool(region.get("benchmark"))}
+
+
+# -- indicator page -------------------------------------------------------------------------
+
+
+DOWNLOAD_COLUMNS = ("indicator_id", "region_id", "region_name_nl", "region_name_en",
+                    "station_code", "year", "value", "unit", "is_provisional", "low_coverage")
+
+
+def indicator_download(view: EditionView, indicator_id: str) -> pl.DataFrame:
+    """Exactly the figures the indicator page shows (regions, then stations), as rounded
+    on the page: the per-indicator CSV download."""
+    parts = [view.region_values.get(indicator_id), view.station_values.get(indicator_id)]
+    frame = pl.concat([p for p in parts if p is not None and p.height], how="diagonal_relaxed") \
+        if any(p is not None and p.height for p in parts) else None
+    if frame is None:
+        return pl.DataFrame(schema=dict.fromkeys(DOWNLOAD_COLUMNS, pl.String))
+    names = pl.DataFrame({"region_id": [r["region_id"] for r in view.regions],
+                          "region_name_nl": [_localized(r, "name", "nl") for r in view.regions],
+                          "region_name_en": [_localized(r, "name", "en") for r in view.regions]},
+                         schema={"region_id": pl.String, "region_name_nl": pl.String,
+                                 "region_name_en": pl.String})
+    order = {r["region_id"]: i for i, r in enumerate(view.regions)}
+    return (frame.join(names, on="region_id", how="left")
+            .with_columns(value=pl.col("shown"),
+                          _order=pl.col("region_id").replace_strict(order, default=len(order),
+                                                                    return_dtype=pl.Int64))
+            .sort(["_order", "station_code", "year"], nulls_last=False)
+            .select(DOWNLOAD_COLUMNS))
+
+
+def render_indicator(view: EditionView, indicator_id: str, lang: str) -> str:
+    """One indicator: chart with targets, sentences per region, the same figures as a table,
+    the assessment inputs, definition, source, licence, vintage, validation, CSV download."""
+    indicator = view.indicator(indicator_id)
+    page = f"indicator/{slug(indicator_id)}.html"
+    context = _page_context(view, lang, page, _localized(indicator, "name", lang))
+    download = indicator_download(view, indicator_id)
+    chart = _chart_input(view, indicator_id, download, lang)
+    context.update(
+        indicator=_indicator_facts(view, indicator, lang), chart_id=f"chart-{slug(indicator_id)}",
+        figure_json=Markup(figure_json(indicator_figure(chart, lang))) if download.height else "",
+        chart_summary=_chart_summary(view, indicator, download, lang),
+        sentences=[sentence(view, indicator_id, r["region_id"], lang) for r in view.regions],
+        region_table=_wide_table(download.filter(pl.col("station_code").is_null()),
+                                 "region_id", view, indicator_id, lang),
+        station_table=_wide_table(download.filter(pl.col("station_code").is_not_null()),
+                                  "station_code", view, indicator_id, lang),
+        assessments=_assessment_rows(view, indicator_id, lang),
+        targets=[_target_row(view, t, indicator_id, lang)
+                 for t in view.targets.get(indicator_id, [])],
+        csv_href=f"{context['to_edition']}data/{slug(indicator_id)}.csv",
+        scripts=[f"{context['to_site']}{PLOTLY_JS}", f"{context['to_edition']}assets/charts.js"])
+    return _render("indicator.html", context)
+
+
+def _chart_input(view: EditionView, indicator_id: str, download: pl.DataFrame,
+                 lang: str) -> ChartInput:
+    name_col = f"region_name_{lang}"
+    regions = download.filter(pl.col("station_code").is_null()).select(
+        series_id=pl.col("region_id"), label=pl.coalesce(name_col, "region_id"),
+        year="year", value="value", is_provisional="is_provisional", low_coverage="low_coverage")
+    stations = download.filter(pl.col("station_code").is_not_null()).select(
+        series_id=pl.col("station_code"),
+        label=pl.concat_str([pl.col("station_code"), pl.lit(" ("),
+                             pl.coalesce(name_col, "region_id"), pl.lit(")")]),
+        year="year", value="value", is_provisional="is_provisional", low_coverage="low_coverage")
+    return ChartInput(
+        unit=view.indicator(indicator_id).get("unit") or "",
+        decimals=view.decimals.get(indicator_id, 1), series=regions, stations=stations,
+        styles=region_styles([r["region_id"] for r in view.regions]),
+        thresholds=_thresholds(view, indicator_id, lang),
+        trajectories=_trajectories(view, indicator_id, lang))
+
+
+def _thresholds(view: EditionView, indicator_id: str, lang: str) -> list[tuple[str, float]]:
+    return [(f"{_localized(t, 'label', lang)} ({_fmt_value(view, indicator_id, t['value'], lang)})",
+             t["value"]) for t in view.targets.get(indicator_id, [])
+            if t["kind"] == "threshold" and t["value"] is not None]
+
+
+def _trajectories(view: EditionView, indicator_id: str, lang: str) -> list[Trajectory]:
+    """Base-to-target paths per region, from the assessment inputs (one per trajectory
+    target; the target's label is added when an indicator has more than one)."""
+    kinds = [t for t in view.targets.get(indicator_id, []) if t["kind"] == "trajectory"]
+    out = []
+    for region in view.regions:
+        for a in view.assessments.get((indicator_id, region["region_id"]), []):
+            needed = (a.get("base_year"), a.get("base_value"), a.get("target_year"),
+                      a.get("target_value"))
+            if a.get("target_kind") != "trajectory" or any(v is None for v in needed):
+                continue
+            label = _localized(region, "name", lang)
+            if len(kinds) > 1:
+                label += f" ({view.target_label(a['target_id'], lang)})"
+            out.append(Trajectory(region["region_id"], label, *needed))
+    return out
+
+
+def _chart_summary(view: EditionView, indicator: dict, download: pl.DataFrame, lang: str) -> str:
+    years = download["year"].drop_nulls()
+    if years.len() == 0:
+        return text("no_data", lang)
+    return text("chart_summary", lang, name=_localized(indicator, "name", lang),
+                first=years.min(), last=years.max(), unit=indicator.get("unit") or "")
+
+
+def _wide_table(frame: pl.DataFrame, key: str, view: EditionView, indicator_id: str,
+                lang: str) -> dict:
+    """Years down, series across; each cell the shown figure plus its flags."""
+    if frame.height == 0:
+        return {"columns": [], "rows": []}
+    name_col = f"region_name_{lang}"
+    columns = frame.select(key, name_col).unique(key, maintain_order=True).rows()
+    cells = {(r[key], r["year"]): r for r in frame.iter_rows(named=True)}
+    years = sorted(frame["year"].unique().drop_nulls().to_list())
+    header = [{"key": k, "label": (n or k) if key == "region_id" else f"{k} ({n or ''})"}
+              for k, n in columns]
+    rows = [{"year": y, "cells": [_cell(cells.get((k, y)), view, indicator_id, lang)
+                                  for k, _ in columns]} for y in years]
+    return {"columns": header, "rows": rows}
+
+
+def _cell(row: dict | None, view: EditionView, indicator_id: str, lang: str) -> dict:
+    if row is None:
+        return {"text": format_number(None, lang), "provisional": False, "low_coverage": False}
+    return {"text": _fmt_value(view, indicator_id, row["value"], lang),
+            "provisional": bool(row.get("is_provisional")),
+            "low_coverage": bool(row.get("low_coverage"))}
+
+
+def _assessment_rows(view: EditionView, indicator_id: str, lang: str) -> list[dict]:
+    """Every assessment with its inputs, so a reader can recompute the status."""
+    rows = []
+    for region in view.regions:
+        for a in view.assessments.get((indicator_id, region["region_id"]), []):
+            fmt = partial(_fmt_value, view, indicator_id, lang=lang)
+            rows.append({
+                "region": _localized(region, "name", lang),
+                "target": view.target_label(a.get("target_id"), lang),
+                "status": status_label(a["status"], lang), "tone": status_tone(a["status"]),
+                "base": _year_value(a.get("base_year"), fmt(a.get("base_value"))),
+                "latest": _year_value(a.get("latest_year"), fmt(a.get("latest_value"))),
+                "goal": _year_value(a.get("target_year"), fmt(a.get("target_value"))),
+                "ratio": format_percent(a.get("ratio"), lang),
+                "reason": a.get("reason") or ""})
+    return rows
+
+
+def _year_value(year, value_text: str) -> str:
+    return f"{value_text} ({year})" if year is not None else value_text
+
+
+def _target_row(view: EditionView, target: dict, indicator_id: str, lang: str) -> dict:
+    return {"label": _localized(target, "label", lang), "kind": target.get("kind"),
+            "value": _fmt_value(view, indicator_id, target.get("value"), lang),
+            "year": target.get("target_year"), "baseline_year": target.get("baseline_year"),
+            "document": target.get("document") or "", "url": target.get("url") or ""}
+
+
+def _indicator_facts(view: EditionView, indicator: dict, lang: str) -> dict:
+    source = view.inputs.indicator_sources.get(indicator["indicator_id"]) or {}
+    return {
+        "name": _localized(indicator, "name", lang),
+        "description": _localized(indicator, "description", lang),
+        "definition": _localized(indicator, "definition", lang),
+        "unit": indicator.get("unit") or "", "aggregation": indicator.get("aggregation") or "",
+        "direction": text(indicator["direction"], lang)
+        if indicator.get("direction") in ("higher_is_better", "lower_is_better") else "",
+        "theme": pick(i18n.THEMES.get(indicator["theme"], (indicator["theme"],) * 2), lang),
+        "agenda": pick(i18n.AGENDAS.get(indicator.get("agenda"), ("", "")), lang),
+        "source_title": source.get("source_title") or "", "licence": source.get("licence") or "",
+        "retrieved": format_datetime(source.get("retrieved_at"), lang),
+        "vintage": source.get("vintage") or "",
+        "validation": validation_status(view, indicator, lang)}
+
+
+def validation_status(view: EditionView, indicator: dict, lang: str) -> str:
+    """The latest validation of the clean tables an indicator is computed from."""
+    tables = {t for t in re.split(r"[,;\s]+", indicator.get("source_tables") or "") if t}
+    runs = view.inputs.validation
+    runs = runs.filter(pl.col("table_name").is_in(list(tables))) if runs.height else runs
+    if runs.height == 0:
+        return text("no_validation", lang)
+    failed = runs.filter(~pl.col("success").fill_null(False)).height
+    when = format_datetime(runs["validated_at"].max(), lang)
+    if failed:
+        return text("validation_failed", lang, failed=failed, n=runs.height, date=when)
+    return text("validation_ok", lang, n=runs.height, date=when)
+
+
+# -- region page ----------------------------------------------------------------------------
+
+
+def render_region(view: EditionView, region_id: str, lang: str) -> str:
+    """One region's profile: every indicator's latest value and status, with the sentence."""
+    region = view.region(region_id)
+    context = _page_context(view, lang, f"region/{slug(region_id)}.html",
+                            _localized(region, "name", lang))
+    context.update(
+        region={"name": _localized(region, "name", lang), "kind": region.get("kind") or "",
+                "benchmark": bool(region.get("benchmark")),
+                "municipalities": _split_list(region.get("municipalities")),
+                "stations": _split_list(region.get("stations"))},
+        themes=[{"name": pick(i18n.THEMES.get(theme, (theme, theme)), lang),
+                 "rows": [_region_row(view, i, region_id, lang)
+                          for i in view.indicators if i["theme"] == theme]}
+                for theme in _themes(view)])
+    return _render("region.html", context)
+
+
+def _split_list(value: str | None) -> list[str]:
+    return [v.strip() for v in re.split(r"[,;]", value or "") if v.strip()]
+
+
+def _region_row(view: EditionView, indicator: dict, region_id: str, lang: str) -> dict:
+    indicator_id = indicator["indicator_id"]
+    return {"href": f"../indicator/{slug(indicator_id)}.html",
+            "name": _localized(indicator, "name", lang),
+            "cell": _status_cell(view, indicator_id, region_id, lang),
+            "latest": _latest_text(view, indicator_id, region_id, lang),
+            "sentence": sentence(view, indicator_id, region_id, lang)}
+
+
+# -- comparison page ------------------------------------------------------------------------
+
+
+def render_compare(view: EditionView, lang: str) -> str:
+    """All regions side by side for every indicator; the region picker (checkboxes) hides
+    columns, and without script the page is simply the full table."""
+    context = _page_context(view, lang, "compare.html", text("compare", lang))
+    context.update(
+        regions=[{**_region_link(view, r, lang), "col": i} for i, r in enumerate(view.regions)],
+        themes=[{"name": pick(i18n.THEMES.get(theme, (theme, theme)), lang),
+                 "rows": [_compare_row(view, i, lang)
+                          for i in view.indicators if i["theme"] == theme]}
+                for theme in _themes(view)],
+        scripts=[f"{context['to_edition']}assets/compare.js"])
+    return _render("compare.html", context)
+
+
+def _compare_row(view: EditionView, indicator: dict, lang: str) -> dict:
+    indicator_id = indicator["indicator_id"]
+    return {"href": f"indicator/{slug(indicator_id)}.html",
+            "name": _localized(indicator, "name", lang),
+            "cells": [{"col": i, "latest": _latest_text(view, indicator_id, r["region_id"], lang),
+                       **_status_cell(view, indicator_id, r["region_id"], lang)}
+                      for i, r in enumerate(view.regions)]}
+
+
+# -- data quality and changes ---------------------------------------------------------------
+
+
+def render_data_quality(view: EditionView, lang: str) -> str:
+    """Freshness per source, the latest validation per table, and every failed expectation
+    with counts and (escaped) examples."""
+    context = _page_context(view, lang, "data-quality.html", text("data_quality", lang))
+    failures = view.inputs.validation_failures
+    context.update(
+        sources=[_source_row(r, lang) for r in view.inputs.sources.to_dicts()],
+        tables=_validation_summary(view.inputs.validation, lang),
+        failures=failures.head(MAX_LISTED_ROWS).to_dicts(),
+        more_failures=max(failures.height - MAX_LISTED_ROWS, 0),
+        failures_href=f"{context['to_edition']}data/validation_failures.csv")
+    return _render("data_quality.html", context)
+
+
+def _source_row(row: dict, lang: str) -> dict:
+    return {"title": row.get("title") or row.get("source") or "", "source": row.get("source"),
+            "licence": row.get("licence") or "", "url": row.get("url") or "",
+            "last_fetched": format_datetime(row.get("last_fetched_at"), lang),
+            "newest_period": row.get("newest_period") or format_number(None, lang),
+            "rows": format_number(row.get("rows"), lang, 0),
+            "freshness": text("stale" if row.get("stale") else "fresh", lang),
+            "stale": bool(row.get("stale"))}
+
+
+def _validation_summary(validation: pl.DataFrame, lang: str) -> list[dict]:
+    """One line per table: partitions validated, how many failed, when last."""
+    if validation.height == 0:
+        return []
+    summary = validation.group_by("table_name", maintain_order=True).agg(
+        partitions=pl.len(), failed=(~pl.col("success").fill_null(False)).sum(),
+        last=pl.col("validated_at").max(), rows=pl.col("row_count").sum(),
+        failed_partitions=pl.col("partition_key").filter(~pl.col("success").fill_null(False)))
+    return [{"table": r["table_name"], "partitions": format_number(r["partitions"], lang, 0),
+             "failed": r["failed"], "last": format_datetime(r["last"], lang),
+             "rows": format_number(r["rows"], lang, 0),
+             "failed_partitions": ", ".join(str(p) for p in r["failed_partitions"][:20])}
+            for r in summary.sort("table_name").to_dicts()]
+
+
+def render_changes(view: EditionView, lang: str) -> str:
+    """What changed since the previous edition: new periods, revisions, status changes."""
+    context = _page_context(view, lang, "changes.html", text("changes", lang))
+    changes = view.inputs.changes
+    groups = []
+    for kind, names in i18n.CHANGE_KINDS.items():
+        part = changes.filter(pl.col("change") == kind) if changes.height else changes
+        if part.height:
+            groups.append({"id": kind, "name": pick(names, lang), "count": part.height,
+                           "rows": [_change_row(view, r, lang)
+                                    for r in part.head(MAX_LISTED_ROWS).to_dicts()],
+                           "more": max(part.height - MAX_LISTED_ROWS, 0)})
+    context.update(groups=groups, changes_href=f"{context['to_edition']}data/changes.csv")
+    return _render("changes.html", context)
+
+
+def _change_row(view: EditionView, row: dict, lang: str) -> dict:
+    indicator_id = row["indicator_id"]
+    known = any(i["indicator_id"] == indicator_id for i in view.indicators)
+    if row["change"] == "status_change":
+        old, new = (status_label(row.get(k), lang) if row.get(k) else format_number(None, lang)
+                    for k in ("old_status", "new_status"))
+    else:
+        old, new = (_fmt_value(view, indicator_id, row.get(k), lang)
+                    for k in ("old_value", "new_value"))
+    return {"indicator": _localized(view.indicator(indicator_id), "name", lang) if known
+            else indicator_id, "href": f"indicator/{slug(indicator_id)}.html" if known else "",
+            "region": view.region_name(row["region_id"], lang), "year": row.get("year"),
+            "old": old, "new": new, "explanation": row.get("explanation") or ""}
+
+
+# -- archive and redirects ------------------------------------------------------------------
+
+
+def render_archive(view: EditionView, lang: str, editions: list[dict]) -> str:
+    """Every edition known when this one was written, newest first (the live list is the
+    site root's archive page)."""
+    context = _page_context(view, lang, "archive.html", text("archive", lang))
+    context.update(editions=_archive_rows(editions, lang, context["to_site"] + "editions/"),
+                   live_archive=context["to_site"] + ("archive.html" if lang == "nl"
+                                                       else "archive-en.html"))
+    return _render("archive.html", context)
+
+
+def render_site_archive(editions: list[dict], lang: str) -> str:
+    """The site root's archive page (always current)."""
+    latest = editions[0]["edition_id"] if editions else None
+    base = f"editions/{latest}/" if latest else ""
+    context = {
+        "lang": lang, "other_lang": OTHER_LANGUAGE[lang], "title": text("archive", lang),
+        "css_href": f"{base}assets/style.css",
+        "switch_href": "archive-en.html" if lang == "nl" else "archive.html",
+        "nav": ([(text(key, lang), f"{base}{lang}/{href}", False) for key, href in NAV[:-1]]
+                if latest else []) + [(text("archive", lang), "#main", True)],
+        "demo": False, "edition_id": "",
+        "generated": "", "t": partial(text, lang=lang), "scripts": [],
+        "editions": _archive_rows(editions, lang, "editions/"), "live_archive": ""}
+    return _render("archive.html", context)
+
+
+def _archive_rows(editions: list[dict], lang: str, prefix: str) -> list[dict]:
+    return [{"id": e["edition_id"], "href": f"{prefix}{e['edition_id']}/{lang}/index.html",
+             "generated": format_datetime(_parse_time(e.get("generated_at")), lang),
+             "demo": bool(e.get("demo_data")),
+             "pdf": f"{prefix}{e['edition_id']}/{e['pdf']}" if e.get("pdf") else ""}
+            for e in editions]
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def render_redirect(target: str, lang: str = "nl") -> str:
+    """A page that forwards to `target` (relative), with a plain link for when it does not."""
+    return _render("redirect.html", {"lang": lang, "target": target})
+
+
+# -- the site writer ------------------------------------------------------------------------
+
+
+def edition_pages(view: EditionView, editions: list[dict]) -> Iterator[tuple[str, Callable]]:
+    """(path inside the edition, renderer) for every page of an edition, both languages."""
+    for lang in LANGUAGES:
+        yield f"{lang}/index.html", partial(render_overview, view, lang)
+        yield f"{lang}/compare.html", partial(render_compare, view, lang)
+        yield f"{lang}/data-quality.html", partial(render_data_quality, view, lang)
+        yield f"{lang}/changes.html", partial(render_changes, view, lang)
+        yield f"{lang}/archive.html", partial(render_archive, view, lang, editions)
+        for indicator in view.indicators:
+            yield (f"{lang}/indicator/{slug(indicator['indicator_id'])}.html",
+                   partial(render_indicator, view, indicator["indicator_id"], lang))
+        for region in view.regions:
+            yield (f"{lang}/region/{slug(region['region_id'])}.html",
+                   partial(render_region, view, region["region_id"], lang))
+    yield "index.html", partial(render_redirect, "nl/index.html")
+
+
+def write_edition(inputs: EditionInputs, site_root: Path, *, progress=None, pdf: bool = True,
+                  chromium: str | Path | None = None) -> Path:
+    """Write one edition under `site_root/editions/<edition_id>/` and return its Dutch
+    overview page.
+
+    All pages are rendered into a staging directory inside `site_root` and renamed into
+    place in one step: a failure leaves the previous editions and index untouched and no
+    staging directory behind. An existing edition with the same id is kept; the new one gets
+    the next free suffix (`<id>-2`, `<id>-3`, ...)."""
+    say = progress or (lambda message: None)
+    site_root = Path(site_root)
+    editions_dir = site_root / "editions"
+    editions_dir.mkdir(parents=True, exist_ok=True)
+    edition_id = free_edition_id(editions_dir, inputs.edition_id)
+    view = build_view(replace(inputs, edition_id=edition_id))
+    write_plotly_js(site_root)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=site_root))
+    try:
+        # Same depth as editions/<id>/ so relative links (to assets/) resolve while printing.
+        build = staging / "editions" / edition_id
+        _write_edition_files(view, build, list_editions(site_root), say, pdf, chromium)
+        os.rename(build, editions_dir / edition_id)  # atomic; refuses a non-empty target
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    update_site_pages(site_root, edition_id)
+    say(f"report edition {edition_id} written to {editions_dir / edition_id}")
+    return editions_dir / edition_id / "nl" / "index.html"
+
+
+def free_edition_id(editions_dir: Path, wanted: str) -> str:
+    """`wanted` if no edition has it yet, else the first free `<wanted>-N`."""
+    if not EDITION_ID.match(wanted or ""):
+        raise ValueError(f"edition id {wanted!r} is not a safe directory name "
+                         "(letters, digits, '.', '_' and '-' only)")
+    candidate, n = wanted, 2
+    while (editions_dir / candidate).exists():
+        candidate, n = f"{wanted}-{n}", n + 1
+    return candidate
+
+
+def write_plotly_js(site_root: Path) -> Path:
+    """plotly.js from the installed plotly package, once per site (shared by all editions)."""
+    target = site_root / PLOTLY_JS
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write_text(target, plotly.offline.get_plotlyjs())
+    return target
+
+
+def _write_edition_files(view: EditionView, build: Path, editions: list[dict], say,
+                         pdf: bool, chromium) -> None:
+    this = _edition_meta(view, pdf_name=None)
+    pages = list(edition_pages(view, [this, *editions]))
+    for n, (path, renderer) in enumerate(pages, start=1):
+        if n == 1 or n % 20 == 0 or n == len(pages):
+            say(f"report: page {n} of {len(pages)} ({path})")
+        _write_text(build / path, renderer())
+    write_data_exports(view, build / "data")
+    _copy_static(build / "assets")
+    pdf_name = f"edition-{view.inputs.edition_id}-nl.pdf"
+    printed = pdf and print_pdf(build / "nl" / "index.html", build / pdf_name, chromium)
+    say(f"report: PDF {'printed' if printed else 'skipped (no Chromium)' if pdf else 'off'}")
+    meta = _edition_meta(view, pdf_name if printed else None)
+    _write_text(build / EDITION_META, json.dumps(meta, indent=1))
+
+
+def _edition_meta(view: EditionView, pdf_name: str | None) -> dict:
+    return {"edition_id": view.inputs.edition_id,
+            "generated_at": view.inputs.generated_at.isoformat(),
+            "demo_data": view.inputs.demo_data, "pdf": pdf_name}
+
+
+def write_data_exports(view: EditionView, data_dir: Path) -> None:
+    """Per-indicator CSVs (the figures each page shows) and the full exports."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for indicator in view.indicators:
+        indicator_download(view, indicator["indicator_id"]).write_csv(
+            data_dir / f"{slug(indicator['indicator_id'])}.csv")
+    view.inputs.values.write_csv(data_dir / "indicator_values.csv")
+    view.inputs.values.write_parquet(data_dir / "indicator_values.parquet")
+    view.inputs.assessments.write_csv(data_dir / "progress_assessments.csv")
+    view.inputs.validation_failures.write_csv(data_dir / "validation_failures.csv")
+    view.inputs.changes.write_csv(data_dir / "changes.csv")
+
+
+def _copy_static(assets_dir: Path) -> None:
+    assets_dir.mkdir(parents=True, exist_ok=True)
+    for name in STATIC_FILES:
+        shutil.copyfile(STATIC_DIR / name, assets_dir / name)
+
+
+def list_editions(site_root: Path) -> list[dict]:
+    """Every published edition (its edition.json), newest first."""
+    found = []
+    for meta in (Path(site_root) / "editions").glob(f"*/{EDITION_META}"):
+        try:
+            found.append(json.loads(meta.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            found.append({"edition_id": meta.parent.name})
+    return sorted(found, key=lambda e: (e.get("generated_at") or "", e["edition_id"]),
+                  reverse=True)
+
+
+def update_site_pages(site_root: Path, latest: str) -> None:
+    """Point the site's index at `latest` and rewrite the archive pages (each atomically)."""
+    editions = list_editions(site_root)
+    _atomic_write_text(site_root / "index.html",
+                       render_redirect(f"editions/{latest}/nl/index.html"))
+    _atomic_write_text(site_root / "archive.html", render_site_archive(editions, "nl"))
+    _atomic_write_text(site_root / "archive-en.html", render_site_archive(editions, "en"))
+
+
+def _write_text(path: Path, content: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content, encoding="utf-8")
+
+
+def _atomic_write_text(path: Path, content: str) -> None:
+    """Write next to the target, then replace it: readers see the old or the new file."""
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as fh:
+            fh.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

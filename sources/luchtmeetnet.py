@@ -1,0 +1,150 @@
+"""Luchtmeetnet open API client: hourly measurements per station and component, station details.
+
+The API (`https://api.luchtmeetnet.nl/open_api`, no key) pages its lists with a `pagination`
+object. Without an explicit `start`/`end` it falls back to the last seven days and ignores
+`page` (page 2 silently repeats page 1), so every request here carries an explicit one-day UTC
+window, and a page whose `current_page` is not the page asked for is refused. Parsing lives in
+`transforms.air_quality`; this module only fetches payloads, identically in live and snapshot
+mode (the `SourceHttp` transport is the only difference).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+from sources.errors import ContractError
+from sources.http import Payload, SourceHttp, paginate
+
+SOURCE = "luchtmeetnet"
+MEASUREMENTS = "measurements"
+STATIONS_DATASET = "stations"
+
+# Stations around the IJmond industrial zone, the regional background, and Den Haag.
+# `municipality_code` is None where the station stands outside the monitored municipalities;
+# no station stands in Heemskerk or in the Cleantech Regio ("not measured", never zero).
+STATIONS: dict[str, dict[str, str | None]] = {
+    "NL49551": {"name": "IJmuiden-Kanaalstraat", "municipality_code": "GM0453", "area": "IJmond"},
+    "NL49553": {"name": "Wijk aan Zee-De Banjaert", "municipality_code": "GM0375",
+                "area": "IJmond"},
+    "NL49557": {"name": "Wijk aan Zee-Bosweg", "municipality_code": "GM0375", "area": "IJmond"},
+    "NL49570": {"name": "Beverwijk-Creutzberglaan", "municipality_code": "GM0375",
+                "area": "IJmond"},
+    "NL49572": {"name": "Velsen-Staalstraat", "municipality_code": "GM0453", "area": "IJmond"},
+    "NL49573": {"name": "Velsen-Reyndersweg", "municipality_code": "GM0453", "area": "IJmond"},
+    "NL49556": {"name": "De Rijp", "municipality_code": None, "area": "IJmond background"},
+    "NL49703": {"name": "Spaarnwoude", "municipality_code": None, "area": "IJmond background"},
+    "NL10404": {"name": "Den Haag-Rebecquestraat", "municipality_code": "GM0518",
+                "area": "Den Haag"},
+    "NL10445": {"name": "Den Haag-Amsterdamse Veerkade", "municipality_code": "GM0518",
+                "area": "Den Haag"},
+    "NL10446": {"name": "Den Haag-Bleriotlaan", "municipality_code": "GM0518",
+                "area": "Den Haag"},
+    "NL10450": {"name": "Den Haag-Neherkade", "municipality_code": "GM0518", "area": "Den Haag"},
+}
+
+# Luchtmeetnet formulas; PM2.5 is spelled "PM25" by the API and in RIVM's file names.
+COMPONENTS = ("NO2", "PM10", "PM25")
+
+# The UTC days the bundled snapshot holds API recordings for (one page per station/component).
+SNAPSHOT_DAYS = tuple((date(2025, 1, 6) + timedelta(days=n)).isoformat() for n in range(7))
+
+
+def measurement_query(station: str, component: str, day: date) -> dict[str, str]:
+    """The fixed query of one station/component/day; `page` is added per request."""
+    start = day.isoformat()
+    end = (day + timedelta(days=1)).isoformat()
+    return {
+        "station_number": station,
+        "formula": component,
+        "start": f"{start}T00:00:00Z",
+        "end": f"{end}T00:00:00Z",
+        "order_by": "timestamp_measured",
+        "order_direction": "asc",
+    }
+
+
+def fetch_measurements(http: SourceHttp, day: date, *,
+                       stations: Mapping[str, object] | Sequence[str] = STATIONS,
+                       components: Sequence[str] = COMPONENTS,
+                       partition: str | None = None) -> list[Payload]:
+    """Every `/measurements` page of one UTC day for each station and component.
+
+    Raises (and so returns nothing) if any page fails after retries or breaks the contract,
+    so a partition is never written from a partial day.
+    """
+    payloads: list[Payload] = []
+    for station in stations:
+        for component in components:
+            payloads += _walk_pages(http, station, component, day, partition)
+    return payloads
+
+
+def fetch_station(http: SourceHttp, station_code: str) -> Payload:
+    """The `/stations/{number}` detail document (name, municipality, coordinates, operator)."""
+    return http.get(STATIONS_DATASET, f"stations/{station_code}",
+                    request_key=f"stations/{station_code}")
+
+
+def _walk_pages(http: SourceHttp, station: str, component: str, day: date,
+                partition: str | None) -> list[Payload]:
+    query = measurement_query(station, component, day)
+    key = f"{MEASUREMENTS}/{station}/{component}/{day.isoformat()}"
+
+    def fetch(page: int) -> Payload:
+        payload = http.get(MEASUREMENTS, MEASUREMENTS, {**query, "page": page},
+                           request_key=f"{key}/p{page}", partition=partition)
+        _require_page(payload, page, partition)
+        return payload
+
+    def next_url(payload: Payload) -> str | None:
+        page = next_page_number(payload, partition)
+        return None if page is None else http.url_for(MEASUREMENTS, {**query, "page": page})
+
+    def fetch_url(url: str) -> Payload:
+        return fetch(int(parse_qs(urlsplit(url).query)["page"][0]))
+
+    return list(paginate(SOURCE, lambda: fetch(1), next_url, fetch_url, partition=partition))
+
+
+def pagination_of(payload: Payload, partition: str | None = None) -> dict:
+    """The `pagination` object of a list response; missing or non-integer pages break the
+    contract."""
+    try:
+        doc = json.loads(payload.body)
+    except ValueError:
+        doc = None
+    pagination = doc.get("pagination") if isinstance(doc, dict) else None
+    pages_ok = isinstance(pagination, dict) and all(
+        isinstance(pagination.get(k), int) for k in ("current_page", "last_page"))
+    if not pages_ok:
+        raise ContractError(SOURCE, "response lacks `pagination` with current_page/last_page",
+                            url=payload.url, partition=partition)
+    return pagination
+
+
+def next_page_number(payload: Payload, partition: str | None = None) -> int | None:
+    """The page after this one, or None on the last page.
+
+    Reads `last_page` from every page, so a chain that grows mid-run is walked to its new end;
+    a `next_page` that does not move forward would re-fetch a page and is refused.
+    """
+    pagination = pagination_of(payload, partition)
+    current, last = int(pagination["current_page"]), int(pagination["last_page"])
+    if current >= last:
+        return None
+    following = int(pagination.get("next_page") or current + 1)
+    if following <= current:
+        raise ContractError(SOURCE, f"next_page {following} does not follow page {current} "
+                            f"of {last}", url=payload.url, partition=partition)
+    return following
+
+
+def _require_page(payload: Payload, page: int, partition: str | None) -> None:
+    current = int(pagination_of(payload, partition)["current_page"])
+    if current != page:
+        raise ContractError(SOURCE, f"asked for page {page} but got page {current} (the API "
+                            "ignores `page` without an explicit start/end window)",
+                            url=payload.url, partition=partition)

@@ -1,0 +1,120 @@
+"""Browser test fixtures: Debian's Chromium (installed when missing and running as root), a
+written edition served by a local http.server on 127.0.0.1, and a Playwright browser.
+
+When Chromium cannot be had, the browser tests fail with a message saying why: they never
+skip, so a machine without a browser cannot look green.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: shared sample inputs
+
+from test_report_builders import make_inputs  # noqa: E402
+
+from reports.site import write_edition  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+# Runs only if the page's text were ever treated as markup: sets a flag the tests look for.
+XSS_PAYLOAD = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
+EDITION_ID = "2026-11-23"
+
+
+def _apt(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    print(f"browser tests: running apt-get {' '.join(args)}", flush=True)
+    return subprocess.run(["apt-get", *args], env=env, capture_output=True, text=True,
+                          timeout=900, check=False)
+
+
+def ensure_chromium() -> Path:
+    """Debian's chromium, installed with apt-get when missing and we are root."""
+    if CHROMIUM.is_file():
+        return CHROMIUM
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("apt-get") is None:
+        pytest.fail(f"{CHROMIUM} is missing and cannot be installed here (needs root and "
+                    "apt-get): install Debian's chromium package to run the browser tests")
+    print(f"browser tests: {CHROMIUM} is missing; installing Debian's chromium", flush=True)
+    update = _apt("update")
+    install = _apt("install", "-y", "chromium")
+    if not CHROMIUM.is_file():
+        pytest.fail("installing chromium failed:\n"
+                    f"apt-get update: {update.stderr[-1500:]}\n"
+                    f"apt-get install: {install.stderr[-1500:]}")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def chromium_path(request) -> Path:
+    # Show what the installer does even under pytest's output capture.
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        return ensure_chromium()
+
+
+@pytest.fixture(scope="session")
+def site_root(tmp_path_factory) -> Path:
+    """An edition whose station code, indicator name and source title carry a script."""
+    root = tmp_path_factory.mktemp("browser-site")
+    inputs = make_inputs(edition_id=EDITION_ID, station=XSS_PAYLOAD,
+                         indicator_name=XSS_PAYLOAD, source_title=XSS_PAYLOAD)
+    write_edition(inputs, root, pdf=False)
+    return root
+
+
+@pytest.fixture(scope="session")
+def edition_dir(site_root) -> Path:
+    return site_root / "editions" / EDITION_ID
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url(site_root) -> str:
+    """The site root served over HTTP on a free loopback port, for the whole session."""
+    handler = functools.partial(_QuietHandler, directory=str(site_root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that records console errors, uncaught exceptions and dialogs."""
+    context = browser.new_context(accept_downloads=True)
+    tab = context.new_page()
+    tab.problems = []
+    tab.on("console", lambda m: m.type == "error" and tab.problems.append(
+        f"console: {m.text} ({m.location.get('url')})"))
+    tab.on("pageerror", lambda e: tab.problems.append(f"pageerror: {e}"))
+    tab.on("dialog", lambda d: (tab.problems.append(f"dialog: {d.message}"), d.dismiss()))
+    yield tab
+    context.close()

@@ -1,0 +1,141 @@
+"""Snapshot mode end to end: the same clients and parsers over the bundled recordings and the
+generated RIVM files, reproducing the published PM10 annual means, deterministically."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import polars as pl
+import pytest
+
+from sources.errors import NotInSnapshot
+from sources.generators.air_quality import GENERATORS, write_api_recordings, write_rivm_years
+from sources.luchtmeetnet import (
+    COMPONENTS,
+    SNAPSHOT_DAYS,
+    STATIONS,
+    fetch_measurements,
+    fetch_station,
+)
+from sources.registry import make_http
+from sources.rivm_air_quality import fetch_year
+from sources.snapshot import MANIFEST_DIR, RECORDED_DIR, ensure_generated
+from transforms.air_quality import (
+    annual_means,
+    daily_completeness,
+    parse_luchtmeetnet_measurements,
+    parse_rivm_yearly_csv,
+    parse_station_detail,
+    reporting_year_window,
+)
+
+# Published PM10 annual means (µg/m³, GGD reports; SOURCES.md), 2016..2021.
+PUBLISHED_PM10 = {
+    "NL49551": (20, 21, 24, 21, 19, 18),
+    "NL49553": (21, 24, 26, 25, 22, 21),
+    "NL49570": (17, 20, 21, 20, 18, 17),
+    "NL49572": (19, 20, 20, 17, 17, 15),
+    "NL49573": (28, 28, 32, 28, 25, 23),
+    "NL49556": (15, 14, 17, 15, 13, 13),
+}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    return ensure_generated(tmp_path_factory.mktemp("generated"), GENERATORS)
+
+
+@pytest.fixture(scope="module")
+def rivm(generated):
+    return make_http("rivm_air_quality", mode="snapshot", generated_dir=generated)
+
+
+def parsed_year(http, year: int, components=COMPONENTS) -> pl.DataFrame:
+    return pl.concat([parse_rivm_yearly_csv(p) for p in fetch_year(http, year, components)])
+
+
+def test_published_pm10_annual_means_are_reproduced(rivm):
+    frame = pl.concat([parsed_year(rivm, year, ("PM10",)) for year in range(2016, 2022)])
+    means = annual_means(frame)
+    got = {(s, y): round(m) for s, y, m in means.select("station_code", "year", "mean_ugm3").rows()}
+    for station, figures in PUBLISHED_PM10.items():
+        assert [got[(station, year)] for year in range(2016, 2022)] == list(figures), station
+    assert got[("NL49557", 2021)] == 21
+    assert not any(s == "NL49557" and y < 2021 for s, y in got)  # not reporting before 2021
+
+
+def test_a_year_is_complete_for_every_station_and_component(rivm):
+    frame = parsed_year(rivm, 2024)
+    start, end = reporting_year_window(2024)
+    assert frame["measured_at"].min() == start and frame["measured_at"].max() < end
+    per_series = frame.group_by("station_code", "component").len()
+    assert per_series.height == len(STATIONS) * len(COMPONENTS)
+    assert set(per_series["len"]) == {8784}  # a leap year, one row per hour
+    assert not frame.select("station_code", "component", "measured_at").is_duplicated().any()
+    values = frame["value_ugm3"].drop_nulls()
+    assert values.min() >= -5 and values.max() <= 1500 and (values < 0).sum() > 0
+    assert 0.005 < frame["value_ugm3"].null_count() / frame.height < 0.05  # a few % missing
+    assert frame["measured_at"].dt.minute().max() == 0
+
+
+def test_one_station_year_has_low_coverage(rivm):
+    means = annual_means(parsed_year(rivm, 2018))
+    low = means.filter(pl.col("low_coverage"))
+    assert set(low["station_code"]) == {"NL49570"} and low.height == len(COMPONENTS)
+    others = means.filter(~pl.col("low_coverage"))
+    assert low["coverage_pct"].max() < 90 <= others["coverage_pct"].min()
+
+
+def test_generation_is_deterministic(generated, tmp_path):
+    write_rivm_years(tmp_path, years=(2019,))
+    again = sorted(p for p in tmp_path.rglob("*.gz"))
+    assert len(again) == len(COMPONENTS)
+    for path in again:
+        assert path.read_bytes() == (generated / path.relative_to(tmp_path)).read_bytes()
+
+
+def test_committed_api_recordings_are_what_the_generator_writes(tmp_path):
+    written = write_api_recordings(tmp_path)
+    files = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.gz"))
+    pages = len(SNAPSHOT_DAYS) * len(STATIONS) * len(COMPONENTS)
+    assert written == len(files) == pages + len(STATIONS)
+    assert all((RECORDED_DIR / f).read_bytes() == (tmp_path / f).read_bytes() for f in files)
+
+
+def test_api_pages_of_a_snapshot_day_parse_to_every_station_component_and_hour():
+    http = make_http("luchtmeetnet", mode="snapshot")
+    payloads = fetch_measurements(http, date(2025, 1, 6), partition="2025-01-06")
+    frame = parse_luchtmeetnet_measurements(payloads)
+    assert len(payloads) == len(STATIONS) * len(COMPONENTS)
+    assert frame.height == len(STATIONS) * len(COMPONENTS) * 24
+    assert set(frame["station_code"]) == set(STATIONS)
+    assert set(frame["component"]) == set(COMPONENTS)
+    assert frame["measured_at"].dt.date().unique().to_list() == [date(2025, 1, 6)]
+    completeness = daily_completeness(frame)
+    assert completeness.height == len(STATIONS) * len(COMPONENTS)
+    assert completeness["completeness_pct"].min() > 80
+
+
+def test_station_details_in_the_snapshot_match_the_station_list():
+    http = make_http("luchtmeetnet", mode="snapshot")
+    for code, station in STATIONS.items():
+        detail = parse_station_detail(fetch_station(http, code))
+        assert (detail["station_code"], detail["name"]) == (code, station["name"])
+
+
+def test_a_day_outside_the_snapshot_is_not_in_snapshot():
+    with pytest.raises(NotInSnapshot):
+        fetch_measurements(make_http("luchtmeetnet", mode="snapshot"), date(2025, 1, 13),
+                           stations=["NL49551"], components=["NO2"])
+
+
+@pytest.mark.parametrize("source", ["luchtmeetnet", "rivm_air_quality"])
+def test_manifest_names_every_file_and_its_provenance(generated, source):
+    fragment = json.loads((MANIFEST_DIR / f"{source}.json").read_text(encoding="utf-8"))
+    assert fragment["source"] == source
+    for entry in fragment["files"]:
+        assert entry["provenance"] in {"published", "synthesized", "mixed"}
+        assert entry["provenance"] == "synthesized" or entry["citations"]
+        matches = [*RECORDED_DIR.glob(entry["path"]), *generated.glob(entry["path"])]
+        assert matches, entry["path"]

@@ -1,0 +1,270 @@
+"""Parsing, business rules and aggregates for air quality (RELIABILITY.md cases 6 and 9):
+nulls, negatives, outliers, duplicates, gaps, offsets, DST days, RIVM CSV layout and drift."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from sources.errors import ContractError
+from sources.http import Payload
+from transforms.air_quality import (
+    SchemaDriftWarning,
+    air_quality_rules,
+    annual_means,
+    daily_completeness,
+    parse_luchtmeetnet_measurements,
+    parse_rivm_yearly_csv,
+    reporting_year_window,
+)
+from transforms.validation import validate_frame
+from warehouse.schema import AIR_QUALITY_HOURLY, AIR_QUALITY_VALIDATED_HOURLY
+
+PAYLOADS = Path(__file__).parent / "payloads" / "luchtmeetnet"
+ANOMALIES = "measurements_NL49573_PM10_2024-01-15_anomalies.json"
+API_URL = "https://api.luchtmeetnet.nl/open_api/measurements?station_number=NL49573&page=1"
+CSV_URL = "https://data.rivm.nl/data/luchtmeetnet/Vastgesteld-jaar/2023/2023_NO2.csv"
+
+
+def api_payload(body: bytes | dict, url: str = API_URL) -> Payload:
+    if isinstance(body, dict):
+        body = json.dumps(body).encode()
+    return Payload("luchtmeetnet", "measurements", url, url, "application/json", body,
+                   datetime.now(UTC))
+
+
+def recorded(name: str) -> Payload:
+    return api_payload((PAYLOADS / name).read_bytes())
+
+
+def csv_payload(body: bytes) -> Payload:
+    return Payload("rivm_air_quality", "validated_yearly", "k", CSV_URL, "text/csv", body,
+                   datetime.now(UTC))
+
+
+def sample_csv() -> bytes:
+    return (PAYLOADS / "rivm_2023_NO2_sample.csv").read_bytes()
+
+
+def at(frame: pl.DataFrame, hour: int, day: date = date(2024, 1, 15)) -> list:
+    moment = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(hours=hour)
+    return frame.filter(pl.col("measured_at") == moment)["value_ugm3"].to_list()
+
+
+def outcome(result, expectation: str):
+    return next(e for e in result.expectations if e.expectation == expectation)
+
+
+# -- Luchtmeetnet pages ----------------------------------------------------------------------
+
+def test_anomalies_are_kept_honestly():
+    frame = parse_luchtmeetnet_measurements([recorded(ANOMALIES)])
+    assert frame.schema == AIR_QUALITY_HOURLY.empty().schema
+    assert frame.height == 23  # 24 hours, one missing (gap), one duplicate dropped
+    assert at(frame, 2) == [None] and at(frame, 3) == [None]  # null stays null, never 0
+    assert frame["value_ugm3"].null_count() == 2
+    assert at(frame, 7) == [-2.5] and at(frame, 12) == [1e6]  # flagged by rules, not hidden
+    assert at(frame, 9) == []  # the gap stays a gap
+    assert at(frame, 15) == [31.0]  # the later of two rows for the same hour
+    assert at(frame, 0) == [20.0]  # "Z" suffix read as UTC
+    assert at(frame, 23) == [24.0]  # an integer JSON value becomes a float
+    assert set(frame["source"]) == {"luchtmeetnet_api"}
+
+
+def test_a_repeated_hour_keeps_the_later_page_whatever_the_payload_order():
+    def page(number: int, value: float) -> Payload:
+        rows = [{"station_number": "NL49551", "formula": "NO2", "value": value,
+                 "timestamp_measured": "2024-01-15T05:00:00+00:00"}]
+        return api_payload({"pagination": {"current_page": number, "last_page": 2},
+                            "data": rows}, url=f"{API_URL}&page={number}")
+
+    frame = parse_luchtmeetnet_measurements([page(2, 12.5), page(1, 11.0)])
+    assert frame["value_ugm3"].to_list() == [12.5]
+
+
+@pytest.mark.parametrize("day", [date(2024, 10, 27), date(2024, 3, 31)])
+def test_local_offsets_on_dst_days_become_24_distinct_utc_hours(day):
+    frame = parse_luchtmeetnet_measurements(
+        [recorded(f"measurements_NL49551_NO2_{day.isoformat()}_local_offsets.json")])
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    assert frame["measured_at"].to_list() == [start + timedelta(hours=h) for h in range(24)]
+    completeness = daily_completeness(frame)
+    assert completeness.select("date", "hours_with_value", "hours_expected",
+                               "completeness_pct").rows() == [(day, 24, 24, 100.0)]
+
+
+def test_plus_one_and_plus_two_offsets_convert_to_the_same_utc_hour():
+    rows = [{"station_number": "NL49551", "formula": "NO2", "value": v, "timestamp_measured": t}
+            for v, t in ((1.0, "2024-07-01T02:00:00+02:00"), (2.0, "2024-01-01T01:00:00+01:00"))]
+    frame = parse_luchtmeetnet_measurements(
+        [api_payload({"pagination": {"current_page": 1, "last_page": 1}, "data": rows})])
+    assert frame["measured_at"].to_list() == [datetime(2024, 1, 1, tzinfo=UTC),
+                                              datetime(2024, 7, 1, tzinfo=UTC)]
+
+
+def test_daily_completeness_counts_gaps_and_nulls():
+    frame = parse_luchtmeetnet_measurements([recorded(ANOMALIES)])
+    row = daily_completeness(frame).row(0, named=True)
+    assert row["hours_with_value"] == 21 and row["hours_expected"] == 24
+    assert row["completeness_pct"] == pytest.approx(87.5)
+
+
+def mutated(change) -> Payload:
+    doc = json.loads((PAYLOADS / ANOMALIES).read_bytes())
+    change(doc)
+    return api_payload(doc)
+
+
+@pytest.mark.parametrize(("change", "complaint"), [
+    (lambda d: d.pop("data"), "data"),
+    (lambda d: d.pop("pagination"), "pagination"),
+    (lambda d: [r.update(timestamp=r.pop("timestamp_measured")) for r in d["data"]],
+     "timestamp_measured"),
+    (lambda d: [r.pop("formula") for r in d["data"]], "formula"),
+    (lambda d: [r.update(value=str(r["value"])) for r in d["data"]], "value is String"),
+    (lambda d: d["data"][4].update(timestamp_measured="15-01-2024 04:00"), "15-01-2024 04:00"),
+    (lambda d: d.update(data={"rows": []}), "data"),
+])
+def test_contract_breaks_name_the_source_the_url_and_what_is_missing(change, complaint):
+    with pytest.raises(ContractError) as err:
+        parse_luchtmeetnet_measurements([mutated(change)])
+    message = str(err.value)
+    assert complaint in message and "[luchtmeetnet]" in message and API_URL in message
+
+
+def test_an_extra_field_only_warns():
+    payload = mutated(lambda d: [r.update(validated=False) for r in d["data"]])
+    with pytest.warns(SchemaDriftWarning, match="validated"):
+        frame = parse_luchtmeetnet_measurements([payload])
+    assert frame.height == 23
+
+
+def test_no_rows_give_an_empty_frame_of_the_right_shape():
+    empty = api_payload({"pagination": {"current_page": 1, "last_page": 1}, "data": []})
+    frame = parse_luchtmeetnet_measurements([empty])
+    assert frame.height == 0 and frame.schema == AIR_QUALITY_HOURLY.empty().schema
+
+
+# -- Business rules (GX) ---------------------------------------------------------------------
+
+def test_the_1e6_outlier_fails_the_range_rule_and_small_negatives_pass():
+    frame = parse_luchtmeetnet_measurements([recorded(ANOMALIES)])
+    result = validate_frame(AIR_QUALITY_HOURLY, frame, air_quality_rules())
+    value_range = outcome(result, "expect_column_values_to_be_between")
+    assert not result.success and not value_range.success
+    assert value_range.unexpected_count == 1  # 1e6 only; -2.5 is instrument noise
+    assert value_range.unexpected_examples == [1e6]
+    assert [e.expectation for e in result.failed] == ["expect_column_values_to_be_between"]
+
+
+def test_each_rule_catches_exactly_its_anomaly():
+    base = datetime(2024, 1, 15, tzinfo=UTC)
+    frame = pl.DataFrame({
+        "station_code": ["NL49551", "NL49551", "XX4955", "NL49551", "NL49551", "NL49551"],
+        "component": ["NO2", "O3", "NO2", "NO2", "NO2", "PM25"],
+        "measured_at": [base, base, base, base + timedelta(minutes=30),
+                        base + timedelta(hours=2), base + timedelta(hours=3)],
+        "value_ugm3": [-5.0, 10.0, 10.0, 10.0, -5.1, 1500.0],
+        "source": ["luchtmeetnet_api"] * 6,
+    })
+    result = validate_frame(AIR_QUALITY_HOURLY, AIR_QUALITY_HOURLY.conform(frame),
+                            air_quality_rules())
+    counts = {e.expectation: e.unexpected_count for e in result.failed}
+    assert counts == {"expect_column_values_to_be_in_set": 1,
+                      "expect_column_values_to_match_regex": 1,
+                      "expect_column_values_to_be_between": 1,
+                      "expect_column_values_to_be_null": 1}  # the half-past row
+
+
+# -- RIVM validated yearly CSV ---------------------------------------------------------------
+
+def test_rivm_csv_melts_to_utc_rows_with_comma_decimals_and_nulls():
+    frame = parse_rivm_yearly_csv(csv_payload(sample_csv()))
+    assert frame.schema == AIR_QUALITY_VALIDATED_HOURLY.empty().schema
+    assert frame.height == 3 * 48
+    assert sorted(frame["station_code"].unique()) == ["NL10404", "NL49551", "NL49553"]
+    assert set(frame["component"]) == {"NO2"} and set(frame["source"]) == {"rivm_validated"}
+    nl49551 = frame.filter(pl.col("station_code") == "NL49551")
+    # 20230101 00:00 in UTC+1 is the last hour of 2022 in UTC.
+    assert nl49551["measured_at"][0] == datetime(2022, 12, 31, 23, tzinfo=UTC)
+    assert nl49551["value_ugm3"][:2].to_list() == [15.0, 16.25]
+    assert nl49551["value_ugm3"][20] == -0.4
+    nulls = frame.filter(pl.col("value_ugm3").is_null())
+    assert nulls["station_code"].to_list() == ["NL49553", "NL49553"]
+    assert nulls["measured_at"].to_list() == [datetime(2023, 1, 1, 4, tzinfo=UTC),
+                                              datetime(2023, 1, 1, 5, tzinfo=UTC)]
+
+
+def test_rivm_csv_with_decimal_points_and_utf8_reads_the_same():
+    original = parse_rivm_yearly_csv(csv_payload(sample_csv()))
+    text = sample_csv().decode("latin-1")
+    lines = text.splitlines()
+    pointed = "\n".join(lines[:8] + [line.replace(",", ".") for line in lines[8:]])
+    assert parse_rivm_yearly_csv(csv_payload(pointed.encode("utf-8"))).equals(original)
+
+
+def replace_in_csv(old: str, new: str, count: int = 1) -> bytes:
+    return sample_csv().decode("latin-1").replace(old, new, count).encode("latin-1")
+
+
+@pytest.mark.parametrize(("body", "complaint"), [
+    (replace_in_csv(";Begindatumtijd;", ";Begintijd;"), "Begindatumtijd"),
+    (replace_in_csv("16,25", "n/a"), "'n/a' in column NL49551"),
+    (replace_in_csv(";20230101 03:00;20230101 04:00;", ";gisteren;20230101 04:00;"), "gisteren"),
+    (replace_in_csv(";µg/m³;", ";mg/m³;", count=20), "mg/m³"),
+    (b"Component;NO2\n", "metadata rows, a header row"),
+])
+def test_rivm_schema_drift_is_a_contract_error(body, complaint):
+    with pytest.raises(ContractError) as err:
+        parse_rivm_yearly_csv(csv_payload(body))
+    assert complaint in str(err.value) and "[rivm_air_quality]" in str(err.value)
+    assert CSV_URL in str(err.value)
+
+
+def test_rivm_extra_column_only_warns():
+    lines = sample_csv().decode("latin-1").splitlines()
+    widened = [";".join([*cells[:5], "Opmerking" if n == 0 else "", *cells[5:]])
+               for n, cells in enumerate(line.split(";") for line in lines[7:])]
+    body = "\n".join(lines[:7] + widened).encode("latin-1")
+    with pytest.warns(SchemaDriftWarning, match="Opmerking"):
+        frame = parse_rivm_yearly_csv(csv_payload(body))
+    assert frame.equals(parse_rivm_yearly_csv(csv_payload(sample_csv())))
+
+
+# -- Annual means ----------------------------------------------------------------------------
+
+def station_year(station: str, year: int, value: float, missing_hours: int = 0) -> pl.DataFrame:
+    start, end = reporting_year_window(year)
+    hours = pl.datetime_range(start, end, "1h", closed="left", eager=True, time_zone="UTC")
+    values = [None] * missing_hours + [value] * (hours.len() - missing_hours)
+    return AIR_QUALITY_HOURLY.conform(pl.DataFrame({
+        "station_code": station, "component": "PM10", "measured_at": hours,
+        "value_ugm3": pl.Series(values, dtype=pl.Float64), "source": "rivm_validated"}))
+
+
+def test_annual_means_report_coverage_and_flag_low_coverage():
+    frame = pl.concat([station_year("NL49551", 2023, 20.0),
+                       station_year("NL49570", 2023, 18.0, missing_hours=1000),
+                       station_year("NL49551", 2024, 12.0, missing_hours=876)])
+    means = annual_means(frame)
+    assert means.select("station_code", "year", "mean_ugm3", "hours_with_value",
+                        "hours_in_year", "low_coverage").rows() == [
+        ("NL49551", 2023, 20.0, 8760, 8760, False),
+        ("NL49551", 2024, 12.0, 7908, 8784, False),  # leap year; 90.03% is enough
+        ("NL49570", 2023, 18.0, 7760, 8760, True),
+    ]
+    assert means["coverage_pct"].to_list() == pytest.approx([100.0, 7908 / 87.84, 7760 / 87.6])
+
+
+def test_the_reporting_year_starts_at_2300_utc_as_rivm_files_do():
+    frame = parse_rivm_yearly_csv(csv_payload(sample_csv()))
+    means = annual_means(frame)
+    assert set(means["year"]) == {2023}  # the 2022-12-31 23:00 UTC hour belongs to 2023
+    nl10404 = means.filter(pl.col("station_code") == "NL10404").row(0, named=True)
+    assert nl10404["hours_with_value"] == 48 and nl10404["mean_ugm3"] == pytest.approx(26.0)
+    assert reporting_year_window(2023) == (datetime(2022, 12, 31, 23, tzinfo=UTC),
+                                           datetime(2023, 12, 31, 23, tzinfo=UTC))

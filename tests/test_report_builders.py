@@ -1,0 +1,626 @@
+"""Pure report builders: figures, sentences, number formatting, status labels, escaping.
+
+`make_inputs` builds a small, deterministic edition from inline frames; the site-writer and
+browser tests reuse it. Nothing here touches the disk or the network.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+
+import polars as pl
+import pytest
+
+from reports import i18n
+from reports.figures import figure_json, indicator_figure, sparkline_svg
+from reports.formatting import decimals_for, format_date, format_number, parse_number
+from reports.site import (
+    EditionInputs,
+    build_view,
+    indicator_download,
+    render_changes,
+    render_compare,
+    render_data_quality,
+    render_indicator,
+    render_overview,
+    render_region,
+    safe_url,
+    sentence,
+)
+
+XSS = '<script>alert(1)</script>" onmouseover="alert(2)'
+GENERATED_AT = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
+
+REGIONS = [
+    ("ijmond", "IJmond", "IJmond", False, "GM0453,GM0375,GM0396", "NL49551,NL49570"),
+    ("cleantech", "Cleantech Regio", "Cleantech Region", False, "GM0200,GM0150", ""),
+    ("den_haag", "Den Haag", "The Hague", False, "GM0518", "NL10404"),
+    ("nl", "Nederland", "The Netherlands", True, "NL01", ""),
+]
+
+# indicator kinds cycled through when more indicators are asked for
+KINDS = [
+    {"id": "pm10", "theme": "air", "agenda": "green_industrial_zone", "unit": "µg/m³",
+     "direction": "lower_is_better", "base": 24.0, "step": -0.45, "target": "threshold"},
+    {"id": "co2", "theme": "climate", "agenda": "green_industrial_zone", "unit": "kt CO2",
+     "direction": "lower_is_better", "base": 9800.0, "step": -180.0, "target": "trajectory"},
+    {"id": "participation", "theme": "work", "agenda": "inclusion", "unit": "%",
+     "direction": "higher_is_better", "base": 66.0, "step": 0.35, "target": "trajectory"},
+    {"id": "bbl", "theme": "learning", "agenda": "inclusion", "unit": "per 1.000",
+     "direction": "higher_is_better", "base": 0.52, "step": 0.01, "target": None},
+    {"id": "wind", "theme": "offshore_wind", "agenda": "green_industrial_zone", "unit": "MW",
+     "direction": "higher_is_better", "base": 120.0, "step": 230.0, "target": "trajectory"},
+]
+
+
+def _indicator_specs(n: int) -> list[dict]:
+    specs = []
+    for i in range(n):
+        kind = dict(KINDS[i % len(KINDS)])
+        kind["id"] = kind["id"] if i < len(KINDS) else f"{kind['id']}_{i}"
+        specs.append(kind)
+    return specs
+
+
+def _indicators(specs: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame([{
+        "indicator_id": s["id"], "theme": s["theme"], "agenda": s["agenda"],
+        "name_nl": f"Indicator {s['id']} (nl)", "name_en": f"Indicator {s['id']} (en)",
+        "description_nl": "Beschrijving.", "description_en": "Description.",
+        "definition_nl": "Jaargemiddelde.", "definition_en": "Annual mean.", "unit": s["unit"],
+        "direction": s["direction"], "aggregation": "mean", "context_only": s["target"] is None,
+        "source_tables": "clean_air_quality_hourly" if s["theme"] == "air" else "clean_emissions",
+    } for s in specs])
+
+
+def _targets(specs: list[dict]) -> pl.DataFrame:
+    rows = []
+    for s in specs:
+        if s["target"] == "threshold":
+            rows.append(_target(s["id"], f"{s['id']}-who", "threshold", 15.0, None,
+                                "WHO-advieswaarde", "WHO guideline"))
+            rows.append(_target(s["id"], f"{s['id']}-eu", "threshold", 40.0, None,
+                                "EU-grenswaarde", "EU limit value"))
+        elif s["target"] == "trajectory":
+            goal = s["base"] + s["step"] * 20
+            rows.append(_target(s["id"], f"{s['id']}-2030", "trajectory", goal, 2030,
+                                "Doel 2030", "2030 target"))
+    return pl.DataFrame(rows, schema=TARGET_SCHEMA)
+
+
+TARGET_SCHEMA = {"indicator_id": pl.String, "target_id": pl.String, "kind": pl.String,
+                 "value": pl.Float64, "target_year": pl.Int64, "baseline_year": pl.Int64,
+                 "label_nl": pl.String, "label_en": pl.String, "document": pl.String,
+                 "url": pl.String, "applies_to": pl.String}
+
+
+def _target(indicator_id, target_id, kind, value, year, label_nl, label_en) -> dict:
+    return {"indicator_id": indicator_id, "target_id": target_id, "kind": kind, "value": value,
+            "target_year": year, "baseline_year": 2015 if kind == "trajectory" else None,
+            "label_nl": label_nl, "label_en": label_en, "document": "Beleidsdocument",
+            "url": "https://example.org/doc", "applies_to": "all"}
+
+
+def _regions(station_name: str | None) -> pl.DataFrame:
+    rows = [{"region_id": rid, "name_nl": nl, "name_en": en, "kind": "region",
+             "benchmark": bench, "municipalities": gm, "stations": st}
+            for rid, nl, en, bench, gm, st in REGIONS]
+    if station_name:
+        rows[0]["stations"] += f",{station_name}"
+    return pl.DataFrame(rows)
+
+
+VALUE_SCHEMA = {"indicator_id": pl.String, "region_id": pl.String, "station_code": pl.String,
+                "year": pl.Int64, "value": pl.Float64, "unit": pl.String,
+                "is_provisional": pl.Boolean, "coverage_pct": pl.Float64,
+                "low_coverage": pl.Boolean, "members_expected": pl.Int64,
+                "members_reporting": pl.Int64, "note": pl.String}
+
+
+def _values(specs: list[dict], years: list[int], station: str) -> pl.DataFrame:
+    rows = []
+    for s in specs:
+        for r, (rid, *_rest) in enumerate(REGIONS):
+            if s["theme"] == "air" and rid == "cleantech":
+                continue  # no station there: the report must say "not measured"
+            for k, year in enumerate(years):
+                value = s["base"] * (1 + 0.07 * r) + s["step"] * k + (0.3 if k % 3 == 0 else 0)
+                rows.append(_value_row(s, rid, None, year, value, k, len(years)))
+        if s["theme"] == "air":
+            for k, year in enumerate(years):
+                rows.append(_value_row(s, "ijmond", station, year, s["base"] + 2 - 0.4 * k, k,
+                                       len(years)))
+    return pl.DataFrame(rows, schema=VALUE_SCHEMA)
+
+
+def _value_row(s, region_id, station, year, value, k, n) -> dict:
+    return {"indicator_id": s["id"], "region_id": region_id, "station_code": station,
+            "year": year, "value": value, "unit": s["unit"], "is_provisional": k == n - 1,
+            "coverage_pct": 80.0 if k == 2 else 99.0, "low_coverage": k == 2,
+            "members_expected": 3, "members_reporting": 3, "note": None}
+
+
+ASSESSMENT_SCHEMA = {
+    "indicator_id": pl.String, "region_id": pl.String, "target_id": pl.String,
+    "target_kind": pl.String, "status": pl.String, "base_year": pl.Int64,
+    "base_value": pl.Float64, "latest_year": pl.Int64, "latest_value": pl.Float64,
+    "target_value": pl.Float64, "target_year": pl.Int64, "observed_cagr": pl.Float64,
+    "required_cagr": pl.Float64, "ratio": pl.Float64, "trend": pl.String, "n_points": pl.Int64,
+    "flags": pl.String, "reason": pl.String}
+
+
+def _assessments(values: pl.DataFrame, targets: pl.DataFrame, specs: list[dict]) -> pl.DataFrame:
+    rows = []
+    region_rows = values.filter(pl.col("station_code").is_null())
+    for s in specs:
+        for rid, *_rest in REGIONS:
+            series = region_rows.filter((pl.col("indicator_id") == s["id"])
+                                        & (pl.col("region_id") == rid)).sort("year")
+            for t in targets.filter(pl.col("indicator_id") == s["id"]).to_dicts():
+                rows.append(_assessment(s, rid, t, series))
+            if s["target"] is None:
+                rows.append(_assessment(s, rid, None, series))
+    return pl.DataFrame(rows, schema=ASSESSMENT_SCHEMA)
+
+
+def _assessment(s: dict, region_id: str, target: dict | None, series: pl.DataFrame) -> dict:
+    base = {"indicator_id": s["id"], "region_id": region_id,
+            "target_id": target["target_id"] if target else None,
+            "target_kind": target["kind"] if target else None, "n_points": series.height,
+            "trend": "down", "flags": "", "reason": None, "base_year": None,
+            "base_value": None, "latest_year": None, "latest_value": None,
+            "target_value": target["value"] if target else None,
+            "target_year": target["target_year"] if target else None,
+            "observed_cagr": None, "required_cagr": None, "ratio": None}
+    if series.height == 0:
+        return {**base, "status": "not_measured", "reason": "no station in this region"}
+    latest = series.row(-1, named=True)
+    base.update(latest_year=latest["year"], latest_value=latest["value"])
+    if target is None:
+        return {**base, "status": "context"}
+    if target["kind"] == "threshold":
+        return {**base, "status": "met" if latest["value"] <= target["value"] else "not_met"}
+    first = series.row(0, named=True)
+    ratio = {"ijmond": 0.7, "cleantech": 1.1, "den_haag": -0.2, "nl": 0.3}[region_id]
+    status = {"ijmond": "acceleration_needed", "cleantech": "on_track",
+              "den_haag": "moving_away", "nl": "limited_progress"}[region_id]
+    return {**base, "status": status, "base_year": first["year"], "base_value": first["value"],
+            "ratio": ratio, "observed_cagr": -0.01, "required_cagr": -0.02}
+
+
+def make_inputs(*, n_indicators: int = 5, n_years: int = 10, edition_id: str = "2026-11-23",
+                demo_data: bool = True, station: str = "NL49551",
+                source_title: str = "RIVM Luchtmeetnet", indicator_name: str | None = None,
+                generated_at: datetime = GENERATED_AT) -> EditionInputs:
+    """A small, deterministic edition: 4 regions, `n_indicators` over `n_years` years."""
+    specs = _indicator_specs(n_indicators)
+    years = list(range(2025 - n_years, 2025))
+    indicators = _indicators(specs)
+    if indicator_name:
+        indicators = indicators.with_columns(
+            name_nl=pl.when(pl.col("indicator_id") == "pm10").then(pl.lit(indicator_name))
+            .otherwise("name_nl"))
+    targets = _targets(specs)
+    values = _values(specs, years, station)
+    return EditionInputs(
+        edition_id=edition_id, generated_at=generated_at, demo_data=demo_data,
+        indicators=indicators, targets=targets, regions=_regions(None), values=values,
+        assessments=_assessments(values, targets, specs), sources=_sources(source_title),
+        validation=_validation(), validation_failures=_failures(),
+        changes=_changes(), indicator_sources={s["id"]: {
+            "source_title": source_title, "licence": "CC BY 4.0",
+            "retrieved_at": datetime(2026, 11, 22, 6, 0, tzinfo=UTC),
+            "vintage": "rivm_air_quality 2024"} for s in specs})
+
+
+def _sources(title: str) -> pl.DataFrame:
+    return pl.DataFrame([
+        {"source": "luchtmeetnet", "title": title, "licence": "CC BY 4.0",
+         "url": "https://api.luchtmeetnet.nl/open_api",
+         "last_fetched_at": datetime(2026, 11, 22, 6, 0, tzinfo=UTC),
+         "newest_period": "2026-11-21", "rows": 123456, "stale": False},
+        {"source": "cbs", "title": "CBS StatLine", "licence": "CC BY 4.0",
+         "url": "javascript:alert(3)", "last_fetched_at": None, "newest_period": None,
+         "rows": 0, "stale": True}])
+
+
+def _validation() -> pl.DataFrame:
+    when = datetime(2026, 11, 22, 6, 5, tzinfo=UTC)
+    return pl.DataFrame({
+        "table_name": ["clean_air_quality_hourly", "clean_air_quality_hourly", "clean_emissions"],
+        "partition_key": ["2026-11-20", "2026-11-21", ""], "validated_at": [when] * 3,
+        "success": [True, False, True], "row_count": [240, 238, 1200],
+        "expectations": [12, 12, 9], "failed": [0, 1, 0]})
+
+
+def _failures() -> pl.DataFrame:
+    return pl.DataFrame({
+        "table_name": ["clean_air_quality_hourly"], "partition_key": ["2026-11-21"],
+        "expectation": ["expect_column_values_to_be_between"], "column_name": ["value_ugm3"],
+        "unexpected_count": [2], "unexpected_examples": [f"[1000000.0, {XSS!r}]"]})
+
+
+def _changes() -> pl.DataFrame:
+    return pl.DataFrame([
+        {"indicator_id": "pm10", "region_id": "ijmond", "change": "revision", "year": 2023,
+         "old_value": 20.1, "new_value": 20.4, "old_status": None, "new_status": None,
+         "explanation": "provisional became final"},
+        {"indicator_id": "co2", "region_id": "ijmond", "change": "status_change", "year": None,
+         "old_value": None, "new_value": None, "old_status": "on_track",
+         "new_status": "acceleration_needed", "explanation": ""}])
+
+
+# -- helpers to read pages -----------------------------------------------------------------
+
+
+class TableReader(HTMLParser):
+    """Collects the cell texts of every <table class="figures"> on a page (the `.value`
+    span only, so footnote marks are left out)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._in_table = self._in_value = self._in_cell = False
+        self._text = ""
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table" and "figures" in (attrs.get("class") or ""):
+            self._in_table = True
+            self.tables.append([])
+        elif self._in_table and tag == "tr":
+            self.tables[-1].append([])
+        elif self._in_table and tag in ("td", "th"):
+            self._in_cell, self._text = True, ""
+        elif self._in_cell and tag == "span" and attrs.get("class") == "value":
+            self._in_value, self._text = True, ""
+        elif self._in_cell and tag == "sup":
+            self._in_cell = False  # skip marks; the cell is flushed at </td>
+            self.tables[-1][-1].append(self._text.strip())
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self._in_table = False
+        elif tag == "span":
+            self._in_value = False
+        elif tag in ("td", "th") and self._in_cell:
+            self._in_cell = False
+            self.tables[-1][-1].append(self._text.strip())
+
+    def handle_data(self, data):
+        if self._in_cell:
+            self._text += data
+
+
+def figure_tables(page: str) -> list[list[list[str]]]:
+    reader = TableReader()
+    reader.feed(page)
+    return reader.tables
+
+
+def table_figures(table: list[list[str]], lang: str, *, station: bool = False) -> set:
+    """(series label, year, value) for every figure a page table shows."""
+    header, *rows = table
+    labels = [h.split(" (")[0] if station else h for h in header[1:]]
+    return {(label, int(row[0]), parse_number(cell, lang))
+            for row in rows for label, cell in zip(labels, row[1:], strict=True)
+            if parse_number(cell, lang) is not None}
+
+
+def csv_figures(csv: pl.DataFrame, column: str) -> set:
+    """(series label, year, value) for every figure in a CSV download."""
+    return {(r[column], r["year"], r["value"]) for r in csv.iter_rows(named=True)
+            if r["value"] is not None}
+
+
+def chart_payload(page: str) -> dict:
+    block = re.search(r'<script type="application/json" class="chart-data"[^>]*>(.*?)</script>',
+                      page, re.S)
+    assert block, "no chart data block on the page"
+    return json.loads(block.group(1))
+
+
+@pytest.fixture(scope="module")
+def view():
+    return build_view(make_inputs())
+
+
+# -- formatting ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "lang", "decimals", "expected"), [
+    (1234.5, "nl", 1, "1.234,5"), (1234.5, "en", 1, "1,234.5"), (1234567, "nl", 0, "1.234.567"),
+    (0.25, "nl", 2, "0,25"), (-3.14159, "nl", 2, "-3,14"), (-0.01, "nl", 1, "0,0"),
+    (None, "nl", 1, "–"), (float("nan"), "en", 1, "–"),
+])
+def test_format_number_per_language(value, lang, decimals, expected):
+    assert format_number(value, lang, decimals) == expected
+
+
+def test_parse_number_inverts_format_number():
+    for value in (0.5, 1234.56, -98765.4):
+        for lang in ("nl", "en"):
+            assert parse_number(format_number(value, lang, 2), lang) == pytest.approx(value)
+
+
+def test_format_date_uses_month_names():
+    assert format_date(datetime(2026, 3, 5, tzinfo=UTC), "nl") == "5 maart 2026"
+    assert format_date(datetime(2026, 3, 5, tzinfo=UTC), "en") == "5 March 2026"
+    assert format_date(None, "nl") == "–"
+
+
+def test_decimals_follow_the_typical_magnitude():
+    assert decimals_for([15182.0, 11553.0]) == 0
+    assert decimals_for([24.3, 26.1, None]) == 1
+    assert decimals_for([0.52, 0.61]) == 2
+
+
+# -- statuses and sentences ------------------------------------------------------------------
+
+
+def test_every_status_has_a_symbol_and_words_in_both_languages():
+    for status, spec in i18n.STATUSES.items():
+        nl, en = i18n.status_label(status, "nl"), i18n.status_label(status, "en")
+        assert nl.startswith(spec.symbol + " ") and en.startswith(spec.symbol + " "), status
+        assert len(nl) > 3 and len(en) > 3
+    assert len({spec.symbol for spec in i18n.STATUSES.values()}) == len(i18n.STATUSES)
+    assert i18n.status_label("on_track", "en") == "✔ on track"
+    assert i18n.status_label("not_met", "nl") == "○ norm niet gehaald"
+
+
+def test_threshold_sentence_reads_like_the_example():
+    obs = i18n.Observation("IJmond", "µg/m³", 0, 2024, 24.0, 2023, 26.0)
+    assessment = {"status": "not_met", "target_value": 15.0}
+    assert i18n.progress_sentence(obs, assessment, "WHO guideline", "en") == (
+        "IJmond: 24 µg/m³ in 2024, down from 26 in 2023; above the WHO guideline of 15 "
+        "(not met).")
+    assert i18n.progress_sentence(obs, assessment, "WHO-advieswaarde", "nl") == (
+        "IJmond: 24 µg/m³ in 2024, gedaald van 26 in 2023; boven de WHO-advieswaarde van 15 "
+        "(norm niet gehaald).")
+
+
+def test_trajectory_sentence_names_target_status_and_pace():
+    obs = i18n.Observation("IJmond", "kt", 1, 2024, 1234.5, 2023, 1200.0)
+    assessment = {"status": "acceleration_needed", "target_value": 900.0, "target_year": 2030,
+                  "ratio": 0.7}
+    text = i18n.progress_sentence(obs, assessment, "Klimaatwet", "nl")
+    assert text == ("IJmond: 1.234,5 kt in 2024, gestegen van 1.200,0 in 2023; doel 900,0 in "
+                    "2030 (Klimaatwet): versnelling nodig, tempo 70% van het benodigde.")
+
+
+def test_not_measured_and_cannot_assess_sentences():
+    empty = i18n.Observation("Cleantech Regio", "µg/m³", 1, None, None)
+    assert i18n.progress_sentence(empty, {"status": "not_measured"}, "", "en") == \
+        "Cleantech Regio: not measured."
+    obs = i18n.Observation("Den Haag", "%", 1, 2024, 61.6)
+    text = i18n.progress_sentence(obs, {"status": "cannot_assess", "reason": "2 points"}, "", "en")
+    assert text == "Den Haag: 61.6 % in 2024; cannot assess (2 points)."
+
+
+def test_sentence_from_view_uses_headline_target(view):
+    text = sentence(view, "pm10", "ijmond", "en")
+    assert text.startswith("IJmond: ") and "above the WHO guideline of 15.0 (not met)" in text
+    assert sentence(view, "pm10", "cleantech", "nl") == "Cleantech Regio: niet gemeten."
+
+
+# -- figures -------------------------------------------------------------------------------
+
+
+def _figure(view, indicator_id: str, lang: str = "nl"):
+    page = render_indicator(view, indicator_id, lang)
+    return chart_payload(page)["figure"]
+
+
+def test_threshold_indicator_has_horizontal_limit_lines(view):
+    figure = _figure(view, "pm10", "en")
+    lines = [t for t in figure["data"] if t["name"].startswith(("WHO guideline", "EU limit"))]
+    assert len(lines) == 2
+    for trace in lines:
+        assert trace["y"][0] == trace["y"][1]
+    assert {t["y"][0] for t in lines} == {15.0, 40.0}
+
+
+def test_trajectory_indicator_has_a_base_to_target_line_per_region(view):
+    figure = _figure(view, "co2", "en")
+    paths = [t for t in figure["data"] if t["name"].startswith("Path to target")]
+    assert len(paths) == 4
+    ijmond = next(t for t in paths if "IJmond" in t["name"])
+    assert ijmond["x"] == [2015, 2030]
+    assert ijmond["y"][1] == pytest.approx(9800 - 180 * 20, abs=1)
+
+
+def test_provisional_and_low_coverage_points_have_own_markers_and_legend(view):
+    figure = _figure(view, "pm10", "nl")
+    provisional = [t for t in figure["data"] if t.get("legendgroup") == "is_provisional"]
+    low = [t for t in figure["data"] if t.get("legendgroup") == "low_coverage"]
+    assert provisional and low
+    assert sum(t.get("showlegend", True) for t in provisional) == 1
+    assert provisional[0]["name"] == "Voorlopig cijfer"
+    assert provisional[0]["marker"]["symbol"] != "circle"
+    assert all(t["x"] == [2024] for t in provisional)
+    assert all(t["x"] == [2017] for t in low)
+
+
+def test_dutch_figure_uses_decimal_comma_and_compact_json(view):
+    page = render_indicator(view, "pm10", "nl")
+    figure = chart_payload(page)["figure"]
+    assert figure["layout"]["separators"] == ",."
+    assert chart_payload(render_indicator(view, "pm10", "en"))["figure"]["layout"][
+        "separators"] == ".,"
+    assert figure["layout"]["template"] == {}
+    assert "MathJax" not in page and "mathjax" not in page
+
+
+def test_station_lines_are_hidden_until_chosen(view):
+    figure = _figure(view, "pm10", "en")
+    station = [t for t in figure["data"] if t["name"].startswith("NL49551")]
+    assert station and station[0]["visible"] == "legendonly"
+
+
+def test_figure_json_cannot_end_its_script_element():
+    from reports.figures import ChartInput, region_styles
+
+    series = pl.DataFrame({"series_id": ["a"], "label": ["</script><script>alert(1)</script>"],
+                           "year": [2020], "value": [1.0], "is_provisional": [False],
+                           "low_coverage": [False]})
+    fig = indicator_figure(ChartInput("<!--", 1, series, region_styles(["a"])), "nl")
+    payload = figure_json(fig)
+    assert "</" not in payload and "<" not in payload and "<!--" not in payload
+    assert json.loads(payload)["figure"]["data"][0]["name"] == \
+        "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def test_sparkline_breaks_at_gaps_and_escapes_its_label():
+    svg = str(sparkline_svg([2020, 2021, 2022, 2023, 2024], [1.0, 2.0, None, 3.0, 4.0], XSS))
+    assert svg.count("<polyline") == 2
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert 'aria-label="&lt;script&gt;' in svg
+
+
+# -- pages ---------------------------------------------------------------------------------
+
+
+def test_overview_groups_by_theme_with_symbols_and_summary(view):
+    page = render_overview(view, "nl")
+    assert '<html lang="nl">' in page
+    assert page.count("<h1") == 1
+    assert "Demodata, geen officiële cijfers" in page
+    assert "○ norm niet gehaald" in page and "▲ versnelling nodig" in page
+    assert re.search(r"\d+ van \d+ beoordeelde indicatoren op koers of gehaald", page)
+    assert page.count('class="sparkline"') == 5
+    assert 'href="#main"' in page and 'id="main"' in page
+
+
+def test_theme_summary_counts_good_statuses():
+    from reports.site import _theme_summary
+
+    assert _theme_summary(["on_track", "met", "not_met", "context"], "en") == \
+        "2 of 3 assessed indicators on track or met (1 not assessed)"
+    assert _theme_summary(["context"], "nl") == "Geen indicator met een doel in dit thema."
+
+
+def test_english_page_has_english_banner_and_switch_back(view):
+    page = render_indicator(view, "pm10", "en")
+    assert '<html lang="en">' in page
+    assert "Demo data, not official figures" in page
+    assert 'href="../../nl/indicator/pm10.html"' in page
+
+
+def test_no_banner_for_official_figures():
+    page = render_overview(build_view(make_inputs(n_indicators=2, demo_data=False)), "nl")
+    assert "Demodata" not in page
+
+
+def test_indicator_table_shows_the_download_figures_in_dutch(view):
+    page = render_indicator(view, "co2", "nl")
+    tables = figure_tables(page)
+    header, *rows = tables[0]
+    download = indicator_download(view, "co2").filter(pl.col("region_id") == "ijmond")
+    column = header.index("IJmond")
+    shown = [parse_number(row[column], "nl") for row in rows]
+    assert shown == download["value"].to_list()
+    assert "," in rows[0][column] or "." in rows[0][column]
+
+
+def test_indicator_page_lists_source_licence_vintage_validation(view):
+    page = render_indicator(view, "pm10", "en")
+    for fact in ("RIVM Luchtmeetnet", "CC BY 4.0", "22 November 2026, 06:00 UTC",
+                 "rivm_air_quality 2024", "1 of 2 partitions failed"):
+        assert fact in page
+    assert 'href="../../data/pm10.csv"' in page
+
+
+def test_region_page_says_not_measured_instead_of_zero(view):
+    page = render_region(view, "cleantech", "nl")
+    assert "– niet gemeten" in page
+    assert "Cleantech Regio: niet gemeten." in page
+
+
+def test_compare_page_has_all_regions_and_a_keyboard_picker(view):
+    page = render_compare(view, "en")
+    assert page.count('type="checkbox"') == 4
+    assert "<legend>Show regions</legend>" in page
+    assert 'id="region-picker" class="region-picker" hidden' in page  # full table without JS
+    for name in ("IJmond", "Cleantech Region", "The Hague", "The Netherlands"):
+        assert f">{name}</a></th>" in page
+
+
+def test_no_javascript_links_even_from_source_urls(view):
+    page = render_data_quality(view, "en")
+    assert "javascript:" not in page
+    assert "CBS StatLine" in page
+    assert safe_url("javascript:alert(1)") == "" and safe_url(" JAVASCRIPT:x") == ""
+    assert safe_url("https://example.org/a?b=1") == "https://example.org/a?b=1"
+
+
+# -- escaping ------------------------------------------------------------------------------
+
+
+def _assert_escaped(page: str) -> None:
+    assert "<script>alert" not in page
+    assert 'onmouseover="alert' not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_hostile_station_name_is_escaped_in_html_and_figure():
+    view = build_view(make_inputs(station=XSS))
+    page = render_indicator(view, "pm10", "nl")
+    _assert_escaped(page)
+    body = page.split('class="chart-data"', 1)[1]
+    assert "</script>" not in body.split("</script>", 1)[0]  # the JSON block ends only once
+    names = [t["name"] for t in chart_payload(page)["figure"]["data"]]
+    assert any(n.startswith("&lt;script&gt;") for n in names)
+
+
+def test_hostile_indicator_and_source_names_are_escaped_everywhere():
+    view = build_view(make_inputs(indicator_name=XSS, source_title=XSS))
+    for page in (render_overview(view, "nl"), render_indicator(view, "pm10", "nl"),
+                 render_compare(view, "nl"), render_region(view, "ijmond", "nl")):
+        _assert_escaped(page)
+    _assert_escaped(render_data_quality(view, "en"))
+
+
+def test_failed_expectation_examples_are_escaped(view):
+    page = render_data_quality(view, "nl")
+    _assert_escaped(page)
+    assert "expect_column_values_to_be_between" in page and "value_ugm3" in page
+
+
+def test_hostile_unit_is_escaped_in_page_and_chart_axis():
+    inputs = make_inputs(n_indicators=1)
+    inputs.indicators = inputs.indicators.with_columns(unit=pl.lit(XSS))
+    page = render_indicator(build_view(inputs), "pm10", "en")
+    _assert_escaped(page)
+    layout = chart_payload(page)["figure"]["layout"]
+    assert layout["yaxis"]["title"]["text"].startswith("&lt;script&gt;")
+
+
+# -- a first edition: nothing to compare with, nothing validated yet -------------------------
+
+
+def test_first_edition_with_empty_frames_renders_every_page():
+    full = make_inputs(n_indicators=2)
+    inputs = EditionInputs(
+        edition_id="2026-01-05", generated_at=GENERATED_AT, demo_data=True,
+        indicators=full.indicators, targets=full.targets.clear(), regions=full.regions,
+        values=full.values.clear(), assessments=full.assessments.clear(),
+        sources=full.sources.clear(), validation=full.validation.clear(),
+        validation_failures=full.validation_failures.clear(), changes=full.changes.clear())
+    view = build_view(inputs)
+    indicator = render_indicator(view, "pm10", "nl")
+    assert "Nog geen cijfers." in indicator and "chart-data" not in indicator
+    assert "Geen validatieresultaat" in indicator
+    assert "– niet gemeten" in render_overview(view, "nl")
+    assert "No changes since the previous edition." in render_changes(view, "en")
+    assert "No failed expectations." in render_data_quality(view, "en")
+    assert indicator_download(view, "pm10").height == 0
+
+
+def test_naive_and_text_timestamps_are_read_as_utc():
+    from reports.formatting import format_datetime
+
+    assert format_datetime(datetime(2026, 1, 5, 8, 0), "nl") == "5 januari 2026, 08:00 UTC"
+    assert format_datetime("2026-01-05T08:00:00+01:00", "en") == "5 January 2026, 07:00 UTC"

@@ -1,0 +1,196 @@
+"""The site writer: atomic editions, never overwriting, shared plotly.js, relative links only,
+downloads that match the pages, and page weight on a realistic edition."""
+
+from __future__ import annotations
+
+import errno
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import polars as pl
+import pytest
+from test_report_builders import csv_figures, figure_tables, make_inputs, table_figures
+
+from reports import site
+from reports.pdf import print_pdf
+from reports.site import write_edition
+
+MAX_PAGE_BYTES = 300 * 1024
+LINK = re.compile(r'\b(href|src)="([^"]*)"')
+
+
+def snapshot(root: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("site")
+    index = write_edition(make_inputs(), root, pdf=False)
+    return root, index
+
+
+def test_returns_the_dutch_overview_and_writes_every_stable_url(written):
+    root, index = written
+    edition = root / "editions" / "2026-11-23"
+    assert index == edition / "nl" / "index.html"
+    for lang in ("nl", "en"):
+        for page in ("index.html", "compare.html", "data-quality.html", "changes.html",
+                     "archive.html", "indicator/pm10.html", "indicator/co2.html",
+                     "region/ijmond.html", "region/nl.html"):
+            assert (edition / lang / page).is_file(), f"{lang}/{page}"
+    assert 'url=nl/index.html' in (edition / "index.html").read_text()
+    assert 'url=editions/2026-11-23/nl/index.html' in (root / "index.html").read_text()
+    assert (edition / "data" / "pm10.csv").is_file()
+
+
+def test_full_export_holds_every_indicator_value(written):
+    root, _ = written
+    data = root / "editions" / "2026-11-23" / "data"
+    values = make_inputs().values
+    assert pl.read_parquet(data / "indicator_values.parquet").equals(values)
+    assert pl.read_csv(data / "indicator_values.csv").height == values.height
+
+
+def test_csv_download_equals_the_table_figures(written):
+    root, _ = written
+    edition = root / "editions" / "2026-11-23"
+    for lang in ("nl", "en"):
+        page = (edition / lang / "indicator" / "pm10.html").read_text()
+        csv = pl.read_csv(edition / "data" / "pm10.csv", schema_overrides={"station_code": pl.String})
+        regions, stations = figure_tables(page)
+        assert table_figures(regions, lang) == \
+            csv_figures(csv.filter(pl.col("station_code").is_null()), "region_name_" + lang)
+        assert table_figures(stations, lang, station=True) == \
+            csv_figures(csv.filter(pl.col("station_code").is_not_null()), "station_code")
+
+
+def test_links_are_relative_and_resolve_and_no_page_loads_from_a_cdn(written):
+    root, _ = written
+    pages = list(root.rglob("*.html"))
+    assert len(pages) > 20
+    outside = set()
+    for page in pages:
+        html = page.read_text()
+        assert "cdn." not in html.lower()
+        for attr, url in LINK.findall(html):
+            parts = urlsplit(url)
+            if parts.scheme and url != "data:,":
+                assert attr == "href" and parts.scheme == "https", (page, url)
+                outside.add(url)
+                continue
+            if url.startswith("#") or url == "data:,":  # in-page anchors; the empty icon
+                continue
+            assert not url.startswith("/"), (page, url)
+            assert (page.parent / parts.path).resolve().is_file(), (page, url)
+    # the only absolute links are the documents and sources named in the data
+    assert outside <= {"https://example.org/doc", "https://api.luchtmeetnet.nl/open_api"}
+
+
+def test_plotly_js_written_once_and_shared(written, monkeypatch, tmp_path):
+    calls = []
+    real = site.plotly.offline.get_plotlyjs
+    monkeypatch.setattr(site.plotly.offline, "get_plotlyjs", lambda: calls.append(1) or real())
+    write_edition(make_inputs(n_indicators=2), tmp_path, pdf=False)
+    write_edition(make_inputs(n_indicators=2, edition_id="2026-11-30"), tmp_path, pdf=False)
+    assert len(calls) == 1
+    copies = [p for p in tmp_path.rglob("*") if "plotly" in p.name]
+    assert copies == [tmp_path / "assets" / "plotly.min.js"]
+    page = (tmp_path / "editions" / "2026-11-30" / "en" / "indicator" / "pm10.html").read_text()
+    assert '<script src="../../../../assets/plotly.min.js"></script>' in page
+
+
+def test_same_edition_id_twice_keeps_both(tmp_path):
+    first = write_edition(make_inputs(n_indicators=2), tmp_path, pdf=False)
+    before = snapshot(first.parent.parent)
+    second = write_edition(make_inputs(n_indicators=2), tmp_path, pdf=False)
+    assert first.parent.parent.name == "2026-11-23"
+    assert second.parent.parent.name == "2026-11-23-2"
+    assert snapshot(first.parent.parent) == before
+    assert "Editie 2026-11-23-2" in second.read_text()
+    assert "editions/2026-11-23-2/nl/index.html" in (tmp_path / "index.html").read_text()
+    archive = (tmp_path / "archive.html").read_text()
+    assert "2026-11-23-2/nl/index.html" in archive and "2026-11-23/nl/index.html" in archive
+
+
+def _fail_on_third_indicator(monkeypatch, error: Exception):
+    real, calls = site.render_indicator, []
+
+    def flaky(view, indicator_id, lang):
+        calls.append(indicator_id)
+        if len(calls) == 3:
+            raise error
+        return real(view, indicator_id, lang)
+
+    monkeypatch.setattr(site, "render_indicator", flaky)
+    return calls
+
+
+@pytest.mark.parametrize("error", [RuntimeError("template broke"),
+                                   OSError(errno.ENOSPC, "No space left on device")])
+def test_failure_mid_write_leaves_previous_edition_and_index_intact(tmp_path, monkeypatch,
+                                                                   error):
+    write_edition(make_inputs(n_indicators=3), tmp_path, pdf=False)
+    before = snapshot(tmp_path)
+    calls = _fail_on_third_indicator(monkeypatch, error)
+    with pytest.raises(type(error)):
+        write_edition(make_inputs(n_indicators=3, edition_id="2026-11-30"), tmp_path, pdf=False)
+    assert len(calls) == 3  # it failed part-way, after writing pages
+    assert snapshot(tmp_path) == before
+    assert not list(tmp_path.glob(".*")), "a staging directory was left behind"
+    assert sorted(p.name for p in (tmp_path / "editions").iterdir()) == ["2026-11-23"]
+
+
+def test_failing_export_is_also_atomic(tmp_path, monkeypatch):
+    def disk_full(view, data_dir):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(site, "write_data_exports", disk_full)
+    with pytest.raises(OSError):
+        write_edition(make_inputs(n_indicators=2), tmp_path, pdf=False)
+    assert not (tmp_path / "editions" / "2026-11-23").exists()
+    assert not (tmp_path / "index.html").exists()
+    assert not list(tmp_path.glob(".staging-*"))
+
+
+def test_unsafe_edition_id_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="not a safe directory name"):
+        write_edition(make_inputs(n_indicators=1, edition_id="../escape"), tmp_path, pdf=False)
+    assert not (tmp_path / "escape").exists()
+
+
+def test_pdf_is_skipped_without_chromium(tmp_path):
+    assert print_pdf(tmp_path / "a.html", tmp_path / "a.pdf", chromium=tmp_path / "none") is False
+    messages = []
+    index = write_edition(make_inputs(n_indicators=1), tmp_path, pdf=True,
+                          chromium=tmp_path / "none", progress=messages.append)
+    assert index.is_file()
+    assert not list(index.parent.parent.glob("*.pdf"))
+    assert any("PDF skipped" in m for m in messages)
+    assert any(m.startswith("report: page 1 of") for m in messages)
+
+
+def test_every_page_stays_under_300_kb_on_a_realistic_edition(tmp_path):
+    inputs = make_inputs(n_indicators=20, n_years=20)
+    assert inputs.values.filter(pl.col("station_code").is_null()).height >= 4 * 20 * 20 * 0.9
+    index = write_edition(inputs, tmp_path, pdf=False)
+    pages = [p for p in index.parent.parent.rglob("*.html")]
+    assert len(pages) == 2 * (5 + 20 + 4) + 1
+    sizes = {p.relative_to(tmp_path): p.stat().st_size for p in pages}
+    too_big = {p: s for p, s in sizes.items() if s > MAX_PAGE_BYTES}
+    assert not too_big, too_big
+    assert max(sizes.values()) > 5_000  # the pages are real pages, not stubs
+
+
+def test_first_edition_with_nothing_computed_yet_still_writes(tmp_path):
+    full = make_inputs(n_indicators=2)
+    empty = {name: getattr(full, name).clear() for name in (
+        "targets", "values", "assessments", "sources", "validation", "validation_failures",
+        "changes")}
+    index = write_edition(site.EditionInputs(
+        edition_id="2026-01-05", generated_at=full.generated_at, demo_data=True,
+        indicators=full.indicators, regions=full.regions, **empty), tmp_path, pdf=False)
+    data = index.parent.parent / "data"
+    assert pl.read_parquet(data / "indicator_values.parquet").height == 0
+    assert pl.read_csv(data / "pm10.csv").columns[:2] == ["indicator_id", "region_id"]

@@ -1,0 +1,180 @@
+"""The shared source-client mechanism (`sources.http.SourceHttp`) against a local server:
+throttling, outages, timeouts, wrong bodies, redirects, key redaction and snapshot misses
+(RELIABILITY.md cases 1, 2, 4, 5 and 22)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from sources.errors import ContractError, NotInSnapshot, SourceError, SourceUnavailable
+from sources.http import RetryPolicy
+from sources.registry import make_http
+
+FAKE_KEY = "fake-key-6f1d2c9e"
+
+
+def client(httpserver, name: str = "luchtmeetnet", *, key: str | None = None, sleep=None,
+           retry: RetryPolicy | None = None, timeout_s: float = 5.0):
+    return make_http(name, mode="live", base_url=httpserver.url_for("/api"), key=key,
+                     retry=retry or RetryPolicy(max_attempts=3, initial_wait_s=0.01,
+                                                max_wait_s=0.05),
+                     timeout_s=timeout_s, sleep=sleep or (lambda _s: None))
+
+
+def test_429_with_retry_after_waits_that_long_then_succeeds_once(httpserver, sleeps):
+    httpserver.expect_ordered_request("/api/data").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "2"})
+    httpserver.expect_ordered_request("/api/data").respond_with_json({"ok": 1})
+    http = client(httpserver, sleep=sleeps.append,
+                  retry=RetryPolicy(max_attempts=3, initial_wait_s=0.01, max_wait_s=60))
+    payload = http.get("data", "data")
+    assert payload.json() == {"ok": 1}
+    assert sleeps == [2.0]
+    assert len(httpserver.log) == 2
+
+
+def test_persistent_503_gives_up_after_bounded_attempts(httpserver, fast_retry, sleeps):
+    httpserver.expect_request("/api/data").respond_with_data("down", status=503)
+    http = client(httpserver, retry=fast_retry, sleep=sleeps.append)
+    with pytest.raises(SourceUnavailable) as err:
+        http.get("data", "data", partition="2025-01-06")
+    assert len(httpserver.log) == fast_retry.max_attempts
+    assert len(sleeps) == fast_retry.max_attempts - 1
+    message = str(err.value)
+    assert "503" in message and "luchtmeetnet" in message and "2025-01-06" in message
+
+
+def test_read_timeout_becomes_source_unavailable(httpserver):
+    def slow(_request: Request) -> Response:
+        time.sleep(0.15)
+        return Response("{}", content_type="application/json")
+
+    httpserver.expect_request("/api/slow").respond_with_handler(slow)
+    http = client(httpserver, timeout_s=0.05,
+                  retry=RetryPolicy(max_attempts=2, initial_wait_s=0.01, max_wait_s=0.01))
+    with pytest.raises(SourceUnavailable, match="Timeout"):
+        http.get("slow", "slow")
+
+
+@pytest.mark.parametrize(("body", "expect", "quoted"), [
+    (b"<!DOCTYPE html><html><body>Onderhoud / maintenance\n</body></html>", "json",
+     "'<!DOCTYPE html><html><body>Onderhoud / maintenance\\n"),
+    (b'{"pagination": {"current_page": 1}, "data": [{"value": 1', "json",
+     "'{\"pagination\": {\"current_page\": 1}, \"data\": [{\"value\": 1'"),
+    (b"<GL_MarketDocument><TimeSeries>\x01</GL_MarketDocument>", "xml",
+     "'<GL_MarketDocument><TimeSeries>\\x01"),
+])
+def test_wrong_body_is_a_contract_error_quoting_escaped_first_bytes(httpserver, body, expect,
+                                                                     quoted):
+    httpserver.expect_request("/api/doc").respond_with_data(body, status=200)
+    with pytest.raises(ContractError) as err:
+        client(httpserver).get("doc", "doc", expect=expect)
+    assert quoted in str(err.value)
+    assert "\n" not in err.value.message  # control characters are escaped, not echoed
+
+
+def test_same_origin_redirect_is_followed_with_the_key(httpserver):
+    httpserver.expect_request("/api/old").respond_with_data(
+        "", status=301, headers={"Location": httpserver.url_for("/api/new")})
+    httpserver.expect_request("/api/new").respond_with_json({"moved": True})
+    http = client(httpserver, "klimaatmonitor", key=FAKE_KEY)
+    assert http.get("doc", "old").json() == {"moved": True}
+    new_request = httpserver.log[-1][0]
+    assert new_request.path == "/api/new" and new_request.headers.get("apikey") == FAKE_KEY
+
+
+def test_redirect_loop_ends_in_a_contract_error(httpserver):
+    httpserver.expect_request("/api/a").respond_with_data(
+        "", status=302, headers={"Location": httpserver.url_for("/api/b")})
+    httpserver.expect_request("/api/b").respond_with_data(
+        "", status=302, headers={"Location": httpserver.url_for("/api/a")})
+    with pytest.raises(ContractError, match="redirects"):
+        client(httpserver).get("doc", "a")
+    assert len(httpserver.log) <= 6
+
+
+@pytest.fixture
+def other_host():
+    """A second server on another host name and port: a different origin."""
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+# ENTSO-E sends its key in the URL, Klimaatmonitor in a header; the origin echoes it back in
+# the Location either way.
+@pytest.mark.parametrize(("source", "secret"), [("entsoe", "securityToken"),
+                                                ("klimaatmonitor", "apikey")])
+def test_cross_host_redirect_never_carries_the_key(httpserver, other_host, source, secret):
+    target = other_host.url_for("/landing") + f"?{secret}={FAKE_KEY}&documentType=A75"
+    httpserver.expect_request("/api/data").respond_with_data(
+        "", status=302, headers={"Location": target})
+    other_host.expect_request("/landing").respond_with_data("<ok/>", content_type="text/xml")
+    http = client(httpserver, source, key=FAKE_KEY)
+    http.get("data", "data", expect="xml")
+    origin_request = httpserver.log[0][0]
+    landed = other_host.log[0][0]
+    assert FAKE_KEY in (origin_request.args.get("securityToken", "")
+                        + origin_request.headers.get("apikey", ""))  # the origin did get it
+    assert secret not in landed.args and landed.args.get("documentType") == "A75"
+    assert "apikey" not in landed.headers
+    assert FAKE_KEY not in landed.url and FAKE_KEY not in str(dict(landed.headers))
+
+
+@pytest.mark.parametrize(("status", "body"), [
+    (503, b"unavailable"),
+    (200, b"<!DOCTYPE html><html>maintenance</html>"),
+    (200, b"{truncated"),
+    (404, b"no such series"),
+])
+def test_a_fake_key_never_appears_in_an_error(httpserver, status, body):
+    httpserver.expect_request("/api/data").respond_with_data(body, status=status)
+    http = client(httpserver, "entsoe", key=FAKE_KEY)
+    with pytest.raises(SourceError) as err:
+        http.get("data", "data", {"periodStart": "202401010000"}, partition="2024")
+    assert "/api/data?periodStart=202401010000" in str(err.value)
+    assert FAKE_KEY not in str(err.value) and FAKE_KEY not in repr(err.value)
+    assert httpserver.log[0][0].args["securityToken"] == FAKE_KEY  # it was really sent
+
+
+def test_a_transport_failure_message_never_holds_the_key():
+    http = make_http("entsoe", mode="live", base_url="http://127.0.0.1:9/api", key=FAKE_KEY,
+                     retry=RetryPolicy(max_attempts=2, initial_wait_s=0.0, max_wait_s=0.0),
+                     sleep=lambda _s: None, timeout_s=1.0)
+    with pytest.raises(SourceUnavailable) as err:
+        http.get("data", "", {"documentType": "A75"})
+    assert FAKE_KEY not in str(err.value) and "ConnectError" in str(err.value)
+
+
+def test_snapshot_miss_is_not_in_snapshot(tmp_path):
+    http = make_http("luchtmeetnet", mode="snapshot", generated_dir=tmp_path)
+    with pytest.raises(NotInSnapshot) as err:
+        http.get("measurements", "measurements", {"station_number": "NL00000", "page": 1})
+    assert "NL00000" in str(err.value) and "record" in err.value.hint
+
+
+def test_a_key_echoed_in_an_error_body_is_redacted(httpserver):
+    from werkzeug import Response
+
+    from sources.http import SourceHttp
+
+    def echo(request):
+        status = 500 if request.path.endswith("fail") else 200
+        return Response(f"<!DOCTYPE html><html>bad request {request.url}</html>", status=status)
+
+    httpserver.expect_request("/api").respond_with_handler(echo)
+    httpserver.expect_request("/api/fail").respond_with_handler(lambda r: Response(
+        f"denied for {r.url}", status=403))
+    client = SourceHttp(source="entsoe", base_url=httpserver.url_for("/api"),
+                        params={"securityToken": "echo-me-secret"},
+                        secret_names=frozenset({"securityToken"}))
+    for path in ("", "fail"):
+        with pytest.raises(SourceError) as info:
+            client.get("d", path, {"a": "1"})
+        assert "echo-me-secret" not in str(info.value)

@@ -1,0 +1,354 @@
+"""Air quality: parse Luchtmeetnet API pages and RIVM yearly CSVs into tidy hourly UTC rows,
+the business rules that guard them, and the daily/annual aggregates indicators build on.
+
+Pure functions, vectorised Polars; no I/O beyond the payload bytes handed in. Every parsed
+frame is conformed to `warehouse.schema.AIR_QUALITY_HOURLY` (or the validated twin): one row
+per station, component and UTC start-of-hour, `value_ugm3` NULL where the source has no value
+(never zero). Broken upstream contracts raise `ContractError`; an extra, unknown field only
+warns with `SchemaDriftWarning`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import warnings
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from sources.errors import ContractError
+from sources.http import Payload
+from sources.luchtmeetnet import COMPONENTS
+from warehouse.schema import AIR_QUALITY_HOURLY, AIR_QUALITY_VALIDATED_HOURLY
+
+if TYPE_CHECKING:
+    from great_expectations.expectations import Expectation
+
+API_SOURCE = "luchtmeetnet_api"
+VALIDATED_SOURCE = "rivm_validated"
+KEY = ["station_code", "component", "measured_at"]
+
+# Hourly values between these bounds pass; small negatives are instrument noise around zero.
+VALUE_MIN_UGM3 = -5.0
+VALUE_MAX_UGM3 = 1500.0
+LOW_COVERAGE_BELOW_PCT = 90.0  # GGD reports flag annual means below 90% data capture
+
+# Dutch validated data are stamped in UTC+1 all year (no daylight-saving time).
+DUTCH_STANDARD_TIME = "Etc/GMT-1"
+
+
+class SchemaDriftWarning(UserWarning):
+    """An upstream payload carries a field or column this parser does not know (not fatal)."""
+
+
+# -- Luchtmeetnet open API -------------------------------------------------------------------
+
+API_FIELDS = ("station_number", "formula", "timestamp_measured", "value")
+_NUMERIC = (pl.Float64, pl.Float32, pl.Int64, pl.Int32, pl.Int16, pl.Int8, pl.UInt64,
+            pl.UInt32, pl.UInt16, pl.UInt8, pl.Null)
+
+
+def parse_luchtmeetnet_measurements(payloads: Sequence[Payload]) -> pl.DataFrame:
+    """Hourly measurements from `/measurements` pages, in UTC, one row per natural key.
+
+    A row repeated across pages (the API shifts rows when data arrive mid-walk) is kept once,
+    from the highest page. Offsets such as +01:00/+02:00 are converted to UTC.
+    """
+    frames = [f for n, p in enumerate(payloads) if (f := _measurement_page(p, n)) is not None]
+    if not frames:
+        return AIR_QUALITY_HOURLY.empty()
+    rows = (pl.concat(frames).sort(["_page", "_payload"], maintain_order=True)
+            .unique(subset=KEY, keep="last", maintain_order=True)
+            .with_columns(source=pl.lit(API_SOURCE)).sort(KEY))
+    return AIR_QUALITY_HOURLY.conform(rows)
+
+
+def _measurement_page(payload: Payload, order: int) -> pl.DataFrame | None:
+    """One page as typed rows tagged with its page number, or None for an empty page."""
+    doc = _json_object(payload)
+    data, pagination = doc.get("data"), doc.get("pagination")
+    missing = ([] if isinstance(data, list) else ["`data` list"]) + (
+        [] if isinstance(pagination, dict) else ["`pagination` object"])
+    if missing:
+        raise ContractError(payload.source, f"response lacks a {' and a '.join(missing)}",
+                            url=payload.url)
+    if not data:
+        return None
+    page = _rows_frame(payload, data)
+    _check_api_fields(payload, page)
+    return page.select(
+        station_code=pl.col("station_number"), component=pl.col("formula"),
+        measured_at=_utc_timestamps(payload, page["timestamp_measured"]),
+        value_ugm3=pl.col("value").cast(pl.Float64),
+        _page=pl.lit(pagination.get("current_page") or 0, dtype=pl.Int64),
+        _payload=pl.lit(order, dtype=pl.Int64))
+
+
+def _json_object(payload: Payload) -> dict:
+    try:
+        doc = json.loads(payload.body)
+    except ValueError as exc:
+        raise ContractError(payload.source, f"invalid JSON: {exc}", url=payload.url) from None
+    if not isinstance(doc, dict):
+        raise ContractError(payload.source, "expected a JSON object with `data` and "
+                            f"`pagination`, got {type(doc).__name__}", url=payload.url)
+    return doc
+
+
+def _rows_frame(payload: Payload, data: list) -> pl.DataFrame:
+    try:
+        return pl.from_dicts(data, infer_schema_length=None)
+    except (TypeError, ValueError, pl.exceptions.PolarsError) as exc:
+        raise ContractError(payload.source, f"`data` is not a list of records: {exc}",
+                            url=payload.url) from None
+
+
+def _check_api_fields(payload: Payload, page: pl.DataFrame) -> None:
+    """Missing/renamed or retyped fields break the contract; unknown extra fields only warn."""
+    missing = [f for f in API_FIELDS if f not in page.columns]
+    if missing:
+        raise ContractError(payload.source, f"measurement records lack field(s) {missing}; "
+                            f"got {page.columns}", url=payload.url)
+    wrong = [f"{f} is {page.schema[f]}" for f in API_FIELDS[:3] if page.schema[f] != pl.String]
+    if page.schema["value"] not in _NUMERIC:
+        wrong.append(f"value is {page.schema['value']}")
+    if wrong:
+        raise ContractError(payload.source, f"field types changed: {', '.join(wrong)}",
+                            url=payload.url)
+    blank = [f for f in API_FIELDS[:3] if page[f].null_count()]
+    if blank:
+        raise ContractError(payload.source, f"records without {blank}", url=payload.url)
+    extra = sorted(set(page.columns) - set(API_FIELDS))
+    if extra:
+        warnings.warn(SchemaDriftWarning(f"[{payload.source}] unknown field(s) {extra} ignored "
+                                         f"(url: {payload.url})"), stacklevel=3)
+
+
+def _utc_timestamps(payload: Payload, stamps: pl.Series) -> pl.Series:
+    """ISO 8601 stamps with any offset (or Z) as UTC datetimes; an unparseable one is an error."""
+    parsed = (stamps.str.replace(r"Z$", "+00:00")
+              .str.to_datetime("%Y-%m-%dT%H:%M:%S%z", time_zone="UTC", strict=False))
+    bad = stamps.filter(parsed.is_null())
+    if bad.len():
+        raise ContractError(payload.source, f"{bad.len()} unparseable timestamp_measured, e.g. "
+                            f"{bad[0]!r}", url=payload.url)
+    return parsed.alias("measured_at")
+
+
+# -- Station detail --------------------------------------------------------------------------
+
+def parse_station_detail(payload: Payload) -> dict[str, object]:
+    """One `/stations/{number}` document as a flat record (name, municipality, lon/lat, owner)."""
+    data = _json_object(payload).get("data")
+    if not isinstance(data, dict):
+        raise ContractError(payload.source, "station detail lacks a `data` object",
+                            url=payload.url)
+    coordinates = (data.get("geometry") or {}).get("coordinates") or [None, None]
+    missing = [k for k in ("location", "municipality", "organisation") if k not in data]
+    if missing or len(coordinates) != 2:
+        raise ContractError(payload.source, f"station detail lacks {missing or 'coordinates'}",
+                            url=payload.url)
+    return {"station_code": payload.url.rstrip("/").rsplit("/", 1)[-1],
+            "name": data["location"], "municipality": data["municipality"],
+            "longitude": coordinates[0], "latitude": coordinates[1],
+            "organisation": data["organisation"], "station_type": data.get("type"),
+            "components": list(data.get("components") or [])}
+
+
+def parse_station_details(payloads: Sequence[Payload]) -> pl.DataFrame:
+    """Station details of several `/stations/{number}` documents, one row per station."""
+    return pl.DataFrame([parse_station_detail(p) for p in payloads],
+                        schema_overrides={"longitude": pl.Float64, "latitude": pl.Float64})
+
+
+# -- RIVM validated yearly CSV ---------------------------------------------------------------
+
+RIVM_METADATA_ROWS = 7
+RIVM_FIXED_COLUMNS = ("Component", "Bep.periode", "Eenheid", "Begindatumtijd", "Einddatumtijd")
+RIVM_UNITS = {"ug/m3", "µg/m3", "µg/m³", "ug/m³"}
+# Begindatumtijd is read as "YYYYMMDD HH:MM"; the ISO-like spellings are accepted too.
+RIVM_TIME_FORMATS = ("%Y%m%d %H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d-%m-%Y %H:%M")
+_STATION_COLUMN = r"NL\d{5}"
+
+
+def parse_rivm_yearly_csv(payload: Payload) -> pl.DataFrame:
+    """Validated hourly means from one RIVM yearly file, melted to one row per station-hour.
+
+    Format (assumed from the published files and public readers of them): `;`-separated,
+    seven metadata rows (station codes, names, coordinates ... in the columns from the sixth
+    on), then the header `Component;Bep.periode;Eenheid;Begindatumtijd;Einddatumtijd;NL.....`
+    and one row per hour. `Begindatumtijd` is the start of the hour in Dutch standard time,
+    UTC+1 all year (no DST): `20160101 00:00` is 2015-12-31 23:00 UTC. Decimal separator
+    comma or point; an empty cell is NULL.
+    """
+    table = _rivm_table(payload)
+    _check_units(payload, table["Eenheid"])
+    stations = [c for c in table.columns if _is_station(c)]
+    hours = table.select(  # per hour first: parsing once per row, not once per station-hour
+        *stations,
+        component=pl.col("Component").str.strip_chars().str.replace_all(".", "", literal=True)
+        .str.to_uppercase(),
+        measured_at=_rivm_timestamps(payload, table["Begindatumtijd"]))
+    long = hours.unpivot(index=["component", "measured_at"], on=stations,
+                         variable_name="station_code", value_name="raw")
+    rows = long.select("station_code", "component", "measured_at",
+                       value_ugm3=_rivm_values(payload, long), source=pl.lit(VALIDATED_SOURCE))
+    return AIR_QUALITY_VALIDATED_HOURLY.conform(rows.sort(KEY))
+
+
+def _rivm_table(payload: Payload) -> pl.DataFrame:
+    """The hourly table below the metadata rows, every cell as text, headers stripped."""
+    lines = _decode(payload.body).splitlines()
+    if len(lines) <= RIVM_METADATA_ROWS + 1:
+        raise ContractError(payload.source, f"only {len(lines)} line(s); expected "
+                            f"{RIVM_METADATA_ROWS} metadata rows, a header row and hourly rows",
+                            url=payload.url)
+    body = "\n".join(lines[RIVM_METADATA_ROWS:])
+    try:
+        table = pl.read_csv(io.StringIO(body), separator=";", infer_schema=False,
+                            truncate_ragged_lines=True)
+    except pl.exceptions.PolarsError as exc:
+        raise ContractError(payload.source, f"unreadable CSV table: {exc}", url=payload.url) \
+            from None
+    table = table.rename({c: c.strip() for c in table.columns})
+    _check_rivm_columns(payload, table.columns)
+    blank = [c for c in table.columns if not c or c.startswith("_duplicated_")]
+    return table.drop(blank)
+
+
+def _decode(body: bytes) -> str:
+    # The published files have been seen in both UTF-8 and Latin-1 (µ, ³).
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return body.decode("latin-1")
+
+
+def _is_station(column: str) -> bool:
+    return re.fullmatch(_STATION_COLUMN, column) is not None
+
+
+def _check_rivm_columns(payload: Payload, columns: list[str]) -> None:
+    missing = [c for c in RIVM_FIXED_COLUMNS if c not in columns]
+    if missing:
+        raise ContractError(payload.source, f"yearly CSV lacks column(s) {missing} in its "
+                            f"header row (row {RIVM_METADATA_ROWS + 1}); got {columns[:8]}",
+                            url=payload.url)
+    extra = [c for c in columns if c and c not in RIVM_FIXED_COLUMNS and not _is_station(c)]
+    if extra:
+        warnings.warn(SchemaDriftWarning(f"[{payload.source}] unknown column(s) {extra} "
+                                         f"ignored (url: {payload.url})"), stacklevel=4)
+    if not any(_is_station(c) for c in columns):
+        raise ContractError(payload.source, "yearly CSV has no station columns (NL.....)",
+                            url=payload.url)
+
+
+def _check_units(payload: Payload, units: pl.Series) -> None:
+    found = set(units.drop_nulls().str.strip_chars().unique().to_list())
+    unknown = sorted(u for u in found if u.lower() not in RIVM_UNITS)
+    if unknown:
+        raise ContractError(payload.source, f"unit(s) {unknown} are not µg/m³", url=payload.url)
+
+
+def _rivm_timestamps(payload: Payload, stamps: pl.Series) -> pl.Series:
+    text = stamps.str.strip_chars()
+    local = pl.select(pl.coalesce(
+        [text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in RIVM_TIME_FORMATS]
+    )).to_series()
+    bad = text.filter(local.is_null())
+    if bad.len():
+        raise ContractError(payload.source, f"{bad.len()} unparseable Begindatumtijd value(s), "
+                            f"e.g. {bad[0]!r}", url=payload.url)
+    return (local.dt.replace_time_zone(DUTCH_STANDARD_TIME).dt.convert_time_zone("UTC")
+            .alias("measured_at"))
+
+
+def _rivm_values(payload: Payload, long: pl.DataFrame) -> pl.Series:
+    """Cell text as µg/m³: decimal comma or point, empty -> NULL; anything else is drift."""
+    text = long["raw"].str.strip_chars().str.replace(",", ".", literal=True)
+    text = pl.select(pl.when(text == "").then(None).otherwise(text)).to_series()
+    values = text.cast(pl.Float64, strict=False)
+    bad = long.filter(text.is_not_null() & values.is_null())
+    if bad.height:
+        raise ContractError(payload.source, f"{bad.height} non-numeric value(s), e.g. "
+                            f"{bad['raw'][0]!r} in column {bad['station_code'][0]}",
+                            url=payload.url)
+    return values.alias("value_ugm3")
+
+
+def reporting_year_window(year: int) -> tuple[datetime, datetime]:
+    """The UTC span [start, end) of a Dutch reporting year (and of RIVM's file for it).
+
+    The year runs in UTC+1: from 31 December 23:00 UTC of the year before.
+    """
+    return (datetime(year - 1, 12, 31, 23, tzinfo=UTC), datetime(year, 12, 31, 23, tzinfo=UTC))
+
+
+# -- Business rules --------------------------------------------------------------------------
+
+def air_quality_rules() -> list[Expectation]:
+    """GX business rules for both hourly air-quality tables (schema checks come separately)."""
+    # Imported here: GX takes seconds to import, and parsing must not wait for it.
+    import great_expectations as gx
+
+    off_the_hour = ("measured_at.dt.minute != 0 or measured_at.dt.second != 0 "
+                    "or measured_at.dt.microsecond != 0")
+    return [
+        gx.expectations.ExpectColumnValuesToBeInSet(
+            column="component", value_set=list(COMPONENTS),
+            description="component is one of the monitored components"),
+        gx.expectations.ExpectColumnValuesToMatchRegex(
+            column="station_code", regex=r"^NL\d{5}$",
+            description="station_code is a Luchtmeetnet station number"),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="value_ugm3", min_value=VALUE_MIN_UGM3, max_value=VALUE_MAX_UGM3,
+            description="hourly mean is plausible (small negatives are instrument noise)"),
+        # No row may be off the hour: among off-hour rows, every measured_at would be unexpected.
+        gx.expectations.ExpectColumnValuesToBeNull(
+            column="measured_at", row_condition=off_the_hour, condition_parser="pandas",
+            description="measured_at is the start of an hour"),
+    ]
+
+
+# -- Aggregates ------------------------------------------------------------------------------
+
+def daily_completeness(frame: pl.DataFrame) -> pl.DataFrame:
+    """Hours with a value per station, component and UTC day, against the 24 every UTC day has.
+
+    UTC days have 24 hours even when Europe/Amsterdam changes to or from summer time.
+    """
+    return (frame.with_columns(date=pl.col("measured_at").dt.convert_time_zone("UTC").dt.date())
+            .group_by(["station_code", "component", "date"])
+            .agg(hours_with_value=_hours_with_value())
+            .with_columns(hours_expected=pl.lit(24, dtype=pl.Int64))
+            .with_columns(completeness_pct=100.0 * pl.col("hours_with_value")
+                          / pl.col("hours_expected"))
+            .sort(["station_code", "component", "date"]))
+
+
+def annual_means(frame: pl.DataFrame) -> pl.DataFrame:
+    """Annual mean (µg/m³) per station, component and reporting year, with data coverage.
+
+    The year is the Dutch reporting year (UTC+1, as in RIVM's files and GGD reports), so a
+    validated file maps to exactly one year. `low_coverage` flags years below 90% of hours.
+    """
+    year = pl.col("measured_at").dt.convert_time_zone(DUTCH_STANDARD_TIME).dt.year()
+    leap = ((pl.col("year") % 4 == 0) & (pl.col("year") % 100 != 0)) | (pl.col("year") % 400 == 0)
+    return (frame.with_columns(year=year.cast(pl.Int32))
+            .group_by(["station_code", "component", "year"])
+            .agg(mean_ugm3=pl.col("value_ugm3").mean(), hours_with_value=_hours_with_value())
+            .with_columns(hours_in_year=pl.when(leap).then(8784).otherwise(8760).cast(pl.Int64))
+            .with_columns(coverage_pct=100.0 * pl.col("hours_with_value")
+                          / pl.col("hours_in_year"))
+            .with_columns(low_coverage=pl.col("coverage_pct") < LOW_COVERAGE_BELOW_PCT)
+            .sort(["station_code", "component", "year"]))
+
+
+def _hours_with_value() -> pl.Expr:
+    # Distinct hours, so a duplicated row can never count twice.
+    return (pl.col("measured_at").filter(pl.col("value_ugm3").is_not_null()).n_unique()
+            .cast(pl.Int64))
