@@ -22,6 +22,7 @@ from transforms.air_quality import (
 from warehouse.gate import validate_then_write
 from warehouse.schema import clean_table
 
+
 def _record(warehouse_res: WarehouseResource, payloads, partition: str) -> dg.MaterializeResult:
     added = warehouse_res.warehouse().record_payloads(payloads, partition_key=partition)
     return dg.MaterializeResult(metadata={

@@ -18,6 +18,7 @@ from transforms.family_rules import FAMILY_RULES
 from warehouse.gate import validate_then_write
 from warehouse.schema import clean_table
 
+
 def raw_feed_asset(feed: Feed) -> dg.AssetsDefinition:
     @dg.asset(name=f"raw_{feed.name}", group_name=GROUP_STATISTICS, pool=WAREHOUSE_POOL,
               description=feed.description, kinds={"duckdb"},
