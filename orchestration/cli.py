@@ -121,13 +121,17 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def ui_command(host: str, port: int, workspace: Path = Path("workspace.yaml")) -> list[str]:
+    """`dagster dev` on the given host (127.0.0.1 unless told otherwise), from workspace.yaml."""
+    target = ["-w", str(workspace)] if workspace.exists() else ["-m", "orchestration.definitions"]
+    return ["dagster", "dev", *target, "-h", host, "-p", str(port)]
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     p = paths(args.home)
     prepare_dagster_home(p)
     env = {**os.environ, HOME_ENV: str(p.home)}
-    target = ["-w", "workspace.yaml"] if Path("workspace.yaml").exists() else \
-        ["-m", "orchestration.definitions"]
-    command = ["dagster", "dev", *target, "-h", args.host, "-p", str(args.port)]
+    command = ui_command(args.host, args.port)
     _say(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={p.dagster_home})")
     return subprocess.call(command, env=env)
 

@@ -1,0 +1,51 @@
+"""The command line: defaults, helpful messages, and the UI bound to loopback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from orchestration.cli import main, parser, planned_runs, ui_command
+from orchestration.settings import DAGSTER_YAML, paths, prepare_dagster_home
+
+
+def test_ui_binds_to_loopback_by_default():
+    args = parser().parse_args(["ui"])
+    assert args.host == "127.0.0.1"
+    command = ui_command(args.host, args.port, Path("workspace.yaml"))
+    assert command[command.index("-h") + 1] == "127.0.0.1"
+    assert command[:3] == ["dagster", "dev", "-w"]
+
+
+def test_dagster_home_has_telemetry_off_and_one_writer_slot(tmp_path, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    home = prepare_dagster_home(paths(tmp_path))
+    config = yaml.safe_load((home / "dagster.yaml").read_text())
+    assert config["telemetry"]["enabled"] is False
+    assert config["concurrency"]["pools"]["default_limit"] == 1
+    assert (home / "dagster.yaml").read_text() == DAGSTER_YAML
+
+
+def test_status_before_any_build_says_what_to_do(tmp_path, capsys):
+    assert main(["--home", str(tmp_path), "status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert "transition-monitor build" in status["error"]
+    assert status["paths"]["latest_edition"] is None
+
+
+def test_snapshot_build_plans_every_year_and_day_then_statistics_then_the_edition():
+    runs = planned_runs("snapshot", days=7)
+    jobs = [job for job, _ in runs]
+    assert jobs[-2:] == ["statistics_job", "edition_job"]
+    assert ("validated_air_quality_job", "2016") in runs
+    assert ("air_quality_daily_job", "2025-01-06") in runs
+
+
+def test_live_build_plans_the_last_complete_utc_days():
+    from datetime import date
+
+    runs = planned_runs("live", days=3, today=date(2025, 3, 31))
+    days = [key for job, key in runs if job == "air_quality_daily_job"]
+    assert days == ["2025-03-28", "2025-03-29", "2025-03-30"]
