@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reports.site import write_edition
+from reports.site import free_edition_id, list_editions, write_edition
 from warehouse.store import Warehouse
 
 
@@ -30,22 +30,10 @@ class Edition:
     pages: int
 
 
-def next_edition_id(site_root: Path, today: str | None = None) -> str:
-    """Editions are archived by date; a second edition on one day gets a suffix."""
-    today = today or datetime.now(UTC).strftime("%Y-%m-%d")
-    existing = {p.name for p in (site_root / "editions").glob(f"{today}*")}
-    if today not in existing:
-        return today
-    n = 2
-    while f"{today}-{n}" in existing:
-        n += 1
-    return f"{today}-{n}"
-
-
 def latest_published(site_root: Path) -> str | None:
-    editions = sorted(p.name for p in (site_root / "editions").glob("*") if p.is_dir()
-                      and not p.name.startswith("."))
-    return editions[-1] if editions else None
+    """The newest complete edition (by generation time), or None."""
+    editions = list_editions(site_root)
+    return editions[0]["edition_id"] if editions else None
 
 
 def publish_edition(wh: Warehouse, site_root: Path, *, source_mode: str, pdf: bool,
@@ -53,10 +41,11 @@ def publish_edition(wh: Warehouse, site_root: Path, *, source_mode: str, pdf: bo
     failed = wh.failed_tables()
     if failed:
         raise PublishRefused(failed, latest_published(site_root))
-    edition_id = next_edition_id(site_root)
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    edition_id = free_edition_id(site_root / "editions", today)
     inputs = load_inputs(wh, edition_id, demo_data=source_mode == "snapshot")
     index = write_edition(inputs, site_root, progress=progress, pdf=pdf)
-    edition_id = index.parent.parent.name if index.parent.name in ("nl", "en") else edition_id
+    edition_id = index.parent.parent.name  # editions/<id>/nl/index.html; the writer may suffix
     wh.snapshot_derived("indicator_values", edition_id)
     wh.snapshot_derived("progress_assessments", edition_id)
     wh.record_edition(edition_id, source_mode, str(index))
