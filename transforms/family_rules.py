@@ -1,13 +1,29 @@
-"""Which business-rule suite guards which statistical family's clean table."""
+"""Which business-rule suite guards which statistical family's clean table.
 
-from transforms.emissions import emissions_rules
-from transforms.employment import employment_rules
-from transforms.offshore_wind import offshore_wind_rules
-from transforms.training import training_rules
+Every family shares the long statistical schema, so the common rules apply to all; a
+family adds its own on top (e.g. percentages between 0 and 100)."""
 
-FAMILY_RULES = {
-    "emissions": emissions_rules,
-    "employment": employment_rules,
-    "training": training_rules,
-    "offshore_wind": offshore_wind_rules,
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+def common_stat_rules() -> list:
+    import great_expectations as gx  # slow import: only when validating
+
+    return [
+        gx.expectations.ExpectColumnValuesToMatchRegex(column="region_code",
+                                                       regex=r"^(GM\d{4}|NL01)$"),
+        gx.expectations.ExpectColumnValuesToBeBetween(column="year", min_value=1990,
+                                                      max_value=2100),
+        gx.expectations.ExpectColumnValuesToMatchRegex(column="period",
+                                                       regex=r"^\d{4}(-(\d{2}|Q[1-4]))?$"),
+        # A NULL value must say why (CBS markers, '?' from Klimaatmonitor, ...).
+        gx.expectations.ExpectColumnValuesToNotBeNull(
+            column="missing_reason", row_condition="value.isnull()", condition_parser="pandas"),
+    ]
+
+
+FAMILY_RULES: dict[str, Callable[[], list]] = {
+    family: common_stat_rules for family in ("emissions", "employment", "training", "offshore_wind")
 }

@@ -1,0 +1,233 @@
+"""Indicator series per region (and per station for air quality), from the clean tables.
+
+Every aggregation is a vectorised Polars join/group-by over the catalogue's declaration; a
+region without data for an indicator gets no rows (the assessment says "not measured"),
+never a zero. Rules for incomplete regions are explicit: a summed or weighted region value
+exists for a year only when every member municipality reports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import polars as pl
+
+from indicators.catalogue import Catalogue, Indicator, Regions, SourceTable
+
+VALUE_SCHEMA = {
+    "indicator_id": pl.String, "region_id": pl.String, "station_code": pl.String,
+    "year": pl.Int32, "value": pl.Float64, "unit": pl.String, "is_provisional": pl.Boolean,
+    "coverage_pct": pl.Float64, "low_coverage": pl.Boolean, "members_expected": pl.Int32,
+    "members_reporting": pl.Int32, "note": pl.String,
+}
+POPULATION = SourceTable(table="clean_employment", measure="population_count")
+INCOMPLETE_NOTE = "not every member municipality reports this year"
+
+
+def compute_indicator_values(catalogue: Catalogue, regions: Regions,
+                             tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    frames = [_AGGREGATE[i.aggregation](i, regions, tables) for i in catalogue.indicators]
+    frames = [f.with_columns(indicator_id=pl.lit(i.id), unit=pl.lit(i.unit))
+              for f, i in zip(frames, catalogue.indicators, strict=True)]
+    return pl.concat([_conform(f) for f in frames]).sort(
+        ["indicator_id", "region_id", "station_code", "year"], nulls_last=False)
+
+
+def _conform(frame: pl.DataFrame) -> pl.DataFrame:
+    defaults = {"indicator_id": None, "unit": None, "station_code": None, "coverage_pct": None, "low_coverage": False,
+                "note": None, "is_provisional": False}
+    for column, default in defaults.items():
+        if column not in frame.columns:
+            frame = frame.with_columns(pl.lit(default).alias(column))
+    return frame.select(pl.col(c).cast(t) for c, t in VALUE_SCHEMA.items())
+
+
+# -- inputs ---------------------------------------------------------------------------------
+
+def membership(regions: Regions) -> pl.DataFrame:
+    """region_id, region_code, members_expected: which municipality codes make each region."""
+    rows = [{"region_id": r.id, "region_code": code, "members_expected": len(r.municipalities)}
+            for r in regions.regions for code in r.municipalities]
+    return pl.DataFrame(rows, schema={"region_id": pl.String, "region_code": pl.String,
+                                      "members_expected": pl.Int32})
+
+
+def yearly_rows(tables: Mapping[str, pl.DataFrame], source: SourceTable) -> pl.DataFrame:
+    """region_code, year, value, is_provisional for one measure (whole years, values only)."""
+    empty = pl.DataFrame(schema={"region_code": pl.String, "year": pl.Int32,
+                                 "value": pl.Float64, "is_provisional": pl.Boolean})
+    table = tables.get(source.table)
+    if table is None or table.is_empty():
+        return empty
+    rows = table.filter((pl.col("measure") == source.measure) & (pl.col("entity") == source.entity)
+                        & (pl.col("period").str.len_chars() == 4) & pl.col("value").is_not_null())
+    return rows.select("region_code", pl.col("year").cast(pl.Int32), "value",
+                       "is_provisional").unique(["region_code", "year"], keep="last")
+
+
+def region_sums(rows: pl.DataFrame, regions: Regions) -> pl.DataFrame:
+    """Sum per region and year, kept only where every member municipality reports."""
+    return (rows.join(membership(regions), on="region_code")
+            .group_by("region_id", "year")
+            .agg(value=pl.col("value").sum(), is_provisional=pl.col("is_provisional").any(),
+                 members_reporting=pl.len().cast(pl.Int32),
+                 members_expected=pl.col("members_expected").first())
+            .filter(pl.col("members_reporting") == pl.col("members_expected")))
+
+
+# -- aggregations ---------------------------------------------------------------------------
+
+def _sum(indicator: Indicator, regions: Regions, tables) -> pl.DataFrame:
+    return region_sums(yearly_rows(tables, indicator.source_tables[0]), regions)
+
+
+def _population_weighted_mean(indicator: Indicator, regions: Regions, tables) -> pl.DataFrame:
+    rows = yearly_rows(tables, indicator.source_tables[0])
+    population = yearly_rows(tables, POPULATION).select("region_code", "year",
+                                                        pl.col("value").alias("population"))
+    return (rows.join(population, on=["region_code", "year"])
+            .join(membership(regions), on="region_code")
+            .group_by("region_id", "year")
+            .agg(value=(pl.col("value") * pl.col("population")).sum() / pl.col("population").sum(),
+                 is_provisional=pl.col("is_provisional").any(),
+                 members_reporting=pl.len().cast(pl.Int32),
+                 members_expected=pl.col("members_expected").first())
+            .filter(pl.col("members_reporting") == pl.col("members_expected")))
+
+
+def _ratio(numerator: pl.DataFrame, denominators: list[pl.DataFrame], factor: float) -> pl.DataFrame:
+    denominator = (pl.concat(denominators).group_by("region_id", "year")
+                   .agg(den=pl.col("value").sum(), den_prov=pl.col("is_provisional").any(),
+                        parts=pl.len())
+                   .filter(pl.col("parts") == len(denominators)))
+    return (numerator.join(denominator, on=["region_id", "year"])
+            .filter(pl.col("den") > 0)
+            .with_columns(value=pl.col("value") / pl.col("den") * factor,
+                          is_provisional=pl.col("is_provisional") | pl.col("den_prov"))
+            .drop("den", "den_prov", "parts"))
+
+
+def _per_inhabitant(indicator: Indicator, regions: Regions, tables) -> pl.DataFrame:
+    numerator = region_sums(yearly_rows(tables, indicator.source_tables[0]), regions)
+    population = region_sums(yearly_rows(tables, indicator.source_tables[1]), regions)
+    return _ratio(numerator, [population.select("region_id", "year", "value", "is_provisional")],
+                  indicator.scale)
+
+
+def _share(indicator: Indicator, regions: Regions, tables) -> pl.DataFrame:
+    first, *rest = [region_sums(yearly_rows(tables, s), regions) for s in indicator.source_tables]
+    return _ratio(first, [r.select("region_id", "year", "value", "is_provisional") for r in rest],
+                  100.0 * indicator.scale)
+
+
+def _national_only(indicator: Indicator, regions: Regions, tables) -> pl.DataFrame:
+    national = Regions(regions=[r for r in regions.regions if r.kind == "country"])
+    return region_sums(yearly_rows(tables, indicator.source_tables[0]), national)
+
+
+def _station_mean(indicator: Indicator, regions: Regions, tables) -> pl.DataFrame:
+    annual = tables.get("air_station_annual")
+    component = indicator.source_tables[0].measure
+    stations = pl.DataFrame(
+        [{"region_id": r.id, "station_code": s, "members_expected": len(r.stations)}
+         for r in regions.regions for s in r.stations],
+        schema={"region_id": pl.String, "station_code": pl.String, "members_expected": pl.Int32})
+    if annual is None or annual.is_empty() or stations.is_empty():
+        return pl.DataFrame()
+    per_station = (annual.filter((pl.col("component") == component) & pl.col("mean_ugm3").is_not_null())
+                   .join(stations, on="station_code")
+                   .select("region_id", "station_code", pl.col("year").cast(pl.Int32),
+                           pl.col("mean_ugm3").alias("value"), "coverage_pct", "low_coverage",
+                           "members_expected", members_reporting=pl.lit(1, pl.Int32)))
+    region = (per_station.filter(~pl.col("low_coverage"))
+              .group_by("region_id", "year")
+              .agg(value=pl.col("value").mean(), members_reporting=pl.len().cast(pl.Int32),
+                   members_expected=pl.col("members_expected").first(),
+                   coverage_pct=pl.col("coverage_pct").min())
+              .with_columns(low_coverage=pl.lit(False),
+                            note=pl.when(pl.col("members_reporting") < pl.col("members_expected"))
+                            .then(pl.lit("stations below 90% coverage left out")).otherwise(None)))
+    return pl.concat([_conform(per_station), _conform(region)])
+
+
+def _farm_register(indicator: Indicator, regions: Regions, tables) -> pl.DataFrame:
+    operational, planned = (yearly_rows_by_entity(tables, s) for s in indicator.source_tables)
+    farms = pl.concat([operational.with_columns(is_provisional=pl.lit(False)),
+                       planned.with_columns(is_provisional=pl.lit(True))])
+    out = []
+    for region in regions.regions:
+        mine = farms.filter(pl.col("entity").is_in(region.wind_farms))
+        if mine.is_empty():
+            continue
+        years = pl.DataFrame({"year": range(int(mine["year"].min()), int(mine["year"].max()) + 1)},
+                             schema={"year": pl.Int32})
+        cumulative = (years.join(mine, how="cross").filter(pl.col("year_right") <= pl.col("year"))
+                      .group_by("year")
+                      .agg(value=pl.col("value").sum(), is_provisional=pl.col("is_provisional").any(),
+                           members_reporting=pl.len().cast(pl.Int32)))
+        out.append(cumulative.with_columns(region_id=pl.lit(region.id),
+                                           members_expected=pl.lit(len(region.wind_farms), pl.Int32),
+                                           note=pl.when(pl.col("is_provisional"))
+                                           .then(pl.lit("includes planned farms")).otherwise(None)))
+    return pl.concat(out) if out else pl.DataFrame()
+
+
+def yearly_rows_by_entity(tables: Mapping[str, pl.DataFrame], source: SourceTable) -> pl.DataFrame:
+    """entity, year, value for an entity-level measure (e.g. one row per wind farm)."""
+    table = tables.get(source.table)
+    if table is None or table.is_empty():
+        return pl.DataFrame(schema={"entity": pl.String, "year": pl.Int32, "value": pl.Float64})
+    return (table.filter((pl.col("measure") == source.measure) & pl.col("value").is_not_null())
+            .select("entity", pl.col("year").cast(pl.Int32), "value"))
+
+
+_RAW_AGGREGATIONS: dict[str, Callable[[Indicator, Regions, Mapping], pl.DataFrame]] = {
+    "sum": _sum, "population_weighted_mean": _population_weighted_mean,
+    "per_inhabitant": _per_inhabitant, "share": _share, "national_only": _national_only,
+    "station_mean": _station_mean, "farm_register": _farm_register,
+}
+
+
+def _shaped(fn):
+    """Give every aggregation's output the value schema (an empty input yields no columns)."""
+    def wrapped(indicator, regions, tables):
+        frame = fn(indicator, regions, tables)
+        if not frame.columns:
+            return pl.DataFrame(schema=VALUE_SCHEMA).drop("indicator_id", "unit")
+        return frame
+    return wrapped
+
+
+_AGGREGATE = {name: _shaped(fn) for name, fn in _RAW_AGGREGATIONS.items()}
+
+
+# -- frames for the report ------------------------------------------------------------------
+
+def catalogue_frames(catalogue: Catalogue) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Indicator metadata and targets as flat frames (what the report pages take)."""
+    indicators = pl.DataFrame([{
+        "indicator_id": i.id, "theme": i.theme, "agenda": i.agenda,
+        "name_nl": i.name.nl, "name_en": i.name.en,
+        "description_nl": i.description.nl, "description_en": i.description.en,
+        "definition_nl": i.definition.nl, "definition_en": i.definition.en,
+        "unit": i.unit, "direction": i.direction, "aggregation": i.aggregation,
+        "context_only": i.context_only,
+        "source_tables": ", ".join(s.table for s in i.source_tables)} for i in catalogue.indicators])
+    targets = pl.DataFrame([{
+        "indicator_id": i.id, "target_id": t.id, "kind": t.kind, "value": t.value,
+        "target_year": t.target_year, "baseline_year": t.baseline_year,
+        "label_nl": t.label.nl, "label_en": t.label.en, "document": t.document, "url": t.url,
+        "applies_to": "all" if t.applies_to == "all" else ",".join(t.applies_to)}
+        for i in catalogue.indicators for t in i.targets],
+        schema={"indicator_id": pl.String, "target_id": pl.String, "kind": pl.String,
+                "value": pl.Float64, "target_year": pl.Int32, "baseline_year": pl.Int32,
+                "label_nl": pl.String, "label_en": pl.String, "document": pl.String,
+                "url": pl.String, "applies_to": pl.String})
+    return indicators, targets
+
+
+def regions_frame(regions: Regions) -> pl.DataFrame:
+    return pl.DataFrame([{
+        "region_id": r.id, "name_nl": r.name.nl, "name_en": r.name.en, "kind": r.kind,
+        "benchmark": r.benchmark, "municipalities": ",".join(r.municipalities),
+        "stations": ",".join(r.stations)} for r in regions.regions])

@@ -1,0 +1,197 @@
+"""Progress against targets: the documented method (indicators/METHOD.md).
+
+Trajectory targets: the ratio of the observed compound annual growth rate since the base
+year to the rate required to reach the target by the target year (Eurostat / Open SDG).
+Threshold targets (limit values): met / not met on the latest year, plus the trend.
+Every edge case is a named rule, and every input of a status is returned with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import polars as pl
+
+from indicators.catalogue import Catalogue, Indicator, Regions, Target
+
+STATUSES = ("achieved", "on_track", "acceleration_needed", "limited_progress", "moving_away",
+            "met", "not_met", "cannot_assess", "not_measured", "context")
+ON_TRACK_RATIO = 0.95
+ACCELERATION_RATIO = 0.60
+MIN_POINTS = 3
+BASE_YEAR_SEARCH = 2  # a missing base year falls back to the nearest later year within this
+TREND_POINTS = 5
+STABLE_PCT_PER_YEAR = 1.0  # |slope| below 1% of the mean per year counts as stable
+
+
+@dataclass
+class Assessment:
+    status: str
+    reason: str
+    base_year: int | None = None
+    base_value: float | None = None
+    latest_year: int | None = None
+    latest_value: float | None = None
+    target_value: float | None = None
+    target_year: int | None = None
+    observed_cagr: float | None = None
+    required_cagr: float | None = None
+    ratio: float | None = None
+    rate_method: str | None = None  # "cagr" or "linear" (fallback for zero/negative values)
+    trend: str | None = None
+    n_points: int = 0
+    flags: str = ""
+
+
+def cagr(start: float, end: float, years: float) -> float:
+    """Compound annual growth rate from start to end over `years` (both positive)."""
+    return (end / start) ** (1.0 / years) - 1.0
+
+
+def status_for_ratio(ratio: float) -> str:
+    if ratio >= ON_TRACK_RATIO:
+        return "on_track"
+    if ratio >= ACCELERATION_RATIO:
+        return "acceleration_needed"
+    if ratio >= 0:
+        return "limited_progress"
+    return "moving_away"
+
+
+def reached(value: float, target: float, direction: str) -> bool:
+    return value <= target if direction == "lower_is_better" else value >= target
+
+
+def trend(years: list[int], values: list[float], direction: str) -> str | None:
+    """improving / worsening / stable over the last points (least-squares slope)."""
+    ys, vs = years[-TREND_POINTS:], values[-TREND_POINTS:]
+    if len(ys) < MIN_POINTS:
+        return None
+    my, mv = sum(ys) / len(ys), sum(vs) / len(vs)
+    slope = sum((y - my) * (v - mv) for y, v in zip(ys, vs, strict=True)) / \
+        sum((y - my) ** 2 for y in ys)
+    if mv == 0 or abs(slope) / abs(mv) * 100 < STABLE_PCT_PER_YEAR:
+        return "stable"
+    better = slope < 0 if direction == "lower_is_better" else slope > 0
+    return "improving" if better else "worsening"
+
+
+def assess_series(years: list[int], values: list[float], direction: str, target: Target,
+                  *, latest_provisional: bool = False, series_break: bool = False,
+                  low_coverage: bool = False) -> Assessment:
+    """Assess one region's series (sorted by year, no nulls) against one target."""
+    flags = ",".join(f for f, on in (("provisional", latest_provisional),
+                                     ("series_break", series_break),
+                                     ("low_coverage", low_coverage)) if on)
+    if not years:
+        return Assessment("not_measured", "No data for this region.", flags=flags)
+    common = {"latest_year": years[-1], "latest_value": values[-1], "n_points": len(years),
+              "flags": flags, "trend": trend(years, values, direction)}
+    if target.kind == "threshold":
+        return _threshold(values[-1], direction, target, common)
+    return _trajectory(years, values, direction, target, common)
+
+
+def _threshold(latest: float, direction: str, target: Target, common: dict) -> Assessment:
+    met = reached(latest, target.value, direction)
+    word = "at or below" if direction == "lower_is_better" else "at or above"
+    reason = (f"Latest value {latest:.4g} ({common['latest_year']}) is "
+              f"{'' if met else 'not '}{word} the limit {target.value:.4g}; "
+              f"trend: {common['trend'] or 'too few points'}.")
+    return Assessment("met" if met else "not_met", reason, target_value=target.value, **common)
+
+
+def _trajectory(years, values, direction, target: Target, common: dict) -> Assessment:
+    if len(years) < MIN_POINTS:
+        return Assessment("cannot_assess", f"Only {len(years)} data point(s); at least "
+                          f"{MIN_POINTS} are needed.", target_year=target.target_year, **common)
+    start = target.baseline_from_year or target.baseline_year
+    base = next(((y, v) for y, v in zip(years, values, strict=True)
+                 if start <= y <= start + BASE_YEAR_SEARCH), None)
+    if base is None:
+        return Assessment("cannot_assess", f"No value in the base year {start} or the "
+                          f"{BASE_YEAR_SEARCH} years after it.", target_year=target.target_year,
+                          **common)
+    base_year, base_value = base
+    goal = target.value if target.value is not None else \
+        base_value * (1 + target.value_change_pct / 100)
+    known = {"base_year": base_year, "base_value": base_value, "target_value": goal,
+             "target_year": target.target_year, **common}
+    latest_year, latest = years[-1], values[-1]
+    if reached(latest, goal, direction):
+        return Assessment("achieved", f"Latest value {latest:.4g} ({latest_year}) has reached the "
+                          f"target {goal:.4g}.", **known)
+    if latest_year <= base_year:
+        return Assessment("cannot_assess", "No value after the base year.", **known)
+    return _ratio_assessment(base_year, base_value, latest_year, latest, goal, target, known)
+
+
+def _ratio_assessment(base_year, base_value, latest_year, latest, goal, target, known) -> Assessment:
+    elapsed, horizon = latest_year - base_year, target.target_year - base_year
+    if min(base_value, latest, goal) > 0:
+        method = "cagr"
+        observed, required = cagr(base_value, latest, elapsed), cagr(base_value, goal, horizon)
+    else:  # growth rates are undefined at zero or below: compare linear rates instead
+        method = "linear"
+        observed, required = (latest - base_value) / elapsed, (goal - base_value) / horizon
+    if required == 0:
+        return Assessment("cannot_assess", "The target equals the base value.", **known)
+    ratio = observed / required
+    status = status_for_ratio(ratio)
+    reason = (f"From {base_value:.4g} ({base_year}) to {latest:.4g} ({latest_year}): observed "
+              f"{method} rate {observed:+.4g}/yr vs {required:+.4g}/yr required to reach "
+              f"{goal:.4g} by {target.target_year}; ratio {ratio:.2f}.")
+    return Assessment(status, reason, observed_cagr=observed, required_cagr=required, ratio=ratio,
+                      rate_method=method, **known)
+
+
+ASSESSMENT_SCHEMA = {
+    "indicator_id": pl.String, "region_id": pl.String, "target_id": pl.String,
+    "target_kind": pl.String, "status": pl.String, "base_year": pl.Int32,
+    "base_value": pl.Float64, "latest_year": pl.Int32, "latest_value": pl.Float64,
+    "target_value": pl.Float64, "target_year": pl.Int32, "observed_cagr": pl.Float64,
+    "required_cagr": pl.Float64, "ratio": pl.Float64, "rate_method": pl.String,
+    "trend": pl.String, "n_points": pl.Int32, "flags": pl.String, "reason": pl.String,
+    "direction": pl.String,
+}
+
+
+def assess_all(catalogue: Catalogue, regions: Regions, values: pl.DataFrame) -> pl.DataFrame:
+    """One row per indicator x region x applicable target (or one row without a target)."""
+    region_rows = values.filter(pl.col("station_code").is_null() & pl.col("value").is_not_null())
+    series = {key: frame.sort("year") for key, frame in
+              region_rows.partition_by(["indicator_id", "region_id"], as_dict=True).items()}
+    rows = []
+    for indicator in catalogue.indicators:
+        for region in regions.regions:
+            frame = series.get((indicator.id, region.id))
+            rows += _assess_region(indicator, region.id, frame)
+    return pl.DataFrame(rows, schema=ASSESSMENT_SCHEMA)
+
+
+def _assess_region(indicator: Indicator, region_id: str, frame: pl.DataFrame | None) -> list[dict]:
+    years = frame["year"].to_list() if frame is not None else []
+    vals = frame["value"].to_list() if frame is not None else []
+    options = {}
+    if frame is not None:
+        options = {"latest_provisional": bool(frame["is_provisional"][-1]),
+                   "low_coverage": bool(frame["low_coverage"][-1])}
+    base = {"indicator_id": indicator.id, "region_id": region_id, "direction": indicator.direction}
+    targets = [t for t in indicator.targets if t.applies(region_id)]
+    if indicator.context_only or not targets:
+        status = "context" if years else "not_measured"
+        reason = ("Context indicator: shown, not assessed." if indicator.context_only
+                  else "No target set for this region: shown with its trend.") if years \
+            else "No data for this region."
+        return [{**base, "target_id": None, "target_kind": None, "status": status,
+                 "reason": reason, "latest_year": years[-1] if years else None,
+                 "latest_value": vals[-1] if vals else None, "n_points": len(years),
+                 "trend": trend(years, vals, indicator.direction) if years else None,
+                 "flags": ""}]
+    out = []
+    for target in targets:
+        result = assess_series(years, vals, indicator.direction, target, **options)
+        out.append({**base, "target_id": target.id, "target_kind": target.kind, **asdict(result)})
+    return out
+
+
