@@ -66,5 +66,5 @@ def status_changes_only(previous: pl.DataFrame, current: pl.DataFrame) -> pl.Dat
 def status_changes(prev_values: pl.DataFrame, cur_values: pl.DataFrame,
                    prev_assess: pl.DataFrame, cur_assess: pl.DataFrame) -> pl.DataFrame:
     """Every change between two editions, values first, then statuses."""
-    return pl.concat([value_changes(prev_values, cur_values),
-                      status_changes_only(prev_assess, cur_assess)])
+    parts = [value_changes(prev_values, cur_values), status_changes_only(prev_assess, cur_assess)]
+    return pl.concat([p.select(list(CHANGE_SCHEMA)) for p in parts])

@@ -1,0 +1,156 @@
+"""Catalogue and region files (validated on load, errors name entry and field), the
+aggregations on tiny frames, and change detection between editions."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+import yaml
+
+from indicators.catalogue import CatalogueError, load_catalogue, load_regions
+from indicators.changes import status_changes
+from indicators.compute import catalogue_frames, compute_indicator_values
+from indicators.progress import STATUSES, assess_all
+
+
+def stat_rows(rows: list[tuple[str, str, int, float | None]], entity: str = "") -> pl.DataFrame:
+    return pl.DataFrame([{
+        "region_code": code, "entity": entity, "measure": measure, "period": str(year),
+        "year": year, "value": value, "unit": "", "is_provisional": False,
+        "missing_reason": None if value is not None else "not available", "source": "test",
+        "source_table": "t"} for code, measure, year, value in rows])
+
+
+IJMOND = ["GM0453", "GM0375", "GM0396"]
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue()
+
+
+@pytest.fixture(scope="module")
+def regions():
+    return load_regions()
+
+
+def values_for(catalogue, regions, tables, indicator_id):
+    values = compute_indicator_values(catalogue, regions, tables)
+    return values.filter(pl.col("indicator_id") == indicator_id)
+
+
+def test_shipped_files_are_valid(catalogue, regions):
+    assert len(catalogue.indicators) >= 17
+    assert all(t.document for i in catalogue.indicators for t in i.targets)
+    assert {r.id for r in regions.regions} == {"ijmond", "cleantech_regio", "den_haag", "nederland"}
+
+
+@pytest.mark.parametrize(("mutate", "message"), [
+    (lambda d: d["indicators"][0].update(direction="up"), "indicator 'co2_total', field 'direction'"),
+    (lambda d: d["indicators"][3]["targets"][0].pop("value"), "indicator 'no2_annual_mean', field 'targets.0'"),
+    (lambda d: d["indicators"][1].update(theme="sports"), "field 'theme'"),
+    (lambda d: d["indicators"].append(dict(d["indicators"][0])), "duplicate id"),
+])
+def test_catalogue_errors_name_entry_and_field(tmp_path, mutate, message):
+    doc = yaml.safe_load(open("indicators/catalogue.yaml", encoding="utf-8"))
+    mutate(doc)
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CatalogueError, match=message.replace(".", r"\.")):
+        load_catalogue(path)
+
+
+def test_sum_needs_every_member_and_missing_region_is_not_zero(catalogue, regions):
+    rows = [(c, "co2_total_kt", 2020, 100.0) for c in IJMOND]
+    rows += [("GM0453", "co2_total_kt", 2021, 90.0), ("GM0375", "co2_total_kt", 2021, 90.0)]
+    out = values_for(catalogue, regions, {"clean_emissions": stat_rows(rows)}, "co2_total")
+    assert out.select("region_id", "year", "value").rows() == [("ijmond", 2020, 300.0)]
+    assessed = assess_all(catalogue, regions, compute_indicator_values(
+        catalogue, regions, {"clean_emissions": stat_rows(rows)}))
+    cleantech = assessed.filter((pl.col("indicator_id") == "co2_total")
+                                & (pl.col("region_id") == "cleantech_regio"))
+    assert cleantech["status"].to_list() == ["not_measured"]
+    assert cleantech["latest_value"].to_list() == [None]
+
+
+def test_population_weighted_mean_and_per_inhabitant(catalogue, regions):
+    pops = [("GM0453", 60_000.0), ("GM0375", 40_000.0), ("GM0396", 100_000.0)]
+    employment = stat_rows([(c, "population_count", 2020, p) for c, p in pops]
+                           + [(c, "net_labour_participation_pct", 2020, v)
+                              for (c, _), v in zip(pops, (70.0, 60.0, 65.0), strict=True)])
+    emissions = stat_rows([(c, "co2_total_kt", 2020, 1000.0) for c in IJMOND])
+    tables = {"clean_employment": employment, "clean_emissions": emissions}
+    part = values_for(catalogue, regions, tables, "net_labour_participation")
+    # (70*60k + 60*40k + 65*100k) / 200k = 65.5
+    assert part.filter(pl.col("region_id") == "ijmond")["value"].to_list() == [65.5]
+    per = values_for(catalogue, regions, tables, "co2_per_inhabitant")
+    # 3000 kt = 3,000,000 t over 200,000 inhabitants = 15 t
+    assert per["value"].to_list() == [pytest.approx(15.0)]
+
+
+def test_station_mean_leaves_out_low_coverage_and_keeps_station_rows(catalogue, regions):
+    annual = pl.DataFrame({
+        "station_code": ["NL49551", "NL49553", "NL49570"], "component": ["PM10"] * 3,
+        "year": [2020] * 3, "mean_ugm3": [20.0, 24.0, 40.0], "hours_with_value": [8000, 8000, 5000],
+        "hours_in_year": [8784] * 3, "coverage_pct": [91.1, 91.1, 56.9],
+        "low_coverage": [False, False, True]})
+    out = values_for(catalogue, regions, {"air_station_annual": annual}, "pm10_annual_mean")
+    region = out.filter((pl.col("region_id") == "ijmond") & pl.col("station_code").is_null())
+    assert region["value"].to_list() == [22.0]
+    assert region["members_reporting"].to_list() == [2]
+    stations = out.filter((pl.col("region_id") == "ijmond") & pl.col("station_code").is_not_null())
+    assert stations.height == 3 and stations["low_coverage"].sum() == 1
+    assert out.filter(pl.col("region_id") == "cleantech_regio").is_empty()
+
+
+def test_share_of_two_measures(catalogue, regions):
+    wind = stat_rows([("NL01", "offshore_wind_production_gwh", 2023, 11_553.0),
+                      ("NL01", "electricity_consumption_gwh", 2023, 115_530.0)])
+    out = values_for(catalogue, regions, {"clean_offshore_wind": wind},
+                     "offshore_wind_share_of_electricity")
+    assert out.select("region_id", "value").rows() == [("nederland", pytest.approx(10.0))]
+
+
+def test_a_partner_adds_a_region_by_configuration_only(tmp_path, catalogue):
+    doc = yaml.safe_load(open("indicators/regions.yaml", encoding="utf-8"))
+    doc["regions"].append({"id": "zuid_kennemerland", "name": {"nl": "Zuid-Kennemerland",
+                           "en": "South Kennemerland"}, "kind": "region",
+                           "municipalities": ["GM0392", "GM0377"], "stations": ["NL49703"]})
+    path = tmp_path / "regions.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    regions = load_regions(path)
+    emissions = stat_rows([("GM0392", "co2_total_kt", 2020, 500.0),
+                           ("GM0377", "co2_total_kt", 2020, 250.0)])
+    out = values_for(catalogue, regions, {"clean_emissions": emissions}, "co2_total")
+    assert out.filter(pl.col("region_id") == "zuid_kennemerland")["value"].to_list() == [750.0]
+
+
+def test_statuses_stay_in_the_allowed_set(catalogue, regions):
+    emissions = stat_rows([(c, "co2_total_kt", y, 100.0 - y % 10) for c in IJMOND
+                           for y in range(2015, 2021)])
+    values = compute_indicator_values(catalogue, regions, {"clean_emissions": emissions})
+    assessed = assess_all(catalogue, regions, values)
+    assert set(assessed["status"]) <= set(STATUSES)
+    assert assessed.height >= len(catalogue.indicators) * 4
+
+
+def test_changes_between_editions(catalogue):
+    cols = {"station_code": None, "unit": "kt", "coverage_pct": None, "low_coverage": False,
+            "members_expected": 3, "members_reporting": 3, "note": None}
+    prev = pl.DataFrame([{"indicator_id": "co2_total", "region_id": "ijmond", "year": 2021,
+                          "value": 100.0, "is_provisional": True, **cols}])
+    cur = pl.DataFrame([{"indicator_id": "co2_total", "region_id": "ijmond", "year": y,
+                         "value": v, "is_provisional": False, **cols} for y, v in ((2021, 103.0), (2022, 99.0))])
+    pa = pl.DataFrame({"indicator_id": ["co2_total"], "region_id": ["ijmond"], "target_id": ["t"],
+                       "status": ["on_track"], "latest_year": [2021]})
+    ca = pa.with_columns(status=pl.lit("acceleration_needed"), latest_year=pl.lit(2022))
+    changes = status_changes(prev, cur, pa, ca)
+    assert sorted(changes["change"].to_list()) == ["new_period", "revision", "status_change"]
+    revision = changes.filter(pl.col("change") == "revision").row(0, named=True)
+    assert (revision["old_value"], revision["new_value"]) == (100.0, 103.0)
+
+
+def test_catalogue_frames_flatten_targets(catalogue):
+    indicators, targets = catalogue_frames(catalogue)
+    assert indicators.height == len(catalogue.indicators)
+    assert targets.filter(pl.col("indicator_id") == "no2_annual_mean")["value"].to_list() == [10.0, 20.0]
