@@ -36,6 +36,7 @@ from sources.errors import (
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5
 REDACTED = "***"
+MAX_SLUG = 200  # file names stay under the usual 255-byte limit with extensions
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,10 @@ def snapshot_relpath(url: str, exclude_params: frozenset[str] = frozenset()) -> 
                    if k not in exclude_params)
     path = parts.path.strip("/") or "index"
     if query:
-        slug = "&".join(f"{k}={v}" for k, v in query)
-        path = f"{path}/{re.sub(r'[^A-Za-z0-9=&._+-]', '_', slug)}"
+        slug = re.sub(r"[^A-Za-z0-9=&._+-]", "_", "&".join(f"{k}={v}" for k, v in query))
+        if len(slug) > MAX_SLUG:  # long OData filters: keep a readable start plus a digest
+            slug = f"{slug[:120]}~{hashlib.sha256(slug.encode()).hexdigest()[:16]}"
+        path = f"{path}/{slug}"
     return f"{parts.hostname}/{path}"
 
 

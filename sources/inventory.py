@@ -4,13 +4,15 @@ Adding a source = adding its module's FEEDS (and generator, if any) here."""
 
 from __future__ import annotations
 
+from sources import statline
 from sources.feeds import Feed
 from sources.generators import air_quality as air_quality_generator
+from sources.generators import statline as statline_generator
 from sources.snapshot import Generator
 
-FEEDS: list[Feed] = []
+FEEDS: list[Feed] = [*statline.FEEDS]
 
-GENERATORS: list[Generator] = [*air_quality_generator.GENERATORS]
+GENERATORS: list[Generator] = [*air_quality_generator.GENERATORS, *statline_generator.GENERATORS]
 
 
 def feeds_for(family: str) -> list[Feed]:

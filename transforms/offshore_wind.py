@@ -1,0 +1,297 @@
+"""Offshore wind: parse ENTSO-E A75 generation documents (psrType B18, Wind Offshore) into
+monthly and yearly generation totals, and the project's wind-farm register into capacity rows;
+plus the business rules (GX expectations) that guard `clean_offshore_wind`.
+
+Pure functions over payload bytes. XML is parsed with defusedxml and matched on local names
+(`{*}`), so a namespace version bump does not break the parser. Points are gathered with one
+list build per document and expanded, filled and aggregated in Polars. An
+`Acknowledgement_MarketDocument` (ENTSO-E's "no data" or error answer) raises `ContractError`
+with its reason text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+from xml.etree.ElementTree import Element
+
+import defusedxml.ElementTree as SafeET
+import polars as pl
+
+from sources.errors import ContractError
+from sources.http import Payload
+from transforms.emissions import (
+    NATIONAL,
+    check_fields,
+    latest_first,
+    parse_numbers,
+    read_text_csv,
+    require_years,
+    stat_common_rules,
+    stat_frame,
+)
+from warehouse.schema import OFFSHORE_WIND
+
+if TYPE_CHECKING:
+    from great_expectations.expectations import Expectation
+
+LOCAL_TZ = "Europe/Amsterdam"  # months and years are Dutch calendar periods
+PSR_WIND_OFFSHORE = "B18"
+UNIT_MW = "MAW"  # ENTSO-E's code for megawatt
+CURVE_POINT = "A01"  # one point per resolution step
+CURVE_BLOCKS = "A03"  # variable blocks: a point holds until the next position given
+
+OFFSHORE_WIND_UNITS: dict[str, str] = {
+    "offshore_wind_generation_gwh": "GWh",  # ENTSO-E actual generation, summed per period
+    "farm_capacity_mw": "MW",  # register: operational farm, period = commissioning year
+    "farm_capacity_planned_mw": "MW",  # register: planned farm, period = expected year
+    # CBS 82610NED measures that share the table (filled by the CBS feed).
+    "offshore_wind_capacity_mw": "MW",
+    "offshore_wind_production_gwh": "GWh",
+    "electricity_consumption_gwh": "GWh",
+}
+ENTSOE_TABLE = "A75 B18 10YNL----------L"
+
+
+# -- XML helpers -----------------------------------------------------------------------------
+
+def local_name(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def text_at(element: Element, path: str) -> str | None:
+    """Text of the first element at a '/'-separated path of local names, stripped."""
+    found = element.find("/".join(f"{{*}}{step}" for step in path.split("/")))
+    return None if found is None or found.text is None else found.text.strip()
+
+
+def document_root(payload: Payload) -> Element:
+    """The XML root; an Acknowledgement document or an unknown root breaks the contract."""
+    try:
+        root = SafeET.fromstring(payload.body)
+    except SafeET.ParseError as exc:
+        raise ContractError(payload.source, f"invalid XML: {exc}", url=payload.url) from None
+    name = local_name(root.tag)
+    if name == "Acknowledgement_MarketDocument":
+        reason = "; ".join(f"{text_at(r, 'code') or '?'}: {text_at(r, 'text') or ''}"
+                           for r in root.findall("{*}Reason")) or "no reason given"
+        raise ContractError(payload.source, f"ENTSO-E acknowledgement instead of data: {reason}",
+                            url=payload.url, hint="Check the query (domain, psrType, window); "
+                            "code 999 means no data for the window. Nothing was written.")
+    if name != "GL_MarketDocument":
+        raise ContractError(payload.source, f"expected a GL_MarketDocument, got {name}",
+                            url=payload.url)
+    return root
+
+
+# -- ENTSO-E A75 actual generation per type --------------------------------------------------
+
+def parse_entsoe_generation(payloads: Sequence[Payload]) -> pl.DataFrame:
+    """Offshore wind generation in GWh per month ('2024-05') and per year ('2024'), NL01.
+
+    Quantities are MW averages per resolution step, so energy = MW x step (PT15M: x 0.25 h).
+    A point repeated across documents counts once (the later document wins). Months and years
+    not fully covered by points are flagged `is_provisional` (a partial total, not a drop).
+    """
+    points = [document_points(p) for p in payloads]
+    points = [p for p in points if not p.is_empty()]
+    if not points:
+        return OFFSHORE_WIND.empty()
+    merged = pl.concat(points).unique(subset="start", keep="last", maintain_order=True)
+    source = payloads[0].source
+    return latest_first([generation_totals(merged, "%Y-%m", "1mo", source),
+                         generation_totals(merged, "%Y", "1y", source)], OFFSHORE_WIND)
+
+
+def document_points(payload: Payload) -> pl.DataFrame:
+    """One row per time step of a document: start (UTC), mw, step_min."""
+    root = document_root(payload)
+    periods: list[dict] = []
+    points: dict[str, list] = {"pid": [], "position": [], "quantity": []}
+    for series in root.findall("{*}TimeSeries"):
+        if text_at(series, "MktPSRType/psrType") != PSR_WIND_OFFSHORE:
+            continue
+        _require_unit(payload, series)
+        curve = text_at(series, "curveType") or CURVE_POINT
+        for period in series.findall("{*}Period"):
+            periods.append(_period_header(payload, period, len(periods), curve))
+            _collect_points(payload, period, len(periods) - 1, points)
+    if not periods:
+        return pl.DataFrame(schema={"start": pl.Datetime("us", "UTC"), "mw": pl.Float64,
+                                    "step_min": pl.Int64})
+    return _expand(payload, pl.DataFrame(periods), _typed_points(payload, points))
+
+
+def _require_unit(payload: Payload, series: Element) -> None:
+    unit = text_at(series, "quantity_Measure_Unit.name")
+    if unit != UNIT_MW:
+        raise ContractError(payload.source, f"quantity unit {unit!r}, expected {UNIT_MW!r}",
+                            url=payload.url)
+
+
+def _period_header(payload: Payload, period: Element, pid: int, curve: str) -> dict:
+    fields = {f: text_at(period, f) for f in ("timeInterval/start", "timeInterval/end",
+                                              "resolution")}
+    missing = [f for f, v in fields.items() if not v]
+    if missing:
+        raise ContractError(payload.source, f"Period lacks {missing}", url=payload.url)
+    start = _utc(payload, fields["timeInterval/start"])
+    span_min = (_utc(payload, fields["timeInterval/end"]) - start).total_seconds() / 60
+    step = resolution_minutes(payload, fields["resolution"])
+    if span_min <= 0 or span_min % step:
+        raise ContractError(payload.source, f"Period of {span_min:.0f} min is not a whole "
+                            f"number of {fields['resolution']} steps", url=payload.url)
+    return {"pid": pid, "start": start, "step_min": step, "n": int(span_min // step),
+            "curve": curve}
+
+
+def _utc(payload: Payload, stamp: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        raise ContractError(payload.source, f"unreadable time {stamp!r}",
+                            url=payload.url) from None
+    # ENTSO-E stamps are UTC ('Z'); a stamp without an offset is read as UTC too.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+_RESOLUTION = re.compile(r"^PT(\d+)([MH])$|^P1D$")
+
+
+def resolution_minutes(payload: Payload, resolution: str) -> int:
+    """Minutes per step of an ISO 8601 resolution: PT15M -> 15, PT60M or PT1H -> 60."""
+    match = _RESOLUTION.match(resolution)
+    if match is None:
+        raise ContractError(payload.source, f"unsupported resolution {resolution!r}",
+                            url=payload.url)
+    if match.group(1) is None:
+        return 24 * 60
+    return int(match.group(1)) * (60 if match.group(2) == "H" else 1)
+
+
+def _collect_points(payload: Payload, period: Element, pid: int,
+                    points: dict[str, list]) -> None:
+    count = len(period.findall("{*}Point"))
+    positions = [e.text for e in period.findall("{*}Point/{*}position")]
+    quantities = [e.text for e in period.findall("{*}Point/{*}quantity")]
+    if not len(positions) == len(quantities) == count:
+        raise ContractError(payload.source, f"{count} Point(s) but {len(positions)} position(s) "
+                            f"and {len(quantities)} quantity(ies)", url=payload.url)
+    points["pid"] += [pid] * count
+    points["position"] += positions
+    points["quantity"] += quantities
+
+
+def _typed_points(payload: Payload, points: dict[str, list]) -> pl.DataFrame:
+    raw = pl.DataFrame(points, schema={"pid": pl.Int64, "position": pl.String,
+                                       "quantity": pl.String})
+    typed = raw.with_columns(position=pl.col("position").str.strip_chars().cast(pl.Int64,
+                                                                               strict=False),
+                             quantity=pl.col("quantity").str.strip_chars().cast(pl.Float64,
+                                                                               strict=False))
+    bad = raw.filter(typed["position"].is_null() | typed["quantity"].is_null())
+    if bad.height:
+        raise ContractError(payload.source, f"unreadable Point(s) {bad.head(3).rows()}",
+                            url=payload.url)
+    return typed
+
+
+def _expand(payload: Payload, periods: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame:
+    """Every step of every Period, with A03 blocks filled forward and A01 gaps left out."""
+    outside = points.join(periods, on="pid").filter(
+        (pl.col("position") < 1) | (pl.col("position") > pl.col("n")))
+    if outside.height:
+        raise ContractError(payload.source, "Point position outside its Period: "
+                            f"{outside['position'].head(3).to_list()}", url=payload.url)
+    grid = (periods.with_columns(position=pl.int_ranges(1, pl.col("n") + 1, dtype=pl.Int64))
+            .explode("position").join(points, on=["pid", "position"], how="left"))
+    filled = pl.when(pl.col("curve") == CURVE_BLOCKS).then(
+        pl.col("quantity").forward_fill().over("pid", order_by="position")
+    ).otherwise(pl.col("quantity"))
+    offset = pl.duration(minutes=(pl.col("position") - 1) * pl.col("step_min"))
+    return (grid.with_columns(mw=filled).drop_nulls("mw")
+            .select(start=pl.col("start").dt.convert_time_zone("UTC") + offset,
+                    mw=pl.col("mw"), step_min=pl.col("step_min")))
+
+
+def generation_totals(points: pl.DataFrame, fmt: str, every: str, source: str) -> pl.DataFrame:
+    """GWh per Dutch calendar period (`fmt` '%Y-%m' with every '1mo', or '%Y' with '1y')."""
+    local = pl.col("start").dt.convert_time_zone(LOCAL_TZ)
+    totals = (points.group_by(period=local.dt.strftime(fmt))
+              .agg(value=(pl.col("mw") * pl.col("step_min") / 60).sum() / 1000,
+                   covered_min=pl.col("step_min").sum(),
+                   opens=local.dt.truncate(every).min()))
+    expected_min = (pl.col("opens").dt.offset_by(every) - pl.col("opens")).dt.total_minutes()
+    rows = totals.select(
+        region_code=pl.lit(NATIONAL), entity=pl.lit(""),
+        measure=pl.lit("offshore_wind_generation_gwh"), period="period",
+        year=pl.col("period").str.slice(0, 4).cast(pl.Int32), value="value",
+        is_provisional=pl.col("covered_min") < expected_min,
+        missing_reason=pl.lit(None, dtype=pl.String))
+    return stat_frame(OFFSHORE_WIND, rows, source=source, units=OFFSHORE_WIND_UNITS,
+                      source_table=ENTSOE_TABLE)
+
+
+# -- wind-farm register (sources/wind_farms.csv) ---------------------------------------------
+
+REGISTER_COLUMNS = ("farm_id", "name", "capacity_mw", "commissioning_year", "status", "coast",
+                    "citation")
+REGISTER_OPTIONAL = ("approximate",)
+FARM_STATUSES = {"operational": "farm_capacity_mw", "planned": "farm_capacity_planned_mw"}
+
+
+def parse_wind_farm_register(payloads: Sequence[Payload]) -> pl.DataFrame:
+    """Capacity per farm: farm_capacity_mw (operational, period = commissioning year) or
+    farm_capacity_planned_mw (planned, period = expected year, flagged provisional)."""
+    return latest_first([_register_rows(p) for p in payloads], OFFSHORE_WIND)
+
+
+def read_register(payload: Payload) -> pl.DataFrame:
+    """The register as typed columns: farm_id, name, capacity_mw, commissioning_year, ..."""
+    table = read_text_csv(payload, ",")
+    check_fields(payload, table.schema, REGISTER_COLUMNS, "register columns",
+                 optional=REGISTER_OPTIONAL)
+    unknown = sorted(set(table["status"].str.strip_chars().to_list()) - set(FARM_STATUSES))
+    if unknown:
+        raise ContractError(payload.source, f"unknown status {unknown}; allowed "
+                            f"{sorted(FARM_STATUSES)}", url=payload.url)
+    require_years(payload, table, "commissioning_year")
+    typed = parse_numbers(payload, table, "capacity_mw", {})
+    return typed.with_columns(capacity_mw=pl.col("value"),
+                              commissioning_year=pl.col("commissioning_year").cast(pl.Int32),
+                              status=pl.col("status").str.strip_chars()
+                              ).drop("value", "missing_reason")
+
+
+def _register_rows(payload: Payload) -> pl.DataFrame:
+    farms = read_register(payload)
+    rows = farms.select(
+        region_code=pl.lit(NATIONAL), entity=pl.col("farm_id").str.strip_chars(),
+        measure=pl.col("status").replace_strict(FARM_STATUSES),
+        year=pl.col("commissioning_year"), value=pl.col("capacity_mw"),
+        is_provisional=pl.col("status") == "planned",
+        missing_reason=pl.lit(None, dtype=pl.String))
+    return stat_frame(OFFSHORE_WIND, rows, source=payload.source, units=OFFSHORE_WIND_UNITS,
+                      source_table="wind_farms.csv")
+
+
+# -- business rules --------------------------------------------------------------------------
+
+def offshore_wind_rules() -> list[Expectation]:
+    """GX business rules for clean_offshore_wind (schema checks are generated separately)."""
+    import great_expectations as gx
+
+    return [
+        *stat_common_rules(OFFSHORE_WIND_UNITS, r"^\d{4}(-(0[1-9]|1[0-2]))?$"),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="value", min_value=0, description="capacity and production are not negative"),
+        gx.expectations.ExpectColumnValuesToNotBeInSet(
+            column="entity", value_set=[""], row_condition='measure.str.startswith("farm_")',
+            condition_parser="pandas", description="farm rows name their farm"),
+        gx.expectations.ExpectColumnValuesToBeInSet(
+            column="is_provisional", value_set=[True],
+            row_condition='measure == "farm_capacity_planned_mw"', condition_parser="pandas",
+            description="planned capacity is flagged provisional"),
+    ]
