@@ -147,7 +147,7 @@ def _ratio_assessment(base_year, base_value, latest_year, latest, goal, target, 
 
 ASSESSMENT_SCHEMA = {
     "indicator_id": pl.String, "region_id": pl.String, "target_id": pl.String,
-    "target_kind": pl.String, "status": pl.String, "base_year": pl.Int32,
+    "target_kind": pl.String, "target_order": pl.Int32, "status": pl.String, "base_year": pl.Int32,
     "base_value": pl.Float64, "latest_year": pl.Int32, "latest_value": pl.Float64,
     "target_value": pl.Float64, "target_year": pl.Int32, "observed_cagr": pl.Float64,
     "required_cagr": pl.Float64, "ratio": pl.Float64, "rate_method": pl.String,
@@ -183,15 +183,16 @@ def _assess_region(indicator: Indicator, region_id: str, frame: pl.DataFrame | N
         reason = ("Context indicator: shown, not assessed." if indicator.context_only
                   else "No target set for this region: shown with its trend.") if years \
             else "No data for this region."
-        return [{**base, "target_id": None, "target_kind": None, "status": status,
+        return [{**base, "target_id": None, "target_kind": None, "target_order": 0, "status": status,
                  "reason": reason, "latest_year": years[-1] if years else None,
                  "latest_value": vals[-1] if vals else None, "n_points": len(years),
                  "trend": trend(years, vals, indicator.direction) if years else None,
                  "flags": ""}]
     out = []
-    for target in targets:
+    for order, target in enumerate(targets):
         result = assess_series(years, vals, indicator.direction, target, **options)
-        out.append({**base, "target_id": target.id, "target_kind": target.kind, **asdict(result)})
+        out.append({**base, "target_id": target.id, "target_kind": target.kind,
+                    "target_order": order, **asdict(result)})
     return out
 
 

@@ -65,7 +65,7 @@ def _indicators(wh: Warehouse) -> list[dict[str, object]]:
     statuses: dict[tuple[str, str], str] = {}
     if wh.has_table("progress_assessments"):
         for r in wh.query("SELECT indicator_id, region_id, status FROM progress_assessments "
-                          "ORDER BY target_id NULLS LAST").to_dicts():
+                          "ORDER BY target_order").to_dicts():
             statuses.setdefault((r["indicator_id"], r["region_id"]), r["status"])
     for row in values:
         row["status"] = statuses.get((row["indicator_id"], row["region_id"]))

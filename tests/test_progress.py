@@ -143,3 +143,11 @@ def test_more_progress_never_lowers_the_ratio(base, a, b):
     rb = assess_series(years, [base, base, hi], "higher_is_better", target)
     if ra.ratio is not None and rb.ratio is not None and math.isfinite(ra.ratio):
         assert rb.ratio >= ra.ratio - 1e-9
+
+
+def test_the_worked_example_in_method_md():
+    # indicators/METHOD.md: 2,460 MW (2020) -> 4,748 MW (2024), 21,000 MW by 2032.
+    a = assess_series([2020, 2022, 2024], [2460, 2570, 4748], "higher_is_better",
+                      trajectory(21000, base=2020, year=2032))
+    assert a.status == "acceleration_needed"
+    assert a.ratio == pytest.approx(0.913, abs=1e-3)
