@@ -81,6 +81,9 @@ class Indicator(_Strict):
     direction: Literal["higher_is_better", "lower_is_better"]
     aggregation: Literal[AGGREGATIONS]  # type: ignore[valid-type]
     scale: float = 1.0
+    # Sums keep a year only when every member municipality reports; installation-level
+    # measures (one plant in one municipality) set this to false.
+    require_all_members: bool = True
     context_only: bool = False
     source_tables: list[SourceTable] = Field(min_length=1)
     targets: list[Target] = []

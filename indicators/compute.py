@@ -65,20 +65,23 @@ def yearly_rows(tables: Mapping[str, pl.DataFrame], source: SourceTable) -> pl.D
                        "is_provisional").unique(["region_code", "year"], keep="last")
 
 
-def region_sums(rows: pl.DataFrame, regions: Regions) -> pl.DataFrame:
-    """Sum per region and year, kept only where every member municipality reports."""
-    return (rows.join(membership(regions), on="region_code")
+def region_sums(rows: pl.DataFrame, regions: Regions, require_all: bool = True) -> pl.DataFrame:
+    """Sum per region and year, kept only where every member municipality reports (unless
+    `require_all` is off, for installation-level measures)."""
+    sums = (rows.join(membership(regions), on="region_code")
             .group_by("region_id", "year")
             .agg(value=pl.col("value").sum(), is_provisional=pl.col("is_provisional").any(),
                  members_reporting=pl.len().cast(pl.Int32),
-                 members_expected=pl.col("members_expected").first())
-            .filter(pl.col("members_reporting") == pl.col("members_expected")))
+                 members_expected=pl.col("members_expected").first()))
+    return sums.filter(pl.col("members_reporting") == pl.col("members_expected")) if require_all \
+        else sums
 
 
 # -- aggregations ---------------------------------------------------------------------------
 
 def _sum(indicator: Indicator, regions: Regions, tables) -> pl.DataFrame:
-    return region_sums(yearly_rows(tables, indicator.source_tables[0]), regions)
+    return region_sums(yearly_rows(tables, indicator.source_tables[0]), regions,
+                       indicator.require_all_members)
 
 
 def _population_weighted_mean(indicator: Indicator, regions: Regions, tables) -> pl.DataFrame:
@@ -151,24 +154,27 @@ def _station_mean(indicator: Indicator, regions: Regions, tables) -> pl.DataFram
 
 
 def _farm_register(indicator: Indicator, regions: Regions, tables) -> pl.DataFrame:
+    """Cumulative operational capacity of a region's farms by commissioning year, up to the
+    last commissioning; planned farms are named in the note of the latest year, not counted."""
     operational, planned = (yearly_rows_by_entity(tables, s) for s in indicator.source_tables)
-    farms = pl.concat([operational.with_columns(is_provisional=pl.lit(False)),
-                       planned.with_columns(is_provisional=pl.lit(True))])
     out = []
     for region in regions.regions:
-        mine = farms.filter(pl.col("entity").is_in(region.wind_farms))
+        mine = operational.filter(pl.col("entity").is_in(region.wind_farms))
         if mine.is_empty():
             continue
         years = pl.DataFrame({"year": range(int(mine["year"].min()), int(mine["year"].max()) + 1)},
                              schema={"year": pl.Int32})
         cumulative = (years.join(mine, how="cross").filter(pl.col("year_right") <= pl.col("year"))
                       .group_by("year")
-                      .agg(value=pl.col("value").sum(), is_provisional=pl.col("is_provisional").any(),
-                           members_reporting=pl.len().cast(pl.Int32)))
-        out.append(cumulative.with_columns(region_id=pl.lit(region.id),
-                                           members_expected=pl.lit(len(region.wind_farms), pl.Int32),
-                                           note=pl.when(pl.col("is_provisional"))
-                                           .then(pl.lit("includes planned farms")).otherwise(None)))
+                      .agg(value=pl.col("value").sum(), members_reporting=pl.len().cast(pl.Int32)))
+        future = planned.filter(pl.col("entity").is_in(region.wind_farms))
+        note = (f"planned: +{future['value'].sum():.0f} MW by {future['year'].max()} "
+                f"({', '.join(sorted(future['entity']))})") if future.height else None
+        last = cumulative["year"].max()
+        out.append(cumulative.with_columns(
+            region_id=pl.lit(region.id), is_provisional=pl.lit(False),
+            members_expected=pl.lit(len(region.wind_farms), pl.Int32),
+            note=pl.when(pl.col("year") == last).then(pl.lit(note)).otherwise(None)))
     return pl.concat(out) if out else pl.DataFrame()
 
 

@@ -154,3 +154,16 @@ def test_catalogue_frames_flatten_targets(catalogue):
     indicators, targets = catalogue_frames(catalogue)
     assert indicators.height == len(catalogue.indicators)
     assert targets.filter(pl.col("indicator_id") == "no2_annual_mean")["value"].to_list() == [10.0, 20.0]
+
+
+def test_farm_register_counts_operating_farms_and_notes_planned_ones(catalogue, regions):
+    farms = stat_rows([("NL01", "farm_capacity_mw", 2007, 108.0),
+                       ("NL01", "farm_capacity_mw", 2015, 129.0)], entity="egmond_aan_zee")
+    farms = farms.with_columns(entity=pl.Series(["egmond_aan_zee", "luchterduinen"]))
+    planned = stat_rows([("NL01", "farm_capacity_planned_mw", 2029, 2000.0)],
+                        entity="ijmuiden_ver_alpha")
+    out = values_for(catalogue, regions, {"clean_offshore_wind": pl.concat([farms, planned])},
+                     "ijmond_coast_wind_capacity")
+    assert out["year"].to_list() == list(range(2007, 2016))
+    assert out["value"].to_list()[0] == 108.0 and out["value"].to_list()[-1] == 237.0
+    assert "+2000 MW by 2029" in out["note"].to_list()[-1]

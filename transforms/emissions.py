@@ -149,7 +149,7 @@ def stat_frame(schema: TableSchema, rows: pl.DataFrame, *, source: str, units: M
     return schema.conform(filled)
 
 
-def latest_first(frames: Sequence[pl.DataFrame], schema: TableSchema) -> pl.DataFrame:
+def merge_payload_frames(frames: Sequence[pl.DataFrame], schema: TableSchema) -> pl.DataFrame:
     """Concatenate parsed payloads; a key repeated across payloads keeps the later payload."""
     frames = [f for f in frames if not f.is_empty()]
     if not frames:
@@ -197,7 +197,7 @@ def parse_klimaatmonitor(payloads: Sequence[Payload]) -> pl.DataFrame:
     `KLIMAATMONITOR_VARIABLES`. A Description mentioning "voorlopig" marks a provisional value.
     """
     frames = [_klimaatmonitor_page(p) for p in payloads]
-    return latest_first(frames, EMISSIONS)
+    return merge_payload_frames(frames, EMISSIONS)
 
 
 def klimaatmonitor_variable(payload: Payload) -> str:
@@ -278,7 +278,7 @@ def parse_emissieregistratie(payloads: Sequence[Payload]) -> pl.DataFrame:
     applies: figures for year t are provisional until final ones appear two years later, so the
     years from (fetch year - 1) on are flagged.
     """
-    return latest_first([_emissieregistratie_export(p) for p in payloads], EMISSIONS)
+    return merge_payload_frames([_emissieregistratie_export(p) for p in payloads], EMISSIONS)
 
 
 def sector_slug(name: pl.Expr) -> pl.Expr:
@@ -368,7 +368,7 @@ def parse_eu_ets(payloads: Sequence[Payload]) -> pl.DataFrame:
     with banner rows; the header is the row starting with REGISTRY_CODE. Only the columns used
     are checked: the file carries dozens of others (allocations, compliance codes).
     """
-    return latest_first([_ets_file(p) for p in payloads], EMISSIONS)
+    return merge_payload_frames([_ets_file(p) for p in payloads], EMISSIONS)
 
 
 def _ets_file(payload: Payload) -> pl.DataFrame:
@@ -432,7 +432,7 @@ def stat_common_rules(units: Mapping[str, str], period_regex: str) -> list[Expec
         gx.expectations.ExpectColumnValuesToBeBetween(
             column="year", min_value=1990, max_value=2100, description="year is plausible"),
         gx.expectations.ExpectColumnValuesToMatchRegex(
-            column="region_code", regex=r"^(GM\d{4}|NL01)$",
+            column="region_code", regex=r"^(?:GM\d{4}|NL01)$",
             description="region_code is a CBS municipality code or NL01"),
         gx.expectations.ExpectColumnValuesToMatchRegex(
             column="period", regex=period_regex, description="period is well formed"),

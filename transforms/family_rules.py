@@ -24,6 +24,21 @@ def common_stat_rules() -> list:
     ]
 
 
+def _emissions() -> list:
+    from transforms.emissions import emissions_rules
+
+    return emissions_rules()
+
+
+def _offshore_wind() -> list:
+    from transforms.offshore_wind import offshore_wind_rules
+
+    return offshore_wind_rules()
+
+
 FAMILY_RULES: dict[str, Callable[[], list]] = {
-    family: common_stat_rules for family in ("emissions", "employment", "training", "offshore_wind")
+    "emissions": _emissions,  # includes the common checks, plus units per measure
+    "employment": common_stat_rules,
+    "training": common_stat_rules,
+    "offshore_wind": _offshore_wind,
 }

@@ -25,7 +25,7 @@ from sources.http import Payload
 from transforms.emissions import (
     NATIONAL,
     check_fields,
-    latest_first,
+    merge_payload_frames,
     parse_numbers,
     read_text_csv,
     require_years,
@@ -71,8 +71,9 @@ def document_root(payload: Payload) -> Element:
     """The XML root; an Acknowledgement document or an unknown root breaks the contract."""
     try:
         root = SafeET.fromstring(payload.body)
-    except SafeET.ParseError as exc:
-        raise ContractError(payload.source, f"invalid XML: {exc}", url=payload.url) from None
+    except (SafeET.ParseError, ValueError) as exc:  # defusedxml refusals are ValueErrors
+        raise ContractError(payload.source, f"invalid XML ({exc.__class__.__name__}): {exc}",
+                            url=payload.url) from None
     name = local_name(root.tag)
     if name == "Acknowledgement_MarketDocument":
         reason = "; ".join(f"{text_at(r, 'code') or '?'}: {text_at(r, 'text') or ''}"
@@ -101,7 +102,7 @@ def parse_entsoe_generation(payloads: Sequence[Payload]) -> pl.DataFrame:
         return OFFSHORE_WIND.empty()
     merged = pl.concat(points).unique(subset="start", keep="last", maintain_order=True)
     source = payloads[0].source
-    return latest_first([generation_totals(merged, "%Y-%m", "1mo", source),
+    return merge_payload_frames([generation_totals(merged, "%Y-%m", "1mo", source),
                          generation_totals(merged, "%Y", "1y", source)], OFFSHORE_WIND)
 
 
@@ -245,7 +246,7 @@ FARM_STATUSES = {"operational": "farm_capacity_mw", "planned": "farm_capacity_pl
 def parse_wind_farm_register(payloads: Sequence[Payload]) -> pl.DataFrame:
     """Capacity per farm: farm_capacity_mw (operational, period = commissioning year) or
     farm_capacity_planned_mw (planned, period = expected year, flagged provisional)."""
-    return latest_first([_register_rows(p) for p in payloads], OFFSHORE_WIND)
+    return merge_payload_frames([_register_rows(p) for p in payloads], OFFSHORE_WIND)
 
 
 def read_register(payload: Payload) -> pl.DataFrame:
@@ -258,11 +259,14 @@ def read_register(payload: Payload) -> pl.DataFrame:
         raise ContractError(payload.source, f"unknown status {unknown}; allowed "
                             f"{sorted(FARM_STATUSES)}", url=payload.url)
     require_years(payload, table, "commissioning_year")
-    typed = parse_numbers(payload, table, "capacity_mw", {})
-    return typed.with_columns(capacity_mw=pl.col("value"),
-                              commissioning_year=pl.col("commissioning_year").cast(pl.Int32),
-                              status=pl.col("status").str.strip_chars()
-                              ).drop("value", "missing_reason")
+    typed = parse_numbers(payload, table, "capacity_mw", {}).with_columns(
+        capacity_mw=pl.col("value"),
+        commissioning_year=pl.col("commissioning_year").str.strip_chars().cast(pl.Int32),
+        status=pl.col("status").str.strip_chars())
+    if "approximate" in typed.columns:
+        typed = typed.with_columns(
+            approximate=pl.col("approximate").str.strip_chars().str.to_lowercase() == "true")
+    return typed.drop("value", "missing_reason")
 
 
 def _register_rows(payload: Payload) -> pl.DataFrame:
@@ -284,7 +288,7 @@ def offshore_wind_rules() -> list[Expectation]:
     import great_expectations as gx
 
     return [
-        *stat_common_rules(OFFSHORE_WIND_UNITS, r"^\d{4}(-(0[1-9]|1[0-2]))?$"),
+        *stat_common_rules(OFFSHORE_WIND_UNITS, r"^\d{4}(?:-(?:0[1-9]|1[0-2]|Q[1-4]))?$"),
         gx.expectations.ExpectColumnValuesToBeBetween(
             column="value", min_value=0, description="capacity and production are not negative"),
         gx.expectations.ExpectColumnValuesToNotBeInSet(

@@ -1,0 +1,670 @@
+"""The national-scale benchmark: `python -m benchmarks.run [--size small|national] [--out FILE]`.
+
+For each size (both by default), in a fresh child process so memory figures do not mix, it
+generates the input (`benchmarks.national`) and runs the build through the project's own
+functions, stage by stage, as the Dagster assets call them (Dagster's own run overhead is
+not included): raw (fetch + append-only vintages), parse, validate (GX, blocking), load
+(`Warehouse.replace_window` per partition), indicators (station annual means -> indicator
+values -> progress) and report (the edition). It then times the DuckDB floor for the
+annual means, a one-day incremental refresh and every edition page, and prints the results
+against the targets with PASS/FAIL. Stages whose modules do not exist yet are reported as
+"not available yet". Wall times are `time.perf_counter`; peak memory is the kernel's
+high-water mark of resident memory (VmHWM), reset before each stage through
+/proc/self/clear_refs, so each stage's figure is the process peak while that stage ran.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import polars as pl
+
+from benchmarks.national import (
+    SIZES,
+    GeneratedInput,
+    Size,
+    cbs_table_dir,
+    generate,
+    refresh_window,
+    year_to_date_frame,
+)
+
+MB = 1024 * 1024
+PAGE_LIMIT_KB = 300
+TARGETS = {  # name -> (limit, how the measured figure compares, the size it is defined at)
+    "indicators_vs_floor": (3.0, "ratio", "national"),
+    "incremental_vs_rebuild": (0.05, "ratio", "national"),
+    "validate_vs_load": (0.50, "ratio", "national"),
+    "peak_memory_gb": (4.0, "GB", "national"),
+    "largest_page_kb": (PAGE_LIMIT_KB, "KB", "national"),
+}
+# Annual mean and hours with a value per station, component and Dutch reporting year
+# (UTC+1), exactly what transforms.air_quality.annual_means returns, in one query.
+FLOOR_SQL = """
+SELECT station_code, component,
+       CAST(year(timezone('Etc/GMT-1', measured_at)) AS INTEGER) AS year,
+       avg(value_ugm3) AS mean_ugm3,
+       count(DISTINCT measured_at) FILTER (WHERE value_ugm3 IS NOT NULL) AS hours_with_value
+FROM {source} GROUP BY ALL ORDER BY ALL
+"""
+FLOOR_SOURCES = {"best_view": "air_quality_hourly_best",
+                 "validated_table": "clean_air_quality_validated_hourly"}
+
+
+def say(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+def optional(module: str):
+    """A project module, or None while it is still being written (stage not available yet)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None
+
+
+# -- measuring -------------------------------------------------------------------------------
+
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def peak_rss_bytes() -> int:
+    """The process's resident high-water mark since the last reset (VmHWM)."""
+    try:
+        return _status_kb("VmHWM") * 1024
+    except OSError:  # not Linux: the lifetime peak is the best there is
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def reset_peak_rss() -> bool:
+    """Restart VmHWM from the current resident size (Linux >= 4.0); False if refused."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+class StageClock:
+    """Wall time and peak resident memory per named stage, summed over repeated entries."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.peak: dict[str, int] = defaultdict(int)
+        self.process_peak = 0
+        self.resettable = True
+
+    def _fold_peak(self) -> int:
+        current = peak_rss_bytes()
+        self.process_peak = max(self.process_peak, current)
+        return current
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        self._fold_peak()  # whatever ran between stages still counts for the process
+        self.resettable = reset_peak_rss() and self.resettable
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] += time.perf_counter() - start
+            self.peak[name] = max(self.peak[name], self._fold_peak())
+
+    def as_dict(self) -> dict:
+        return {name: {"seconds": round(self.seconds[name], 3),
+                       "peak_mb": round(self.peak[name] / MB, 1)} for name in self.seconds}
+
+
+# -- the build, stage by stage ---------------------------------------------------------------
+
+class Bench:
+    """One size's run: the generated input, a fresh warehouse and site, and the clock."""
+
+    def __init__(self, size: Size, root: Path) -> None:
+        from warehouse.store import Warehouse
+
+        self.size, self.root = size, root
+        self.clock = StageClock()
+        self.unavailable: dict[str, str] = {}
+        self.facts: dict[str, object] = {}
+        self.wh = Warehouse(root / "warehouse.duckdb")
+        self.site = root / "site"
+        self.gen: GeneratedInput | None = None
+        self.declarations = None  # (catalogue, regions), loaded on first use
+
+    def run(self) -> dict:
+        with self.clock.stage("generate"):
+            self.gen = generate(self.size, self.root / "input")
+        say(f"generated {self.size.measurements:,} station-hours under {self.gen.root}")
+        phases = (self.warm_up_validation, self.load_air_quality_years, self.load_statistics,
+                  self.preload_year_to_date, self.compute_indicators, self.publish_report,
+                  self.measure_floor, self.measure_pages, self.incremental_refresh)
+        for phase in phases:
+            self.run_phase(phase)
+        return self.results()
+
+    def run_phase(self, phase) -> None:
+        """A failing phase is reported with its error; the phases after it still run."""
+        try:
+            phase()
+        except Exception as exc:  # noqa: BLE001 - reported in the results, not hidden
+            self.unavailable[phase.__name__] = f"failed: {exc.__class__.__name__}: {exc}"
+            say(f"{phase.__name__} failed: {exc}")
+
+    def warm_up_validation(self) -> None:
+        """GX import and context creation, paid once per process, kept out of `validate`."""
+        with self.clock.stage("gx_startup"):
+            from transforms.air_quality import air_quality_rules
+            from transforms.validation import validate_frame
+            from warehouse.schema import AIR_QUALITY_VALIDATED_HOURLY
+
+            validate_frame(AIR_QUALITY_VALIDATED_HOURLY, AIR_QUALITY_VALIDATED_HOURLY.empty(),
+                           air_quality_rules())
+
+    # -- air quality: one yearly partition at a time, as the clean asset runs --------------
+
+    def load_air_quality_years(self) -> None:
+        from sources import rivm_air_quality
+        from sources.http import SnapshotTransport, SourceHttp
+        from sources.registry import SOURCES
+
+        spec = SOURCES["rivm_air_quality"]
+        http = SourceHttp(source=spec.name, base_url=spec.base_url,
+                          transport=SnapshotTransport([self.gen.root]))
+        rows = 0
+        for year in self.size.years:
+            key = str(year)
+            with self.clock.stage("raw.air"):
+                payloads = rivm_air_quality.fetch_year(http, year, partition=key)
+                self.wh.record_payloads(payloads, partition_key=key)
+            rows += self.air_quality_partition(year)
+            say(f"air quality {year}: {rows:,} rows loaded so far")
+        self.facts["validated_rows"] = rows
+
+    def air_quality_partition(self, year: int) -> int:
+        from transforms.air_quality import (
+            air_quality_rules,
+            parse_rivm_yearly_csv,
+            reporting_year_window,
+        )
+
+        with self.clock.stage("parse.air"):
+            payloads = self.wh.current_payloads("rivm_air_quality", "validated_yearly", str(year))
+            frame = pl.concat([parse_rivm_yearly_csv(p) for p in payloads])
+        window = {"source": "rivm_validated", "measured_at": reporting_year_window(year)}
+        return self.gate(("validate.air", "load.air"), "clean_air_quality_validated_hourly",
+                         frame, air_quality_rules(), window, str(year))
+
+    def gate(self, stages: tuple[str, str], table: str, frame: pl.DataFrame, rules, window,
+             partition: str) -> int:
+        """`warehouse.gate.validate_then_write`, with validation and the write timed apart."""
+        from transforms.validation import validate_frame
+        from warehouse.schema import clean_table
+
+        validate_stage, load_stage = stages
+        with self.clock.stage(validate_stage):
+            schema = clean_table(table)
+            frame = schema.conform(frame)
+            outcome = validate_frame(schema, frame, rules, partition_key=partition)
+            self.wh.record_validation(outcome, uuid.uuid4().hex)
+        if not outcome.success:
+            failed = [(e.expectation, e.column, e.unexpected_count) for e in outcome.failed]
+            raise RuntimeError(f"{table} {partition}: generated data failed validation: {failed}")
+        with self.clock.stage(load_stage):
+            return self.wh.replace_window(table, frame, window)
+
+    # -- statistics: CBS StatLine families -------------------------------------------------
+
+    def load_statistics(self) -> None:
+        statline = optional("sources.statline")
+        rules = optional("transforms.family_rules")
+        if statline is None or rules is None or not self.gen.cbs_tables:
+            self.unavailable["cbs"] = self.gen.cbs_note or "CBS StatLine client not available yet"
+            return
+        rows = 0
+        for feed in statline.FEEDS:
+            with self.clock.stage("raw.cbs"):
+                self.wh.record_payloads(self.cbs_payloads(statline, feed))
+            with self.clock.stage("parse.cbs"):
+                frame = feed.parse(self.wh.current_payloads(feed.source, feed.name))
+            rows += self.gate(("validate.cbs", "load.cbs"), f"clean_{feed.family}", frame,
+                              rules.FAMILY_RULES[feed.family](), {}, "")
+        self.facts["cbs_rows"] = rows
+        say(f"CBS StatLine: {rows:,} rows loaded")
+
+    def cbs_payloads(self, statline, feed) -> list:
+        """The feed's recorded responses, keyed as `sources.statline.fetch_table` keys them."""
+        from sources.http import Payload
+
+        payloads = []
+        for spec in (s for s in statline.TABLES if s.family == feed.family):
+            folder = cbs_table_dir(self.gen.root, spec.table)
+            names = ["MeasureCodes", "PeriodenCodes"] + [
+                f"Observations/{n:04d}" for n in range(len(list(folder.glob("Observations-*"))))]
+            for name in names:
+                body = (folder / f"{name.replace('/', '-')}.json").read_bytes()
+                payloads.append(Payload(
+                    source=feed.source, dataset=feed.name, request_key=f"{spec.table}/{name}",
+                    url=f"{self.gen.root.as_uri()}/{spec.table}/{name}",
+                    media_type="application/json", body=body, fetched_at=datetime.now(UTC)))
+        return payloads
+
+    # -- indicators ------------------------------------------------------------------------
+
+    def preload_year_to_date(self) -> None:
+        """Earlier daily runs: API rows from 1 January to the refresh day (not timed)."""
+        frame = year_to_date_frame(self.size, self.gen.stations)
+        start, _ = refresh_window(self.size)
+        first = datetime(start.year, 1, 1, tzinfo=UTC)
+        with self.clock.stage("setup.year_to_date"):
+            self.wh.replace_window("clean_air_quality_hourly", frame,
+                                   {"source": "luchtmeetnet_api", "measured_at": (first, start)})
+        self.facts["year_to_date_rows"] = frame.height
+
+    def indicator_modules(self):
+        names = ("indicators.catalogue", "indicators.compute", "indicators.progress")
+        modules = [optional(n) for n in names]
+        if None in modules or self.gen.regions_file is None:
+            self.unavailable["indicators"] = "indicator modules not available yet"
+            return None
+        return modules
+
+    def compute_indicators(self, stage: str = "indicators") -> None:
+        """As the assets: air_station_annual from the whole best view, then values, progress."""
+        from transforms.air_quality import annual_means
+
+        with self.clock.stage(f"{stage}.station_annual"):
+            hourly = self.wh.query("SELECT * FROM air_quality_hourly_best", read_only=False)
+            self.facts["station_annual_input_rows"] = hourly.height
+            annual = annual_means(hourly)
+            del hourly
+            self.wh.replace_derived("air_station_annual", annual)
+        self.facts["station_annual_rows"] = annual.height
+        self.indicator_values(stage)
+
+    def indicator_values(self, stage: str) -> None:
+        modules = self.indicator_modules()
+        if modules is None:
+            return
+        catalogue_mod, compute, progress = modules
+        if self.declarations is None:  # read once: the same catalogue for every recompute
+            self.declarations = (catalogue_mod.load_catalogue(),
+                                 catalogue_mod.load_regions(self.gen.regions_file))
+        catalogue, regions = self.declarations
+        with self.clock.stage(f"{stage}.values"):
+            tables = {name: self.wh.read_table(name, read_only=False) for name in
+                      ("clean_emissions", "clean_employment", "clean_training",
+                       "clean_offshore_wind")}
+            tables["air_station_annual"] = self.wh.query("SELECT * FROM air_station_annual",
+                                                         read_only=False)
+            values = compute.compute_indicator_values(catalogue, regions, tables)
+            self.wh.replace_derived("indicator_values", values)
+        with self.clock.stage(f"{stage}.progress"):
+            assessments = progress.assess_all(catalogue, regions, values)
+            self.wh.replace_derived("progress_assessments", assessments)
+        self.facts.update(regions=len(regions.regions), indicator_value_rows=values.height,
+                          assessment_rows=assessments.height)
+
+    # -- report ----------------------------------------------------------------------------
+
+    def report_modules(self):
+        modules = [optional(n) for n in ("reports.site", "reports.inputs", "reports.publish")]
+        if None in modules or "indicators" in self.unavailable:
+            self.unavailable["report"] = "report site writer not available yet"
+            return None
+        return modules
+
+    @contextmanager
+    def benchmark_regions(self) -> Iterator[None]:
+        """The edition reads `indicators/regions.yaml`; point it at the benchmark's regions."""
+        catalogue = importlib.import_module("indicators.catalogue")
+        saved, catalogue.REGIONS_FILE = catalogue.REGIONS_FILE, self.gen.regions_file
+        try:
+            yield
+        finally:
+            catalogue.REGIONS_FILE = saved
+
+    def publish_report(self) -> None:
+        modules = self.report_modules()
+        if modules is None:
+            return
+        _site, inputs, publish = modules
+        with self.benchmark_regions(), self.clock.stage("report"):
+            edition = publish.publish_edition(self.wh, self.site, source_mode="snapshot",
+                                              pdf=False, load_inputs=inputs.load_edition_inputs)
+        self.facts["edition_pages"] = edition.pages
+        say(f"edition {edition.edition_id}: {edition.pages} pages")
+
+    def measure_pages(self) -> None:
+        """Each page rendered again on its own, timed, and its size (plotly.js is a shared file)."""
+        modules = self.report_modules()
+        if modules is None:
+            return
+        site, inputs, _publish = modules
+        with self.benchmark_regions(), self.clock.stage("pages_timed_apart"):
+            view = site.build_view(inputs.load_edition_inputs(self.wh, "pages", demo_data=True))
+            pages = []
+            for path, render in site.edition_pages(view, site.list_editions(self.site)):
+                start = time.perf_counter()
+                html = render()
+                pages.append({"path": path, "seconds": round(time.perf_counter() - start, 4),
+                              "bytes": len(html.encode("utf-8"))})
+        self.facts["pages"] = pages
+
+    # -- the floor ---------------------------------------------------------------------------
+
+    def measure_floor(self) -> None:
+        """The same annual means in one DuckDB query, checked against the pipeline's table."""
+        for label, source in FLOOR_SOURCES.items():
+            with self.clock.stage(f"floor.{label}"):
+                floor = self.wh.query(FLOOR_SQL.format(source=source))  # noqa: S608 (constant)
+            if label == "best_view":
+                self.facts["floor_check"] = self.compare_with_pipeline(floor)
+
+    def compare_with_pipeline(self, floor: pl.DataFrame) -> dict:
+        ours = self.wh.query("SELECT station_code, component, year, mean_ugm3, hours_with_value "
+                             "FROM air_station_annual")
+        joined = ours.join(floor, on=["station_code", "component", "year"], how="full",
+                           coalesce=True)
+        diff = (joined["mean_ugm3"] - joined["mean_ugm3_right"]).abs().max()
+        return {"pipeline_rows": ours.height, "floor_rows": floor.height,
+                "max_abs_mean_diff": None if diff is None else float(diff),
+                "hours_equal": bool((joined["hours_with_value"]
+                                     == joined["hours_with_value_right"]).all())}
+
+    # -- incremental refresh ---------------------------------------------------------------
+
+    def incremental_refresh(self) -> None:
+        """One new UTC day through the daily path; only the affected station-years recomputed."""
+        from sources import luchtmeetnet
+        from sources.http import SnapshotTransport, SourceHttp
+        from sources.registry import SOURCES
+        from transforms.air_quality import air_quality_rules, parse_luchtmeetnet_measurements
+
+        spec, key = SOURCES["luchtmeetnet"], self.size.refresh_day.isoformat()
+        http = SourceHttp(source=spec.name, base_url=spec.base_url,
+                          transport=SnapshotTransport([self.gen.root]))
+        with self.clock.stage("incremental.raw"):
+            payloads = luchtmeetnet.fetch_measurements(http, self.size.refresh_day,
+                                                       stations=self.gen.stations, partition=key)
+            self.wh.record_payloads(payloads, partition_key=key)
+        with self.clock.stage("incremental.parse"):
+            frame = parse_luchtmeetnet_measurements(
+                self.wh.current_payloads("luchtmeetnet", "measurements", key))
+        window = {"source": "luchtmeetnet_api", "measured_at": refresh_window(self.size)}
+        self.facts["incremental_rows"] = self.gate(
+            ("incremental.validate", "incremental.load"), "clean_air_quality_hourly", frame,
+            air_quality_rules(), window, key)
+        self.recompute_affected(frame)
+        self.compute_indicators("incremental_as_wired_today")
+
+    def recompute_affected(self, day: pl.DataFrame) -> None:
+        """Annual means of the station-years the new day touches, merged into the table."""
+        from transforms.air_quality import DUTCH_STANDARD_TIME, annual_means, reporting_year_window
+
+        keys = ["station_code", "component", "year"]
+        with self.clock.stage("incremental.station_annual"):
+            affected = day.select("station_code", "component", year=pl.col("measured_at")
+                                  .dt.convert_time_zone(DUTCH_STANDARD_TIME).dt.year()
+                                  .cast(pl.Int32)).unique()
+            fresh = pl.concat([annual_means(self.wh.query(
+                "SELECT * FROM air_quality_hourly_best WHERE measured_at >= ? AND measured_at < ?",
+                reporting_year_window(year), read_only=False)).join(affected, on=keys, how="semi")
+                for year in affected["year"].unique().sort()])
+            kept = self.wh.query("SELECT * FROM air_station_annual", read_only=False) \
+                .join(affected, on=keys, how="anti")
+            self.wh.replace_derived("air_station_annual",
+                                    pl.concat([kept, fresh.select(kept.columns)]).sort(keys))
+        self.facts["incremental_station_years"] = affected.height
+        self.indicator_values("incremental")
+
+    # -- results ---------------------------------------------------------------------------
+
+    def results(self) -> dict:
+        return {"size": self.size.name, "measurements": self.size.measurements,
+                "stations": self.size.stations, "years": list(self.size.years),
+                "municipalities": self.size.municipalities,
+                "stages": self.clock.as_dict(), "unavailable": self.unavailable,
+                "process_peak_mb": round(self.clock.process_peak / MB, 1),
+                "peak_per_stage": self.clock.resettable,
+                "warehouse_mb": round(self.wh.path.stat().st_size / MB, 1),
+                "input_mb": round(_tree_bytes(self.gen.root) / MB, 1), **self.facts}
+
+
+def _tree_bytes(root: Path) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+
+
+# -- summaries and targets -------------------------------------------------------------------
+
+BUILD_STAGES = ("raw", "parse", "validate", "load", "indicators", "report")
+INCREMENTAL_STEPS = ("incremental.raw", "incremental.parse", "incremental.validate",
+                     "incremental.load", "incremental.station_annual", "incremental.values",
+                     "incremental.progress")
+
+
+def stage_total(stages: dict, prefix: str) -> float:
+    return sum(v["seconds"] for k, v in stages.items() if k == prefix or k.startswith(prefix + "."))
+
+
+def stage_peak(stages: dict, prefix: str) -> float:
+    return max((v["peak_mb"] for k, v in stages.items()
+                if k == prefix or k.startswith(prefix + ".")), default=0.0)
+
+
+def derived(result: dict) -> dict:
+    """The ratios and totals the targets are checked on."""
+    stages = result["stages"]
+    build = {s: stage_total(stages, s) for s in BUILD_STAGES}
+    full = sum(build.values())
+    incremental = sum(stages.get(s, {}).get("seconds", 0.0) for s in INCREMENTAL_STEPS)
+    floor = stages.get("floor.best_view", {}).get("seconds")
+    pages = result.get("pages") or []
+    return {
+        "build": build, "full_build_s": full, "full_build_without_report_s": full - build["report"],
+        "incremental_s": incremental,
+        "incremental_vs_rebuild": incremental / (full - build["report"]) if full else None,
+        "incremental_vs_rebuild_with_report": incremental / full if full else None,
+        "indicators_vs_floor": build["indicators"] / floor if floor and build["indicators"] else None,
+        "station_annual_vs_floor": (stages.get("indicators.station_annual", {}).get("seconds", 0)
+                                    / floor) if floor else None,
+        "validate_vs_load": build["validate"] / build["load"] if build["load"] else None,
+        "peak_memory_gb": result["process_peak_mb"] / 1024,
+        "largest_page_kb": max((p["bytes"] for p in pages), default=0) / 1024 if pages else None,
+    }
+
+
+def verdicts(result: dict) -> list[dict]:
+    figures = derived(result)
+    out = []
+    for name, (limit, unit, defined_at) in TARGETS.items():
+        value = figures.get(name)
+        verdict = "n/a" if value is None else ("PASS" if value <= limit and
+                                               (name != "peak_memory_gb" or value < limit)
+                                               else "FAIL")
+        out.append({"target": name, "value": value, "limit": limit, "unit": unit,
+                    "verdict": verdict, "binding": result["size"] == defined_at})
+    return out
+
+
+# -- printing --------------------------------------------------------------------------------
+
+def _fmt(value, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def stage_table(result: dict) -> list[str]:
+    stages, unavailable = result["stages"], result["unavailable"]
+    lines = ["| stage | wall time (s) | peak RSS (MB) |", "| --- | ---: | ---: |"]
+    for name in ("generate", "gx_startup", "setup.year_to_date"):
+        lines.append(_stage_line(f"({name}, not in the build)", stages.get(name)))
+    for stage in BUILD_STAGES:
+        parts = sorted(k for k in stages if k.startswith(stage + ".") or k == stage)
+        if not parts:
+            lines.append(f"| **{stage}** | {unavailable.get(stage, 'not run')} | |")
+            continue
+        lines.append(f"| **{stage}** | **{_fmt(stage_total(stages, stage))}** | "
+                     f"**{_fmt(stage_peak(stages, stage), 0)}** |")
+        lines += [_stage_line(f"&nbsp;&nbsp;{k}", stages[k]) for k in parts if k != stage]
+    figures = derived(result)
+    lines.append(f"| **full build** | **{_fmt(figures['full_build_s'])}** | "
+                 f"**{_fmt(result['process_peak_mb'], 0)}** (process) |")
+    for name in ("floor.best_view", "floor.validated_table", "pages_timed_apart"):
+        lines.append(_stage_line(name, stages.get(name)))
+    lines += [_stage_line(name, stages.get(name)) for name in INCREMENTAL_STEPS]
+    lines.append(f"| **incremental refresh (one day)** | **{_fmt(figures['incremental_s'])}** | |")
+    lines += [_stage_line(k, v) for k, v in stages.items()
+              if k.startswith("incremental_as_wired_today")]
+    for name, reason in unavailable.items():
+        lines.append(f"| {name} | {reason} | |")
+    return lines
+
+
+def _stage_line(label: str, entry: dict | None) -> str:
+    if entry is None:
+        return f"| {label} | – | – |"
+    return f"| {label} | {_fmt(entry['seconds'])} | {_fmt(entry['peak_mb'], 0)} |"
+
+
+def page_table(result: dict) -> list[str]:
+    pages = result.get("pages") or []
+    if not pages:
+        return ["(no edition pages: " + result["unavailable"].get("report", "not run") + ")"]
+    kinds: dict[str, list[dict]] = defaultdict(list)
+    for page in pages:
+        parts = page["path"].split("/")
+        kinds["/".join(parts[1:-1] + ["*"]) if len(parts) > 2 else parts[-1]].append(page)
+    lines = ["| page (nl + en) | pages | mean ms | max ms | max KB | pages > 300 KB |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for kind, group in sorted(kinds.items()):
+        seconds = [p["seconds"] for p in group]
+        sizes = [p["bytes"] / 1024 for p in group]
+        lines.append(f"| {kind} | {len(group)} | {_fmt(1000 * sum(seconds) / len(group), 1)} | "
+                     f"{_fmt(1000 * max(seconds), 1)} | {_fmt(max(sizes), 1)} | "
+                     f"{sum(s > PAGE_LIMIT_KB for s in sizes)} |")
+    return lines
+
+
+def target_table(results: list[dict]) -> list[str]:
+    lines = ["| target | size | measured | limit | verdict |", "| --- | --- | ---: | ---: | --- |"]
+    for result in results:
+        for v in verdicts(result):
+            binding = "" if v["binding"] else " (informative)"
+            lines.append(f"| {v['target']} | {result['size']} | {_fmt(v['value'], 3)} | "
+                         f"{v['limit']} {v['unit']} | {v['verdict']}{binding} |")
+    return lines
+
+
+def render(results: list[dict], machine: dict) -> str:
+    out = [f"# Benchmark results ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)", "",
+           "Machine: " + ", ".join(f"{k} {v}" for k, v in machine.items()), ""]
+    for result in results:
+        figures = derived(result)
+        out += [f"## size `{result['size']}`: {result['stations']} stations x "
+                f"{len(result['years'])} years x 3 components = {result['measurements']:,} "
+                f"station-hours; {result['municipalities']} municipalities", "",
+                f"input {result['input_mb']} MB, warehouse {result['warehouse_mb']} MB, "
+                f"regions {result.get('regions', '–')}, edition pages "
+                f"{result.get('edition_pages', '–')}; floor check "
+                f"{json.dumps(result.get('floor_check'))}", "", *stage_table(result), "",
+                f"Ratios: indicators / floor {_fmt(figures['indicators_vs_floor'])}; station "
+                f"annual means alone / floor {_fmt(figures['station_annual_vs_floor'])}; "
+                f"validate / load {_fmt(figures['validate_vs_load'])}; incremental / rebuild "
+                f"without report {_fmt(figures['incremental_vs_rebuild'], 4)} (with report "
+                f"{_fmt(figures['incremental_vs_rebuild_with_report'], 4)}).", "",
+                *page_table(result), ""]
+    out += ["## Targets", "", *target_table(results), ""]
+    return "\n".join(out)
+
+
+def machine_facts() -> dict:
+    versions = {m: metadata.version(m) for m in
+                ("polars", "duckdb", "great-expectations", "pandas", "pyarrow", "numpy", "plotly")}
+    with open("/proc/meminfo", encoding="ascii") as fh:
+        total_kb = int(fh.readline().split()[1])
+    return {"nproc": os.cpu_count(), "memory_gb": round(total_kb / 1024 / 1024, 1),
+            "python": platform.python_version(), "platform": platform.platform(), **versions}
+
+
+# -- command ---------------------------------------------------------------------------------
+
+def run_child(size: str, root: Path, result_file: Path) -> None:
+    """Run one size in this process and write its results as JSON."""
+    result = Bench(SIZES[size], root).run()
+    result_file.write_text(json.dumps(result, indent=1), encoding="utf-8")
+
+
+def run_size(size: str, workdir: Path) -> dict:
+    """One size in a fresh interpreter, so its memory figures start from nothing."""
+    root = workdir / size
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    result_file = root / "result.json"
+    say(f"size {size}: starting in {root}")
+    subprocess.run([sys.executable, "-m", "benchmarks.run", "--child", size, "--workdir",
+                    str(root), "--result", str(result_file)], check=True,
+                   cwd=Path(__file__).resolve().parent.parent)
+    return json.loads(result_file.read_text(encoding="utf-8"))
+
+
+def parser() -> argparse.ArgumentParser:
+    cli = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    cli.add_argument("--size", choices=sorted(SIZES), action="append",
+                     help="size to run (repeatable; default: small, then national)")
+    cli.add_argument("--out", type=Path, help="also write the results: .json raw, else Markdown")
+    cli.add_argument("--workdir", type=Path, help="where input, warehouse and site go "
+                     "(default: a temporary directory, removed afterwards)")
+    cli.add_argument("--keep", action="store_true", help="keep the work directory")
+    cli.add_argument("--child", choices=sorted(SIZES), help=argparse.SUPPRESS)
+    cli.add_argument("--result", type=Path, help=argparse.SUPPRESS)
+    return cli
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.child:
+        run_child(args.child, args.workdir, args.result)
+        return 0
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="transition-monitor-bench-"))
+    try:
+        results = [run_size(size, workdir) for size in (args.size or ["small", "national"])]
+    finally:
+        if not args.keep and args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    text = render(results, machine_facts())
+    print(text)
+    if args.out:
+        payload = json.dumps({"machine": machine_facts(), "results": results}, indent=1) \
+            if args.out.suffix == ".json" else text
+        args.out.write_text(payload, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,362 @@
+"""Emissions sources: Klimaatmonitor (OData paging, markers, drift, key handling),
+Emissieregistratie CSV exports, EU ETS verified emissions, and each feed end to end in
+snapshot mode. Upstream responses are replayed from tests/payloads by a server on 127.0.0.1;
+the figures in those payloads are test values, not official ones.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+from werkzeug import Request, Response
+
+from sources import emissieregistratie, eu_ets, klimaatmonitor
+from sources.errors import ContractError, MissingCredential, SourceError, SourceUnavailable
+from sources.http import Payload
+from sources.registry import make_http
+from sources.snapshot import MANIFEST_DIR, RECORDED_DIR
+from transforms.air_quality import SchemaDriftWarning
+from transforms.emissions import (
+    MONITORED_MUNICIPALITIES,
+    MONITORED_REGIONS,
+    SECTORS,
+    emissions_rules,
+    parse_emissieregistratie,
+    parse_eu_ets,
+    parse_klimaatmonitor,
+)
+from transforms.validation import validate_frame
+from warehouse.schema import EMISSIONS
+
+PAYLOADS = Path(__file__).parent / "payloads"
+FAKE_KEY = "km-FAKE-key-7f3a9c"
+VARIABLE = "totale_co2_uitstoot"
+ODATA = "/jiveservices/odata"
+
+
+def fixture_bytes(source: str, name: str, base: str = "") -> bytes:
+    return (PAYLOADS / source / name).read_text(encoding="utf-8").replace("{BASE}", base).encode()
+
+
+def payload(source: str, body: bytes, url: str = "https://example.test/export",
+            fetched_at: datetime = datetime(2025, 7, 1, tzinfo=UTC)) -> Payload:
+    return Payload(source=source, dataset="test", request_key="test", url=url,
+                   media_type="text/plain", body=body, fetched_at=fetched_at)
+
+
+def values_url(geo_level: str = "gemeente") -> str:
+    return f"https://km.test{ODATA}/{klimaatmonitor.values_path(VARIABLE, geo_level)}"
+
+
+def records_payload(records: list[dict]) -> Payload:
+    return payload("klimaatmonitor", json.dumps({"value": records}).encode(), url=values_url())
+
+
+def value(frame: pl.DataFrame, **key) -> float | None:
+    rows = frame.filter(**key)
+    assert rows.height == 1, (key, rows)
+    return rows["value"][0]
+
+
+# -- Klimaatmonitor --------------------------------------------------------------------------
+
+@pytest.fixture
+def odata(httpserver):
+    """A Klimaatmonitor server: two municipal pages chained by nextLink, one national page."""
+    base = httpserver.url_for(ODATA)
+    gemeente = f"{ODATA}/{klimaatmonitor.values_path(VARIABLE, 'gemeente')}"
+    land = f"{ODATA}/{klimaatmonitor.values_path(VARIABLE, 'land')}"
+
+    def pages(request: Request) -> Response:
+        name = "values_page2.json" if request.args.get("$skip") == "4" else "values_page1.json"
+        return Response(fixture_bytes("klimaatmonitor", name, base),
+                        content_type="application/json")
+
+    httpserver.expect_request(gemeente).respond_with_handler(pages)
+    httpserver.expect_request(land).respond_with_data(
+        fixture_bytes("klimaatmonitor", "values_land.json", base), content_type="application/json")
+    return httpserver
+
+
+def live_klimaatmonitor(httpserver, fast_retry):
+    return make_http("klimaatmonitor", mode="live", base_url=httpserver.url_for(ODATA),
+                     key=FAKE_KEY, retry=fast_retry, sleep=lambda s: None)
+
+
+def test_odata_pages_are_followed_through_next_link(odata, fast_retry):
+    payloads = klimaatmonitor.fetch_all(live_klimaatmonitor(odata, fast_retry))
+    assert [p.request_key for p in payloads] == [f"{VARIABLE}/gemeente/p1",
+                                                 f"{VARIABLE}/gemeente/p2", f"{VARIABLE}/land/p1"]
+    frame = parse_klimaatmonitor(payloads)
+    assert frame.height == 7
+    assert value(frame, region_code="GM0396", year=2021) == 181.25
+    assert value(frame, region_code="NL01", year=2022) == 141250.0
+    assert set(frame["measure"]) == {"co2_total_kt"} and set(frame["unit"]) == {"kt CO2"}
+
+
+def test_the_key_travels_in_the_apikey_header_only(odata, fast_retry):
+    payloads = klimaatmonitor.fetch_all(live_klimaatmonitor(odata, fast_retry))
+    requests = [request for request, _response in odata.log]
+    assert all(r.headers.get("apikey") == FAKE_KEY for r in requests)
+    assert all(FAKE_KEY not in r.url for r in requests)
+    assert all(FAKE_KEY not in p.url + p.request_key for p in payloads)
+
+
+def test_question_mark_and_empty_become_null_with_a_reason(odata, fast_retry):
+    frame = parse_klimaatmonitor(klimaatmonitor.fetch_all(live_klimaatmonitor(odata, fast_retry)))
+    gaps = frame.filter(pl.col("value").is_null()).sort("year")
+    assert gaps.select("region_code", "year").rows() == [("GM0375", 2021), ("GM0375", 2022)]
+    assert gaps["missing_reason"].to_list() == ["not available in Klimaatmonitor ('?')",
+                                                "empty in Klimaatmonitor"]
+
+
+def test_padded_codes_are_stripped_and_voorlopig_marks_provisional(odata, fast_retry):
+    frame = parse_klimaatmonitor(klimaatmonitor.fetch_all(live_klimaatmonitor(odata, fast_retry)))
+    assert set(frame["region_code"]) == {"GM0453", "GM0375", "GM0396", "NL01"}
+    provisional = frame.filter("is_provisional").select("region_code", "year").rows()
+    assert provisional == [("GM0396", 2022)]
+
+
+GOOD_RECORD = {"ExternalCode": "GM0453", "GeoLevel": "gemeente", "PeriodLevel": "year",
+               "Period": "2022", "ValueString": "6650.0", "Description": ""}
+
+
+@pytest.mark.parametrize(("change", "named"), [
+    ({"Value": "6650.0", "ValueString": None}, "ValueString"),  # renamed
+    ({"Period": None}, "Period"),  # dropped
+    ({"ValueString": 6650.0}, "ValueString is Float64"),  # retyped
+])
+def test_schema_drift_breaks_the_contract_naming_the_field(change, named):
+    record = {**GOOD_RECORD, **change}
+    record = {k: v for k, v in record.items() if v is not None or k == "Description"}
+    with pytest.raises(ContractError, match=named):
+        parse_klimaatmonitor([records_payload([record])])
+
+
+def test_an_extra_field_only_warns():
+    with pytest.warns(SchemaDriftWarning, match="Unit"):
+        frame = parse_klimaatmonitor([records_payload([{**GOOD_RECORD, "Unit": "kton"}])])
+    assert frame["value"].to_list() == [6650.0]
+
+
+def test_unknown_text_in_value_string_breaks_the_contract():
+    with pytest.raises(ContractError, match="n.v.t."):
+        parse_klimaatmonitor([records_payload([{**GOOD_RECORD, "ValueString": "n.v.t."}])])
+
+
+def test_a_page_url_without_a_known_variable_is_refused():
+    page = payload("klimaatmonitor", json.dumps({"value": [GOOD_RECORD]}).encode(),
+                   url="https://km.test/jiveservices/odata/Variables('unknown')/Values")
+    with pytest.raises(ContractError, match="Variables"):
+        parse_klimaatmonitor([page])
+
+
+def test_a_next_link_to_another_host_is_refused_and_gets_no_key(httpserver, fast_retry):
+    doc = {"value": [GOOD_RECORD], "@odata.nextLink": "https://elsewhere.test/steal?$skip=1"}
+    httpserver.expect_request(f"{ODATA}/{klimaatmonitor.values_path(VARIABLE, 'gemeente')}"
+                              ).respond_with_json(doc)
+    with pytest.raises(ContractError, match="elsewhere.test") as caught:
+        klimaatmonitor.fetch_values(live_klimaatmonitor(httpserver, fast_retry), VARIABLE,
+                                    "gemeente")
+    assert FAKE_KEY not in str(caught.value)
+    assert len(httpserver.log) == 1  # the foreign link was never requested
+
+
+def test_a_next_link_looping_back_is_refused(httpserver, fast_retry):
+    path = f"{ODATA}/{klimaatmonitor.values_path(VARIABLE, 'gemeente')}"
+    doc = {"value": [GOOD_RECORD], "@odata.nextLink": httpserver.url_for(path)}
+    httpserver.expect_request(path).respond_with_json(doc)
+    with pytest.raises(ContractError, match="loops"):
+        klimaatmonitor.fetch_values(live_klimaatmonitor(httpserver, fast_retry), VARIABLE,
+                                    "gemeente")
+
+
+def test_the_key_never_appears_in_errors(httpserver, fast_retry):
+    path = f"{ODATA}/{klimaatmonitor.values_path(VARIABLE, 'gemeente')}"
+    httpserver.expect_request(path).respond_with_data(f"forbidden for key {FAKE_KEY}",
+                                                      status=403)
+    with pytest.raises(SourceError) as forbidden:
+        klimaatmonitor.fetch_all(live_klimaatmonitor(httpserver, fast_retry), geo_levels=["gemeente"])
+    httpserver.clear()
+    httpserver.expect_request(path).respond_with_data("busy", status=503)
+    with pytest.raises(SourceUnavailable) as busy:
+        klimaatmonitor.fetch_all(live_klimaatmonitor(httpserver, fast_retry), geo_levels=["gemeente"])
+    for caught in (forbidden, busy):
+        assert FAKE_KEY not in str(caught.value) and FAKE_KEY not in (caught.value.url or "")
+    assert "forbidden" in str(forbidden.value)
+
+
+def test_missing_key_fails_klimaatmonitor_alone(monkeypatch, httpserver, fast_retry):
+    monkeypatch.delenv("KLIMAATMONITOR_API_KEY", raising=False)
+    with pytest.raises(MissingCredential, match="KLIMAATMONITOR_API_KEY"):
+        make_http("klimaatmonitor", mode="live")
+    httpserver.expect_request("/export/emissies").respond_with_data(
+        fixture_bytes("emissieregistratie", "export_GM0453.csv"), content_type="text/csv")
+    other = make_http("emissieregistratie", mode="live", base_url=httpserver.url_for("/export"),
+                      retry=fast_retry)
+    frame = parse_emissieregistratie(emissieregistratie.fetch_exports(other, ["GM0453"]))
+    assert frame.height == 6
+
+
+# -- Emissieregistratie ----------------------------------------------------------------------
+
+def er_frame(name: str) -> pl.DataFrame:
+    return parse_emissieregistratie([payload("emissieregistratie",
+                                             fixture_bytes("emissieregistratie", name))])
+
+
+def test_export_rows_become_co2_per_sector_in_kt():
+    frame = er_frame("export_GM0453.csv")
+    assert set(frame["measure"]) == {"co2_sector_kt"} and set(frame["region_code"]) == {"GM0453"}
+    assert value(frame, entity="overige_industrie", year=2021) == 4321.5
+    assert value(frame, entity="handel_diensten_en_overheid", year=2021) == 120.25
+    assert frame.filter(year=2022).height == 2  # the NOx row is not CO2
+
+
+def test_export_markers_and_the_provisional_year():
+    frame = er_frame("export_GM0453.csv")
+    gaps = dict(frame.filter(pl.col("value").is_null()).select("entity", "missing_reason").rows())
+    assert gaps == {"natuur": "not estimated by the Emissieregistratie",
+                    "verkeer_en_vervoer": "empty in the Emissieregistratie export"}
+    assert frame.group_by("year").agg(pl.col("is_provisional").all()).sort("year").rows() == [
+        (2021, False), (2022, True)]
+
+
+def test_kg_are_converted_and_without_status_the_release_rule_applies():
+    frame = er_frame("export_NL_kg_no_status.csv")  # fetched 2025-07-01: 2024 is provisional
+    assert frame.sort("year").select("region_code", "entity", "year", "value",
+                                     "is_provisional").rows() == [
+        ("NL01", "raffinaderijen", 2022, 9500.0, False),
+        ("NL01", "raffinaderijen", 2023, 9100.0, False),
+        ("NL01", "raffinaderijen", 2024, 8900.0, True)]
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda t: t.replace("Emissie;", "Waarde;", 1), "Emissie"),  # renamed column
+    (lambda t: t.replace("2021;GM0453", "twintig;GM0453", 1), "Jaar"),  # retyped column
+    (lambda t: t.replace("mln kg", "pond"), "Eenheid"),  # unknown unit
+    (lambda t: t.replace("4321,5", "4.321,5"), "Emissie"),  # thousands separator: ambiguous
+])
+def test_export_drift_breaks_the_contract(edit, message):
+    text = edit(fixture_bytes("emissieregistratie", "export_GM0453.csv").decode())
+    with pytest.raises(ContractError, match=message):
+        parse_emissieregistratie([payload("emissieregistratie", text.encode())])
+
+
+def test_an_extra_export_column_only_warns():
+    text = fixture_bytes("emissieregistratie", "export_GM0453.csv").decode()
+    lines = [f"{line};x" for line in text.splitlines()]
+    lines[0] = lines[0].removesuffix(";x") + ";Bron"
+    with pytest.warns(SchemaDriftWarning, match="Bron"):
+        frame = parse_emissieregistratie([payload("emissieregistratie",
+                                                  "\n".join(lines).encode())])
+    assert frame.height == 6
+
+
+def test_one_export_is_asked_per_region(httpserver, fast_retry):
+    httpserver.expect_request("/export/emissies").respond_with_data(
+        fixture_bytes("emissieregistratie", "export_GM0453.csv"), content_type="text/csv")
+    http = make_http("emissieregistratie", mode="live", base_url=httpserver.url_for("/export"),
+                     retry=fast_retry)
+    emissieregistratie.fetch_exports(http, ["GM0453", "NL01"])
+    asked = [dict(request.args) for request, _ in httpserver.log]
+    assert asked == [{"gebied": "GM0453", "stof": "CO2", "formaat": "csv"},
+                     {"gebied": "NL01", "stof": "CO2", "formaat": "csv"}]
+
+
+# -- EU ETS ----------------------------------------------------------------------------------
+
+def test_ets_sums_the_tata_steel_installations_in_kt():
+    frame = parse_eu_ets([payload("eu_ets", fixture_bytes("eu_ets", "verified_emissions.csv"))])
+    assert frame.sort("year").select("region_code", "entity", "year", "value").rows() == [
+        ("GM0453", "tata_steel_ijmuiden", 2020, 6500.0),
+        ("GM0453", "tata_steel_ijmuiden", 2021, 6000.0),
+        ("GM0453", "tata_steel_ijmuiden", 2022, 5800.0),
+        ("GM0453", "tata_steel_ijmuiden", 2023, 4000.0)]  # the excluded unit adds nothing
+    assert set(frame["measure"]) == {"ets_verified_emissions_kt"}
+
+
+def test_ets_without_the_installation_or_header_breaks_the_contract():
+    text = fixture_bytes("eu_ets", "verified_emissions.csv").decode()
+    without_tata = "\n".join(line for line in text.splitlines() if ",Tata" not in line)
+    with pytest.raises(ContractError, match="no NL installation"):
+        parse_eu_ets([payload("eu_ets", without_tata.encode())])
+    with pytest.raises(ContractError, match="REGISTRY_CODE"):
+        parse_eu_ets([payload("eu_ets", text.replace("REGISTRY_CODE", "REGISTRY").encode())])
+
+
+def test_ets_file_is_fetched_without_a_key(httpserver, fast_retry):
+    httpserver.expect_request(f"/ets/{eu_ets.file_path()}").respond_with_data(
+        fixture_bytes("eu_ets", "verified_emissions.csv"), content_type="text/csv")
+    http = make_http("eu_ets", mode="live", base_url=httpserver.url_for("/ets"), retry=fast_retry)
+    assert parse_eu_ets(eu_ets.fetch_verified_emissions(http)).height == 4
+
+
+# -- snapshot mode, end to end ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def snapshot_frames(tmp_path_factory) -> dict[str, pl.DataFrame]:
+    generated = tmp_path_factory.mktemp("generated")
+    frames = {}
+    for module in (klimaatmonitor, emissieregistratie, eu_ets):
+        for feed in module.FEEDS:
+            http = make_http(feed.source, mode="snapshot", generated_dir=generated)
+            frames[feed.name] = feed.parse(feed.fetch(http))
+    return frames
+
+
+def test_klimaatmonitor_snapshot_covers_every_region_and_year(snapshot_frames):
+    frame = snapshot_frames["klimaatmonitor_emissions"]
+    assert set(frame["region_code"]) == set(MONITORED_REGIONS)
+    assert frame.group_by("region_code").len()["len"].unique().to_list() == [14]
+    assert (frame["year"].min(), frame["year"].max()) == (2010, 2023)
+    assert frame["value"].null_count() == 3  # the '?' and '' markers placed on purpose
+
+
+def test_emissieregistratie_snapshot_has_fourteen_sectors_per_region(snapshot_frames):
+    frame = snapshot_frames["emissieregistratie_sector_emissions"]
+    assert set(frame["entity"]) == set(SECTORS)
+    assert frame.height == len(MONITORED_REGIONS) * len(SECTORS) * 14
+    assert frame.filter("is_provisional")["year"].unique().to_list() == [2023]
+
+
+def test_ets_snapshot_holds_the_published_figures(snapshot_frames):
+    frame = snapshot_frames["eu_ets_verified_emissions"]
+    published = {2017: 6800.0, 2021: 6000.0, 2022: 5800.0, 2023: 4500.0}
+    assert {y: value(frame, year=y) for y in published} == published
+    assert frame.height == 11
+
+
+def test_snapshot_frames_pass_the_emissions_suite(snapshot_frames):
+    frame = pl.concat(list(snapshot_frames.values()))
+    outcome = validate_frame(EMISSIONS, EMISSIONS.conform(frame), emissions_rules())
+    assert outcome.success, [(e.expectation, e.unexpected_examples) for e in outcome.failed]
+
+
+def test_the_emissions_suite_catches_bad_rows(snapshot_frames):
+    frame = snapshot_frames["klimaatmonitor_emissions"].with_columns(
+        value=pl.when(pl.col("region_code") == "GM0453").then(-1.0).otherwise(pl.col("value")),
+        unit=pl.when(pl.col("region_code") == "GM0375").then(pl.lit("MW"))
+        .otherwise(pl.col("unit")))
+    failed = {e.expectation for e in validate_frame(EMISSIONS, frame, emissions_rules()).failed}
+    assert failed == {"expect_column_values_to_be_between",
+                      "expect_column_pair_values_to_be_in_set"}
+
+
+def test_the_snapshot_holds_only_monitored_municipalities(snapshot_frames):
+    codes = set(snapshot_frames["emissieregistratie_sector_emissions"]["region_code"])
+    assert codes - {"NL01"} == set(MONITORED_MUNICIPALITIES)
+
+
+@pytest.mark.parametrize("source", ["klimaatmonitor", "emissieregistratie", "eu_ets"])
+def test_manifest_names_every_file_and_its_provenance(source):
+    fragment = json.loads((MANIFEST_DIR / f"{source}.json").read_text(encoding="utf-8"))
+    assert fragment["source"] == source
+    for entry in fragment["files"]:
+        assert entry["provenance"] in {"published", "synthesized", "mixed"}
+        assert entry["provenance"] == "synthesized" or entry["citations"]
+        assert list(RECORDED_DIR.glob(entry["path"])), entry["path"]

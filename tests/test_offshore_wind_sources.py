@@ -1,0 +1,303 @@
+"""Offshore wind sources: ENTSO-E A75 documents (PT15M/PT60M, A03 blocks, acknowledgements,
+window splitting, token redaction, XML drift) and the wind-farm register, plus both feeds end
+to end in snapshot mode. ENTSO-E is replayed from tests/payloads by a server on 127.0.0.1; the
+quantities in those payloads are test values, not official ones.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+from werkzeug import Request, Response
+
+from sources import entsoe, wind_farms
+from sources.errors import (
+    ContractError,
+    MissingCredential,
+    NotInSnapshot,
+    SourceError,
+    SourceUnavailable,
+)
+from sources.generators.emissions_wind import GENERATORS, PUBLISHED_GWH
+from sources.http import Payload
+from sources.registry import make_http
+from sources.snapshot import MANIFEST_DIR, ensure_generated
+from transforms.offshore_wind import (
+    offshore_wind_rules,
+    parse_entsoe_generation,
+    parse_wind_farm_register,
+)
+from transforms.validation import validate_frame
+from warehouse.schema import OFFSHORE_WIND
+
+PAYLOADS = Path(__file__).parent / "payloads"
+PROJECT = Path(__file__).parent.parent
+FAKE_TOKEN = "entsoe-FAKE-token-0b1c2d"
+
+
+def xml(name: str) -> bytes:
+    return (PAYLOADS / "entsoe" / name).read_bytes()
+
+
+def payload(body: bytes, source: str = "entsoe") -> Payload:
+    return Payload(source=source, dataset="test", request_key="test",
+                   url="https://entsoe.test/api?documentType=A75", media_type="application/xml",
+                   body=body, fetched_at=datetime(2025, 1, 15, tzinfo=UTC))
+
+
+def rows(frame: pl.DataFrame) -> list[tuple]:
+    return frame.sort("period").select("period", "year", pl.col("value").round(6),
+                                       "is_provisional").rows()
+
+
+# -- parsing ---------------------------------------------------------------------------------
+
+def test_pt15m_quantities_are_quarter_hours_of_energy():
+    frame = parse_entsoe_generation([payload(xml("a75_pt15m.xml"))])
+    # 8 quarter hours summing 13,200.5 MW -> 3,300.125 MWh; the B19 series is not offshore.
+    assert rows(frame) == [("2024", 2024, 3.300125, True), ("2024-05", 2024, 3.300125, True)]
+    assert set(frame["measure"]) == {"offshore_wind_generation_gwh"}
+    assert set(frame["region_code"]) == {"NL01"} and set(frame["unit"]) == {"GWh"}
+
+
+def test_pt60m_hours_fall_in_dutch_calendar_months():
+    # 20:00 and 21:00 UTC on 31 May are still May in Amsterdam; 22:00 and 23:00 are June.
+    frame = parse_entsoe_generation([payload(xml("a75_pt60m_month_edge.xml"))])
+    assert rows(frame) == [("2024", 2024, 1.0, True), ("2024-05", 2024, 0.3, True),
+                           ("2024-06", 2024, 0.7, True)]
+
+
+def test_a03_blocks_hold_until_the_next_position_and_a01_gaps_stay_gaps():
+    blocks = xml("a75_a03_blocks.xml")
+    assert rows(parse_entsoe_generation([payload(blocks)]))[1] == ("2023-01", 2023, 3.9, True)
+    points = blocks.replace(b"<curveType>A03</curveType>", b"<curveType>A01</curveType>")
+    assert rows(parse_entsoe_generation([payload(points)]))[1] == ("2023-01", 2023, 1.3, True)
+
+
+def test_a_step_in_two_documents_counts_once():
+    twice = parse_entsoe_generation([payload(xml("a75_pt15m.xml")), payload(xml("a75_pt15m.xml"))])
+    assert twice.filter(period="2024")["value"].round(6).to_list() == [3.300125]
+
+
+def test_parsing_ignores_the_namespace():
+    bare = xml("a75_pt60m_month_edge.xml").replace(
+        b' xmlns="urn:iec62325.351:tc57wg16:451-6:generationloaddocument:2:0"', b"")
+    assert rows(parse_entsoe_generation([payload(bare)]))[0] == ("2024", 2024, 1.0, True)
+
+
+def test_an_acknowledgement_raises_with_its_reason():
+    with pytest.raises(ContractError, match="999: No matching data found"):
+        parse_entsoe_generation([payload(xml("acknowledgement.xml"))])
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    ((b"<resolution>PT60M</resolution>", b""), "resolution"),  # dropped element
+    ((b"<quantity>300</quantity>", b""), "quantity"),  # a Point without its quantity
+    ((b"<quantity>300</quantity>", b"<quantity>n/a</quantity>"), "unreadable Point"),  # retyped
+    ((b"PT60M", b"PT7M"), "whole number"),  # a resolution that does not tile the Period
+    ((b"PT60M", b"P1M"), "unsupported resolution"),
+    ((b"<position>4</position>", b"<position>9</position>"), "outside its Period"),
+    ((b"MAW", b"KWT"), "unit"),
+    ((b"GL_MarketDocument", b"Publication_MarketDocument"), "expected a GL_MarketDocument"),
+])
+def test_xml_drift_breaks_the_contract(edit, message):
+    body = xml("a75_pt60m_month_edge.xml").replace(*edit)
+    with pytest.raises(ContractError, match=message):
+        parse_entsoe_generation([payload(body)])
+
+
+def test_entity_expansion_is_refused():
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
+            b"<GL_MarketDocument>&b;</GL_MarketDocument>")
+    with pytest.raises(ContractError, match="EntitiesForbidden"):
+        parse_entsoe_generation([payload(bomb)])
+
+
+# -- fetching --------------------------------------------------------------------------------
+
+@pytest.fixture
+def entsoe_api(httpserver):
+    """Serves the PT60M document for any window and records the windows asked for."""
+    def answer(request: Request) -> Response:
+        return Response(xml("a75_pt60m_month_edge.xml"), content_type="text/xml")
+
+    httpserver.expect_request("/api").respond_with_handler(answer)
+    return httpserver
+
+
+def live_entsoe(httpserver, fast_retry, **kwargs):
+    return make_http("entsoe", mode="live", base_url=httpserver.url_for("/api"), key=FAKE_TOKEN,
+                     retry=fast_retry, sleep=lambda s: None, **kwargs)
+
+
+def test_a_window_over_a_year_is_split_at_dutch_new_years(entsoe_api, fast_retry):
+    start, end = datetime(2023, 3, 1, tzinfo=UTC), datetime(2025, 2, 1, tzinfo=UTC)
+    payloads = entsoe.fetch_generation(live_entsoe(entsoe_api, fast_retry), start, end)
+    windows = [(r.args["periodStart"], r.args["periodEnd"]) for r, _ in entsoe_api.log]
+    assert windows == [("202303010000", "202312312300"), ("202312312300", "202412312300"),
+                       ("202412312300", "202502010000")]
+    assert len(payloads) == 3
+    first = entsoe_api.log[0][0].args
+    assert (first["documentType"], first["processType"], first["in_Domain"],
+            first["psrType"]) == ("A75", "A16", "10YNL----------L", "B18")
+
+
+def test_split_window_keeps_each_piece_within_a_year():
+    pieces = entsoe.split_window(entsoe.new_year_utc(2015), entsoe.new_year_utc(2018))
+    assert [(a.isoformat(), b.isoformat()) for a, b in pieces] == [
+        ("2014-12-31T23:00:00+00:00", "2015-12-31T23:00:00+00:00"),
+        ("2015-12-31T23:00:00+00:00", "2016-12-31T23:00:00+00:00"),
+        ("2016-12-31T23:00:00+00:00", "2017-12-31T23:00:00+00:00")]
+    with pytest.raises(ValueError):
+        entsoe.split_window(entsoe.new_year_utc(2018), entsoe.new_year_utc(2018))
+
+
+def test_the_token_is_sent_but_never_stored_or_shown(entsoe_api, fast_retry):
+    payloads = entsoe.fetch_years(live_entsoe(entsoe_api, fast_retry), [2024])
+    assert entsoe_api.log[0][0].args["securityToken"] == FAKE_TOKEN
+    for p in payloads:
+        assert FAKE_TOKEN not in p.url + p.request_key
+        assert "securityToken" not in p.url  # the client adds it to the wire request only
+
+
+@pytest.mark.parametrize(("status", "error"), [(401, SourceError), (503, SourceUnavailable)])
+def test_the_token_never_appears_in_errors(httpserver, fast_retry, status, error):
+    httpserver.expect_request("/api").respond_with_data(
+        f"<html>rejected securityToken={FAKE_TOKEN}</html>", status=status)
+    with pytest.raises(error) as caught:
+        entsoe.fetch_years(live_entsoe(httpserver, fast_retry), [2024])
+    assert FAKE_TOKEN not in str(caught.value) + (caught.value.url or "")
+    assert httpserver.log[0][0].args["securityToken"] == FAKE_TOKEN  # it was really sent
+    if status == 401:  # the echoed body is quoted, redacted
+        assert "rejected securityToken=***" in str(caught.value)
+
+
+def test_an_acknowledgement_fails_the_fetch_with_its_reason(httpserver, fast_retry):
+    httpserver.expect_request("/api").respond_with_data(xml("acknowledgement.xml"),
+                                                        content_type="text/xml")
+    with pytest.raises(ContractError, match="No matching data found") as caught:
+        entsoe.fetch_years(live_entsoe(httpserver, fast_retry), [2030])
+    assert FAKE_TOKEN not in str(caught.value)
+
+
+def test_missing_token_fails_entsoe_alone(monkeypatch):
+    monkeypatch.delenv("ENTSOE_API_KEY", raising=False)
+    with pytest.raises(MissingCredential, match="ENTSOE_API_KEY"):
+        make_http("entsoe", mode="live")
+    register = wind_farms.FEEDS[0]
+    assert parse_wind_farm_register(register.fetch(make_http("wind_farms", mode="live"))).height == 8
+
+
+# -- wind-farm register ----------------------------------------------------------------------
+
+def test_register_rows_are_capacity_by_commissioning_year():
+    frame = parse_wind_farm_register(wind_farms.fetch_register())
+    operational = dict(frame.filter(measure="farm_capacity_mw").select("entity", "value").rows())
+    assert operational == {"egmond_aan_zee": 108.0, "prinses_amalia": 120.0,
+                           "luchterduinen": 129.0, "hollandse_kust_noord": 759.0,
+                           "hollandse_kust_zuid": 1500.0}
+    planned = frame.filter(measure="farm_capacity_planned_mw")
+    assert planned.select("entity", "period").sort("entity").rows() == [
+        ("ijmuiden_ver_alpha", "2029"), ("ijmuiden_ver_beta", "2029"),
+        ("ijmuiden_ver_gamma", "2032")]
+    assert planned["is_provisional"].all() and not frame.filter(
+        measure="farm_capacity_mw")["is_provisional"].any()
+
+
+def test_register_names_the_ijmond_farms_and_cites_each():
+    farms = wind_farms.wind_farms()
+    assert set(farms.filter(coast="IJmond")["farm_id"]) == {
+        "egmond_aan_zee", "prinses_amalia", "luchterduinen", "hollandse_kust_noord",
+        "ijmuiden_ver_alpha", "ijmuiden_ver_beta", "ijmuiden_ver_gamma"}
+    assert farms["citation"].str.len_chars().min() > 20
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    ((",planned,", ",dreaming,"), "unknown status"),
+    (("capacity_mw,", "vermogen,"), "capacity_mw"),
+    ((",2029,", ",soon,"), "commissioning_year"),
+])
+def test_a_broken_register_is_refused(edit, message):
+    text = wind_farms.REGISTER_PATH.read_text(encoding="utf-8").replace(*edit)
+    broken = Payload(source="wind_farms", dataset="register", request_key="r", url="r",
+                     media_type="text/csv", body=text.encode(), fetched_at=datetime.now(UTC))
+    with pytest.raises(ContractError, match=message):
+        parse_wind_farm_register([broken])
+
+
+# -- snapshot mode, end to end ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    return ensure_generated(tmp_path_factory.mktemp("generated"), GENERATORS)
+
+
+@pytest.fixture(scope="module")
+def snapshot_frame(generated) -> pl.DataFrame:
+    frames = []
+    for feed in [*entsoe.FEEDS, *wind_farms.FEEDS]:
+        http = make_http(feed.source, mode="snapshot", generated_dir=generated)
+        frames.append(feed.parse(feed.fetch(http)))
+    return pl.concat(frames)
+
+
+def test_snapshot_generation_has_every_month_and_year(snapshot_frame):
+    generation = snapshot_frame.filter(measure="offshore_wind_generation_gwh")
+    yearly = generation.filter(pl.col("period").str.len_chars() == 4)
+    assert yearly["year"].to_list() == list(range(2015, 2025))
+    assert generation.height == 10 + 120 and not generation["is_provisional"].any()
+
+
+def test_snapshot_years_match_the_published_production(snapshot_frame):
+    yearly = dict(snapshot_frame.filter(measure="offshore_wind_generation_gwh",
+                                        period=pl.col("year").cast(pl.String))
+                  .select("year", "value").rows())
+    for year, gwh in PUBLISHED_GWH.items():
+        assert yearly[year] == pytest.approx(gwh, abs=1.0)
+
+
+def test_months_add_up_to_the_year(snapshot_frame):
+    generation = snapshot_frame.filter(measure="offshore_wind_generation_gwh")
+    by_year = generation.group_by("year", monthly=pl.col("period").str.len_chars() == 7).agg(
+        pl.col("value").sum()).pivot("monthly", index="year", values="value")
+    assert (by_year["true"] - by_year["false"]).abs().max() < 1e-6
+
+
+def test_a_year_outside_the_snapshot_is_not_in_snapshot(generated):
+    with pytest.raises(NotInSnapshot):
+        entsoe.fetch_years(make_http("entsoe", mode="snapshot", generated_dir=generated), [2014])
+
+
+def test_snapshot_frames_pass_the_offshore_wind_suite(snapshot_frame):
+    outcome = validate_frame(OFFSHORE_WIND, snapshot_frame, offshore_wind_rules())
+    assert outcome.success, [(e.expectation, e.unexpected_examples) for e in outcome.failed]
+
+
+def test_the_offshore_wind_suite_catches_bad_rows(snapshot_frame):
+    bad = snapshot_frame.with_columns(
+        is_provisional=pl.when(pl.col("measure") == "farm_capacity_planned_mw").then(False)
+        .otherwise(pl.col("is_provisional")),
+        period=pl.when(pl.col("period") == "2024-05").then(pl.lit("2024-13"))
+        .otherwise(pl.col("period")))
+    failed = {(e.expectation, e.column)
+              for e in validate_frame(OFFSHORE_WIND, bad, offshore_wind_rules()).failed}
+    assert failed == {("expect_column_values_to_be_in_set", "is_provisional"),
+                      ("expect_column_values_to_match_regex", "period")}
+
+
+@pytest.mark.parametrize("source", ["entsoe", "wind_farms"])
+def test_manifest_names_every_file_and_its_provenance(generated, source):
+    fragment = json.loads((MANIFEST_DIR / f"{source}.json").read_text(encoding="utf-8"))
+    for entry in fragment["files"]:
+        assert entry["provenance"] in {"published", "synthesized", "mixed"}
+        assert entry["provenance"] == "synthesized" or entry["citations"]
+        assert [*generated.glob(entry["path"]), *PROJECT.glob(entry["path"])], entry["path"]
+
+
+def test_snapshot_recordings_never_hold_the_token(generated):
+    names = [p.name for p in generated.rglob("*.xml.gz")]
+    assert len(names) == 10 and not any("securityToken" in n for n in names)
