@@ -9,12 +9,14 @@ from sources import (
     entsoe,
     eu_ets,
     klimaatmonitor,
+    onderwijsdata,
     statline,
     wind_farms,
 )
 from sources.feeds import Feed
 from sources.generators import air_quality as air_quality_generator
 from sources.generators import emissions_wind as emissions_wind_generator
+from sources.generators import onderwijsdata as onderwijsdata_generator
 from sources.generators import statline as statline_generator
 from sources.snapshot import Generator
 
@@ -23,6 +25,7 @@ FEEDS: list[Feed] = [
     *emissieregistratie.FEEDS,
     *eu_ets.FEEDS,
     *statline.FEEDS,
+    *onderwijsdata.FEEDS,
     *entsoe.FEEDS,
     *wind_farms.FEEDS,
 ]
@@ -31,6 +34,7 @@ GENERATORS: list[Generator] = [
     *air_quality_generator.GENERATORS,
     *emissions_wind_generator.GENERATORS,
     *statline_generator.GENERATORS,
+    *onderwijsdata_generator.GENERATORS,
 ]
 
 
