@@ -1,0 +1,55 @@
+"""Secrets (RELIABILITY.md case 22): a fake ENTSO-E key never reaches logs, exceptions, the
+Dagster event log or DuckDB; a missing key fails that source alone while others still run."""
+
+from __future__ import annotations
+
+import dagster as dg
+from werkzeug import Request, Response
+
+from orchestration.assets.statistics import raw_feed_asset
+from orchestration.resources import SourcesResource, WarehouseResource
+from sources import entsoe, wind_farms
+
+FAKE_KEY = "fake-entsoe-key-0123456789"
+
+
+def test_a_fake_key_never_reaches_the_event_log_or_the_warehouse(httpserver, tmp_path):
+    def echo(request: Request) -> Response:
+        return Response(f"<html>upstream error for {request.url}</html>", status=503)
+
+    httpserver.expect_request("/api").respond_with_handler(echo)
+    wh = tmp_path / "wh.duckdb"
+    resources = {
+        "warehouse": WarehouseResource(path=str(wh)),
+        "sources": SourcesResource(mode="live", base_urls={"entsoe": httpserver.url_for("/api")},
+                                   entsoe_api_key=FAKE_KEY, max_attempts=2, max_wait_s=0.01,
+                                   run_retries=0, timeout_s=5),
+    }
+    with dg.instance_for_test() as instance:
+        result = dg.materialize([raw_feed_asset(entsoe.FEEDS[0])], resources=resources,
+                                instance=instance, raise_on_error=False)
+        assert not result.success
+        sent = [request.url for request, _ in httpserver.log]
+        assert sent and all(FAKE_KEY in url for url in sent)  # the key really was used
+        logged = " ".join(str(record) for record in instance.all_logs(result.run_id))
+    assert "503" in logged and "entsoe" in logged
+    assert FAKE_KEY not in logged
+    assert not wh.exists() or FAKE_KEY.encode() not in wh.read_bytes()
+
+
+def test_a_missing_key_fails_that_source_alone(tmp_path):
+    resources = {
+        "warehouse": WarehouseResource(path=str(tmp_path / "wh.duckdb")),
+        "sources": SourcesResource(mode="live", entsoe_api_key=None),
+    }
+    result = dg.materialize([raw_feed_asset(entsoe.FEEDS[0]), raw_feed_asset(wind_farms.FEEDS[0])],
+                            resources=resources, raise_on_error=False)
+    failed = {e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"}
+    succeeded = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
+    assert failed == {"raw_entsoe_offshore_wind_generation"}
+    assert succeeded == {"raw_wind_farm_register"}
+    message = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    error = message.event_specific_data.error
+    while error.cause is not None:
+        error = error.cause
+    assert "ENTSOE_API_KEY" in error.message
