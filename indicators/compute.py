@@ -237,3 +237,29 @@ def regions_frame(regions: Regions) -> pl.DataFrame:
         "region_id": r.id, "name_nl": r.name.nl, "name_en": r.name.en, "kind": r.kind,
         "benchmark": r.benchmark, "municipalities": ",".join(r.municipalities),
         "stations": ",".join(r.stations)} for r in regions.regions])
+
+
+def regions_with_inputs(catalogue: Catalogue, regions: Regions,
+                        tables: Mapping[str, pl.DataFrame]) -> set[tuple[str, str]]:
+    """(indicator, region) pairs whose first input has any value for a region member: the
+    pairs for which an indicator value is expected (used by the completeness check)."""
+    expected = set()
+    annual = tables.get("air_station_annual")
+    for indicator in catalogue.indicators:
+        source = indicator.source_tables[0]
+        for region in regions.regions:
+            if indicator.aggregation == "national_only" and region.kind != "country":
+                continue
+            if indicator.aggregation == "station_mean":
+                present = annual is not None and not annual.filter(
+                    pl.col("station_code").is_in(region.stations)
+                    & (pl.col("component") == source.measure)).is_empty()
+            elif indicator.aggregation == "farm_register":
+                present = not yearly_rows_by_entity(tables, source).filter(
+                    pl.col("entity").is_in(region.wind_farms)).is_empty()
+            else:
+                present = not yearly_rows(tables, source).filter(
+                    pl.col("region_code").is_in(region.municipalities)).is_empty()
+            if present:
+                expected.add((indicator.id, region.id))
+    return expected

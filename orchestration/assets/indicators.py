@@ -5,7 +5,7 @@ targets. The catalogue and regions are declarative files in indicators/."""
 import dagster as dg
 
 from indicators.catalogue import load_catalogue, load_regions
-from indicators.compute import compute_indicator_values
+from indicators.compute import compute_indicator_values, regions_with_inputs
 from indicators.progress import STATUSES, assess_all
 from orchestration.assets import GROUP_INDICATORS, WAREHOUSE_POOL
 from orchestration.resources import WarehouseResource
@@ -42,13 +42,13 @@ def indicator_values(warehouse: WarehouseResource):
     yield dg.MaterializeResult(metadata={
         "rows": values.height, "indicators": values["indicator_id"].n_unique(),
         "regions": values["region_id"].n_unique()})
-    missing = sorted(set(catalogue_ids(catalogue)) - set(values["indicator_id"].unique()))
-    yield dg.AssetCheckResult(passed=not missing, check_name="every_indicator_for_every_region_with_data",
-                              metadata={"indicators_without_values": missing})
-
-
-def catalogue_ids(catalogue) -> list[str]:
-    return [i.id for i in catalogue.indicators]
+    produced = set(values.select("indicator_id", "region_id").unique().iter_rows())
+    missing = sorted(regions_with_inputs(catalogue, regions, tables) - produced)
+    yield dg.AssetCheckResult(
+        passed=not missing, check_name="every_indicator_for_every_region_with_data",
+        metadata={"missing": dg.MetadataValue.json([f"{i} / {r}" for i, r in missing])},
+        description="Input data exists for these indicator/region pairs but no value was "
+                    "computed (e.g. a member municipality missing every year)." if missing else None)
 
 
 @dg.asset(group_name=GROUP_INDICATORS, pool=WAREHOUSE_POOL, kinds={"duckdb", "polars"},
