@@ -156,6 +156,18 @@ class Warehouse:
         finally:
             con.close()
 
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write connection inside one transaction: all of it commits, or none of it."""
+        with self.connect() as con:
+            con.begin()
+            try:
+                yield con
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+
     @staticmethod
     def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(RAW_DDL)
@@ -172,26 +184,20 @@ class Warehouse:
     def record_payloads(self, payloads: Sequence[Payload], partition_key: str = "") -> int:
         """Append payloads whose content differs from the current vintage; return how many."""
         added = 0
-        with self.connect() as con:
-            con.begin()
-            try:
-                for p in payloads:
-                    current = con.execute(
-                        "SELECT content_hash FROM raw_payloads_current WHERE source = ? AND "
-                        "dataset = ? AND request_key = ?", [p.source, p.dataset, p.request_key]
-                    ).fetchone()
-                    if current and current[0] == p.content_hash:
-                        continue
-                    con.execute(
-                        "INSERT INTO raw_payloads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [p.source, p.dataset, p.request_key, partition_key, p.url, p.media_type,
-                         p.content_hash, p.fetched_at, p.body],
-                    )
-                    added += 1
-                con.commit()
-            except BaseException:
-                con.rollback()
-                raise
+        with self.transaction() as con:
+            for p in payloads:
+                current = con.execute(
+                    "SELECT content_hash FROM raw_payloads_current WHERE source = ? AND "
+                    "dataset = ? AND request_key = ?", [p.source, p.dataset, p.request_key]
+                ).fetchone()
+                if current and current[0] == p.content_hash:
+                    continue
+                con.execute(
+                    "INSERT INTO raw_payloads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [p.source, p.dataset, p.request_key, partition_key, p.url, p.media_type,
+                     p.content_hash, p.fetched_at, p.body],
+                )
+                added += 1
         return added
 
     def current_payloads(self, source: str, dataset: str | None = None,
@@ -224,18 +230,12 @@ class Warehouse:
         frame = schema.conform(frame)
         where, params = _window_sql(schema, window)
         _check_inside_window(schema, frame, window)
-        with self.connect() as con:
-            con.begin()
-            try:
-                con.execute(f"DELETE FROM {schema.name} WHERE {where}", params)  # noqa: S608
-                if frame.height:
-                    con.register("incoming_frame", frame.to_arrow())
-                    con.execute(f"INSERT INTO {schema.name} SELECT * FROM incoming_frame")  # noqa: S608
-                    con.unregister("incoming_frame")
-                con.commit()
-            except BaseException:
-                con.rollback()
-                raise
+        with self.transaction() as con:
+            con.execute(f"DELETE FROM {schema.name} WHERE {where}", params)  # noqa: S608
+            if frame.height:
+                con.register("incoming_frame", frame.to_arrow())
+                con.execute(f"INSERT INTO {schema.name} SELECT * FROM incoming_frame")  # noqa: S608
+                con.unregister("incoming_frame")
         return frame.height
 
     def read_table(self, table: str, where: Mapping[str, object | tuple[object, object]] | None = None,
@@ -259,28 +259,20 @@ class Warehouse:
     def replace_derived(self, name: str, frame: pl.DataFrame) -> int:
         """Replace a derived table with `frame`, atomically."""
         _check_derived(name)
-        with self.connect() as con:
-            con.begin()
-            try:
-                con.register("incoming_frame", frame.to_arrow())
-                con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM incoming_frame")  # noqa: S608
-                con.unregister("incoming_frame")
-                con.commit()
-            except BaseException:
-                con.rollback()
-                raise
+        with self.transaction() as con:
+            con.register("incoming_frame", frame.to_arrow())
+            con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM incoming_frame")  # noqa: S608
+            con.unregister("incoming_frame")
         return frame.height
 
     def snapshot_derived(self, name: str, edition_id: str) -> None:
         """Copy a derived table into `<name>_history` under an edition id (vintages kept)."""
         _check_derived(name)
-        with self.connect() as con:
-            con.begin()
+        with self.transaction() as con:
             con.execute(f"CREATE TABLE IF NOT EXISTS {name}_history AS "  # noqa: S608
                         f"SELECT ''::VARCHAR AS edition_id, * FROM {name} WHERE false")
             con.execute(f"DELETE FROM {name}_history WHERE edition_id = ?", [edition_id])  # noqa: S608
             con.execute(f"INSERT INTO {name}_history SELECT ?, * FROM {name}", [edition_id])  # noqa: S608
-            con.commit()
 
     def record_edition(self, edition_id: str, source_mode: str, path: str) -> None:
         with self.connect() as con:
@@ -297,8 +289,7 @@ class Warehouse:
     # -- validation results -------------------------------------------------------------
 
     def record_validation(self, outcome: ValidationOutcome, validation_id: str) -> None:
-        with self.connect() as con:
-            con.begin()
+        with self.transaction() as con:
             con.execute(
                 "INSERT INTO validation_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [validation_id, outcome.table_name, outcome.partition_key, datetime.now(UTC),
@@ -312,7 +303,6 @@ class Warehouse:
                      json.dumps(e.parameters, default=str, sort_keys=True), e.success,
                      e.unexpected_count, json.dumps(list(e.unexpected_examples)[:20], default=str)],
                 )
-            con.commit()
 
     def latest_validation(self, table: str) -> pl.DataFrame:
         """Latest validation per partition of a table (empty if never validated)."""
