@@ -139,3 +139,29 @@ def test_manifest_names_every_file_and_its_provenance(generated, source):
         assert entry["provenance"] == "synthesized" or entry["citations"]
         matches = [*RECORDED_DIR.glob(entry["path"]), *generated.glob(entry["path"])]
         assert matches, entry["path"]
+
+
+def test_the_warehouse_aggregation_equals_the_reference_annual_means(tmp_path):
+    """`Warehouse.station_annual_sums` (DuckDB, used by the pipeline) must agree with the
+    Polars reference `annual_means`, including the UTC+1 reporting-year boundary."""
+    from datetime import UTC, datetime, timedelta
+
+    from polars.testing import assert_frame_equal
+
+    from transforms.air_quality import annual_means, reporting_year_window, with_coverage
+    from warehouse.store import Warehouse
+
+    start, _ = reporting_year_window(2020)
+    hours = [start + timedelta(hours=h) for h in range(-3, 30)]
+    frame = pl.DataFrame({"station_code": "NL49551", "component": "NO2", "measured_at": hours,
+                          "value_ugm3": [float(h % 7) if h % 5 else None for h in range(len(hours))],
+                          "source": "rivm_validated"}).with_columns(
+        pl.col("measured_at").cast(pl.Datetime("us", "UTC")))
+    wh = Warehouse(tmp_path / "wh.duckdb")
+    wh.replace_window("clean_air_quality_validated_hourly", frame,
+                      {"source": "rivm_validated",
+                       "measured_at": (datetime(2019, 1, 1, tzinfo=UTC), datetime(2021, 1, 1, tzinfo=UTC))})
+    expected = annual_means(frame)
+    actual = with_coverage(wh.station_annual_sums()).select(expected.columns)
+    assert actual["year"].to_list() == [2019, 2020]
+    assert_frame_equal(actual, expected, check_exact=False)

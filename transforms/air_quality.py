@@ -335,13 +335,22 @@ def annual_means(frame: pl.DataFrame) -> pl.DataFrame:
 
     The year is the Dutch reporting year (UTC+1, as in RIVM's files and GGD reports), so a
     validated file maps to exactly one year. `low_coverage` flags years below 90% of hours.
+    (The pipeline runs the same aggregation inside DuckDB, `Warehouse.station_annual_sums`,
+    and shares `with_coverage`; a test keeps the two equal.)
     """
     year = pl.col("measured_at").dt.convert_time_zone(DUTCH_STANDARD_TIME).dt.year()
-    leap = ((pl.col("year") % 4 == 0) & (pl.col("year") % 100 != 0)) | (pl.col("year") % 400 == 0)
-    return (frame.with_columns(year=year.cast(pl.Int32))
+    sums = (frame.with_columns(year=year.cast(pl.Int32))
             .group_by(["station_code", "component", "year"])
-            .agg(mean_ugm3=pl.col("value_ugm3").mean(), hours_with_value=_hours_with_value())
-            .with_columns(hours_in_year=pl.when(leap).then(8784).otherwise(8760).cast(pl.Int64))
+            .agg(mean_ugm3=pl.col("value_ugm3").mean(), hours_with_value=_hours_with_value()))
+    return with_coverage(sums)
+
+
+def with_coverage(sums: pl.DataFrame) -> pl.DataFrame:
+    """Add hours in the year, coverage % and the low-coverage flag to annual sums."""
+    leap = ((pl.col("year") % 4 == 0) & (pl.col("year") % 100 != 0)) | (pl.col("year") % 400 == 0)
+    return (sums.with_columns(year=pl.col("year").cast(pl.Int32),
+                              hours_with_value=pl.col("hours_with_value").cast(pl.Int64),
+                              hours_in_year=pl.when(leap).then(8784).otherwise(8760).cast(pl.Int64))
             .with_columns(coverage_pct=100.0 * pl.col("hours_with_value")
                           / pl.col("hours_in_year"))
             .with_columns(low_coverage=pl.col("coverage_pct") < LOW_COVERAGE_BELOW_PCT)

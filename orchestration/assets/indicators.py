@@ -9,7 +9,7 @@ from indicators.compute import compute_indicator_values, regions_with_inputs
 from indicators.progress import STATUSES, assess_all
 from orchestration.assets import GROUP_INDICATORS, WAREHOUSE_POOL
 from orchestration.resources import WarehouseResource
-from transforms.air_quality import annual_means
+from transforms.air_quality import with_coverage
 
 STAT_TABLES = ("clean_emissions", "clean_employment", "clean_training", "clean_offshore_wind")
 
@@ -20,7 +20,7 @@ def air_station_annual(warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Annual mean (µg/m³) per station, component and year with data coverage; validated
     hours preferred over API hours; a year below 90% coverage is flagged (as GGD reports do)."""
     wh = warehouse.warehouse()
-    frame = annual_means(wh.query("SELECT * FROM air_quality_hourly_best", read_only=False))
+    frame = with_coverage(wh.station_annual_sums())
     wh.replace_derived("air_station_annual", frame)
     return dg.MaterializeResult(metadata={"rows": frame.height,
                                           "low_coverage_years": int(frame["low_coverage"].sum())})
