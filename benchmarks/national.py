@@ -298,20 +298,28 @@ def observations_frame(size: Size, spec, codes: list[dict], municipalities: Sequ
     rng = np.random.default_rng(np.random.SeedSequence([SEED, 6, seed_tag]))
     regions = [*municipalities, "NL01"] if spec.regional else ["NL01"]
     years = [*size.stat_years, size.stat_years[-1] + 1]
-    n_m, n_r, n_y = len(spec.measures), len(regions), len(years)
-    level, change, spread = (np.array(v)[:, None, None] for v in zip(
-        *(MEASURE_LEVELS.get(m.measure_id, DEFAULT_LEVEL) for m in spec.measures), strict=True))
-    step = np.arange(n_y, dtype=float)[None, None, :]
-    region_factor = 1 + spread * rng.normal(0, 1, (n_m, n_r, 1))
-    shares = np.append(population_weights(municipalities), 1.0) if spec.regional else np.ones(1)
-    counts = np.array(["count" in m.measure_id for m in spec.measures])[:, None, None]
-    region_factor = np.where(counts, shares[None, :, None], region_factor)
-    region_factor[:, -1, :] = 1.0  # NL01 is the national level itself
-    values = level * region_factor * (1 + change) ** step
-    values *= 1 + rng.normal(0, 0.005, values.shape)
+    levels = np.array([MEASURE_LEVELS.get(m.measure_id, DEFAULT_LEVEL) for m in spec.measures])
+    level, change, spread = (levels[:, k, None, None] for k in range(3))
+    factor = region_factors(spec, municipalities, spread, rng)
+    step = np.arange(len(years), dtype=float)[None, None, :]
+    values = level * factor * (1 + change) ** step * (1 + rng.normal(0, 0.005, (
+        len(spec.measures), len(regions), len(years))))
     missing = rng.random(values.shape) < CBS_MISSING_SHARE
     missing[:, :, -1] = True  # the newest period is published empty first
     return _observation_rows(spec, codes, regions, years, np.round(values, 1), missing)
+
+
+def region_factors(spec, municipalities: Sequence[str], spread: np.ndarray,
+                   rng: np.random.Generator) -> np.ndarray:
+    """(measure, region, 1) multipliers of the national level: a municipality's population
+    share for counts, a seeded spread around 1 for rates; the last region (NL01) is 1."""
+    n_regions = len(municipalities) + 1 if spec.regional else 1
+    factor = 1 + spread * rng.normal(0, 1, (len(spec.measures), n_regions, 1))
+    shares = np.append(population_weights(municipalities), 1.0) if spec.regional else np.ones(1)
+    is_count = np.array(["count" in m.measure_id for m in spec.measures])[:, None, None]
+    factor = np.where(is_count, shares[None, :, None], factor)
+    factor[:, -1, :] = 1.0
+    return factor
 
 
 def _observation_rows(spec, codes, regions, years, values: np.ndarray,
