@@ -299,14 +299,11 @@ class Bench:
         return modules
 
     def compute_indicators(self, stage: str = "indicators") -> None:
-        """As the assets: air_station_annual from the whole best view, then values, progress."""
-        from transforms.air_quality import annual_means
+        """As the assets: air_station_annual aggregated in DuckDB, then values, progress."""
+        from transforms.air_quality import with_coverage
 
         with self.clock.stage(f"{stage}.station_annual"):
-            hourly = self.wh.query("SELECT * FROM air_quality_hourly_best", read_only=False)
-            self.facts["station_annual_input_rows"] = hourly.height
-            annual = annual_means(hourly)
-            del hourly
+            annual = with_coverage(self.wh.station_annual_sums())
             self.wh.replace_derived("air_station_annual", annual)
         self.facts["station_annual_rows"] = annual.height
         self.indicator_values(stage)

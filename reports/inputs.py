@@ -22,16 +22,22 @@ SOURCE_FRESHNESS_SQL = """
 WITH fetched AS (
   SELECT source, max(fetched_at) AS last_fetched_at, count(*) AS payloads
   FROM raw_payloads_current GROUP BY source),
+stat_periods AS (
+  -- the newest period with a value: CBS publishes a new period empty first
+  SELECT source, max(period) FILTER (WHERE value IS NOT NULL) AS newest_period,
+         count(*) AS rows FROM (
+    SELECT source, period, value FROM clean_emissions UNION ALL
+    SELECT source, period, value FROM clean_employment UNION ALL
+    SELECT source, period, value FROM clean_training UNION ALL
+    SELECT source, period, value FROM clean_offshore_wind)
+  GROUP BY source),
 periods AS (
-  SELECT source, max(period) AS newest_period, count(*) AS rows FROM (
-    SELECT source, period FROM clean_emissions UNION ALL
-    SELECT source, period FROM clean_employment UNION ALL
-    SELECT source, period FROM clean_training UNION ALL
-    SELECT source, period FROM clean_offshore_wind UNION ALL
-    SELECT 'luchtmeetnet', strftime(measured_at, '%Y-%m-%d') FROM clean_air_quality_hourly UNION ALL
-    SELECT 'rivm_air_quality', strftime(measured_at, '%Y-%m-%d')
-      FROM clean_air_quality_validated_hourly)
-  GROUP BY source)
+  -- hourly tables: take the max first, format one value (not millions of timestamps)
+  SELECT * FROM stat_periods UNION ALL
+  SELECT 'luchtmeetnet', strftime(max(measured_at), '%Y-%m-%d'), count(*)
+    FROM clean_air_quality_hourly UNION ALL
+  SELECT 'rivm_air_quality', strftime(max(measured_at), '%Y-%m-%d'), count(*)
+    FROM clean_air_quality_validated_hourly)
 SELECT f.source, f.last_fetched_at, p.newest_period, coalesce(p.rows, 0) AS rows
 FROM fetched f LEFT JOIN periods p ON p.source = f.source ORDER BY f.source
 """
