@@ -38,6 +38,7 @@ from sources.generators.air_quality import (
     local_hours,
     measurement_page,
     missing_mask,
+    render_rivm_csv,
     rivm_url,
     scale_to_mean,
     synthesize_hours,
@@ -169,15 +170,7 @@ def yearly_series(stations: Sequence[str], year: int,
 def rivm_csv(stations: Sequence[str], year: int, component: str) -> bytes:
     """One yearly file in RIVM's layout: seven metadata rows, header, one row per hour."""
     stamps, series = yearly_series(stations, year, component)
-    fmt = "%Y%m%d %H:%M"
-    table = pl.DataFrame({
-        "Component": component, "Bep.periode": "uur", "Eenheid": "ug/m3",
-        "Begindatumtijd": stamps.dt.strftime(fmt),
-        "Einddatumtijd": stamps.dt.offset_by("1h").dt.strftime(fmt),
-        **{code: pl.Series(values).fill_nan(None) for code, values in series.items()},
-    })
-    body = table.write_csv(separator=";", float_precision=1, null_value="")
-    return (rivm_metadata_rows(component, list(series)) + body).encode("utf-8")
+    return render_rivm_csv(component, stamps, series, rivm_metadata_rows(component, list(series)))
 
 
 def rivm_metadata_rows(component: str, stations: list[str]) -> str:

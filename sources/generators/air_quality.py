@@ -185,6 +185,11 @@ def year_matrix(year: int, component: str) -> tuple[pl.Series, dict[str, np.ndar
 def rivm_csv(year: int, component: str) -> bytes:
     """One yearly file in RIVM's layout: 7 metadata rows, header, one row per hour."""
     stamps, series = year_matrix(year, component)
+    return render_rivm_csv(component, stamps, series, metadata_rows(component, list(series)))
+
+
+def render_rivm_csv(component: str, stamps: pl.Series, series: dict, metadata: str) -> bytes:
+    """The hourly table under `metadata`, `;`-separated, empty cells for missing hours."""
     fmt = "%Y%m%d %H:%M"
     table = pl.DataFrame({
         "Component": component, "Bep.periode": "uur", "Eenheid": "ug/m3",
@@ -193,7 +198,7 @@ def rivm_csv(year: int, component: str) -> bytes:
         **{code: pl.Series(values).fill_nan(None) for code, values in series.items()},
     })
     body = table.write_csv(separator=";", float_precision=1, null_value="")
-    return (metadata_rows(component, list(series)) + body).encode("utf-8")
+    return (metadata + body).encode("utf-8")
 
 
 def metadata_rows(component: str, stations: list[str]) -> str:
