@@ -165,3 +165,31 @@ def test_the_warehouse_aggregation_equals_the_reference_annual_means(tmp_path):
     actual = with_coverage(wh.station_annual_sums()).select(expected.columns)
     assert actual["year"].to_list() == [2019, 2020]
     assert_frame_equal(actual, expected, check_exact=False)
+
+
+def test_the_warehouse_aggregation_of_chosen_years_equals_the_same_years_of_a_full_one(tmp_path):
+    """Recomputing some reporting years (the incremental path) gives exactly those years'
+    rows of the full aggregation; hours either side of a UTC+1 new year land in the right one."""
+    from datetime import UTC, datetime, timedelta
+
+    from polars.testing import assert_frame_equal
+
+    from transforms.air_quality import reporting_year_window
+    from warehouse.store import Warehouse
+
+    start, _ = reporting_year_window(2021)
+    hours = [start + timedelta(hours=h) for h in range(-2, 3)] + [datetime(2022, 6, 1, tzinfo=UTC)]
+    frame = pl.DataFrame({"station_code": "NL49551", "component": "NO2", "measured_at": hours,
+                          "value_ugm3": [1.0, 2.0, 10.0, 20.0, 30.0, 5.0],
+                          "source": "rivm_validated"}).with_columns(
+        pl.col("measured_at").cast(pl.Datetime("us", "UTC")))
+    wh = Warehouse(tmp_path / "wh.duckdb")
+    wh.replace_window("clean_air_quality_validated_hourly", frame,
+                      {"source": "rivm_validated",
+                       "measured_at": (datetime(2020, 1, 1, tzinfo=UTC), datetime(2023, 1, 1, tzinfo=UTC))})
+    full = wh.station_annual_sums().sort("year")
+    assert full["year"].to_list() == [2020, 2021, 2022]
+    assert full["mean_ugm3"].to_list() == [1.5, 20.0, 5.0]
+    chosen = wh.station_annual_sums(years=[2021, 2022]).sort("year")
+    assert_frame_equal(chosen, full.filter(pl.col("year") >= 2021))
+    assert wh.station_annual_sums(years=[]).height == 0
