@@ -44,6 +44,18 @@ def test_identical_payload_adds_no_vintage_and_a_revision_adds_one(warehouse: Wa
     assert [p.body for p in current] == [b'{"v": 103}']
 
 
+def test_a_batch_stores_only_its_changed_payloads_with_their_partition(warehouse: Warehouse):
+    warehouse.record_payloads([payload(b"a", "k1"), payload(b"b", "k2")], partition_key="2025-01-06")
+    batch = [payload(b"a", "k1"), payload(b"B", "k2"), payload(b"c", "k3"), payload(b"c", "k3")]
+    assert warehouse.record_payloads(batch, partition_key="2025-01-07") == 2
+    stored = warehouse.query("SELECT request_key, partition_key, body FROM raw_payloads "
+                             "ORDER BY fetched_at, request_key")
+    assert [(k, p, bytes(b)) for k, p, b in stored.iter_rows()] == [
+        ("k1", "2025-01-06", b"a"), ("k2", "2025-01-06", b"b"),
+        ("k2", "2025-01-07", b"B"), ("k3", "2025-01-07", b"c")]
+    assert warehouse.record_payloads([]) == 0
+
+
 def test_replacing_a_window_twice_gives_identical_checksums(warehouse: Warehouse):
     window = {"source": "luchtmeetnet_api", "measured_at": DAY}
     warehouse.replace_window("clean_air_quality_hourly", hourly([10.0, None, 12.5]), window)
