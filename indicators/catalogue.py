@@ -10,7 +10,15 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 HERE = Path(__file__).parent
 CATALOGUE_FILE = HERE / "catalogue.yaml"
@@ -112,6 +120,36 @@ class Region(_Strict):
 
 class Regions(_Strict):
     regions: list[Region]
+    # The regions an edition charts and tabulates on its indicator and comparison pages. A
+    # national deployment has hundreds of regions; the pages stay readable (and small) by
+    # featuring a few and leaving the rest to region pages and CSV downloads. Absent: all.
+    featured: list[str] | None = None
+
+    @field_validator("featured")
+    @classmethod
+    def _featured_are_declared(cls, featured: list[str] | None,
+                               info: ValidationInfo) -> list[str] | None:
+        if featured is None or "regions" not in info.data:  # regions invalid: reported there
+            return featured
+        if not featured:
+            raise ValueError("list at least one region id, or leave 'featured' out to feature "
+                             "every region")
+        declared = {region.id for region in info.data["regions"]}
+        unknown = [region_id for region_id in featured if region_id not in declared]
+        if unknown:
+            raise ValueError(f"unknown region id(s) {unknown}: every featured id must be the "
+                             "id of a region declared under 'regions'")
+        repeated = sorted({region_id for region_id in featured if featured.count(region_id) > 1})
+        if repeated:
+            raise ValueError(f"region id(s) {repeated} listed more than once")
+        return featured
+
+    @property
+    def featured_ids(self) -> list[str]:
+        """The featured region ids in the order the regions are declared (every region when
+        `featured` is absent)."""
+        wanted = set(self.featured) if self.featured is not None else None
+        return [r.id for r in self.regions if wanted is None or r.id in wanted]
 
 
 def _load(path: Path, model: type[BaseModel], list_key: str):
@@ -142,7 +180,8 @@ def _describe(filename: str, raw, list_key: str, exc: ValidationError) -> str:
             entry = f"{list_key[:-1]} {item.get('id', '#' + str(loc[1]))!r}"
             loc = loc[2:]
         field = ".".join(str(part) for part in loc) or "(entry)"
-        lines.append(f"{filename}: {entry}, field '{field}': {error['msg']}")
+        message = error["msg"].removeprefix("Value error, ")  # pydantic's wrapper adds nothing
+        lines.append(f"{filename}: {entry}, field '{field}': {message}")
     return "\n".join(lines)
 
 

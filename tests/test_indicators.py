@@ -3,6 +3,8 @@ aggregations on tiny frames, and change detection between editions."""
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import pytest
 import yaml
@@ -58,6 +60,31 @@ def test_catalogue_errors_name_entry_and_field(tmp_path, mutate, message):
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     with pytest.raises(CatalogueError, match=message.replace(".", r"\.")):
         load_catalogue(path)
+
+
+def _regions_file(tmp_path, featured) -> str:
+    doc = yaml.safe_load(open("indicators/regions.yaml", encoding="utf-8"))
+    doc["featured"] = featured
+    path = tmp_path / "regions.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_every_region_is_featured_unless_the_file_says_otherwise(tmp_path, regions):
+    assert regions.featured is None
+    assert regions.featured_ids == ["ijmond", "cleantech_regio", "den_haag", "nederland"]
+    chosen = load_regions(_regions_file(tmp_path, ["nederland", "ijmond"]))
+    assert chosen.featured_ids == ["ijmond", "nederland"]  # declaration order, as on the pages
+
+
+@pytest.mark.parametrize(("featured", "message"), [
+    (["ijmond", "atlantis"], "field 'featured': unknown region id(s) ['atlantis']"),
+    ([], "field 'featured': list at least one region id"),
+    (["ijmond", "ijmond"], "field 'featured': region id(s) ['ijmond'] listed more than once"),
+])
+def test_featured_regions_must_be_declared(tmp_path, featured, message):
+    with pytest.raises(CatalogueError, match=re.escape(f"regions.yaml: file, {message}")):
+        load_regions(_regions_file(tmp_path, featured))
 
 
 def test_sum_needs_every_member_and_missing_region_is_not_zero(catalogue, regions):
