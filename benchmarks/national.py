@@ -376,12 +376,14 @@ def write_cbs_tables(size: Size, municipalities: Sequence[str], root: Path) -> d
 
 def regions_document(stations: Sequence[str], municipalities: Sequence[str]) -> dict:
     """The configured regions (their stations limited to those generated; the country region
-    gets every station) plus one region per municipality, as `regions.yaml` declares them."""
+    gets every station) plus one region per municipality, as `regions.yaml` declares them.
+    The configured regions stay the featured ones, as a national deployment would have it."""
     from indicators.catalogue import load_regions
 
     present = set(stations)
+    declared = load_regions()
     configured = []
-    for region in load_regions().regions:
+    for region in declared.regions:
         entry = region.model_dump(exclude_defaults=True)
         entry["stations"] = (list(stations) if region.kind == "country"
                              else [s for s in region.stations if s in present])
@@ -392,7 +394,7 @@ def regions_document(stations: Sequence[str], municipalities: Sequence[str]) -> 
          "name": {"nl": f"Gemeente {code} (synthetisch)", "en": f"Municipality {code} (synthetic)"},
          "municipalities": [code], "stations": [s for s, m in located.items() if m == code]}
         for code in municipalities]
-    return {"regions": configured + per_municipality}
+    return {"regions": configured + per_municipality, "featured": declared.featured_ids}
 
 
 def write_regions_file(stations: Sequence[str], municipalities: Sequence[str], root: Path) -> Path:

@@ -123,6 +123,11 @@ def test_regions_file_adds_one_region_per_municipality(generated):
     assert country.stations == generated.stations
 
 
+def test_regions_file_features_the_configured_regions(generated):
+    declared = load_regions(generated.regions_file)
+    assert declared.featured == [r.id for r in load_regions().regions]
+
+
 def _result(**seconds: float) -> dict:
     return {"size": "national", "process_peak_mb": 5000.0, "pages": [{"bytes": 100 * 1024}],
             "stages": {k.replace("__", "."): {"seconds": v, "peak_mb": 1.0}
