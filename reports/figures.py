@@ -28,6 +28,7 @@ MARKERS = ("circle", "square", "diamond", "triangle-up", "triangle-down", "penta
            "hexagon", "star")
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 THRESHOLD_COLOUR = "#444444"
+BAND_FILL = "rgba(90, 90, 90, 0.13)"  # light enough that every region line reads on top
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
                  "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}
@@ -61,12 +62,28 @@ class Trajectory:
 
 
 @dataclass(frozen=True)
+class Band:
+    """A shaded range per year (e.g. the regions a page does not chart one by one).
+
+    `low` and `high` are per year in `years`; `label` names the band in the legend and the
+    low/high labels name its edges in the hover text."""
+
+    label: str
+    low_label: str
+    high_label: str
+    years: list[int]
+    low: list[float]
+    high: list[float]
+
+
+@dataclass(frozen=True)
 class ChartInput:
     """What one indicator chart shows.
 
     `series`: one row per line and year with columns series_id, label, year, value (already
     rounded), is_provisional, low_coverage. `stations` has the same columns (hidden until the
-    reader picks them in the legend). `thresholds`: (label, value) horizontal lines."""
+    reader picks them in the legend). `thresholds`: (label, value) horizontal lines. `band`:
+    a shaded range drawn beneath every line."""
 
     unit: str
     decimals: int
@@ -75,6 +92,7 @@ class ChartInput:
     stations: pl.DataFrame | None = None
     thresholds: list[tuple[str, float]] = field(default_factory=list)
     trajectories: list[Trajectory] = field(default_factory=list)
+    band: Band | None = None
 
 
 def plotly_text(value: str) -> str:
@@ -87,6 +105,8 @@ def indicator_figure(chart: ChartInput, lang: str) -> go.Figure:
     """Region lines side by side, with target paths, limit values, provisional and
     low-coverage points each in their own legend entry."""
     fig = go.Figure()
+    if chart.band is not None and chart.band.years:
+        _add_band(fig, chart.band, chart)
     for part in chart.series.partition_by("series_id", maintain_order=True):
         _add_series(fig, part, chart, lang, visible=True)
     if chart.stations is not None and chart.stations.height:
@@ -108,6 +128,19 @@ def indicator_figure(chart: ChartInput, lang: str) -> go.Figure:
 def _hover(chart: ChartInput) -> str:
     unit = plotly_text(chart.unit)
     return f"%{{fullData.name}}<br>%{{x}}: %{{y:,.{chart.decimals}f}} {unit}<extra></extra>"
+
+
+def _add_band(fig: go.Figure, band: Band, chart: ChartInput) -> None:
+    """Lower edge first (an invisible line), then the upper edge filled down to it; one
+    legend entry switches both."""
+    d, unit = chart.decimals, plotly_text(chart.unit)
+    for label, values, fill in ((band.low_label, band.low, None),
+                                (band.high_label, band.high, "tonexty")):
+        fig.add_trace(go.Scatter(
+            x=band.years, y=[_round(v, d) for v in values], mode="lines", fill=fill,
+            fillcolor=BAND_FILL if fill else None, line={"width": 0, "color": BAND_FILL},
+            name=plotly_text(band.label), legendgroup="band", showlegend=fill is not None,
+            hovertemplate=f"{plotly_text(label)}<br>%{{x}}: %{{y:,.{d}f}} {unit}<extra></extra>"))
 
 
 def _add_series(fig: go.Figure, part: pl.DataFrame, chart: ChartInput, lang: str, *,

@@ -136,6 +136,32 @@ TEXT: dict[str, tuple[str, str]] = {
     "benchmark": ("referentie", "benchmark"),
     "region_profile": ("Regioprofiel", "Region profile"),
     "show_regions": ("Toon regio's", "Show regions"),
+    "compare_intro_featured": ("De uitgelichte regio's naast elkaar: laatste waarde en status "
+                               "per indicator.",
+                               "The featured regions side by side: latest value and status per "
+                               "indicator."),
+    "others_note": ("Deze pagina toont {featured} uitgelichte regio's; de andere {others} regio's "
+                    "hebben elk een regiopagina en staan in de download met alle regio's.",
+                    "This page shows {featured} featured regions; the other {others} regions "
+                    "each have a region page and are in the download with every region."),
+    "others_band": ("De grijze band in de grafiek is per jaar het middelste 80% van die andere "
+                    "regio's (10e tot 90e percentiel).",
+                    "The grey band in the chart is, per year, the middle 80% of those other "
+                    "regions (10th to 90th percentile)."),
+    "band_legend": ("Middelste 80% van de andere {others} regio's (10e–90e percentiel)",
+                    "Middle 80% of the other {others} regions (10th–90th percentile)"),
+    "band_low": ("10e percentiel van de andere regio's", "10th percentile of the other regions"),
+    "band_high": ("90e percentiel van de andere regio's", "90th percentile of the other regions"),
+    "download_all_regions": ("Alle regio's downloaden (CSV)", "Download every region (CSV)"),
+    "assessments_csv": ("Beoordeling van elke regio, met alle invoer (CSV)",
+                        "Assessment of every region, with all inputs (CSV)"),
+    "stations_in_download": ("Meer meetstations dan een grafiek kan tonen: {regions}. Hun cijfers "
+                             "per station staan in de download.",
+                             "More stations than a chart can show: {regions}. Their figures per "
+                             "station are in the download."),
+    "no_target_row": ("Zonder doel", "Without a target"),
+    "target_not_applicable": ("doel geldt niet voor deze regio",
+                              "target does not apply to this region"),
     "compare_intro": ("Alle regio's naast elkaar: laatste waarde en status per indicator.",
                       "All regions side by side: latest value and status per indicator."),
     "sources": ("Bronnen", "Sources"),

@@ -107,6 +107,7 @@ def load_edition_inputs(wh: Warehouse, edition_id: str, *, demo_data: bool) -> E
         validation=wh.query("SELECT * FROM validation_latest ORDER BY table_name, partition_key"),
         validation_failures=wh.query(FAILURES_SQL), changes=changes,
         indicator_sources=indicator_sources(wh, catalogue, sources),
+        featured_regions=regions.featured,
     )
 
 

@@ -36,6 +36,7 @@ from markupsafe import Markup
 
 from reports import i18n
 from reports.figures import (
+    Band,
     ChartInput,
     Trajectory,
     figure_json,
@@ -83,6 +84,9 @@ class EditionInputs:
     validation_failures: pl.DataFrame
     changes: pl.DataFrame
     indicator_sources: dict[str, dict] = field(default_factory=dict)
+    # Region ids the indicator and comparison pages show (regions.yaml `featured`); None
+    # features every region. The others stay on their region pages and in the downloads.
+    featured_regions: list[str] | None = None
 
 
 # -- prepared view: lookups shared by every page ------------------------------------------
@@ -97,34 +101,49 @@ def slug(identifier: str) -> str:
 @dataclass
 class EditionView:
     """The inputs arranged for page building: ordered catalogue, per-indicator series with
-    the rounded figures every page shows, and assessments in target-priority order."""
+    the rounded figures every page shows, and assessments in target-priority order.
+
+    Pages ask for one (indicator, region) series thousands of times at national scale, so
+    series, regions, indicators and targets are looked up in dictionaries built once here."""
 
     inputs: EditionInputs
     indicators: list[dict]
     regions: list[dict]
+    featured: list[dict]
     decimals: dict[str, int]
     region_values: dict[str, pl.DataFrame]
     station_values: dict[str, pl.DataFrame]
+    series: dict[tuple[str, str], pl.DataFrame]
+    known_points: dict[tuple[str, str], tuple[list[int], list[float]]]
     assessments: dict[tuple[str, str], list[dict]]
     targets: dict[str, list[dict]]
     focus_region: str | None
+    indicators_by_id: dict[str, dict] = field(default_factory=dict)
+    regions_by_id: dict[str, dict] = field(default_factory=dict)
+    targets_by_id: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def featured_ids(self) -> list[str]:
+        return [r["region_id"] for r in self.featured]
+
+    @property
+    def other_regions(self) -> int:
+        """How many regions the indicator and comparison pages leave to the downloads."""
+        return len(self.regions) - len(self.featured)
 
     def indicator(self, indicator_id: str) -> dict:
-        return next(i for i in self.indicators if i["indicator_id"] == indicator_id)
+        return self.indicators_by_id[indicator_id]
 
     def region(self, region_id: str) -> dict:
-        return next(r for r in self.regions if r["region_id"] == region_id)
+        return self.regions_by_id[region_id]
 
     def region_name(self, region_id: str, lang: str) -> str:
-        match = [r for r in self.regions if r["region_id"] == region_id]
-        return _localized(match[0], "name", lang) if match else str(region_id)
+        region = self.regions_by_id.get(region_id)
+        return _localized(region, "name", lang) if region else str(region_id)
 
     def target_label(self, target_id: str | None, lang: str) -> str:
-        for targets in self.targets.values():
-            for target in targets:
-                if target["target_id"] == target_id:
-                    return _localized(target, "label", lang)
-        return ""
+        target = self.targets_by_id.get(target_id)
+        return _localized(target, "label", lang) if target else ""
 
 
 def _localized(row: dict, field_name: str, lang: str) -> str:
@@ -135,15 +154,40 @@ def build_view(inputs: EditionInputs) -> EditionView:
     """Arrange the inputs once; every page builder reads from the result."""
     indicators = inputs.indicators.to_dicts()
     regions = inputs.regions.to_dicts()
+    wanted = None if inputs.featured_regions is None else set(inputs.featured_regions)
+    featured = [r for r in regions if wanted is None or r["region_id"] in wanted]
     region_rows, station_rows, decimals = _split_and_round(inputs.values)
-    benchmarks = [r["region_id"] for r in regions if not r.get("benchmark")]
+    series, known_points = _partition_series(region_rows)
+    targets = {k[0]: g.to_dicts() for k, g in inputs.targets.group_by(
+        "indicator_id", maintain_order=True)} if inputs.targets.height else {}
+    targets_by_id: dict[str, dict] = {}
+    for target in (t for group in targets.values() for t in group):
+        targets_by_id.setdefault(target["target_id"], target)
+    not_benchmarks = [r["region_id"] for r in featured if not r.get("benchmark")]
     return EditionView(
-        inputs=inputs, indicators=indicators, regions=regions, decimals=decimals,
-        region_values=region_rows, station_values=station_rows,
+        inputs=inputs, indicators=indicators, regions=regions, featured=featured,
+        decimals=decimals, region_values=region_rows, station_values=station_rows,
+        series=series, known_points=known_points,
         assessments=_assessments_by_series(inputs.assessments, inputs.targets),
-        targets={k[0]: g.to_dicts() for k, g in inputs.targets.group_by(
-            "indicator_id", maintain_order=True)} if inputs.targets.height else {},
-        focus_region=(benchmarks or [r["region_id"] for r in regions] or [None])[0])
+        targets=targets,
+        focus_region=(not_benchmarks or [r["region_id"] for r in featured] or [None])[0],
+        indicators_by_id={i["indicator_id"]: i for i in indicators},
+        regions_by_id={r["region_id"]: r for r in regions}, targets_by_id=targets_by_id)
+
+
+def _partition_series(region_rows: dict[str, pl.DataFrame]):
+    """Every (indicator, region) series, split once (years stay in order), and per series
+    the years that have a shown figure with those figures, as plain lists."""
+    series, known_points = {}, {}
+    for indicator_id, frame in region_rows.items():
+        for (region_id,), part in frame.partition_by("region_id", as_dict=True,
+                                                     maintain_order=True).items():
+            series[(indicator_id, region_id)] = part
+        known = (frame.filter(pl.col("shown").is_not_null())
+                 .group_by("region_id", maintain_order=True).agg("year", "shown"))
+        for region_id, years, shown in known.iter_rows():
+            known_points[(indicator_id, region_id)] = (years, shown)
+    return series, known_points
 
 
 def _split_and_round(values: pl.DataFrame):
@@ -176,18 +220,18 @@ def _assessments_by_series(assessments: pl.DataFrame, targets: pl.DataFrame) -> 
     return out
 
 
+NO_SERIES = pl.DataFrame(schema={"year": pl.Int64, "shown": pl.Float64})
+NO_POINTS: tuple[list[int], list[float]] = ([], [])
+
+
 def _series(view: EditionView, indicator_id: str, region_id: str) -> pl.DataFrame:
-    frame = view.region_values.get(indicator_id)
-    if frame is None:
-        return pl.DataFrame(schema={"year": pl.Int64, "shown": pl.Float64})
-    return frame.filter(pl.col("region_id") == region_id)
+    return view.series.get((indicator_id, region_id), NO_SERIES)
 
 
 def observation(view: EditionView, indicator_id: str, region_id: str,
                 lang: str) -> i18n.Observation:
     """The newest shown figure of one region's series and the one before it."""
-    known = _series(view, indicator_id, region_id).filter(pl.col("shown").is_not_null())
-    years, shown = known["year"].to_list(), known["shown"].to_list()
+    years, shown = view.known_points.get((indicator_id, region_id), NO_POINTS)
     indicator = view.indicator(indicator_id)
     return i18n.Observation(
         region=view.region_name(region_id, lang), unit=indicator.get("unit") or "",
@@ -202,7 +246,7 @@ def headline(view: EditionView, indicator_id: str, region_id: str) -> dict:
     found = view.assessments.get((indicator_id, region_id))
     if found:
         return found[0]
-    has_values = _series(view, indicator_id, region_id)["shown"].is_not_null().any()
+    has_values = bool(view.known_points.get((indicator_id, region_id), NO_POINTS)[0])
     context = view.indicator(indicator_id).get("context_only")
     status = "not_measured" if not has_values else "context" if context else "cannot_assess"
     return {"status": status, "target_id": None, "reason": None}
@@ -347,8 +391,8 @@ DOWNLOAD_COLUMNS = ("indicator_id", "region_id", "region_name_nl", "region_name_
 
 
 def indicator_download(view: EditionView, indicator_id: str) -> pl.DataFrame:
-    """Exactly the figures the indicator page shows (regions, then stations), as rounded
-    on the page: the per-indicator CSV download."""
+    """Every region's figures (regions, then stations), as rounded on the page: the
+    per-indicator CSV download. The page shows the featured regions' rows of it."""
     parts = [view.region_values.get(indicator_id), view.station_values.get(indicator_id)]
     frame = pl.concat([p for p in parts if p is not None and p.height], how="diagonal_relaxed") \
         if any(p is not None and p.height for p in parts) else None
@@ -369,32 +413,86 @@ def indicator_download(view: EditionView, indicator_id: str) -> pl.DataFrame:
 
 
 def render_indicator(view: EditionView, indicator_id: str, lang: str) -> str:
-    """One indicator: chart with targets, sentences per region, the same figures as a table,
-    the assessment inputs, definition, source, licence, vintage, validation, CSV download."""
+    """One indicator: chart with targets, sentences per featured region, the same figures
+    as a table, each target's status per featured region with its inputs, definition, source,
+    licence, vintage, validation, CSV download (every region, featured or not)."""
     indicator = view.indicator(indicator_id)
     page = f"indicator/{slug(indicator_id)}.html"
     context = _page_context(view, lang, page, _localized(indicator, "name", lang))
     download = indicator_download(view, indicator_id)
-    chart = _chart_input(view, indicator_id, download, lang)
+    featured = pl.col("region_id").is_in(view.featured_ids)
+    many_stations = _regions_with_many_stations(download.filter(featured))
+    shown = download.filter(featured & (pl.col("station_code").is_null()
+                                        | ~pl.col("region_id").is_in(list(many_stations))))
+    others = download.filter(pl.col("station_code").is_null() & ~featured)
+    chart = _chart_input(view, indicator_id, shown, lang, band=_others_band(view, others, lang))
+    csv_href = f"{context['to_edition']}data/{slug(indicator_id)}.csv"
     context.update(
         indicator=_indicator_facts(view, indicator, lang), chart_id=f"chart-{slug(indicator_id)}",
-        figure_json=Markup(figure_json(indicator_figure(chart, lang))) if download.height else "",
-        chart_summary=_chart_summary(view, indicator, download, lang),
-        sentences=[sentence(view, indicator_id, r["region_id"], lang) for r in view.regions],
-        region_table=_wide_table(download.filter(pl.col("station_code").is_null()),
+        figure_json=Markup(figure_json(indicator_figure(chart, lang)))
+        if shown.height or chart.band else "",
+        chart_summary=_chart_summary(view, indicator, shown if shown.height else others, lang),
+        others_note=_others_note(view, lang, band=chart.band is not None),
+        stations_note=text("stations_in_download", lang, regions=", ".join(
+            f"{view.region_name(r, lang)} ({n})" for r, n in many_stations.items()))
+        if many_stations else "",
+        sentences=[sentence(view, indicator_id, r["region_id"], lang) for r in view.featured],
+        region_table=_wide_table(shown.filter(pl.col("station_code").is_null()),
                                  "region_id", view, indicator_id, lang),
-        station_table=_wide_table(download.filter(pl.col("station_code").is_not_null()),
+        station_table=_wide_table(shown.filter(pl.col("station_code").is_not_null()),
                                   "station_code", view, indicator_id, lang),
-        assessments=_assessment_rows(view, indicator_id, lang),
+        target_statuses=_target_statuses(view, indicator_id, lang),
+        featured=[_localized(r, "name", lang) for r in view.featured],
         targets=[_target_row(view, t, indicator_id, lang)
                  for t in view.targets.get(indicator_id, [])],
-        csv_href=f"{context['to_edition']}data/{slug(indicator_id)}.csv",
+        csv_href=csv_href,
+        assessments_href=f"{context['to_edition']}data/progress_assessments.csv",
         scripts=[f"{context['to_site']}{PLOTLY_JS}", f"{context['to_edition']}assets/charts.js"])
     return _render("indicator.html", context)
 
 
+MAX_STATIONS_SHOWN = 20  # per region: more lines than a legend or a table row can carry
+
+
+def _regions_with_many_stations(featured_rows: pl.DataFrame) -> dict[str, int]:
+    """Featured regions whose station series are left to the download, with how many
+    stations they have: a country region can hold every station in the land."""
+    counts = (featured_rows.filter(pl.col("station_code").is_not_null())
+              .group_by("region_id", maintain_order=True)
+              .agg(n=pl.col("station_code").n_unique())
+              .filter(pl.col("n") > MAX_STATIONS_SHOWN))
+    return dict(counts.iter_rows())
+
+
+def _others_note(view: EditionView, lang: str, *, band: bool) -> str:
+    """The sentence that says how many regions the page leaves out (empty when none)."""
+    if not view.other_regions:
+        return ""
+    note = text("others_note", lang, featured=len(view.featured), others=view.other_regions)
+    return f"{note} {text('others_band', lang)}" if band else note
+
+
+BAND_QUANTILES = (0.1, 0.9)  # the middle 80%: one unusual region does not set the axis
+
+
+def _others_band(view: EditionView, others: pl.DataFrame, lang: str) -> Band | None:
+    """Per year, the 10th-90th percentile of the figures of the regions the page does not
+    feature, so the featured lines are seen against the rest of the country."""
+    known = others.filter(pl.col("value").is_not_null())
+    if known.height == 0:
+        return None
+    low, high = BAND_QUANTILES
+    per_year = known.group_by("year").agg(
+        low=pl.col("value").quantile(low, "linear"),
+        high=pl.col("value").quantile(high, "linear")).sort("year")
+    return Band(label=text("band_legend", lang, others=view.other_regions),
+                low_label=text("band_low", lang), high_label=text("band_high", lang),
+                years=per_year["year"].to_list(), low=per_year["low"].to_list(),
+                high=per_year["high"].to_list())
+
+
 def _chart_input(view: EditionView, indicator_id: str, download: pl.DataFrame,
-                 lang: str) -> ChartInput:
+                 lang: str, band: Band | None = None) -> ChartInput:
     name_col = f"region_name_{lang}"
     regions = download.filter(pl.col("station_code").is_null()).select(
         series_id=pl.col("region_id"), label=pl.coalesce(name_col, "region_id"),
@@ -407,9 +505,9 @@ def _chart_input(view: EditionView, indicator_id: str, download: pl.DataFrame,
     return ChartInput(
         unit=view.indicator(indicator_id).get("unit") or "",
         decimals=view.decimals.get(indicator_id, 1), series=regions, stations=stations,
-        styles=region_styles([r["region_id"] for r in view.regions]),
+        styles=region_styles(view.featured_ids),
         thresholds=_thresholds(view, indicator_id, lang),
-        trajectories=_trajectories(view, indicator_id, lang))
+        trajectories=_trajectories(view, indicator_id, lang), band=band)
 
 
 def _thresholds(view: EditionView, indicator_id: str, lang: str) -> list[tuple[str, float]]:
@@ -419,11 +517,11 @@ def _thresholds(view: EditionView, indicator_id: str, lang: str) -> list[tuple[s
 
 
 def _trajectories(view: EditionView, indicator_id: str, lang: str) -> list[Trajectory]:
-    """Base-to-target paths per region, from the assessment inputs (one per trajectory
-    target; the target's label is added when an indicator has more than one)."""
+    """Base-to-target paths per featured region, from the assessment inputs (one per
+    trajectory target; the target's label is added when an indicator has more than one)."""
     kinds = [t for t in view.targets.get(indicator_id, []) if t["kind"] == "trajectory"]
     out = []
-    for region in view.regions:
+    for region in view.featured:
         for a in view.assessments.get((indicator_id, region["region_id"]), []):
             needed = (a.get("base_year"), a.get("base_value"), a.get("target_year"),
                       a.get("target_value"))
@@ -468,22 +566,42 @@ def _cell(row: dict | None, view: EditionView, indicator_id: str, lang: str) -> 
             "low_coverage": bool(row.get("low_coverage"))}
 
 
-def _assessment_rows(view: EditionView, indicator_id: str, lang: str) -> list[dict]:
-    """Every assessment with its inputs, so a reader can recompute the status."""
+def _target_statuses(view: EditionView, indicator_id: str, lang: str) -> list[dict]:
+    """One row per target, a cell per featured region: its status with the inputs to
+    recompute it. Assessments without a target (context indicators, or no target applies
+    to the region) share one last row. Every region's assessments are in the CSV."""
+    per_region = [view.assessments.get((indicator_id, r["region_id"]), [])
+                  for r in view.featured]
     rows = []
-    for region in view.regions:
-        for a in view.assessments.get((indicator_id, region["region_id"]), []):
-            fmt = partial(_fmt_value, view, indicator_id, lang=lang)
-            rows.append({
-                "region": _localized(region, "name", lang),
-                "target": view.target_label(a.get("target_id"), lang),
-                "status": status_label(a["status"], lang), "tone": status_tone(a["status"]),
-                "base": _year_value(a.get("base_year"), fmt(a.get("base_value"))),
-                "latest": _year_value(a.get("latest_year"), fmt(a.get("latest_value"))),
-                "goal": _year_value(a.get("target_year"), fmt(a.get("target_value"))),
-                "ratio": format_percent(a.get("ratio"), lang),
-                "reason": a.get("reason") or ""})
+    for target in view.targets.get(indicator_id, []):
+        found = [next((a for a in found if a.get("target_id") == target["target_id"]), None)
+                 for found in per_region]
+        rows.append({"label": _localized(target, "label", lang),
+                     "cells": [_assessment_cell(view, indicator_id, a, lang) for a in found]})
+    untargeted = [next((a for a in found if a.get("target_id") is None), None)
+                  for found in per_region]
+    if any(untargeted):
+        rows.append({"label": text("no_target_row", lang),
+                     "cells": [_assessment_cell(view, indicator_id, a, lang)
+                               for a in untargeted]})
     return rows
+
+
+def _assessment_cell(view: EditionView, indicator_id: str, assessment: dict | None,
+                     lang: str) -> dict:
+    if assessment is None:
+        return {"label": format_number(None, lang), "tone": "neutral",
+                "inputs": text("target_not_applicable", lang), "reason": ""}
+    a = assessment
+    parts = []
+    for name in ("base", "latest", "target"):  # the same names as the assessment columns
+        if a.get(f"{name}_value") is not None:
+            value = _fmt_value(view, indicator_id, a[f"{name}_value"], lang)
+            parts.append(f"{text(name, lang)}: {_year_value(a.get(f'{name}_year'), value)}")
+    if a.get("ratio") is not None:
+        parts.append(f"{text('ratio', lang)}: {format_percent(a['ratio'], lang)}")
+    return {"label": status_label(a["status"], lang), "tone": status_tone(a["status"]),
+            "inputs": "; ".join(parts), "reason": a.get("reason") or ""}
 
 
 def _year_value(year, value_text: str) -> str:
@@ -565,11 +683,15 @@ def _region_row(view: EditionView, indicator: dict, region_id: str, lang: str) -
 
 
 def render_compare(view: EditionView, lang: str) -> str:
-    """All regions side by side for every indicator; the region picker (checkboxes) hides
-    columns, and without script the page is simply the full table."""
+    """The featured regions side by side for every indicator; the region picker (checkboxes)
+    hides columns, and without script the page is simply the full table. Regions that are
+    not featured are counted, with a link to the download that has all of them."""
     context = _page_context(view, lang, "compare.html", text("compare", lang))
     context.update(
-        regions=[{**_region_link(view, r, lang), "col": i} for i, r in enumerate(view.regions)],
+        intro=text("compare_intro_featured" if view.other_regions else "compare_intro", lang),
+        others_note=_others_note(view, lang, band=False),
+        csv_href=f"{context['to_edition']}data/indicator_values.csv",
+        regions=[{**_region_link(view, r, lang), "col": i} for i, r in enumerate(view.featured)],
         themes=[{"name": pick(i18n.THEMES.get(theme, (theme, theme)), lang),
                  "rows": [_compare_row(view, i, lang)
                           for i in view.indicators if i["theme"] == theme]}
@@ -584,7 +706,7 @@ def _compare_row(view: EditionView, indicator: dict, lang: str) -> dict:
             "name": _localized(indicator, "name", lang),
             "cells": [{"col": i, "latest": _latest_text(view, indicator_id, r["region_id"], lang),
                        **_status_cell(view, indicator_id, r["region_id"], lang)}
-                      for i, r in enumerate(view.regions)]}
+                      for i, r in enumerate(view.featured)]}
 
 
 # -- data quality and changes ---------------------------------------------------------------
@@ -647,7 +769,7 @@ def render_changes(view: EditionView, lang: str) -> str:
 
 def _change_row(view: EditionView, row: dict, lang: str) -> dict:
     indicator_id = row["indicator_id"]
-    known = any(i["indicator_id"] == indicator_id for i in view.indicators)
+    known = indicator_id in view.indicators_by_id
     if row["change"] == "status_change":
         old, new = (status_label(row.get(k), lang) if row.get(k) else format_number(None, lang)
                     for k in ("old_status", "new_status"))

@@ -6,8 +6,10 @@ browser tests reuse it. Nothing here touches the disk or the network.
 
 from __future__ import annotations
 
+import html
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
@@ -214,6 +216,30 @@ def make_inputs(*, n_indicators: int = 5, n_years: int = 10, edition_id: str = "
             "source_title": source_title, "licence": "CC BY 4.0",
             "retrieved_at": datetime(2026, 11, 22, 6, 0, tzinfo=UTC),
             "vintage": "rivm_air_quality 2024"} for s in specs})
+
+
+FEATURED = [rid for rid, *_rest in REGIONS]
+
+
+def with_many_regions(inputs: EditionInputs, n: int,
+                      featured: list[str] | None = FEATURED) -> EditionInputs:
+    """`inputs` plus `n` synthetic municipalities, as a national deployment has: each a
+    scaled copy of IJmond's series (so every year has a spread of values) and assessments."""
+    ids = [f"gm{i:04d}" for i in range(n)]
+    regions = pl.concat([inputs.regions, pl.DataFrame([
+        {"region_id": rid, "name_nl": f"Gemeente {i:04d}", "name_en": f"Municipality {i:04d}",
+         "kind": "municipality", "benchmark": False, "municipalities": f"GM{i:04d}",
+         "stations": ""} for i, rid in enumerate(ids)])])
+    ijmond = inputs.values.filter((pl.col("region_id") == "ijmond")
+                                  & pl.col("station_code").is_null())
+    values = pl.concat([inputs.values, *[
+        ijmond.with_columns(region_id=pl.lit(rid), value=pl.col("value") * (0.6 + 0.8 * i / n))
+        for i, rid in enumerate(ids)]])
+    assessed = inputs.assessments.filter(pl.col("region_id") == "ijmond")
+    assessments = pl.concat([inputs.assessments, *[
+        assessed.with_columns(region_id=pl.lit(rid)) for rid in ids]])
+    return replace(inputs, regions=regions, values=values, assessments=assessments,
+                   featured_regions=featured)
 
 
 def _sources(title: str) -> pl.DataFrame:
@@ -554,6 +580,118 @@ def test_no_javascript_links_even_from_source_urls(view):
     assert "CBS StatLine" in page
     assert safe_url("javascript:alert(1)") == "" and safe_url(" JAVASCRIPT:x") == ""
     assert safe_url("https://example.org/a?b=1") == "https://example.org/a?b=1"
+
+
+# -- a national edition: a few featured regions among hundreds -----------------------------
+
+
+MAX_PAGE_BYTES = 300 * 1024
+
+
+@pytest.fixture(scope="module")
+def national_view():
+    return build_view(with_many_regions(make_inputs(n_indicators=10, n_years=20), 300))
+
+
+def _band(figure: dict) -> list[dict]:
+    return [t for t in figure["data"] if t.get("legendgroup") == "band"]
+
+
+@pytest.mark.parametrize("indicator_id", ["pm10", "co2", "participation", "bbl"])
+def test_indicator_page_of_300_regions_shows_the_featured_ones_and_stays_small(
+        national_view, indicator_id):
+    page = render_indicator(national_view, indicator_id, "en")
+    assert len(page.encode()) < MAX_PAGE_BYTES
+    header = figure_tables(page)[0][0]
+    featured = ["IJmond", "Cleantech Region", "The Hague", "The Netherlands"]
+    if indicator_id == "pm10":
+        featured.remove("Cleantech Region")  # no station there: no figures, no column
+    assert header == ["Year", *featured]
+    assert "Municipality 0" not in page  # not in the table, the sentences nor the targets
+    names = {t["name"] for t in chart_payload(page)["figure"]["data"]}
+    assert not any("Municipality" in name for name in names)
+    assert "the other 300 regions each have a region page" in page
+    assert f'href="../../data/{indicator_id}.csv" download>Download every region' in page
+    sentences = re.search(r'<ul class="sentences">(.*?)</ul>', page, re.S).group(1)
+    assert sentences.count("<li>") == 4
+
+
+def test_csv_download_keeps_every_region(national_view):
+    download = indicator_download(national_view, "participation")
+    assert download["region_id"].n_unique() == 304
+
+
+def test_compare_page_of_300_regions_shows_the_featured_ones_and_stays_small(national_view):
+    page = render_compare(national_view, "nl")
+    assert len(page.encode()) < MAX_PAGE_BYTES
+    assert page.count('type="checkbox"') == 4
+    assert "Gemeente 0" not in page
+    assert "de andere 300 regio's hebben elk een regiopagina" in html.unescape(page)
+    assert 'href="../data/indicator_values.csv" download>' in page
+
+
+def test_targets_section_has_one_row_per_target_with_a_cell_per_featured_region(national_view):
+    page = render_indicator(national_view, "pm10", "en")
+    table = re.search(r'<table class="assessments">(.*?)</table>', page, re.S).group(1)
+    rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)
+    assert len(rows) == 1 + 2  # header, the WHO guideline, the EU limit value
+    assert [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<th[^>]*>.*?</th>", rows[0])] == [
+        "Target", "IJmond", "Cleantech Region", "The Hague", "The Netherlands"]
+    assert all(row.count("<td>") == 4 for row in rows[1:])
+    assert "WHO guideline" in rows[1] and "○ not met" in rows[1]
+    assert "Latest value: " in rows[1]  # the inputs to recompute the status stay
+    assert 'href="../../data/progress_assessments.csv"' in page
+
+
+def test_band_shows_the_middle_80_percent_of_the_other_regions(national_view):
+    figure = _figure(national_view, "participation", "en")
+    low, high = _band(figure)
+    assert high["fill"] == "tonexty" and high["showlegend"] and not low["showlegend"]
+    assert high["name"] == "Middle 80% of the other 300 regions (10th–90th percentile)"
+    assert figure["data"].index(high) < min(
+        i for i, t in enumerate(figure["data"]) if t["name"] == "IJmond")  # drawn beneath
+    others = indicator_download(national_view, "participation").filter(
+        ~pl.col("region_id").is_in(FEATURED) & (pl.col("year") == 2015))["value"]
+    year = low["x"].index(2015)
+    assert low["y"][year] == pytest.approx(others.quantile(0.1, "linear"), abs=0.051)
+    assert high["y"][year] == pytest.approx(others.quantile(0.9, "linear"), abs=0.051)
+    assert low["y"][year] < high["y"][year]
+
+
+def test_no_band_and_no_note_when_every_region_is_featured(view):
+    for inputs in (make_inputs(), with_many_regions(make_inputs(), 5, featured=None)):
+        page = render_indicator(build_view(inputs), "participation", "en")
+        assert not _band(chart_payload(page)["figure"])
+        assert "other regions" not in page and "others-note" not in page
+
+
+def test_featured_region_without_its_own_values_still_has_a_row_and_sentence():
+    inputs = with_many_regions(make_inputs(), 30, featured=["cleantech", "gm0003"])
+    view = build_view(inputs)
+    page = render_indicator(view, "pm10", "nl")
+    assert figure_tables(page)[0][0] == ["Jaar", "Gemeente 0003"]  # cleantech has no pm10
+    assert "Cleantech Regio: niet gemeten." in page
+    assert view.focus_region == "cleantech"
+    alone = render_indicator(build_view(replace(inputs, featured_regions=["cleantech"])),
+                             "pm10", "nl")
+    assert _band(chart_payload(alone)["figure"])  # the country is still drawn, as a band
+    assert "per regio, 2015–2024" in alone  # the caption says which years the band covers
+
+
+def test_a_region_with_more_stations_than_a_chart_can_show_leaves_them_to_the_download():
+    inputs = make_inputs(n_indicators=1)
+    template = inputs.values.filter(pl.col("station_code").is_not_null())
+    country = pl.concat([template.with_columns(region_id=pl.lit("nl"),
+                                               station_code=pl.lit(f"NL9{i:04d}"))
+                         for i in range(25)])
+    view = build_view(replace(inputs, values=pl.concat([inputs.values, country])))
+    page = render_indicator(view, "pm10", "en")
+    stations = figure_tables(page)[1][0]
+    assert stations == ["Year", "NL49551 (IJmond)"]
+    assert "NL90000" not in page
+    assert "More stations than a chart can show: The Netherlands (25)." in page
+    assert indicator_download(view, "pm10").filter(pl.col("region_id") == "nl")[
+        "station_code"].drop_nulls().n_unique() == 25
 
 
 # -- escaping ------------------------------------------------------------------------------

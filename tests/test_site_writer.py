@@ -10,7 +10,13 @@ from urllib.parse import urlsplit
 
 import polars as pl
 import pytest
-from test_report_builders import csv_figures, figure_tables, make_inputs, table_figures
+from test_report_builders import (
+    csv_figures,
+    figure_tables,
+    make_inputs,
+    table_figures,
+    with_many_regions,
+)
 
 from reports import site
 from reports.pdf import print_pdf
@@ -181,6 +187,18 @@ def test_every_page_stays_under_300_kb_on_a_realistic_edition(tmp_path):
     too_big = {p: s for p, s in sizes.items() if s > MAX_PAGE_BYTES}
     assert not too_big, too_big
     assert max(sizes.values()) > 5_000  # the pages are real pages, not stubs
+
+
+def test_every_page_stays_under_300_kb_with_300_regions_of_which_4_featured(tmp_path):
+    inputs = with_many_regions(make_inputs(n_indicators=10, n_years=20), 300)
+    index = write_edition(inputs, tmp_path, pdf=False)
+    edition = index.parent.parent
+    pages = list(edition.rglob("*.html"))
+    assert len(pages) == 2 * (5 + 10 + 304) + 1  # every region keeps its own page
+    too_big = {p.name: p.stat().st_size for p in pages if p.stat().st_size > MAX_PAGE_BYTES}
+    assert not too_big, too_big
+    csv = pl.read_csv(edition / "data" / "co2.csv", schema_overrides={"station_code": pl.String})
+    assert csv["region_id"].n_unique() == 304  # the download the pages point to has them all
 
 
 def test_first_edition_with_nothing_computed_yet_still_writes(tmp_path):
