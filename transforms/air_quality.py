@@ -136,7 +136,16 @@ def _utc_timestamps(payload: Payload, stamps: pl.Series) -> pl.Series:
     if bad.len():
         raise ContractError(payload.source, f"{bad.len()} unparseable timestamp_measured, e.g. "
                             f"{bad[0]!r}", url=payload.url)
+    _check_on_the_hour(payload, stamps, parsed)
     return parsed.alias("measured_at")
+
+
+def _check_on_the_hour(payload: Payload, text: pl.Series, parsed: pl.Series) -> None:
+    """Hourly means are stamped at the start of their hour; anything else breaks the format."""
+    off = text.filter(parsed.dt.truncate("1h") != parsed)
+    if off.len():
+        raise ContractError(payload.source, f"{off.len()} timestamp(s) not at the start of an "
+                            f"hour, e.g. {off[0]!r}", url=payload.url)
 
 
 # -- Station detail --------------------------------------------------------------------------
@@ -263,6 +272,7 @@ def _rivm_timestamps(payload: Payload, stamps: pl.Series) -> pl.Series:
     if bad.len():
         raise ContractError(payload.source, f"{bad.len()} unparseable Begindatumtijd value(s), "
                             f"e.g. {bad[0]!r}", url=payload.url)
+    _check_on_the_hour(payload, text, local)
     return (local.dt.replace_time_zone(DUTCH_STANDARD_TIME).dt.convert_time_zone("UTC")
             .alias("measured_at"))
 
@@ -295,8 +305,9 @@ def air_quality_rules() -> list[Expectation]:
     # Imported here: GX takes seconds to import, and parsing must not wait for it.
     import great_expectations as gx
 
-    off_the_hour = ("measured_at.dt.minute != 0 or measured_at.dt.second != 0 "
-                    "or measured_at.dt.microsecond != 0")
+    # "measured_at is the start of an hour" is a format contract checked by the parsers
+    # (`_check_on_the_hour`, vectorised in Polars); as a GX row condition it cost a fifth of
+    # the validation of a national yearly partition.
     return [
         gx.expectations.ExpectColumnValuesToBeInSet(
             column="component", value_set=list(COMPONENTS),
@@ -307,10 +318,6 @@ def air_quality_rules() -> list[Expectation]:
         gx.expectations.ExpectColumnValuesToBeBetween(
             column="value_ugm3", min_value=VALUE_MIN_UGM3, max_value=VALUE_MAX_UGM3,
             description="hourly mean is plausible (small negatives are instrument noise)"),
-        # No row may be off the hour: among off-hour rows, every measured_at would be unexpected.
-        gx.expectations.ExpectColumnValuesToBeNull(
-            column="measured_at", row_condition=off_the_hour, condition_parser="pandas",
-            description="measured_at is the start of an hour"),
     ]
 
 

@@ -8,12 +8,19 @@ on DuckDB). The result is a plain `ValidationOutcome`, which the warehouse store
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from functools import cache
 
 import great_expectations as gx
 import polars as pl
+import pyarrow.compute as pc
 from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.expectations.expectation import (
+    ColumnMapExpectation,
+    ColumnPairMapExpectation,
+    MulticolumnMapExpectation,
+)
 
 from warehouse.schema import TableSchema
 from warehouse.store import ExpectationOutcome, ValidationOutcome
@@ -63,18 +70,108 @@ def _batch_definition():
         return asset.add_batch_definition_whole_dataframe("whole")
 
 
+# Rules about a value alone (no row condition): they hold for every row exactly when they hold
+# for every distinct value, so the fast pass checks each distinct value once (a station code
+# once instead of 2.6 million times in a national yearly partition).
+VALUE_ONLY_RULES = ("expect_column_values_to_be_in_set", "expect_column_values_to_not_be_in_set",
+                    "expect_column_values_to_match_regex",
+                    "expect_column_values_to_not_match_regex")
+# Text columns with at most this share of distinct values go to pandas as categoricals, so
+# GX's null checks, key check and batch fingerprint hash codes rather than strings.
+CATEGORICAL_MAX_DISTINCT_SHARE = 0.05
+ROW_LEVEL = (ColumnMapExpectation, MulticolumnMapExpectation, ColumnPairMapExpectation)
+
+
 def validate_frame(schema: TableSchema, frame: pl.DataFrame, rules: Sequence[Expectation],
                    partition_key: str = "") -> ValidationOutcome:
-    """Validate one clean frame against its generated schema checks plus `rules`."""
-    _context()  # GX needs an active context before a suite is built
-    suite = gx.ExpectationSuite(name=f"{schema.name}_suite")
-    for expectation in [*schema_expectations(schema), *rules]:
-        suite.add_expectation(expectation)
-    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame.to_pandas()})
-    result = batch.validate(suite, result_format="SUMMARY")
-    outcomes = [_outcome(r) for r in result.results]
+    """Validate one clean frame against its generated schema checks plus `rules`.
+
+    A fast pass answers pass/fail (result format BOOLEAN_ONLY, value-only rules on distinct
+    values, low-cardinality text as categoricals). Only when it fails is the frame validated
+    again in full (SUMMARY), so a stored failure has its row counts and examples, exactly as a
+    single full validation would give them. A pass is a pass either way: nothing is sampled.
+    """
+    expectations = [*schema_expectations(schema), *rules]
+    value_only = [n for n, e in enumerate(expectations) if _is_value_only(e, frame)]
+    row_level = [n for n in range(len(expectations)) if n not in value_only]
+    rows, distinct = _frames_for_gx(frame)
+    fast = list(zip(row_level, _run([expectations[n] for n in row_level], rows, "BOOLEAN_ONLY"),
+                    strict=True))
+    if value_only:
+        columns = sorted({expectations[n].column for n in value_only})
+        fast += zip(value_only, _run([expectations[n] for n in value_only],
+                                     _padded_frame({c: distinct[c] for c in columns}),
+                                     "BOOLEAN_ONLY"), strict=True)
+    if all(result.success for _, result in fast):
+        outcomes = [_passed(expectations[n], result) for n, result in sorted(fast, key=_first)]
+    else:
+        outcomes = [_outcome(r) for r in _run(expectations, frame.to_pandas(), "SUMMARY")]
     return ValidationOutcome(table_name=schema.name, partition_key=partition_key,
                              row_count=frame.height, expectations=outcomes)
+
+
+def _is_value_only(expectation: Expectation, frame: pl.DataFrame) -> bool:
+    column = getattr(expectation, "column", None)
+    return (expectation.expectation_type in VALUE_ONLY_RULES
+            and getattr(expectation, "row_condition", None) is None
+            and getattr(expectation, "mostly", 1) in (None, 1)
+            and column in frame.columns and frame.schema[column] == pl.String)
+
+
+def _frames_for_gx(frame: pl.DataFrame) -> tuple:
+    """The frame as pandas for the row-level rules, and the distinct values of each text column.
+
+    Low-cardinality text is dictionary-encoded on the Arrow side (pandas categoricals), which
+    is cheaper than converting millions of strings and lets GX hash codes, not text."""
+    table = frame.to_arrow()
+    distinct = {}
+    for index, column in enumerate(table.column_names):
+        if frame.schema[column] != pl.String:
+            continue
+        distinct[column] = pc.unique(table[column])
+        if frame.height and len(distinct[column]) <= CATEGORICAL_MAX_DISTINCT_SHARE * frame.height:
+            table = table.set_column(index, column, pc.dictionary_encode(table[column]))
+    return table.to_pandas(), distinct
+
+
+def _padded_frame(values: dict):
+    """Distinct values of several columns side by side, shorter columns padded by repeating
+    their first value: a value-only rule's verdict does not change when a value repeats."""
+    import pandas as pd
+
+    length = max(len(v) for v in values.values())
+    return pd.DataFrame({column: [*v.to_pylist(), *[v[0].as_py()] * (length - len(v))]
+                         if len(v) else [None] * length for column, v in values.items()})
+
+
+def _run(expectations: Sequence[Expectation], pdf, result_format: str) -> list:
+    """One GX validation of `pdf`; the batch is built once (Batch.validate builds it twice)."""
+    from great_expectations.validator.v1_validator import Validator
+
+    _context()  # GX needs an active context before a suite is built
+    suite = gx.ExpectationSuite(name="clean_frame_suite")
+    # Each rule gets a fresh id (an ephemeral suite assigns none), to find its result by.
+    ids = [uuid.uuid4().hex for _ in expectations]
+    for expectation, rule_id in zip(expectations, ids, strict=True):
+        suite.add_expectation(expectation.copy(update={"id": None})).id = rule_id
+    validator = Validator(_batch_definition(), result_format=result_format,
+                          batch_parameters={"dataframe": pdf})
+    by_id = {r.expectation_config.id: r for r in validator.validate_expectation_suite(suite).results}
+    # GX groups results by kind; hand them back in the order of `expectations`.
+    return [by_id[rule_id] for rule_id in ids]
+
+
+def _passed(expectation: Expectation, result) -> ExpectationOutcome:
+    # BOOLEAN_ONLY carries no counts: a passing row-level rule had no unexpected rows.
+    outcome = _outcome(result)
+    return ExpectationOutcome(expectation=outcome.expectation, column=outcome.column,
+                              parameters=outcome.parameters, success=True,
+                              unexpected_count=0 if isinstance(expectation, ROW_LEVEL) else None,
+                              unexpected_examples=[])
+
+
+def _first(pair: tuple) -> object:
+    return pair[0]
 
 
 def _outcome(r) -> ExpectationOutcome:
