@@ -24,6 +24,20 @@ POPULATION = SourceTable(table="clean_employment", measure="population_count")
 INCOMPLETE_NOTE = "not every member municipality reports this year"
 
 
+def input_tables(indicator: Indicator) -> set[str]:
+    """The tables an indicator's values are computed from (population weights included)."""
+    tables = {s.table for s in indicator.source_tables}
+    if indicator.aggregation == "population_weighted_mean":
+        tables.add(POPULATION.table)
+    return tables
+
+
+def indicators_reading(catalogue: Catalogue, tables: set[str]) -> Catalogue:
+    """The part of the catalogue whose values depend on any of `tables`."""
+    return catalogue.model_copy(update={"indicators": [
+        i for i in catalogue.indicators if input_tables(i) & tables]})
+
+
 def compute_indicator_values(catalogue: Catalogue, regions: Regions,
                              tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     frames = [_AGGREGATE[i.aggregation](i, regions, tables) for i in catalogue.indicators]

@@ -14,8 +14,8 @@ import io
 import json
 import re
 import warnings
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -296,6 +296,22 @@ def reporting_year_window(year: int) -> tuple[datetime, datetime]:
     The year runs in UTC+1: from 31 December 23:00 UTC of the year before.
     """
     return (datetime(year - 1, 12, 31, 23, tzinfo=UTC), datetime(year, 12, 31, 23, tzinfo=UTC))
+
+
+def reporting_years_touched(windows: Iterable[tuple[datetime | None, datetime | None]]
+                            ) -> set[int] | None:
+    """The reporting years (UTC+1) that UTC write windows [start, end) overlap; None when a
+    window has no time bounds (a whole-table write), meaning every year may have changed."""
+    years: set[int] = set()
+    for start, end in windows:
+        if start is None or end is None:
+            return None
+        if end <= start:
+            continue
+        first = (start + timedelta(hours=1)).year
+        last = (end - timedelta(microseconds=1) + timedelta(hours=1)).year
+        years.update(range(first, last + 1))
+    return years
 
 
 # -- Business rules --------------------------------------------------------------------------

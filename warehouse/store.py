@@ -65,6 +65,22 @@ CREATE TABLE IF NOT EXISTS editions (
   source_mode VARCHAR NOT NULL,
   path VARCHAR NOT NULL
 );
+CREATE SEQUENCE IF NOT EXISTS write_log_seq;
+CREATE TABLE IF NOT EXISTS write_log (
+  write_id BIGINT NOT NULL DEFAULT nextval('write_log_seq'),
+  table_name VARCHAR NOT NULL,
+  window_start TIMESTAMPTZ,
+  window_end TIMESTAMPTZ,
+  keys VARCHAR,
+  row_count BIGINT NOT NULL,
+  written_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS consumer_marks (
+  consumer VARCHAR PRIMARY KEY,
+  write_id BIGINT NOT NULL,
+  config VARCHAR NOT NULL,
+  marked_at TIMESTAMPTZ NOT NULL
+);
 CREATE OR REPLACE VIEW validation_latest AS
 SELECT * EXCLUDE (rn) FROM (
   SELECT *, row_number() OVER (PARTITION BY table_name, partition_key
@@ -93,8 +109,35 @@ SELECT station_code, component, {REPORTING_YEAR_SQL} AS year,
 FROM air_quality_hourly_best {{where}} GROUP BY ALL
 """  # noqa: S608 (constant text; values are bound)
 
+# Which writes happened, and which of them each derived table has seen.
+BOOKKEEPING_TABLES = ("write_log", "consumer_marks")
 # Derived tables: replaced whole on each computation; their history is kept per edition.
 DERIVED_TABLES = ("indicator_values", "progress_assessments", "air_station_annual")
+
+
+@dataclass(frozen=True)
+class TableChange:
+    """One logged write: which table, which time window (None: not a time window, e.g. a
+    whole table or a source), and for derived tables which keys changed (None: all)."""
+    table_name: str
+    window_start: datetime | None
+    window_end: datetime | None
+    keys: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a consumer has not seen yet. `everything` when it has never run, or ran with
+    another configuration (a new region or indicator changes every result)."""
+    consumer: str
+    changes: tuple[TableChange, ...]
+    high_water: int
+    config: str
+    everything: bool
+
+    @property
+    def tables(self) -> set[str]:
+        return {c.table_name for c in self.changes}
 
 
 class WarehouseBusy(RuntimeError):
@@ -266,6 +309,9 @@ class Warehouse:
                 con.register("incoming_frame", frame.to_arrow())
                 con.execute(f"INSERT INTO {schema.name} SELECT * FROM incoming_frame")  # noqa: S608
                 con.unregister("incoming_frame")
+            start, end = next(((b[0], b[1]) for b in window.values() if isinstance(b, tuple)
+                               and isinstance(b[0], datetime)), (None, None))
+            _log_write(con, schema.name, frame.height, start, end)
         return frame.height
 
     def read_table(self, table: str, where: Mapping[str, object | tuple[object, object]] | None = None,
@@ -305,14 +351,60 @@ class Warehouse:
 
     # -- derived tables and their per-edition history ----------------------------------
 
-    def replace_derived(self, name: str, frame: pl.DataFrame) -> int:
-        """Replace a derived table with `frame`, atomically."""
+    def replace_derived(self, name: str, frame: pl.DataFrame, *,
+                        consumed: Changes | None = None) -> int:
+        """Replace a derived table with `frame`, atomically (and mark `consumed` as seen)."""
         _check_derived(name)
         with self.transaction() as con:
             con.register("incoming_frame", frame.to_arrow())
             con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM incoming_frame")  # noqa: S608
             con.unregister("incoming_frame")
+            _log_write(con, name, frame.height)
+            if consumed is not None:
+                _mark(con, consumed)
         return frame.height
+
+    def replace_derived_part(self, name: str, frame: pl.DataFrame, column: str,
+                             keys: Sequence[object], *, consumed: Changes | None = None) -> int:
+        """Replace the rows of a derived table whose `column` is in `keys` with `frame`, in one
+        transaction: the incremental path (some station-years, some indicators)."""
+        _check_derived(name)
+        if column not in frame.columns or frame.filter(~pl.col(column).is_in(list(keys))).height:
+            raise ValueError(f"{name}: every row written must have its {column} in the keys replaced")
+        with self.transaction() as con:
+            con.register("incoming_frame", frame.to_arrow())
+            con.register("replaced_keys", pa.table({"key": pa.array(list(keys))}))
+            con.execute(f"DELETE FROM {name} WHERE {_identifier(frame, column)} IN "  # noqa: S608
+                        "(SELECT key FROM replaced_keys)")
+            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming_frame")  # noqa: S608
+            con.unregister("incoming_frame")
+            con.unregister("replaced_keys")
+            _log_write(con, name, frame.height, keys=[str(k) for k in keys])
+            if consumed is not None:
+                _mark(con, consumed)
+        return frame.height
+
+    # -- what changed since a consumer last ran ------------------------------------------
+
+    def changes_since(self, consumer: str, tables: Sequence[str], config: str = "") -> Changes:
+        """The writes to `tables` that `consumer` has not marked as seen."""
+        with self.connect() as con:
+            high = con.execute("SELECT coalesce(max(write_id), 0) FROM write_log").fetchone()[0]
+            mark = con.execute("SELECT write_id, config FROM consumer_marks WHERE consumer = ?",
+                               [consumer]).fetchone()
+            seen = mark[0] if mark else -1
+            rows = con.execute(
+                "SELECT table_name, window_start, window_end, keys FROM write_log "
+                "WHERE write_id > ? AND write_id <= ? AND list_contains(?, table_name) "
+                "ORDER BY write_id", [seen, high, list(tables)]).fetchall()
+        changes = tuple(TableChange(r[0], r[1], r[2], tuple(json.loads(r[3])) if r[3] else None)
+                        for r in rows)
+        return Changes(consumer=consumer, changes=changes, high_water=high, config=config,
+                       everything=mark is None or mark[1] != config)
+
+    def mark_seen(self, consumed: Changes) -> None:
+        with self.transaction() as con:
+            _mark(con, consumed)
 
     def snapshot_derived(self, name: str, edition_id: str) -> None:
         """Copy a derived table into `<name>_history` under an edition id (vintages kept)."""
@@ -368,7 +460,8 @@ class Warehouse:
     # -- checksums ----------------------------------------------------------------------
 
     def checksums(self) -> dict[str, tuple[int, str]]:
-        """Row count and an order-independent content hash per table, for before/after checks."""
+        """Row count and an order-independent content hash per table, for before/after checks
+        (the write log and consumer marks are bookkeeping about writes, not content)."""
         out: dict[str, tuple[int, str]] = {}
         if not self.path.exists():
             return out
@@ -376,7 +469,7 @@ class Warehouse:
             tables = [r[0] for r in con.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
                 "ORDER BY table_name").fetchall()]
-            for name in tables:
+            for name in (t for t in tables if t not in BOOKKEEPING_TABLES):
                 quoted = '"' + name.replace('"', '""') + '"'  # names come from the catalog
                 count, digest = con.execute(
                     f"SELECT count(*), coalesce(sum(hash(CAST(t AS VARCHAR))), 0)::VARCHAR "  # noqa: S608
@@ -415,3 +508,25 @@ def _check_inside_window(schema: TableSchema, frame: pl.DataFrame,
         if outside.len():
             raise ValueError(f"{schema.name}: {outside.len()} row(s) fall outside the write "
                              f"window on {column} (first: {outside[0]!r})")
+
+
+def _log_write(con: duckdb.DuckDBPyConnection, table: str, rows: int,
+               start: datetime | None = None, end: datetime | None = None,
+               keys: Sequence[str] | None = None) -> None:
+    # Inside the writer's transaction: a write and its log entry commit together.
+    con.execute("INSERT INTO write_log (table_name, window_start, window_end, keys, row_count, "
+                "written_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [table, start, end, json.dumps(list(keys)) if keys is not None else None, rows,
+                 datetime.now(UTC)])
+
+
+def _mark(con: duckdb.DuckDBPyConnection, consumed: Changes) -> None:
+    con.execute("INSERT OR REPLACE INTO consumer_marks VALUES (?, ?, ?, ?)",
+                [consumed.consumer, consumed.high_water, consumed.config, datetime.now(UTC)])
+
+
+def _identifier(frame: pl.DataFrame, column: str) -> str:
+    # Column names of derived frames come from project code; refuse anything else as SQL.
+    if column not in frame.columns or not column.replace("_", "").isalnum():
+        raise ValueError(f"not a column name: {column!r}")
+    return column
