@@ -141,3 +141,20 @@ def test_failed_validation_writes_nothing_and_is_recorded(warehouse: Warehouse):
                              "validation_expectations WHERE NOT success")
     assert failed["unexpected_count"].to_list() == [1]
     assert "1000000" in failed["unexpected_examples"][0]
+
+
+def test_validated_hours_win_over_api_hours_and_api_only_hours_stay(warehouse: Warehouse):
+    window = {"source": "luchtmeetnet_api", "measured_at": DAY}
+    warehouse.replace_window("clean_air_quality_hourly", hourly([10.0, 11.0, 12.0]), window)
+    validated = hourly([20.0, None]).with_columns(source=pl.lit("rivm_validated"))
+    warehouse.replace_window("clean_air_quality_validated_hourly", validated,
+                             {"source": "rivm_validated", "measured_at": DAY})
+    best = warehouse.query("SELECT measured_at, value_ugm3, source FROM air_quality_hourly_best "
+                           "ORDER BY measured_at")
+    # hour 0: validated 20 wins; hour 1: validated NULL wins (a rejected value stays rejected);
+    # hour 2: only the API has it
+    assert best["value_ugm3"].to_list() == [20.0, None, 12.0]
+    assert best["source"].to_list() == ["rivm_validated", "rivm_validated", "luchtmeetnet_api"]
+    sums = warehouse.station_annual_sums().row(0, named=True)
+    assert sums["hours_with_value"] == 2 and sums["mean_ugm3"] == 16.0
+    assert warehouse.station_annual_sums(years=[2025]).row(0, named=True) == sums

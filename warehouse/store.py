@@ -89,15 +89,18 @@ SELECT * EXCLUDE (rn) FROM (
 """
 
 # Validated RIVM values win over unvalidated API values for the same station, component, hour.
-BEST_AIR_VIEW = """
-CREATE OR REPLACE VIEW air_quality_hourly_best AS
-SELECT * FROM clean_air_quality_validated_hourly
+# Written as an ANTI JOIN (a plain hash anti-join built on the validated side): the same rows
+# as NOT EXISTS, which DuckDB plans as a delim join, at half the time nationally.
+BEST_AIR_SELECT = """
+SELECT * FROM {validated}
 UNION ALL
-SELECT a.* FROM clean_air_quality_hourly a
-WHERE NOT EXISTS (SELECT 1 FROM clean_air_quality_validated_hourly v
-                  WHERE v.station_code = a.station_code AND v.component = a.component
-                    AND v.measured_at = a.measured_at)
+SELECT a.* FROM {api} a
+ANTI JOIN {validated} v
+  ON v.station_code = a.station_code AND v.component = a.component
+ AND v.measured_at = a.measured_at
 """
+BEST_AIR_VIEW = "CREATE OR REPLACE VIEW air_quality_hourly_best AS " + BEST_AIR_SELECT.format(
+    validated="clean_air_quality_validated_hourly", api="clean_air_quality_hourly")
 
 # Keys are unique per station, component and hour (schema check), so count(value) counts hours.
 # The reporting year is UTC+1 all year (a fixed offset), so epoch arithmetic on the UTC instant
@@ -106,7 +109,18 @@ REPORTING_YEAR_SQL = "CAST(year(make_timestamp(epoch_us(measured_at) + 360000000
 STATION_ANNUAL_SQL = f"""
 SELECT station_code, component, {REPORTING_YEAR_SQL} AS year,
        avg(value_ugm3) AS mean_ugm3, count(value_ugm3) AS hours_with_value
-FROM air_quality_hourly_best {{where}} GROUP BY ALL
+FROM air_quality_hourly_best GROUP BY ALL
+"""  # noqa: S608 (constant text)
+# The same over some reporting years: the time filter goes into both tables before the
+# best-of rule (the same rows, since a match has the same hour), so DuckDB reads only those
+# years of each table instead of building the rule over all history.
+STATION_ANNUAL_YEARS_SQL = f"""
+WITH validated AS (SELECT * FROM clean_air_quality_validated_hourly WHERE {{where}}),
+     api AS (SELECT * FROM clean_air_quality_hourly WHERE {{where}}),
+     best AS ({BEST_AIR_SELECT.format(validated="validated", api="api")})
+SELECT station_code, component, {REPORTING_YEAR_SQL} AS year,
+       avg(value_ugm3) AS mean_ugm3, count(value_ugm3) AS hours_with_value
+FROM best GROUP BY ALL
 """  # noqa: S608 (constant text; values are bound)
 
 # Which writes happened, and which of them each derived table has seen.
@@ -336,18 +350,19 @@ class Warehouse:
         database (pulling every hour into a frame took 15x longer and 7 GB nationally).
         `years` limits the work to those reporting years (a range filter on the timestamp, so
         DuckDB skips the row groups of other years); None means every year."""
-        where, params = "", []
+        sql, params = STATION_ANNUAL_SQL, []
         if years is not None:
             ranges = [reporting_year_window(year) for year in sorted(set(years))]
             if not ranges:
                 return pl.DataFrame(schema={"station_code": pl.String, "component": pl.String,
                                             "year": pl.Int32, "mean_ugm3": pl.Float64,
                                             "hours_with_value": pl.Int64})
-            where = "WHERE " + " OR ".join(["(measured_at >= ? AND measured_at < ?)"] * len(ranges))
-            params = [bound for pair in ranges for bound in pair]
+            where = " OR ".join(["(measured_at >= ? AND measured_at < ?)"] * len(ranges))
+            sql = STATION_ANNUAL_YEARS_SQL.format(where=where)
+            params = [bound for pair in ranges for bound in pair] * 2  # once per table
         with self.connect(read_only=self.path.exists()) as con:
             con.execute("SET TimeZone = 'UTC'")
-            return con.execute(STATION_ANNUAL_SQL.format(where=where), params).pl()
+            return con.execute(sql, params).pl()
 
     # -- derived tables and their per-edition history ----------------------------------
 
