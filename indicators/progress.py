@@ -8,7 +8,7 @@ Every edge case is a named rule, and every input of a status is returned with it
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 import polars as pl
 
@@ -158,24 +158,33 @@ ASSESSMENT_SCHEMA = {
 
 def assess_all(catalogue: Catalogue, regions: Regions, values: pl.DataFrame) -> pl.DataFrame:
     """One row per indicator x region x applicable target (or one row without a target)."""
-    region_rows = values.filter(pl.col("station_code").is_null() & pl.col("value").is_not_null())
-    series = {key: frame.sort("year") for key, frame in
-              region_rows.partition_by(["indicator_id", "region_id"], as_dict=True).items()}
+    # One sort and one group-by into plain lists: per-series frame operations cost ~0.3 ms
+    # each, and a national deployment has ~6,000 series.
+    series = {(r["indicator_id"], r["region_id"]): r for r in (
+        values.filter(pl.col("station_code").is_null() & pl.col("value").is_not_null())
+        .sort(["indicator_id", "region_id", "year"])
+        .group_by(["indicator_id", "region_id"], maintain_order=True)
+        .agg("year", "value", "is_provisional", "low_coverage")
+        .iter_rows(named=True))}
     rows = []
     for indicator in catalogue.indicators:
         for region in regions.regions:
-            frame = series.get((indicator.id, region.id))
-            rows += _assess_region(indicator, region.id, frame)
+            rows += _assess_region(indicator, region.id, series.get((indicator.id, region.id)))
     return pl.DataFrame(rows, schema=ASSESSMENT_SCHEMA)
 
 
-def _assess_region(indicator: Indicator, region_id: str, frame: pl.DataFrame | None) -> list[dict]:
-    years = frame["year"].to_list() if frame is not None else []
-    vals = frame["value"].to_list() if frame is not None else []
+def _fields(result) -> dict:
+    # A shallow field copy: dataclasses.asdict deep-copies every value (a third of the time).
+    return {f.name: getattr(result, f.name) for f in fields(result)}
+
+
+def _assess_region(indicator: Indicator, region_id: str, series: dict | None) -> list[dict]:
+    years = series["year"] if series is not None else []
+    vals = series["value"] if series is not None else []
     options = {}
-    if frame is not None:
-        options = {"latest_provisional": bool(frame["is_provisional"][-1]),
-                   "low_coverage": bool(frame["low_coverage"][-1])}
+    if series is not None:
+        options = {"latest_provisional": bool(series["is_provisional"][-1]),
+                   "low_coverage": bool(series["low_coverage"][-1])}
     base = {"indicator_id": indicator.id, "region_id": region_id, "direction": indicator.direction}
     targets = [t for t in indicator.targets if t.applies(region_id)]
     if indicator.context_only or not targets:
@@ -192,7 +201,7 @@ def _assess_region(indicator: Indicator, region_id: str, frame: pl.DataFrame | N
     for order, target in enumerate(targets):
         result = assess_series(years, vals, indicator.direction, target, **options)
         out.append({**base, "target_id": target.id, "target_kind": target.kind,
-                    "target_order": order, **asdict(result)})
+                    "target_order": order, **_fields(result)})
     return out
 
 
