@@ -75,8 +75,7 @@ def refresh_indicator_values(wh: Warehouse, catalogue: Catalogue, regions: Regio
     if not part.indicators:
         wh.mark_seen(changes)
         return Refresh(name, "unchanged", (), 0, _read(wh, name))
-    tables = {table: wh.read_table(table, read_only=False) for table in STAT_TABLES}
-    tables["air_station_annual"] = _read(wh, "air_station_annual")
+    tables = wh.read_tables([*STAT_TABLES, "air_station_annual"], read_only=False)
     values = compute_indicator_values(part, regions, tables)
     if everything:
         written = wh.replace_derived(name, values, consumed=changes)

@@ -158,3 +158,15 @@ def test_validated_hours_win_over_api_hours_and_api_only_hours_stay(warehouse: W
     sums = warehouse.station_annual_sums().row(0, named=True)
     assert sums["hours_with_value"] == 2 and sums["mean_ugm3"] == 16.0
     assert warehouse.station_annual_sums(years=[2025]).row(0, named=True) == sums
+
+
+def test_read_tables_reads_several_over_one_connection_and_refuses_unknown_names(warehouse):
+    warehouse.replace_window("clean_air_quality_hourly", hourly([1.0, 2.0]),
+                             {"source": "luchtmeetnet_api", "measured_at": DAY})
+    tables = warehouse.read_tables(["clean_air_quality_hourly", "clean_emissions",
+                                    "air_station_annual"])
+    assert tables["clean_air_quality_hourly"].height == 2
+    assert tables["clean_emissions"].height == 0
+    assert tables["air_station_annual"] is None  # a derived table not computed yet
+    with pytest.raises(ValueError):
+        warehouse.read_tables(["raw_payloads; DROP TABLE editions"])

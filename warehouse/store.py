@@ -195,6 +195,9 @@ class Warehouse:
     def __init__(self, path: Path | str, *, lock_timeout_s: float = 30.0) -> None:
         self.path = Path(path)
         self.lock_timeout_s = lock_timeout_s
+        # The schema statements run on the first write connection of this object, not on every
+        # one (about 40 ms each on a national file; a refresh opens several).
+        self._schema_ready = False
 
     # -- connections --------------------------------------------------------------------
 
@@ -205,6 +208,7 @@ class Warehouse:
             raise FileNotFoundError(f"no warehouse at {self.path}; run `transition-monitor build`")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + self.lock_timeout_s
+        fresh_file = not self.path.exists()
         while True:
             try:
                 con = duckdb.connect(str(self.path), read_only=read_only)
@@ -220,7 +224,9 @@ class Warehouse:
                 time.sleep(0.25)
         try:
             if not read_only:
-                self._ensure_schema(con)
+                if fresh_file or not self._schema_ready:
+                    self._ensure_schema(con)
+                    self._schema_ready = True
             yield con
         finally:
             con.close()
@@ -338,6 +344,20 @@ class Warehouse:
             sql += f" WHERE {clause}"
         with self.connect(read_only=read_only and self.path.exists()) as con:
             return con.execute(sql, params).pl()
+
+    def read_tables(self, tables: Sequence[str], *, read_only: bool = True) -> dict[str, pl.DataFrame]:
+        """Whole clean or derived tables, read over one connection; a missing derived table
+        reads as None."""
+        for name in tables:
+            if name not in DERIVED_TABLES:
+                clean_table(name)  # the allowlist: raises for an unknown name
+        out: dict[str, pl.DataFrame] = {}
+        with self.connect(read_only=read_only and self.path.exists()) as con:
+            present = {r[0] for r in con.execute(
+                "SELECT table_name FROM information_schema.tables").fetchall()}
+            for name in tables:
+                out[name] = con.execute(f"SELECT * FROM {name}").pl() if name in present else None  # noqa: S608
+        return out
 
     def query(self, sql: str, params: Sequence[object] = (), *, read_only: bool = True) -> pl.DataFrame:
         """Run a fixed, project-written query with bound values (never user-built SQL)."""

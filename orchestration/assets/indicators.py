@@ -50,8 +50,7 @@ def indicator_values(warehouse: WarehouseResource):
     yield dg.MaterializeResult(metadata={
         **_refresh_metadata(refresh), "indicators": values["indicator_id"].n_unique(),
         "regions": values["region_id"].n_unique()})
-    tables = {name: wh.read_table(name, read_only=False) for name in STAT_TABLES}
-    tables["air_station_annual"] = wh.query("SELECT * FROM air_station_annual", read_only=False)
+    tables = wh.read_tables([*STAT_TABLES, "air_station_annual"], read_only=False)
     produced = set(values.select("indicator_id", "region_id").unique().iter_rows())
     missing = sorted(regions_with_inputs(catalogue, regions, tables) - produced)
     yield dg.AssetCheckResult(
