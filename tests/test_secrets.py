@@ -35,6 +35,8 @@ def test_a_fake_key_never_reaches_the_event_log_or_the_warehouse(httpserver, tmp
     assert "503" in logged and "entsoe" in logged
     assert FAKE_KEY not in logged
     assert not wh.exists() or FAKE_KEY.encode() not in wh.read_bytes()
+    stored_bodies = [f for f in tmp_path.glob("wh-payloads/**/*") if f.is_file()]
+    assert all(FAKE_KEY.encode() not in f.read_bytes() for f in stored_bodies)
 
 
 def test_a_missing_key_fails_that_source_alone(tmp_path):

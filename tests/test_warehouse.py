@@ -14,6 +14,7 @@ import pytest
 
 from sources.http import Payload
 from warehouse.gate import validate_then_write
+from warehouse.payload_store import PayloadCorrupted
 from warehouse.store import Warehouse, WarehouseBusy
 
 DAY = (datetime(2025, 1, 6, tzinfo=UTC), datetime(2025, 1, 7, tzinfo=UTC))
@@ -38,8 +39,9 @@ def test_identical_payload_adds_no_vintage_and_a_revision_adds_one(warehouse: Wa
     assert warehouse.record_payloads([payload(b'{"v": 100}')]) == 1
     assert warehouse.record_payloads([payload(b'{"v": 100}')]) == 0
     assert warehouse.record_payloads([payload(b'{"v": 103}')]) == 1
-    history = warehouse.query("SELECT body FROM raw_payloads ORDER BY fetched_at")
-    assert [bytes(b) for b in history["body"]] == [b'{"v": 100}', b'{"v": 103}']
+    history = warehouse.query("SELECT content_hash FROM raw_payloads ORDER BY fetched_at")
+    assert [warehouse.payloads.get(h) for h in history["content_hash"]] == [
+        b'{"v": 100}', b'{"v": 103}']
     current = warehouse.current_payloads("luchtmeetnet", "measurements")
     assert [p.body for p in current] == [b'{"v": 103}']
 
@@ -48,9 +50,9 @@ def test_a_batch_stores_only_its_changed_payloads_with_their_partition(warehouse
     warehouse.record_payloads([payload(b"a", "k1"), payload(b"b", "k2")], partition_key="2025-01-06")
     batch = [payload(b"a", "k1"), payload(b"B", "k2"), payload(b"c", "k3"), payload(b"c", "k3")]
     assert warehouse.record_payloads(batch, partition_key="2025-01-07") == 2
-    stored = warehouse.query("SELECT request_key, partition_key, body FROM raw_payloads "
+    stored = warehouse.query("SELECT request_key, partition_key, content_hash FROM raw_payloads "
                              "ORDER BY fetched_at, request_key")
-    assert [(k, p, bytes(b)) for k, p, b in stored.iter_rows()] == [
+    assert [(k, p, warehouse.payloads.get(h)) for k, p, h in stored.iter_rows()] == [
         ("k1", "2025-01-06", b"a"), ("k2", "2025-01-06", b"b"),
         ("k2", "2025-01-07", b"B"), ("k3", "2025-01-07", b"c")]
     assert warehouse.record_payloads([]) == 0
@@ -170,3 +172,35 @@ def test_read_tables_reads_several_over_one_connection_and_refuses_unknown_names
     assert tables["air_station_annual"] is None  # a derived table not computed yet
     with pytest.raises(ValueError):
         warehouse.read_tables(["raw_payloads; DROP TABLE editions"])
+
+
+
+def test_bodies_live_once_per_hash_in_the_payload_store_and_corruption_is_caught(warehouse):
+    warehouse.record_payloads([payload(b"same", "k1"), payload(b"same", "k2")])
+    files = [f for f in warehouse.payloads.root.rglob("*") if f.is_file()]
+    assert len(files) == 1 and files[0].read_bytes() == b"same"  # identical content stored once
+    files[0].write_bytes(b"tampered")
+    with pytest.raises(PayloadCorrupted, match="does not match its hash"):
+        warehouse.current_payloads("luchtmeetnet")
+
+
+def test_a_warehouse_with_bodies_inside_duckdb_moves_them_out_without_loss(tmp_path):
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    body = b'{"data": [1, 2, 3]}'
+    digest = __import__("hashlib").sha256(body).hexdigest()
+    with duckdb.connect(str(path)) as con:  # the layout before the payload store
+        con.execute("CREATE TABLE raw_payloads (source VARCHAR NOT NULL, dataset VARCHAR NOT NULL, "
+                    "request_key VARCHAR NOT NULL, partition_key VARCHAR NOT NULL, url VARCHAR "
+                    "NOT NULL, media_type VARCHAR NOT NULL, content_hash VARCHAR NOT NULL, "
+                    "fetched_at TIMESTAMPTZ NOT NULL, body BLOB NOT NULL)")
+        con.execute("INSERT INTO raw_payloads VALUES ('luchtmeetnet', 'measurements', 'k1', '', "
+                    "'https://x', 'application/json', ?, now(), ?)", [digest, body])
+    wh = Warehouse(path)
+    [restored] = wh.current_payloads("luchtmeetnet", "measurements")
+    assert restored.body == body and restored.content_hash == digest
+    columns = wh.query("SELECT column_name FROM information_schema.columns "
+                       "WHERE table_name = 'raw_payloads'")["column_name"].to_list()
+    assert "body" not in columns and "body_bytes" in columns
+    assert wh.query("SELECT body_bytes FROM raw_payloads")["body_bytes"].to_list() == [len(body)]

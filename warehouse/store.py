@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from sources.http import Payload
 from transforms.air_quality import reporting_year_window
+from warehouse.payload_store import PayloadStore
 from warehouse.schema import CLEAN_TABLES, TableSchema, clean_table
 
 RAW_DDL = """
@@ -31,9 +32,9 @@ CREATE TABLE IF NOT EXISTS raw_payloads (
   partition_key VARCHAR NOT NULL,
   url VARCHAR NOT NULL,
   media_type VARCHAR NOT NULL,
-  content_hash VARCHAR NOT NULL,
+  content_hash VARCHAR NOT NULL,  -- SHA-256 of the body, which the payload store keeps
   fetched_at TIMESTAMPTZ NOT NULL,
-  body BLOB NOT NULL
+  body_bytes BIGINT NOT NULL
 );
 CREATE OR REPLACE VIEW raw_payloads_current AS
 SELECT * EXCLUDE (rn) FROM (
@@ -198,6 +199,7 @@ class Warehouse:
         # The schema statements run on the first write connection of this object, not on every
         # one (about 40 ms each on a national file; a refresh opens several).
         self._schema_ready = False
+        self.payloads = PayloadStore(self.path.with_name(self.path.stem + "-payloads"))
 
     # -- connections --------------------------------------------------------------------
 
@@ -243,12 +245,32 @@ class Warehouse:
                 con.rollback()
                 raise
 
-    @staticmethod
-    def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    def _ensure_schema(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._move_bodies_to_payload_store(con)
         con.execute(RAW_DDL)
         for table in CLEAN_TABLES.values():
             con.execute(table.ddl())
         con.execute(BEST_AIR_VIEW)
+
+    def _move_bodies_to_payload_store(self, con: duckdb.DuckDBPyConnection) -> None:
+        """A warehouse written before bodies moved out of DuckDB: copy each body into the
+        payload store (verified by its hash), then drop the column. Nothing is lost."""
+        columns = {r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'raw_payloads'").fetchall()}
+        if "body" not in columns:
+            return
+        for content_hash, body in con.execute(
+                "SELECT DISTINCT content_hash, body FROM raw_payloads").fetchall():
+            self.payloads.put(content_hash, bytes(body))
+        con.begin()
+        con.execute("DROP VIEW IF EXISTS raw_payloads_current")
+        con.execute("ALTER TABLE raw_payloads RENAME TO raw_payloads_with_bodies")
+        con.execute(RAW_DDL)
+        con.execute("INSERT INTO raw_payloads BY NAME SELECT * EXCLUDE (body), "
+                    "octet_length(body) AS body_bytes FROM raw_payloads_with_bodies")
+        con.execute("DROP TABLE raw_payloads_with_bodies")
+        con.commit()
 
     def initialise(self) -> None:
         with self.connect():
@@ -279,6 +301,8 @@ class Warehouse:
                 if current.get(key) != p.content_hash:
                     current[key] = p.content_hash
                     new.append(p)
+            for p in new:  # bodies first: a row never points at a body not yet stored
+                self.payloads.put(p.content_hash, p.body)
             if new:
                 rows = pa.table({
                     "source": [p.source for p in new], "dataset": [p.dataset for p in new],
@@ -287,7 +311,7 @@ class Warehouse:
                     "media_type": [p.media_type for p in new],
                     "content_hash": [p.content_hash for p in new],
                     "fetched_at": pa.array([p.fetched_at for p in new], pa.timestamp("us", "UTC")),
-                    "body": pa.array([p.body for p in new], pa.binary())})
+                    "body_bytes": [len(p.body) for p in new]})
                 con.register("new_payloads", rows)
                 con.execute("INSERT INTO raw_payloads BY NAME SELECT * FROM new_payloads")
                 con.unregister("new_payloads")
@@ -305,7 +329,7 @@ class Warehouse:
         if dataset is not None:
             inner += " AND dataset = ?"
             params.append(dataset)
-        sql = ("SELECT source, dataset, request_key, url, media_type, body, fetched_at "  # noqa: S608
+        sql = ("SELECT source, dataset, request_key, url, media_type, content_hash, fetched_at "  # noqa: S608
                f"FROM ({inner}) WHERE rn = 1")  # constant text; values are bound
         if partition_key is not None:
             sql += " AND partition_key = ?"
@@ -313,7 +337,7 @@ class Warehouse:
         with self.connect(read_only=False) as con:
             rows = con.execute(sql + " ORDER BY request_key", params).fetchall()
         return [Payload(source=r[0], dataset=r[1], request_key=r[2], url=r[3], media_type=r[4],
-                        body=bytes(r[5]), fetched_at=r[6]) for r in rows]
+                        body=self.payloads.get(r[5]), fetched_at=r[6]) for r in rows]
 
     # -- clean tables -------------------------------------------------------------------
 
