@@ -705,6 +705,8 @@ def _compare_row(view: EditionView, indicator: dict, lang: str) -> dict:
     return {"href": f"indicator/{slug(indicator_id)}.html",
             "name": _localized(indicator, "name", lang),
             "cells": [{"col": i, "latest": _latest_text(view, indicator_id, r["region_id"], lang),
+                       "has_value": observation(view, indicator_id, r["region_id"], lang)
+                       .latest_value is not None,
                        **_status_cell(view, indicator_id, r["region_id"], lang)}
                       for i, r in enumerate(view.featured)]}
 

@@ -572,6 +572,9 @@ def test_compare_page_has_all_regions_and_a_keyboard_picker(view):
     assert 'id="region-picker" class="region-picker" hidden' in page  # full table without JS
     for name in ("IJmond", "Cleantech Region", "The Hague", "The Netherlands"):
         assert f">{name}</a></th>" in page
+    # a cell without a figure says "not measured" once, not a bare dash above it
+    assert '<span class="value">–</span>' not in page
+    assert "not measured" in page and '<span class="value">' in page
 
 
 def test_no_javascript_links_even_from_source_urls(view):
