@@ -99,15 +99,17 @@ def _api_timestamps(payloads: Sequence[Payload], pages: pl.DataFrame) -> pl.Seri
     stamps = pages["timestamp_measured"]
     parsed = (stamps.str.replace(r"Z$", "+00:00")
               .str.to_datetime("%Y-%m-%dT%H:%M:%S%z", time_zone="UTC", strict=False))
-    for mask, problem in ((parsed.is_null(), "unparseable timestamp_measured"),
-                          (parsed.dt.truncate("1h") != parsed,
-                           "timestamp(s) not at the start of an hour")):
-        if mask.any():
-            page = pages.filter(mask)["_payload"][0]
-            bad = stamps.filter(mask & (pages["_payload"] == page))
-            payload = payloads[page]
-            raise ContractError(payload.source, f"{bad.len()} {problem}, e.g. {bad[0]!r}",
-                                url=payload.url)
+    unparseable = parsed.is_null()
+    if unparseable.any():
+        page = pages.filter(unparseable)["_payload"][0]
+        bad = stamps.filter(unparseable & (pages["_payload"] == page))
+        raise ContractError(payloads[page].source, f"{bad.len()} unparseable timestamp_measured, "
+                            f"e.g. {bad[0]!r}", url=payloads[page].url)
+    off_the_hour = parsed.dt.truncate("1h") != parsed
+    if off_the_hour.any():
+        page = pages.filter(off_the_hour)["_payload"][0]
+        on_page = pages["_payload"] == page
+        _check_on_the_hour(payloads[page], stamps.filter(on_page), parsed.filter(on_page))
     return parsed.alias("measured_at")
 
 

@@ -107,11 +107,10 @@ BEST_AIR_VIEW = "CREATE OR REPLACE VIEW air_quality_hourly_best AS " + BEST_AIR_
 # The reporting year is UTC+1 all year (a fixed offset), so epoch arithmetic on the UTC instant
 # gives it without a per-row time-zone conversion (5x faster over 27 million rows nationally).
 REPORTING_YEAR_SQL = "CAST(year(make_timestamp(epoch_us(measured_at) + 3600000000)) AS INTEGER)"
-STATION_ANNUAL_SQL = f"""
+STATION_ANNUAL_SELECT = f"""
 SELECT station_code, component, {REPORTING_YEAR_SQL} AS year,
-       avg(value_ugm3) AS mean_ugm3, count(value_ugm3) AS hours_with_value
-FROM air_quality_hourly_best GROUP BY ALL
-"""  # noqa: S608 (constant text)
+       avg(value_ugm3) AS mean_ugm3, count(value_ugm3) AS hours_with_value"""
+STATION_ANNUAL_SQL = f"{STATION_ANNUAL_SELECT} FROM air_quality_hourly_best GROUP BY ALL"
 # The same over some reporting years: the time filter goes into both tables before the
 # best-of rule (the same rows, since a match has the same hour), so DuckDB reads only those
 # years of each table instead of building the rule over all history.
@@ -119,9 +118,7 @@ STATION_ANNUAL_YEARS_SQL = f"""
 WITH validated AS (SELECT * FROM clean_air_quality_validated_hourly WHERE {{where}}),
      api AS (SELECT * FROM clean_air_quality_hourly WHERE {{where}}),
      best AS ({BEST_AIR_SELECT.format(validated="validated", api="api")})
-SELECT station_code, component, {REPORTING_YEAR_SQL} AS year,
-       avg(value_ugm3) AS mean_ugm3, count(value_ugm3) AS hours_with_value
-FROM best GROUP BY ALL
+{STATION_ANNUAL_SELECT} FROM best GROUP BY ALL
 """  # noqa: S608 (constant text; values are bound)
 
 # Which writes happened, and which of them each derived table has seen.
