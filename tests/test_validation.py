@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
+import pytest
 
 from transforms.air_quality import air_quality_rules
-from transforms.validation import _frames_for_gx, validate_frame
+from transforms.validation import _frames_for_gx, unique_rows_when_sorted, validate_frame
 from warehouse.schema import AIR_QUALITY_HOURLY
 
 
@@ -67,3 +68,51 @@ def test_only_low_cardinality_text_becomes_categorical():
 
 def test_an_empty_frame_passes():
     assert validate_frame(AIR_QUALITY_HOURLY, AIR_QUALITY_HOURLY.empty(), air_quality_rules()).success
+
+
+def _key_frame(rows):
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=["station_code", "component", "measured_at"])
+    frame["measured_at"] = pd.to_datetime(frame["measured_at"], utc=True)
+    frame["component"] = frame["component"].astype("category")
+    return frame
+
+
+@pytest.mark.parametrize("rows", [
+    # sorted by the key: the repeated key is two neighbours
+    [("A", "NO2", "2024-01-01 00:00"), ("A", "NO2", "2024-01-01 01:00"),
+     ("A", "NO2", "2024-01-01 01:00"), ("B", "NO2", "2024-01-01 00:00")],
+    # sorted by component first (per-component files one after the other)
+    [("A", "NO2", "2024-01-01 00:00"), ("B", "NO2", "2024-01-01 00:00"),
+     ("B", "NO2", "2024-01-01 00:00"), ("A", "PM10", "2024-01-01 00:00")],
+    # not sorted at all: the hash-based answer
+    [("B", "NO2", "2024-01-01 00:00"), ("A", "NO2", "2024-01-01 01:00"),
+     ("B", "NO2", "2024-01-01 00:00"), ("A", "PM10", "2024-01-01 00:00")],
+])
+def test_the_linear_key_check_agrees_with_pandas_duplicated(rows):
+    frame = _key_frame(rows)
+    expected = ~frame.duplicated(keep=False)
+    assert unique_rows_when_sorted(frame).tolist() == expected.tolist()
+    assert (~expected).sum() == 2
+
+
+def test_the_linear_key_check_agrees_on_random_frames():
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    for trial in range(40):
+        n = int(rng.integers(2, 60))
+        rows = [(f"S{rng.integers(3)}", ["NO2", "PM10"][rng.integers(2)],
+                 f"2024-01-01 {rng.integers(4):02d}:00") for _ in range(n)]
+        frame = _key_frame(rows)
+        if trial % 2:  # half of them sorted, as parsers deliver them
+            frame = frame.sort_values(list(frame.columns), ignore_index=True)
+        assert unique_rows_when_sorted(frame).tolist() == (~frame.duplicated(keep=False)).tolist()
+
+
+def test_the_fast_pass_reports_the_suites_own_rule_names():
+    frame = hourly(50)
+    result = validate_frame(AIR_QUALITY_HOURLY, frame, air_quality_rules())
+    assert "expect_compound_columns_to_be_unique" in [e.expectation for e in result.expectations]
+    assert not any("when_sorted" in e.expectation for e in result.expectations)
