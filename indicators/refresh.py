@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from indicators.catalogue import Catalogue, Regions
-from indicators.compute import compute_indicator_values, indicators_reading
+from indicators.compute import compute_indicator_values, indicators_reading, input_tables
 from indicators.progress import assess_all
 from transforms.air_quality import LOW_COVERAGE_BELOW_PCT, reporting_years_touched, with_coverage
 from warehouse.store import STATION_ANNUAL_SQL, Warehouse
@@ -51,7 +51,7 @@ def refresh_station_annual(wh: Warehouse) -> Refresh:
     name = "air_station_annual"
     changes = wh.changes_since(name, AIR_TABLES,
                                config_fingerprint(STATION_ANNUAL_SQL, LOW_COVERAGE_BELOW_PCT))
-    years = None if changes.everything or not wh.has_table(name) else \
+    years = None if changes.everything else \
         reporting_years_touched((c.window_start, c.window_end) for c in changes.changes)
     if years is None:
         frame = with_coverage(wh.station_annual_sums())
@@ -61,8 +61,8 @@ def refresh_station_annual(wh: Warehouse) -> Refresh:
         wh.mark_seen(changes)
         return Refresh(name, "unchanged", (), 0, _read(wh, name))
     part = with_coverage(wh.station_annual_sums(years))
-    written = wh.replace_derived_part(name, part, "year", sorted(years), consumed=changes)
-    return Refresh(name, "part", tuple(sorted(years)), written, _read(wh, name))
+    table = wh.replace_derived_part(name, part, "year", sorted(years), consumed=changes)
+    return Refresh(name, "part", tuple(sorted(years)), part.height, table)
 
 
 def refresh_indicator_values(wh: Warehouse, catalogue: Catalogue, regions: Regions) -> Refresh:
@@ -70,19 +70,21 @@ def refresh_indicator_values(wh: Warehouse, catalogue: Catalogue, regions: Regio
     name = "indicator_values"
     changes = wh.changes_since(name, (*STAT_TABLES, "air_station_annual"),
                                config_fingerprint(catalogue, regions))
-    everything = changes.everything or not wh.has_table(name)
+    everything = changes.everything
     part = catalogue if everything else indicators_reading(catalogue, changes.tables)
     if not part.indicators:
         wh.mark_seen(changes)
         return Refresh(name, "unchanged", (), 0, _read(wh, name))
-    tables = wh.read_tables([*STAT_TABLES, "air_station_annual"], read_only=False)
+    # only the tables the recomputed indicators read (all of them on a full run)
+    needed = sorted(set().union(*(input_tables(i) for i in part.indicators)))
+    tables = wh.read_tables(needed, read_only=False)
     values = compute_indicator_values(part, regions, tables)
     if everything:
         written = wh.replace_derived(name, values, consumed=changes)
         return Refresh(name, "all", (), written, values)
     ids = tuple(i.id for i in part.indicators)
-    written = wh.replace_derived_part(name, values, "indicator_id", ids, consumed=changes)
-    return Refresh(name, "part", ids, written, _read(wh, name))
+    table = wh.replace_derived_part(name, values, "indicator_id", ids, consumed=changes)
+    return Refresh(name, "part", ids, values.height, table)
 
 
 def refresh_progress(wh: Warehouse, catalogue: Catalogue, regions: Regions) -> Refresh:
@@ -91,7 +93,7 @@ def refresh_progress(wh: Warehouse, catalogue: Catalogue, regions: Regions) -> R
     changes = wh.changes_since(name, ("indicator_values",),
                                config_fingerprint(catalogue, regions))
     keys = [c.keys for c in changes.changes]
-    everything = changes.everything or not wh.has_table(name) or any(k is None for k in keys)
+    everything = changes.everything or any(k is None for k in keys)
     values = _read(wh, "indicator_values")
     if everything:
         assessments = assess_all(catalogue, regions, values)
@@ -104,8 +106,8 @@ def refresh_progress(wh: Warehouse, catalogue: Catalogue, regions: Regions) -> R
     part = catalogue.model_copy(update={"indicators": [i for i in catalogue.indicators
                                                        if i.id in ids]})
     assessments = assess_all(part, regions, values.filter(pl.col("indicator_id").is_in(ids)))
-    written = wh.replace_derived_part(name, assessments, "indicator_id", ids, consumed=changes)
-    return Refresh(name, "part", tuple(ids), written, _read(wh, name))
+    table = wh.replace_derived_part(name, assessments, "indicator_id", ids, consumed=changes)
+    return Refresh(name, "part", tuple(ids), assessments.height, table)
 
 
 def _read(wh: Warehouse, name: str) -> pl.DataFrame:

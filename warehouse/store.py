@@ -426,9 +426,11 @@ class Warehouse:
         return frame.height
 
     def replace_derived_part(self, name: str, frame: pl.DataFrame, column: str,
-                             keys: Sequence[object], *, consumed: Changes | None = None) -> int:
+                             keys: Sequence[object], *,
+                             consumed: Changes | None = None) -> pl.DataFrame:
         """Replace the rows of a derived table whose `column` is in `keys` with `frame`, in one
-        transaction: the incremental path (some station-years, some indicators)."""
+        transaction: the incremental path (some station-years, some indicators). Returns the
+        whole table as written (read in the same transaction, not over a new connection)."""
         _check_derived(name)
         if column not in frame.columns or frame.filter(~pl.col(column).is_in(list(keys))).height:
             raise ValueError(f"{name}: every row written must have its {column} in the keys replaced")
@@ -443,13 +445,17 @@ class Warehouse:
             _log_write(con, name, frame.height, keys=[str(k) for k in keys])
             if consumed is not None:
                 _mark(con, consumed)
-        return frame.height
+            return con.execute(f"SELECT * FROM {name}").pl()  # noqa: S608 (allowlisted name)
 
     # -- what changed since a consumer last ran ------------------------------------------
 
     def changes_since(self, consumer: str, tables: Sequence[str], config: str = "") -> Changes:
-        """The writes to `tables` that `consumer` has not marked as seen."""
+        """The writes to `tables` that `consumer` has not marked as seen. A consumer that is a
+        derived table and does not exist (yet, or any more) must recompute everything."""
         with self.connect() as con:
+            missing = consumer in DERIVED_TABLES and not con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                [consumer]).fetchone()[0]
             high = con.execute("SELECT coalesce(max(write_id), 0) FROM write_log").fetchone()[0]
             mark = con.execute("SELECT write_id, config FROM consumer_marks WHERE consumer = ?",
                                [consumer]).fetchone()
@@ -461,7 +467,7 @@ class Warehouse:
         changes = tuple(TableChange(r[0], r[1], r[2], tuple(json.loads(r[3])) if r[3] else None)
                         for r in rows)
         return Changes(consumer=consumer, changes=changes, high_water=high, config=config,
-                       everything=mark is None or mark[1] != config)
+                       everything=missing or mark is None or mark[1] != config)
 
     def mark_seen(self, consumed: Changes) -> None:
         with self.transaction() as con:
