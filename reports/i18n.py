@@ -212,6 +212,8 @@ TEXT: dict[str, tuple[str, str]] = {
                      "vergelijkingspagina's.",
                      "Figures for {region}; the other regions are on the region and comparison "
                      "pages."),
+    "national_figure": ("Landelijk cijfer ({region}): alleen voor heel Nederland gemeten",
+                        "National figure ({region}): measured for the whole country only"),
     "sparkline_label": ("Verloop {first}–{last}: van {start} naar {end}",
                         "Trend {first}–{last}: from {start} to {end}"),
     "chart_summary": ("{name} per regio, {first}–{last}, in {unit}. De tabel hieronder geeft "

@@ -358,13 +358,21 @@ def _theme_summary(statuses: list[str], lang: str) -> str:
 
 
 def _overview_row(view: EditionView, indicator: dict, lang: str) -> dict:
-    indicator_id, focus = indicator["indicator_id"], view.focus_region
-    series = _series(view, indicator_id, focus) if focus else _series(view, indicator_id, "")
+    indicator_id, region = indicator["indicator_id"], view.focus_region
+    scope_note = ""
+    # An indicator measured only for the country (offshore wind) would read "not measured"
+    # for every region; the overview shows the national figure instead, and says so.
+    country = next((r["region_id"] for r in view.regions if r["kind"] == "country"), None)
+    if region and indicator["aggregation"] == "national_only" and country not in (None, region):
+        region = country
+        scope_note = text("national_figure", lang, region=view.region_name(country, lang))
+    series = _series(view, indicator_id, region) if region else _series(view, indicator_id, "")
     return {"href": f"indicator/{slug(indicator_id)}.html",
             "name": _localized(indicator, "name", lang),
-            "status": headline(view, indicator_id, focus)["status"] if focus else "not_measured",
-            "cell": _status_cell(view, indicator_id, focus, lang) if focus else {},
-            "latest": _latest_text(view, indicator_id, focus, lang) if focus else "",
+            "status": headline(view, indicator_id, region)["status"] if region else "not_measured",
+            "cell": _status_cell(view, indicator_id, region, lang) if region else {},
+            "scope_note": scope_note,
+            "latest": _latest_text(view, indicator_id, region, lang) if region else "",
             "sparkline": _sparkline(view, indicator_id, series, lang)}
 
 

@@ -765,3 +765,29 @@ def test_naive_and_text_timestamps_are_read_as_utc():
 
     assert format_datetime(datetime(2026, 1, 5, 8, 0), "nl") == "5 januari 2026, 08:00 UTC"
     assert format_datetime("2026-01-05T08:00:00+01:00", "en") == "5 January 2026, 07:00 UTC"
+
+
+def test_overview_shows_the_national_figure_of_a_national_only_indicator_and_says_so():
+    import dataclasses
+
+    inputs = make_inputs()
+    national_only = dataclasses.replace(
+        inputs,
+        indicators=inputs.indicators.with_columns(aggregation=pl.when(
+            pl.col("indicator_id") == "wind").then(pl.lit("national_only")).otherwise("aggregation")),
+        regions=inputs.regions.with_columns(kind=pl.when(pl.col("region_id") == "nl")
+                                            .then(pl.lit("country")).otherwise("kind")),
+        values=inputs.values.filter((pl.col("indicator_id") != "wind") | (pl.col("region_id") == "nl")),
+        assessments=inputs.assessments.filter((pl.col("indicator_id") != "wind")
+                                              | (pl.col("region_id") == "nl")))
+    from reports.site import _latest_text
+
+    view = build_view(national_only)
+    page = render_overview(view, "en")
+    row = re.search(r'<tr>\s*<th scope="row"><a href="indicator/wind.html">.*?</tr>', page, re.S).group(0)
+    assert "National figure (The Netherlands): measured for the whole country only" in row
+    assert "not measured" not in row
+    assert _latest_text(view, "wind", "nl", "en") in row  # the country's latest figure
+    # an indicator measured per region keeps the focus region's own figure, without the note
+    pm10 = re.search(r'<a href="indicator/pm10.html">.*?</tr>', page, re.S).group(0)
+    assert "National figure" not in pm10
