@@ -360,10 +360,11 @@ def _theme_summary(statuses: list[str], lang: str) -> str:
 def _overview_row(view: EditionView, indicator: dict, lang: str) -> dict:
     indicator_id, region = indicator["indicator_id"], view.focus_region
     scope_note = ""
-    # An indicator measured only for the country (offshore wind) would read "not measured"
-    # for every region; the overview shows the national figure instead, and says so.
+    # An indicator with figures for the country alone (offshore wind) would read "not
+    # measured" for every region; the overview shows the national figure instead, says so.
     country = next((r["region_id"] for r in view.regions if r["kind"] == "country"), None)
-    if region and indicator["aggregation"] == "national_only" and country not in (None, region):
+    if region and country not in (None, region) \
+            and _only_measured_for(view, indicator_id, country, lang):
         region = country
         scope_note = text("national_figure", lang, region=view.region_name(country, lang))
     series = _series(view, indicator_id, region) if region else _series(view, indicator_id, "")
@@ -374,6 +375,14 @@ def _overview_row(view: EditionView, indicator: dict, lang: str) -> dict:
             "scope_note": scope_note,
             "latest": _latest_text(view, indicator_id, region, lang) if region else "",
             "sparkline": _sparkline(view, indicator_id, series, lang)}
+
+
+def _only_measured_for(view: EditionView, indicator_id: str, region_id: str, lang: str) -> bool:
+    def measured(rid: str) -> bool:
+        return observation(view, indicator_id, rid, lang).latest_value is not None
+
+    return measured(region_id) and not any(
+        measured(r["region_id"]) for r in view.regions if r["region_id"] != region_id)
 
 
 def _sparkline(view: EditionView, indicator_id: str, series: pl.DataFrame, lang: str) -> Markup:

@@ -767,14 +767,12 @@ def test_naive_and_text_timestamps_are_read_as_utc():
     assert format_datetime("2026-01-05T08:00:00+01:00", "en") == "5 January 2026, 07:00 UTC"
 
 
-def test_overview_shows_the_national_figure_of_a_national_only_indicator_and_says_so():
+def test_overview_shows_the_national_figure_of_a_nationally_measured_indicator_and_says_so():
     import dataclasses
 
     inputs = make_inputs()
-    national_only = dataclasses.replace(
+    country_only = dataclasses.replace(  # wind: figures for the country only
         inputs,
-        indicators=inputs.indicators.with_columns(aggregation=pl.when(
-            pl.col("indicator_id") == "wind").then(pl.lit("national_only")).otherwise("aggregation")),
         regions=inputs.regions.with_columns(kind=pl.when(pl.col("region_id") == "nl")
                                             .then(pl.lit("country")).otherwise("kind")),
         values=inputs.values.filter((pl.col("indicator_id") != "wind") | (pl.col("region_id") == "nl")),
@@ -782,7 +780,7 @@ def test_overview_shows_the_national_figure_of_a_national_only_indicator_and_say
                                               | (pl.col("region_id") == "nl")))
     from reports.site import _latest_text
 
-    view = build_view(national_only)
+    view = build_view(country_only)
     page = render_overview(view, "en")
     row = re.search(r'<tr>\s*<th scope="row"><a href="indicator/wind.html">.*?</tr>', page, re.S).group(0)
     assert "National figure (The Netherlands): measured for the whole country only" in row
