@@ -141,6 +141,19 @@ def test_manifest_names_every_file_and_its_provenance(generated, source):
         assert matches, entry["path"]
 
 
+def warehouse_with_validated_hours(tmp_path, hours, values, window):
+    """A warehouse holding validated NO2 hours of one station, and the frame written."""
+    from warehouse.store import Warehouse
+
+    frame = pl.DataFrame({"station_code": "NL49551", "component": "NO2", "measured_at": hours,
+                          "value_ugm3": values, "source": "rivm_validated"}).with_columns(
+        pl.col("measured_at").cast(pl.Datetime("us", "UTC")))
+    wh = Warehouse(tmp_path / "wh.duckdb")
+    wh.replace_window("clean_air_quality_validated_hourly", frame,
+                      {"source": "rivm_validated", "measured_at": window})
+    return wh, frame
+
+
 def test_the_warehouse_aggregation_equals_the_reference_annual_means(tmp_path):
     """`Warehouse.station_annual_sums` (DuckDB, used by the pipeline) must agree with the
     Polars reference `annual_means`, including the UTC+1 reporting-year boundary."""
@@ -149,18 +162,12 @@ def test_the_warehouse_aggregation_equals_the_reference_annual_means(tmp_path):
     from polars.testing import assert_frame_equal
 
     from transforms.air_quality import annual_means, reporting_year_window, with_coverage
-    from warehouse.store import Warehouse
 
     start, _ = reporting_year_window(2020)
     hours = [start + timedelta(hours=h) for h in range(-3, 30)]
-    frame = pl.DataFrame({"station_code": "NL49551", "component": "NO2", "measured_at": hours,
-                          "value_ugm3": [float(h % 7) if h % 5 else None for h in range(len(hours))],
-                          "source": "rivm_validated"}).with_columns(
-        pl.col("measured_at").cast(pl.Datetime("us", "UTC")))
-    wh = Warehouse(tmp_path / "wh.duckdb")
-    wh.replace_window("clean_air_quality_validated_hourly", frame,
-                      {"source": "rivm_validated",
-                       "measured_at": (datetime(2019, 1, 1, tzinfo=UTC), datetime(2021, 1, 1, tzinfo=UTC))})
+    wh, frame = warehouse_with_validated_hours(
+        tmp_path, hours, [float(h % 7) if h % 5 else None for h in range(len(hours))],
+        (datetime(2019, 1, 1, tzinfo=UTC), datetime(2021, 1, 1, tzinfo=UTC)))
     expected = annual_means(frame)
     actual = with_coverage(wh.station_annual_sums()).select(expected.columns)
     assert actual["year"].to_list() == [2019, 2020]
@@ -175,18 +182,12 @@ def test_the_warehouse_aggregation_of_chosen_years_equals_the_same_years_of_a_fu
     from polars.testing import assert_frame_equal
 
     from transforms.air_quality import reporting_year_window
-    from warehouse.store import Warehouse
 
     start, _ = reporting_year_window(2021)
     hours = [start + timedelta(hours=h) for h in range(-2, 3)] + [datetime(2022, 6, 1, tzinfo=UTC)]
-    frame = pl.DataFrame({"station_code": "NL49551", "component": "NO2", "measured_at": hours,
-                          "value_ugm3": [1.0, 2.0, 10.0, 20.0, 30.0, 5.0],
-                          "source": "rivm_validated"}).with_columns(
-        pl.col("measured_at").cast(pl.Datetime("us", "UTC")))
-    wh = Warehouse(tmp_path / "wh.duckdb")
-    wh.replace_window("clean_air_quality_validated_hourly", frame,
-                      {"source": "rivm_validated",
-                       "measured_at": (datetime(2020, 1, 1, tzinfo=UTC), datetime(2023, 1, 1, tzinfo=UTC))})
+    wh, _ = warehouse_with_validated_hours(
+        tmp_path, hours, [1.0, 2.0, 10.0, 20.0, 30.0, 5.0],
+        (datetime(2020, 1, 1, tzinfo=UTC), datetime(2023, 1, 1, tzinfo=UTC)))
     full = wh.station_annual_sums().sort("year")
     assert full["year"].to_list() == [2020, 2021, 2022]
     assert full["mean_ugm3"].to_list() == [1.5, 20.0, 5.0]
