@@ -317,17 +317,12 @@ class Warehouse:
     def current_payloads(self, source: str, dataset: str | None = None,
                          partition_key: str | None = None) -> list[Payload]:
         """The newest vintage of each request of a source (optionally one dataset/partition)."""
-        # The newest vintage is ranked among this source's (and dataset's) rows only: ranking
-        # every stored payload first, as the raw_payloads_current view does, took 10x longer.
-        # The partition is filtered after ranking, so it applies to the newest vintage.
-        inner = "SELECT *, row_number() OVER (PARTITION BY dataset, request_key ORDER BY " \
-                "fetched_at DESC) AS rn FROM raw_payloads WHERE source = ?"
+        sql = ("SELECT source, dataset, request_key, url, media_type, content_hash, fetched_at "
+               "FROM raw_payloads_current WHERE source = ?")
         params: list[object] = [source]
         if dataset is not None:
-            inner += " AND dataset = ?"
+            sql += " AND dataset = ?"
             params.append(dataset)
-        sql = ("SELECT source, dataset, request_key, url, media_type, content_hash, fetched_at "  # noqa: S608
-               f"FROM ({inner}) WHERE rn = 1")  # constant text; values are bound
         if partition_key is not None:
             sql += " AND partition_key = ?"
             params.append(partition_key)
