@@ -65,8 +65,10 @@ def refresh_station_annual(wh: Warehouse) -> Refresh:
     return Refresh(name, "part", tuple(sorted(years)), part.height, table)
 
 
-def refresh_indicator_values(wh: Warehouse, catalogue: Catalogue, regions: Regions) -> Refresh:
-    """Indicator series per region for the indicators whose input tables changed."""
+def refresh_indicator_values(wh: Warehouse, catalogue: Catalogue, regions: Regions,
+                             tables: dict[str, pl.DataFrame] | None = None) -> Refresh:
+    """Indicator series per region for the indicators whose input tables changed. `tables`:
+    the input tables when the caller has read them already (else only the needed ones are)."""
     name = "indicator_values"
     changes = wh.changes_since(name, (*STAT_TABLES, "air_station_annual"),
                                config_fingerprint(catalogue, regions))
@@ -76,8 +78,9 @@ def refresh_indicator_values(wh: Warehouse, catalogue: Catalogue, regions: Regio
         wh.mark_seen(changes)
         return Refresh(name, "unchanged", (), 0, _read(wh, name))
     # only the tables the recomputed indicators read (all of them on a full run)
-    needed = sorted(set().union(*(input_tables(i) for i in part.indicators)))
-    tables = wh.read_tables(needed, read_only=False)
+    if tables is None:
+        needed = sorted(set().union(*(input_tables(i) for i in part.indicators)))
+        tables = wh.read_tables(needed, read_only=False)
     values = compute_indicator_values(part, regions, tables)
     if everything:
         written = wh.replace_derived(name, values, consumed=changes)

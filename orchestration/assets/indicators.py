@@ -45,12 +45,13 @@ def indicator_values(warehouse: WarehouseResource):
     indicators whose input tables changed since the last run are recomputed."""
     wh = warehouse.warehouse()
     catalogue, regions = load_catalogue(), load_regions()
-    refresh = refresh_indicator_values(wh, catalogue, regions)
+    # read once: the completeness check below needs every input table anyway
+    tables = wh.read_tables([*STAT_TABLES, "air_station_annual"], read_only=False)
+    refresh = refresh_indicator_values(wh, catalogue, regions, tables)
     values = refresh.frame
     yield dg.MaterializeResult(metadata={
         **_refresh_metadata(refresh), "indicators": values["indicator_id"].n_unique(),
         "regions": values["region_id"].n_unique()})
-    tables = wh.read_tables([*STAT_TABLES, "air_station_annual"], read_only=False)
     produced = set(values.select("indicator_id", "region_id").unique().iter_rows())
     missing = sorted(regions_with_inputs(catalogue, regions, tables) - produced)
     yield dg.AssetCheckResult(
