@@ -291,7 +291,7 @@ class Bench:
         self.facts["year_to_date_rows"] = frame.height
 
     def indicator_modules(self):
-        names = ("indicators.catalogue", "indicators.compute", "indicators.progress")
+        names = ("indicators.catalogue", "indicators.refresh")
         modules = [optional(n) for n in names]
         if None in modules or self.gen.regions_file is None:
             self.unavailable["indicators"] = "indicator modules not available yet"
@@ -313,17 +313,15 @@ class Bench:
         modules = self.indicator_modules()
         if modules is None:
             return
-        catalogue_mod, _compute, _progress = modules
-        from indicators.refresh import refresh_indicator_values, refresh_progress
-
+        catalogue_mod, refresh = modules
         if self.declarations is None:  # read once: the same catalogue for every recompute
             self.declarations = (catalogue_mod.load_catalogue(),
                                  catalogue_mod.load_regions(self.gen.regions_file))
         catalogue, regions = self.declarations
         with self.clock.stage(f"{stage}.values"):
-            values = refresh_indicator_values(self.wh, catalogue, regions)
+            values = refresh.refresh_indicator_values(self.wh, catalogue, regions)
         with self.clock.stage(f"{stage}.progress"):
-            assessments = refresh_progress(self.wh, catalogue, regions)
+            assessments = refresh.refresh_progress(self.wh, catalogue, regions)
         self.facts[f"{stage}_values"] = {"scope": values.scope, "indicators": len(values.keys),
                                          "rows_written": values.rows_written}
         self.facts[f"{stage}_progress"] = {"scope": assessments.scope,
