@@ -60,7 +60,7 @@ def test_duplicate_keys_fail_even_with_categorical_columns():
 
 def test_only_low_cardinality_text_becomes_categorical():
     frame = hourly(400, station=lambda i: f"NL{i:05d}")  # every station code distinct
-    dtypes = _frames_for_gx(frame)[0].dtypes
+    dtypes = _frames_for_gx(frame, frame.columns, {})[0].dtypes
     assert str(dtypes["component"]) == "category" and str(dtypes["source"]) == "category"
     assert str(dtypes["station_code"]) != "category"
     assert str(dtypes["value_ugm3"]) == "float64"
@@ -116,3 +116,71 @@ def test_the_fast_pass_reports_the_suites_own_rule_names():
     result = validate_frame(AIR_QUALITY_HOURLY, frame, air_quality_rules())
     assert "expect_compound_columns_to_be_unique" in [e.expectation for e in result.expectations]
     assert not any("when_sorted" in e.expectation for e in result.expectations)
+
+
+def _random_air_frame(rng, n: int) -> pl.DataFrame:
+    """Rows with, now and then, every fault a rule looks for: nulls, a bad code or component,
+    NaN and out-of-range values, repeated keys."""
+    def pick(options, p_none=0.0):
+        return [None if rng.random() < p_none else options[rng.integers(len(options))]
+                for _ in range(n)]
+
+    base = datetime(2024, 3, 1, tzinfo=UTC)
+    faulty = rng.random() < 0.7  # some frames are clean, so passes are compared too
+    p = 0.03 if faulty else 0.0
+    return AIR_QUALITY_HOURLY.conform(pl.DataFrame({
+        "station_code": pick(["NL49551", "NL10404"] + (["XX123"] if faulty else []), p),
+        "component": pick(["NO2", "PM10"] + (["CO"] if faulty else []), p),
+        "measured_at": [base + timedelta(hours=int(h)) for h in rng.permutation(n * 4)[:n]]
+        if not faulty else [None if rng.random() < p else base + timedelta(hours=int(h))
+                            for h in rng.integers(0, n, n)],
+        "value_ugm3": [float("nan") if faulty and rng.random() < p else
+                       None if rng.random() < 0.1 else float(rng.uniform(-5, 1100 if faulty
+                                                                         else 900))
+                       for _ in range(n)],
+        "source": pick(["luchtmeetnet_api"], p)}, strict=False))
+
+
+def _random_stat_frame(rng, n: int) -> pl.DataFrame:
+    from warehouse.schema import EMPLOYMENT
+
+    p = 0.05 if rng.random() < 0.7 else 0.0
+    values = [None if rng.random() < 0.2 else float(rng.uniform(0, 100)) for _ in range(n)]
+    return EMPLOYMENT.conform(pl.DataFrame({
+        "region_code": [["GM0453", "NL01", "XX1"][rng.integers(3 if p else 2)] for _ in range(n)],
+        "entity": [""] * n, "measure": [f"m{i}" for i in range(n)],
+        "period": [["2023", "2024-Q1", "24"][rng.integers(3 if p else 2)] for _ in range(n)],
+        "year": [int(rng.integers(1980 if p else 1990, 2030)) for _ in range(n)],
+        "value": values, "unit": ["%"] * n, "is_provisional": [False] * n,
+        "missing_reason": [None if (v is not None or rng.random() < p) else "Missing"
+                           for v in values],
+        "source": ["cbs_statline"] * n, "source_table": ["85x"] * n}, strict=False))
+
+
+def test_the_fast_pass_gives_every_rule_the_verdict_a_full_validation_gives():
+    # The fast pass decides value rules on witness values and the key on codes; whatever
+    # the frame, each rule's verdict must be the one GX gives on the whole frame.
+    import numpy as np
+
+    from transforms.family_rules import common_stat_rules
+    from transforms.validation import _run, fast_verdicts, schema_expectations
+    from warehouse.schema import EMPLOYMENT
+
+    rng = np.random.default_rng(11)
+    failures_seen = set()
+    for trial in range(24):
+        if trial % 3 == 2:
+            schema, frame, rules = EMPLOYMENT, _random_stat_frame(rng, 40), common_stat_rules()
+        else:
+            schema, frame, rules = (AIR_QUALITY_HOURLY, _random_air_frame(rng, 60),
+                                    air_quality_rules())
+        expectations = [*schema_expectations(schema), *rules]
+        fast = [r.success for r in fast_verdicts(expectations, frame)]
+        full = [r.success for r in _run(expectations, frame.to_pandas(), "SUMMARY")]
+        assert fast == full, (trial, [e.expectation_type for e in expectations])
+        failures_seen.update(e.expectation_type
+                             for e, ok in zip(expectations, full, strict=True) if not ok)
+    # the comparison covered failing verdicts of every kind of rule, not only passes
+    assert {"expect_column_values_to_not_be_null", "expect_compound_columns_to_be_unique",
+            "expect_column_values_to_be_in_set", "expect_column_values_to_match_regex",
+            "expect_column_values_to_be_between"} <= failures_seen

@@ -17,7 +17,6 @@ import great_expectations as gx
 import numpy as np
 import pandas as pd
 import polars as pl
-import pyarrow.compute as pc
 from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.execution_engine import PandasExecutionEngine
 from great_expectations.expectations.expectation import (
@@ -80,14 +79,24 @@ def _batch_definition():
         return asset.add_batch_definition_whole_dataframe("whole")
 
 
-# Rules about a value alone (no row condition): they hold for every row exactly when they hold
-# for every distinct value, so the fast pass checks each distinct value once (a station code
-# once instead of 2.6 million times in a national yearly partition).
-VALUE_ONLY_RULES = ("expect_column_values_to_be_in_set", "expect_column_values_to_not_be_in_set",
-                    "expect_column_values_to_match_regex",
-                    "expect_column_values_to_not_match_regex")
+# Rules about a value alone (no row condition, `mostly` 1): each holds for every row exactly
+# when it holds for a few witness values of its column, so the fast pass checks those instead
+# of 2.6 million rows of a national yearly partition. Sets and patterns need every distinct
+# value; a range needs only the smallest and largest; "not null" only whether a null (pandas
+# counts NaN as one) is there.
+DISTINCT_VALUE_RULES = ("expect_column_values_to_be_in_set",
+                        "expect_column_values_to_not_be_in_set",
+                        "expect_column_values_to_match_regex",
+                        "expect_column_values_to_not_match_regex")
+EXTREMES_RULES = ("expect_column_values_to_be_between",)
+MISSING_RULES = ("expect_column_values_to_not_be_null",)
+VALUE_ONLY_RULES = DISTINCT_VALUE_RULES + EXTREMES_RULES + MISSING_RULES
+# Rules about the column names alone: any frame with the same columns gives the same verdict.
+COLUMN_NAME_RULES = ("expect_table_columns_to_match_set",
+                     "expect_table_columns_to_match_ordered_list",
+                     "expect_table_column_count_to_equal", "expect_column_to_exist")
 # Text columns with at most this share of distinct values go to pandas as categoricals, so
-# GX's null checks, key check and batch fingerprint hash codes rather than strings.
+# GX's key check and batch fingerprint hash codes rather than strings.
 CATEGORICAL_MAX_DISTINCT_SHARE = 0.05
 ROW_LEVEL = (ColumnMapExpectation, MulticolumnMapExpectation, ColumnPairMapExpectation)
 
@@ -162,60 +171,120 @@ def validate_frame(schema: TableSchema, frame: pl.DataFrame, rules: Sequence[Exp
                    partition_key: str = "") -> ValidationOutcome:
     """Validate one clean frame against its generated schema checks plus `rules`.
 
-    A fast pass answers pass/fail (result format BOOLEAN_ONLY, value-only rules on distinct
-    values, low-cardinality text as categoricals). Only when it fails is the frame validated
-    again in full (SUMMARY), so a stored failure has its row counts and examples, exactly as a
-    single full validation would give them. A pass is a pass either way: nothing is sampled.
+    A fast pass answers pass/fail (result format BOOLEAN_ONLY): rules about a value alone and
+    about column names run on a small frame of each column's distinct values; the other rules
+    run on all rows of only the columns they read, low-cardinality text as categoricals. Only
+    when it fails is the frame validated again in full (SUMMARY), so a stored failure has its
+    row counts and examples, exactly as a single full validation would give them. A pass is a
+    pass either way: nothing is sampled.
     """
     expectations = [*schema_expectations(schema), *rules]
-    value_only = [n for n, e in enumerate(expectations) if _is_value_only(e, frame)]
-    row_level = [n for n in range(len(expectations)) if n not in value_only]
-    rows, distinct = _frames_for_gx(frame)
-    fast = list(zip(row_level, _run([_fast_variant(expectations[n]) for n in row_level], rows,
-                                    "BOOLEAN_ONLY"), strict=True))
-    if value_only:
-        columns = sorted({expectations[n].column for n in value_only})
-        fast += zip(value_only, _run([expectations[n] for n in value_only],
-                                     _padded_frame({c: distinct[c] for c in columns}),
-                                     "BOOLEAN_ONLY"), strict=True)
-    if all(result.success for _, result in fast):
-        outcomes = [_passed(expectations[n], result) for n, result in sorted(fast, key=_first)]
+    fast = fast_verdicts(expectations, frame)
+    if all(result.success for result in fast):
+        outcomes = [_passed(e, result) for e, result in zip(expectations, fast, strict=True)]
     else:
         outcomes = [_outcome(r) for r in _run(expectations, frame.to_pandas(), "SUMMARY")]
     return ValidationOutcome(table_name=schema.name, partition_key=partition_key,
                              row_count=frame.height, expectations=outcomes)
 
 
-def _is_value_only(expectation: Expectation, frame: pl.DataFrame) -> bool:
-    column = getattr(expectation, "column", None)
+def fast_verdicts(expectations: Sequence[Expectation], frame: pl.DataFrame) -> list:
+    """The GX results (BOOLEAN_ONLY) of `expectations` on `frame`, in their order, from the
+    smallest frames that give the same verdicts (see `validate_frame`)."""
+    on_values = [n for n, e in enumerate(expectations) if _decided_by_values(e, frame)]
+    on_rows = [n for n in range(len(expectations)) if n not in set(on_values)]
+    needs: dict[str, set[str]] = {}  # column -> the value-only rule kinds reading it
+    for n in on_values:
+        if expectations[n].expectation_type in VALUE_ONLY_RULES:
+            needs.setdefault(expectations[n].column, set()).add(expectations[n].expectation_type)
+    row_columns = _columns_read([expectations[n] for n in on_rows], frame)
+    rows, witnesses = _frames_for_gx(frame, row_columns, needs)
+    results: dict[int, object] = {}
+    if on_rows:
+        results.update(zip(on_rows, _run([_fast_variant(expectations[n]) for n in on_rows],
+                                         rows, "BOOLEAN_ONLY"), strict=True))
+    if on_values:
+        results.update(zip(on_values, _run([expectations[n] for n in on_values], witnesses,
+                                           "BOOLEAN_ONLY"), strict=True))
+    return [results[n] for n in range(len(expectations))]
+
+
+def _decided_by_values(expectation: Expectation, frame: pl.DataFrame) -> bool:
+    """Whether the rule's verdict follows from each column's distinct values (or its names)."""
+    if expectation.expectation_type in COLUMN_NAME_RULES:
+        return True
     return (expectation.expectation_type in VALUE_ONLY_RULES
             and getattr(expectation, "row_condition", None) is None
             and getattr(expectation, "mostly", 1) in (None, 1)
-            and column in frame.columns and frame.schema[column] == pl.String)
+            and getattr(expectation, "column", None) in frame.columns)
 
 
-def _frames_for_gx(frame: pl.DataFrame) -> tuple:
-    """The frame as pandas for the row-level rules, and the distinct values of each text column.
+def _columns_read(expectations: Sequence[Expectation], frame: pl.DataFrame) -> list[str]:
+    """The frame's columns the rules read, in frame order; all of them when a rule has a row
+    condition or names no columns (a table-level rule may read any)."""
+    read: set[str] = set()
+    for expectation in expectations:
+        named = [getattr(expectation, a, None) for a in ("column", "column_A", "column_B")]
+        named += list(getattr(expectation, "column_list", None) or [])
+        named = [n for n in named if n]
+        if getattr(expectation, "row_condition", None) or not named:
+            return frame.columns
+        read.update(named)
+    return [c for c in frame.columns if c in read]
 
-    Low-cardinality text is dictionary-encoded on the Arrow side (pandas categoricals), which
-    is cheaper than converting millions of strings and lets GX hash codes, not text."""
-    table = frame.to_arrow()
-    distinct = {}
-    for index, column in enumerate(table.column_names):
+
+def _frames_for_gx(frame: pl.DataFrame, row_columns: Sequence[str],
+                   needs: dict[str, set[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two pandas frames for GX: all rows of `row_columns`, and a few witness values of every
+    column (`needs`: the value-only rules reading each column).
+
+    Low-cardinality text among the row columns goes to pandas as categoricals (cast in Polars,
+    which exports only the categories present), cheaper than converting millions of strings;
+    GX's key check and batch fingerprint then hash codes, and the categories are that column's
+    distinct values. The witness frame has all columns, so the column-name rules see them."""
+    # one dictionary per column across chunks, so its categories are the column's values
+    table = frame.select(pl.col(c).cast(pl.Categorical) if frame.schema[c] == pl.String
+                         else pl.col(c) for c in row_columns).to_arrow().unify_dictionaries()
+    witnesses: dict[str, pl.Series] = {}
+    for index, column in enumerate(row_columns):
         if frame.schema[column] != pl.String:
             continue
-        distinct[column] = pc.unique(table[column])
-        if frame.height and len(distinct[column]) <= CATEGORICAL_MAX_DISTINCT_SHARE * frame.height:
-            table = table.set_column(index, column, pc.dictionary_encode(table[column]))
-    return table.to_pandas(), distinct
+        categories = table[column].chunk(0).dictionary if table[column].num_chunks else []
+        if len(categories) > CATEGORICAL_MAX_DISTINCT_SHARE * frame.height:
+            # high cardinality: plain text is cheaper than codes
+            table = table.set_column(index, column, frame[column].to_arrow())
+        elif needs.get(column, set()) & set(DISTINCT_VALUE_RULES):
+            values = pl.Series(column, categories).cast(pl.String)
+            witnesses[column] = values.extend_constant(None, 1) if frame[column].null_count() \
+                else values
+    for column in frame.columns:
+        witnesses.setdefault(column, _witness(frame[column], needs.get(column, set())))
+    return table.to_pandas(), _padded_frame(frame.columns, witnesses)
 
 
-def _padded_frame(values: dict):
-    """Distinct values of several columns side by side, shorter columns padded by repeating
-    their first value: a value-only rule's verdict does not change when a value repeats."""
-    length = max(len(v) for v in values.values())
-    return pd.DataFrame({column: [*v.to_pylist(), *[v[0].as_py()] * (length - len(v))]
-                         if len(v) else [None] * length for column, v in values.items()})
+def _witness(column: pl.Series, needs: set[str]) -> pl.Series:
+    """Values of `column` on which every rule kind in `needs` gives the verdict it gives on the
+    whole column: all distinct values, or its first value plus (as needed) its smallest and
+    largest non-missing value and a null if any value is missing."""
+    if needs & set(DISTINCT_VALUE_RULES):
+        return column.unique()
+    floats = column.dtype.is_float()
+    present = column.fill_nan(None) if floats else column
+    parts = [column.head(1)]  # some value: the column-name rules need the column present
+    if needs & set(EXTREMES_RULES) and present.null_count() < len(present):
+        parts.append(pl.Series(column.name, [present.min(), present.max()], dtype=column.dtype))
+    if present.null_count():
+        parts.append(pl.Series(column.name, [None], dtype=column.dtype))
+    return pl.concat(parts)
+
+
+def _padded_frame(columns: Sequence[str], values: dict[str, pl.Series]) -> pd.DataFrame:
+    """Witness values of each column side by side, shorter columns padded by repeating their
+    last value: a value-only rule's verdict does not change when a value repeats."""
+    length = max((len(v) for v in values.values()), default=0)
+    padded = {c: values[c].gather(np.minimum(np.arange(length), len(values[c]) - 1))
+              if length and len(values[c]) else values[c] for c in columns}
+    return pl.DataFrame(padded).to_pandas()
 
 
 def _run(expectations: Sequence[Expectation], pdf, result_format: str) -> list:
@@ -242,10 +311,6 @@ def _passed(expectation: Expectation, result) -> ExpectationOutcome:
                               parameters=outcome.parameters, success=True,
                               unexpected_count=0 if isinstance(expectation, ROW_LEVEL) else None,
                               unexpected_examples=[])
-
-
-def _first(pair: tuple) -> object:
-    return pair[0]
 
 
 def _outcome(r) -> ExpectationOutcome:
