@@ -138,6 +138,33 @@ def test_contract_breaks_name_the_source_the_url_and_what_is_missing(change, com
     assert complaint in message and "[luchtmeetnet]" in message and API_URL in message
 
 
+def _pages_with_fault_on_page_2(change) -> list[Payload]:
+    urls = [API_URL.replace("page=1", f"page={n}") for n in (1, 2, 3)]
+    docs = [json.loads((PAYLOADS / ANOMALIES).read_bytes()) for _ in urls]
+    change(docs[1])
+    return [api_payload(doc, url) for doc, url in zip(docs, urls, strict=True)]
+
+
+@pytest.mark.parametrize(("change", "complaint"), [
+    (lambda d: [r.update(value=str(r["value"])) for r in d["data"]], "value is String"),
+    (lambda d: [r.pop("formula") for r in d["data"]], "formula"),
+    (lambda d: d["data"][3].update(station_number=None), "records without ['station_number']"),
+])
+def test_a_fault_on_one_of_many_pages_names_that_page(change, complaint):
+    # the pages are parsed as one frame; a fault sends them through the page-by-page check
+    with pytest.raises(ContractError) as err:
+        parse_luchtmeetnet_measurements(_pages_with_fault_on_page_2(change))
+    assert complaint in str(err.value) and "page=2" in str(err.value)
+
+
+def test_an_extra_field_on_one_of_many_pages_warns_with_that_page_and_keeps_every_row():
+    pages = _pages_with_fault_on_page_2(lambda d: [r.update(validated=False) for r in d["data"]])
+    with pytest.warns(SchemaDriftWarning, match="page=2") as caught:
+        frame = parse_luchtmeetnet_measurements(pages)
+    assert len(caught) == 1 and frame.height == 23  # three copies of the same 23 hours
+    assert frame.equals(parse_luchtmeetnet_measurements(pages[:1]))
+
+
 def test_an_extra_field_only_warns():
     payload = mutated(lambda d: [r.update(validated=False) for r in d["data"]])
     with pytest.warns(SchemaDriftWarning, match="validated"):

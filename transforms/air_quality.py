@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+import numpy as np
 import polars as pl
 
 from sources.errors import ContractError
@@ -58,23 +59,32 @@ def parse_luchtmeetnet_measurements(payloads: Sequence[Payload]) -> pl.DataFrame
     A row repeated across pages (the API shifts rows when data arrive mid-walk) is kept once,
     from the highest page. Offsets such as +01:00/+02:00 are converted to UTC.
     """
-    # Structure is checked page by page; timestamps are parsed once over all pages (a
-    # national day is 300 pages: per-page parsing cost more than the rest of the refresh).
-    frames = [f for n, p in enumerate(payloads) if (f := _measurement_page(p, n)) is not None]
-    if not frames:
+    # A national day is 300 pages: building and checking one frame per page cost more than
+    # the rest of the refresh. The records of all pages become one frame, checked once; only
+    # when that check finds something are the pages checked one by one, so the error or the
+    # drift warning names the page it occurs on.
+    pages = [_measurement_records(p) for p in payloads]
+    pages_frame = _all_pages(pages)
+    if pages_frame is None or not _fields_as_contracted(pages_frame):
+        frames = [_page_frame(payload, data, current_page, n)
+                  for n, (payload, (data, current_page)) in enumerate(zip(payloads, pages,
+                                                                          strict=True))
+                  if data]
+        pages_frame = pl.concat(frames) if frames else None
+    if pages_frame is None or pages_frame.is_empty():
         return AIR_QUALITY_HOURLY.empty()
-    pages = pl.concat(frames)
-    rows = (pages.select(station_code=pl.col("station_number"), component=pl.col("formula"),
-                         measured_at=_api_timestamps(payloads, pages),
-                         value_ugm3=pl.col("value"), _page="_page", _payload="_payload")
+    rows = (pages_frame.select(station_code=pl.col("station_number"), component=pl.col("formula"),
+                               measured_at=_api_timestamps(payloads, pages_frame),
+                               value_ugm3=pl.col("value").cast(pl.Float64), _page="_page",
+                               _payload="_payload")
             .sort(["_page", "_payload"], maintain_order=True)
             .unique(subset=KEY, keep="last", maintain_order=True)
             .with_columns(source=pl.lit(API_SOURCE)).sort(KEY))
     return AIR_QUALITY_HOURLY.conform(rows)
 
 
-def _measurement_page(payload: Payload, order: int) -> pl.DataFrame | None:
-    """One page's records, contract-checked, tagged with its page and payload number."""
+def _measurement_records(payload: Payload) -> tuple[list, int]:
+    """One page's `data` records and its page number, the page's structure checked."""
     doc = _json_object(payload)
     data, pagination = doc.get("data"), doc.get("pagination")
     missing = ([] if isinstance(data, list) else ["`data` list"]) + (
@@ -82,14 +92,41 @@ def _measurement_page(payload: Payload, order: int) -> pl.DataFrame | None:
     if missing:
         raise ContractError(payload.source, f"response lacks a {' and a '.join(missing)}",
                             url=payload.url)
-    if not data:
+    return data, pagination.get("current_page") or 0
+
+
+def _all_pages(pages: Sequence[tuple[list, int]]) -> pl.DataFrame | None:
+    """Every page's records in one frame, tagged with page and payload number; None when
+    they do not make one frame (the page-by-page check then says which page is at fault)."""
+    records = [record for data, _ in pages for record in data]
+    if not records:
+        return pl.DataFrame()
+    counts = [len(data) for data, _ in pages]
+    try:
+        frame = pl.from_dicts(records, infer_schema_length=None)
+    except (TypeError, ValueError, pl.exceptions.PolarsError):
         return None
+    return frame.with_columns(
+        _page=pl.Series(np.repeat(np.array([page for _, page in pages], dtype=np.int64), counts)),
+        _payload=pl.Series(np.repeat(np.arange(len(pages), dtype=np.int64), counts)))
+
+
+def _fields_as_contracted(frame: pl.DataFrame) -> bool:
+    """The API fields all there, of their types and filled in, and no others."""
+    return (set(frame.columns) - {"_page", "_payload"} == set(API_FIELDS)
+            and all(frame.schema[f] == pl.String for f in API_FIELDS[:3])
+            and frame.schema["value"] in _NUMERIC
+            and not any(frame[f].null_count() for f in API_FIELDS[:3]))
+
+
+def _page_frame(payload: Payload, data: list, current_page: int, order: int) -> pl.DataFrame:
+    """One page's records, contract-checked, tagged with its page and payload number."""
     page = _rows_frame(payload, data)
     _check_api_fields(payload, page)
     return page.select(
         pl.col("station_number", "formula", "timestamp_measured"),
         value=pl.col("value").cast(pl.Float64),
-        _page=pl.lit(pagination.get("current_page") or 0, dtype=pl.Int64),
+        _page=pl.lit(current_page, dtype=pl.Int64),
         _payload=pl.lit(order, dtype=pl.Int64))
 
 
