@@ -14,6 +14,7 @@ rule) recomputes everything, so an incremental result always equals a full one (
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -39,12 +40,22 @@ class Refresh:
     frame: pl.DataFrame  # the table's full content after the refresh (for checks, metadata)
 
 
+def _in_one_session(refresh):
+    """Run a refresh over one warehouse connection (its reads, write and marks)."""
+    @functools.wraps(refresh)
+    def run(wh: Warehouse, *args, **kwargs):
+        with wh.session():
+            return refresh(wh, *args, **kwargs)
+    return run
+
+
 def config_fingerprint(*parts: object) -> str:
     text = "\n".join(p.model_dump_json() if hasattr(p, "model_dump_json") else str(p)
                      for p in parts)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+@_in_one_session
 def refresh_station_annual(wh: Warehouse) -> Refresh:
     """Annual means per station, component and reporting year, for the years whose hourly
     data changed (every year on a first run)."""
@@ -65,6 +76,7 @@ def refresh_station_annual(wh: Warehouse) -> Refresh:
     return Refresh(name, "part", tuple(sorted(years)), part.height, table)
 
 
+@_in_one_session
 def refresh_indicator_values(wh: Warehouse, catalogue: Catalogue, regions: Regions,
                              tables: dict[str, pl.DataFrame] | None = None) -> Refresh:
     """Indicator series per region for the indicators whose input tables changed. `tables`:
@@ -90,6 +102,7 @@ def refresh_indicator_values(wh: Warehouse, catalogue: Catalogue, regions: Regio
     return Refresh(name, "part", ids, values.height, table)
 
 
+@_in_one_session
 def refresh_progress(wh: Warehouse, catalogue: Catalogue, regions: Regions) -> Refresh:
     """Progress against targets for the indicators whose values changed."""
     name = "progress_assessments"

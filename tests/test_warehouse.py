@@ -74,20 +74,45 @@ def test_rows_outside_the_write_window_are_refused(warehouse: Warehouse):
                                  {"source": "luchtmeetnet_api", "measured_at": DAY})
 
 
+def _killed_mid_write(self, *args, **kwargs):
+    raise RuntimeError("process killed mid-write")
+
+
 def test_failure_between_delete_and_insert_keeps_previous_rows(warehouse: Warehouse, monkeypatch):
     window = {"source": "luchtmeetnet_api", "measured_at": DAY}
     warehouse.replace_window("clean_air_quality_hourly", hourly([1.0, 2.0]), window)
     before = warehouse.checksums()
 
-    def broken_arrow(self, *args, **kwargs):
-        raise RuntimeError("process killed mid-write")
-
     # The DELETE has run inside the transaction when the insert's input fails.
-    monkeypatch.setattr(pl.DataFrame, "to_arrow", broken_arrow)
+    monkeypatch.setattr(pl.DataFrame, "to_arrow", _killed_mid_write)
     with pytest.raises(RuntimeError, match="killed"):
         warehouse.replace_window("clean_air_quality_hourly", hourly([9.0, 9.0, 9.0]), window)
     monkeypatch.undo()
     assert warehouse.checksums() == before
+
+
+def test_a_session_opens_the_file_once_and_a_failed_transaction_in_it_keeps_previous_rows(
+        warehouse: Warehouse, monkeypatch):
+    import duckdb
+
+    window = {"source": "luchtmeetnet_api", "measured_at": DAY}
+    warehouse.replace_window("clean_air_quality_hourly", hourly([1.0, 2.0]), window)
+    before = warehouse.checksums()
+    opened = []
+    real_connect = duckdb.connect
+    monkeypatch.setattr(duckdb, "connect", lambda *a, **k: opened.append(a) or real_connect(*a, **k))
+    with warehouse.session():
+        with warehouse.session():  # nested: the outer session's connection
+            warehouse.query("SELECT count(*) FROM clean_air_quality_hourly")
+        with monkeypatch.context() as broken:  # fails after the DELETE, inside the transaction
+            broken.setattr(pl.DataFrame, "to_arrow", _killed_mid_write)
+            with pytest.raises(RuntimeError, match="killed"):
+                warehouse.replace_window("clean_air_quality_hourly", hourly([9.0]), window)
+        assert warehouse.checksums() == before  # rolled back, and the session still works
+        warehouse.replace_window("clean_air_quality_hourly", hourly([3.0, 4.0, 5.0]), window)
+    assert len(opened) == 1
+    assert warehouse.query("SELECT sum(value_ugm3) AS s FROM clean_air_quality_hourly")["s"][0] == 12
+    assert len(opened) == 2  # after the session, a call opens its own connection again
 
 
 HOLD_LOCK = """
@@ -182,6 +207,16 @@ def test_bodies_live_once_per_hash_in_the_payload_store_and_corruption_is_caught
     files[0].write_bytes(b"tampered")
     with pytest.raises(PayloadCorrupted, match="does not match its hash"):
         warehouse.current_payloads("luchtmeetnet")
+
+
+def test_a_batch_of_bodies_is_written_concurrently_and_a_wrong_hash_is_refused(warehouse):
+    import hashlib
+
+    bodies = [(hashlib.sha256(b).hexdigest(), b) for b in (f"page {i}".encode() for i in range(40))]
+    warehouse.payloads.put_many(bodies)
+    assert all(warehouse.payloads.get(h) == b for h, b in bodies)
+    with pytest.raises(ValueError, match="does not match"):
+        warehouse.payloads.put_many([*bodies[:5], (bodies[6][0], b"not page 6")])
 
 
 def test_a_warehouse_with_bodies_inside_duckdb_moves_them_out_without_loss(tmp_path):

@@ -31,8 +31,9 @@ def validate_then_write(warehouse: Warehouse, table: str, frame: pl.DataFrame,
     frame = schema.conform(frame)
     outcome = validate_frame(schema, frame, rules, partition_key=partition_key)
     validation_id = uuid.uuid4().hex
-    warehouse.record_validation(outcome, validation_id)
-    written = warehouse.replace_window(table, frame, window) if outcome.success else 0
+    with warehouse.session():  # the outcome and the rows over one connection
+        warehouse.record_validation(outcome, validation_id)
+        written = warehouse.replace_window(table, frame, window) if outcome.success else 0
     return GateResult(outcome, validation_id, written)
 
 

@@ -12,7 +12,14 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+# Bodies of one batch are written by a few threads: each write waits on its own fsync, and
+# the file system commits concurrent ones together (300 small bodies: 0.18-0.22 s one by one,
+# 0.10-0.11 s with 8 threads, measured here).
+WRITERS = 8
 
 
 class PayloadCorrupted(RuntimeError):
@@ -47,6 +54,17 @@ class PayloadStore:
             Path(tmp).unlink(missing_ok=True)
             raise
         return target
+
+    def put_many(self, bodies: Iterable[tuple[str, bytes]]) -> None:
+        """`put` each (hash, body), several at a time; all are stored when this returns."""
+        bodies = list(bodies)
+        if len(bodies) < 2:
+            for content_hash, body in bodies:
+                self.put(content_hash, body)
+            return
+        with ThreadPoolExecutor(min(WRITERS, len(bodies))) as pool:
+            for _ in pool.map(lambda item: self.put(*item), bodies):
+                pass  # iterating re-raises the first failure
 
     def get(self, content_hash: str) -> bytes:
         path = self.path(content_hash)

@@ -196,13 +196,34 @@ class Warehouse:
         # The schema statements run on the first write connection of this object, not on every
         # one (about 40 ms each on a national file; a refresh opens several).
         self._schema_ready = False
+        self._session: duckdb.DuckDBPyConnection | None = None  # see `session`
         self.payloads = PayloadStore(self.path.with_name(self.path.stem + "-payloads"))
 
     # -- connections --------------------------------------------------------------------
 
     @contextmanager
+    def session(self) -> Iterator[None]:
+        """One write connection for a run of calls (an asset's or a refresh step's work):
+        every `connect` and `transaction` inside reuses it, so the file is opened and
+        checkpointed once instead of once per call (20-30 ms each on a national warehouse).
+        Nested sessions share the outer one. Not for sharing across threads."""
+        if self._session is not None:
+            yield
+            return
+        with self.connect() as con:
+            self._session = con
+            try:
+                yield
+            finally:
+                self._session = None
+
+    @contextmanager
     def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection, waiting a bounded time for another process's lock to go."""
+        """A connection, waiting a bounded time for another process's lock to go. Inside a
+        `session`, that session's connection (read-only requests included)."""
+        if self._session is not None:
+            yield self._session
+            return
         if read_only and not self.path.exists():
             raise FileNotFoundError(f"no warehouse at {self.path}; run `transition-monitor build`")
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -298,8 +319,8 @@ class Warehouse:
                 if current.get(key) != p.content_hash:
                     current[key] = p.content_hash
                     new.append(p)
-            for p in new:  # bodies first: a row never points at a body not yet stored
-                self.payloads.put(p.content_hash, p.body)
+            # bodies first: a row never points at a body not yet stored
+            self.payloads.put_many((p.content_hash, p.body) for p in new)
             if new:
                 rows = pa.table({
                     "source": [p.source for p in new], "dataset": [p.dataset for p in new],
@@ -403,7 +424,10 @@ class Warehouse:
             params = [bound for pair in ranges for bound in pair] * 2  # once per table
         with self.connect(read_only=self.path.exists()) as con:
             con.execute("SET TimeZone = 'UTC'")
-            return con.execute(sql, params).pl()
+            try:
+                return con.execute(sql, params).pl()
+            finally:  # a session's connection goes on with its own setting
+                con.execute("RESET TimeZone")
 
     # -- derived tables and their per-edition history ----------------------------------
 
