@@ -28,7 +28,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -226,21 +226,29 @@ class Bench:
 
     def gate(self, stages: tuple[str, str], table: str, frame: pl.DataFrame, rules, window,
              partition: str) -> int:
-        """`warehouse.gate.validate_then_write`, with validation and the write timed apart."""
+        """`warehouse.gate.validate_then_write`, with validation and the write timed apart.
+        As there, the outcome and the rows are written over one warehouse session: opening it
+        and recording the outcome count as validation, the write and the session's closing
+        checkpoint as the load."""
         from transforms.validation import validate_frame
         from warehouse.schema import clean_table
 
         validate_stage, load_stage = stages
-        with self.clock.stage(validate_stage):
-            schema = clean_table(table)
-            frame = schema.conform(frame)
-            outcome = validate_frame(schema, frame, rules, partition_key=partition)
-            self.wh.record_validation(outcome, uuid.uuid4().hex)
-        if not outcome.success:
-            failed = [(e.expectation, e.column, e.unexpected_count) for e in outcome.failed]
-            raise RuntimeError(f"{table} {partition}: generated data failed validation: {failed}")
-        with self.clock.stage(load_stage):
-            return self.wh.replace_window(table, frame, window)
+        with ExitStack() as session:
+            with self.clock.stage(validate_stage):
+                schema = clean_table(table)
+                frame = schema.conform(frame)
+                outcome = validate_frame(schema, frame, rules, partition_key=partition)
+                session.enter_context(self.wh.session())
+                self.wh.record_validation(outcome, uuid.uuid4().hex)
+            if not outcome.success:
+                failed = [(e.expectation, e.column, e.unexpected_count) for e in outcome.failed]
+                raise RuntimeError(f"{table} {partition}: generated data failed validation: "
+                                   f"{failed}")
+            with self.clock.stage(load_stage):
+                written = self.wh.replace_window(table, frame, window)
+                session.close()
+        return written
 
     # -- statistics: CBS StatLine families -------------------------------------------------
 

@@ -58,12 +58,23 @@ def test_duplicate_keys_fail_even_with_categorical_columns():
     assert result.failed[0].unexpected_count == 4  # both copies of the two repeated keys
 
 
-def test_only_low_cardinality_text_becomes_categorical():
-    frame = hourly(400, station=lambda i: f"NL{i:05d}")  # every station code distinct
-    dtypes = _frames_for_gx(frame, frame.columns, {})[0].dtypes
-    assert str(dtypes["component"]) == "category" and str(dtypes["source"]) == "category"
-    assert str(dtypes["station_code"]) != "category"
-    assert str(dtypes["value_ugm3"]) == "float64"
+def test_key_text_goes_to_gx_as_codes_and_text_other_row_rules_read_stays_text():
+    frame = hourly(400, station=lambda i: f"NL{i % 7:05d}")
+    rows, _ = _frames_for_gx(frame, ["station_code", "component", "measured_at", "source"], {},
+                             {"station_code", "component"})
+    assert str(rows.dtypes["station_code"]) == "uint32" and rows["station_code"].nunique() == 7
+    assert rows["component"].nunique() == 1 and str(rows.dtypes["measured_at"]) == "datetime64[us, UTC]"
+    assert rows["source"].tolist() == ["luchtmeetnet_api"] * 400
+
+
+def test_text_codes_follow_the_text_order_and_code_a_null_apart():
+    from transforms.validation import NULL_CODE, text_codes
+
+    # codes already assigned elsewhere in the process must not decide the order
+    pl.Series(["zz", "NL2", "b"]).cast(pl.Categorical)
+    codes, texts = text_codes(pl.Series(["NL3", None, "NL1", "NL3", "NL2", None]))
+    assert codes.to_list() == [2, NULL_CODE, 0, 2, 1, NULL_CODE]
+    assert sorted(texts.to_list(), key=str) == sorted(["NL1", "NL2", "NL3", None], key=str)
 
 
 def test_an_empty_frame_passes():
