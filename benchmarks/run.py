@@ -200,15 +200,20 @@ class Bench:
         spec = SOURCES["rivm_air_quality"]
         http = SourceHttp(source=spec.name, base_url=spec.base_url,
                           transport=SnapshotTransport([self.gen.root]))
-        rows = 0
+        rows, per_partition = 0, {}
         for year in self.size.years:
             key = str(year)
             with self.clock.stage("raw.air"):
                 payloads = rivm_air_quality.fetch_year(http, year, partition=key)
                 self.wh.record_payloads(payloads, partition_key=key)
+            before = {s: self.clock.seconds[s] for s in ("validate.air", "load.air")}
             rows += self.air_quality_partition(year)
-            say(f"air quality {year}: {rows:,} rows loaded so far")
+            spent = {s: self.clock.seconds[s] - before[s] for s in before}
+            per_partition[key] = {s: round(t, 3) for s, t in spent.items()}
+            say(f"air quality {year}: {rows:,} rows loaded so far (validate "
+                f"{spent['validate.air']:.2f} s, load {spent['load.air']:.2f} s)")
         self.facts["validated_rows"] = rows
+        self.facts["air_partitions"] = per_partition
 
     def air_quality_partition(self, year: int) -> int:
         from transforms.air_quality import (
