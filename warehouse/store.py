@@ -111,6 +111,7 @@ STATION_ANNUAL_SELECT = f"""
 SELECT station_code, component, {REPORTING_YEAR_SQL} AS year,
        avg(value_ugm3) AS mean_ugm3, count(value_ugm3) AS hours_with_value"""
 STATION_ANNUAL_SQL = f"{STATION_ANNUAL_SELECT} FROM air_quality_hourly_best GROUP BY ALL"
+AIR_HOURLY_TABLES = ("clean_air_quality_hourly", "clean_air_quality_validated_hourly")
 # The same over some reporting years: the time filter goes into both tables before the
 # best-of rule (the same rows, since a match has the same hour), so DuckDB reads only those
 # years of each table instead of building the rule over all history.
@@ -411,23 +412,31 @@ class Warehouse:
         aggregated inside DuckDB over the best hourly view: only the small result leaves the
         database (pulling every hour into a frame took 15x longer and 7 GB nationally).
         `years` limits the work to those reporting years (a range filter on the timestamp, so
-        DuckDB skips the row groups of other years); None means every year."""
-        sql, params = STATION_ANNUAL_SQL, []
-        if years is not None:
-            ranges = [reporting_year_window(year) for year in sorted(set(years))]
-            if not ranges:
-                return pl.DataFrame(schema={"station_code": pl.String, "component": pl.String,
-                                            "year": pl.Int32, "mean_ugm3": pl.Float64,
-                                            "hours_with_value": pl.Int64})
-            where = " OR ".join(["(measured_at >= ? AND measured_at < ?)"] * len(ranges))
-            sql = STATION_ANNUAL_YEARS_SQL.format(where=where)
-            params = [bound for pair in ranges for bound in pair] * 2  # once per table
+        DuckDB skips the row groups of other years); None means every year. When only one of
+        the two hourly tables has rows in those years, the best-of rule has nothing to decide
+        and that table is aggregated alone (the year to date, before RIVM's validated file
+        exists: 0.13 s -> 0.03 s nationally)."""
         with self.connect(read_only=self.path.exists()) as con:
             con.execute("SET TimeZone = 'UTC'")
             try:
-                return con.execute(sql, params).pl()
+                return con.execute(*self._station_annual_query(con, years)).pl()
             finally:  # a session's connection goes on with its own setting
                 con.execute("RESET TimeZone")
+
+    def _station_annual_query(self, con, years: Iterable[int] | None) -> tuple[str, list]:
+        if years is None:
+            return STATION_ANNUAL_SQL, []
+        ranges = [reporting_year_window(year) for year in sorted(set(years))]
+        if not ranges:
+            return f"{STATION_ANNUAL_SELECT} FROM clean_air_quality_hourly WHERE false " \
+                   "GROUP BY ALL", []
+        where = " OR ".join(["(measured_at >= ? AND measured_at < ?)"] * len(ranges))
+        params = [bound for pair in ranges for bound in pair]
+        holding = [table for table in AIR_HOURLY_TABLES if con.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {where})", params).fetchone()[0]]  # noqa: S608
+        if len(holding) == 1:
+            return f"{STATION_ANNUAL_SELECT} FROM {holding[0]} WHERE {where} GROUP BY ALL", params  # noqa: S608
+        return STATION_ANNUAL_YEARS_SQL.format(where=where), params * 2  # once per table
 
     # -- derived tables and their per-edition history ----------------------------------
 
