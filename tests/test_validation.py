@@ -77,6 +77,11 @@ def test_text_codes_follow_the_text_order_and_code_a_null_as_missing():
     codes, texts = text_codes(pl.Series(["NL3", None, "NL1", "NL3", "NL2", None]))
     assert codes.tolist() == [2, -1, 0, 2, 1, -1]
     assert texts.to_list() == ["NL1", "NL2", "NL3", None]
+    # a column in long runs (as parsers deliver keys) is coded run by run, to the same codes
+    runs = pl.Series(["NL3"] * 300 + [None] * 200 + ["NL1"] * 250 + ["NL2"] * 250)
+    codes, texts = text_codes(runs)
+    assert codes.tolist() == [2] * 300 + [-1] * 200 + [0] * 250 + [1] * 250
+    assert texts.to_list() == ["NL1", "NL2", "NL3", None]
 
 
 def test_an_empty_frame_passes():
@@ -184,6 +189,10 @@ def test_the_fast_pass_never_passes_what_a_full_validation_fails():
     for trial in range(24):
         if trial % 3 == 2:
             schema, frame, rules = EMPLOYMENT, _random_stat_frame(rng, 40), common_stat_rules()
+        elif trial % 3 == 1:  # sorted by key, as parsers deliver it: key text in long runs
+            frame = _random_air_frame(rng, 1500).sort(["station_code", "component",
+                                                       "measured_at"], nulls_last=True)
+            schema, rules = AIR_QUALITY_HOURLY, air_quality_rules()
         else:
             schema, frame, rules = (AIR_QUALITY_HOURLY, _random_air_frame(rng, 60),
                                     air_quality_rules())

@@ -96,6 +96,8 @@ VALUE_ONLY_RULES = DISTINCT_VALUE_RULES + EXTREMES_RULES + MISSING_RULES
 COLUMN_NAME_RULES = ("expect_table_columns_to_match_set",
                      "expect_table_columns_to_match_ordered_list",
                      "expect_table_column_count_to_equal", "expect_column_to_exist")
+# Text with at most this many runs of equal neighbours per row is coded run by run.
+RUNS_MAX_SHARE = 0.01
 ROW_LEVEL = (ColumnMapExpectation, MulticolumnMapExpectation, ColumnPairMapExpectation)
 
 
@@ -299,6 +301,16 @@ def text_codes(column: pl.Series) -> tuple[np.ndarray, pl.Series]:
     (so a frame sorted by the text is sorted by its codes, which the linear key check relies
     on), -1 for a null (pandas' code for a missing category); and the distinct texts, in
     order, then a null if there is one."""
+    runs = column.rle()  # neighbours compared, nothing hashed
+    if len(runs) <= RUNS_MAX_SHARE * len(column):
+        # a key column of a parsed frame comes in long runs (a station's hours, a component's
+        # file): code the runs (0.06-0.07 s -> 0.02 s for 2.6 million station codes)
+        values, lengths = runs.struct.field("value"), runs.struct.field("len")
+        texts = values.unique().sort(nulls_last=True)
+        known = texts.drop_nulls()
+        codes = known.search_sorted(values).to_numpy().astype(np.int32)
+        codes[values.is_null().to_numpy()] = -1
+        return np.repeat(codes, lengths.to_numpy()), texts
     categorical = column.cast(pl.Categorical)  # hashes the text once, in parallel
     present = categorical.unique()
     order = present.cast(pl.String).arg_sort(nulls_last=True)
