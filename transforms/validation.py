@@ -96,7 +96,8 @@ VALUE_ONLY_RULES = DISTINCT_VALUE_RULES + EXTREMES_RULES + MISSING_RULES
 COLUMN_NAME_RULES = ("expect_table_columns_to_match_set",
                      "expect_table_columns_to_match_ordered_list",
                      "expect_table_column_count_to_equal", "expect_column_to_exist")
-# Text with at most this many runs of equal neighbours per row is coded run by run.
+# Text whose runs of equal neighbours number at most this share of its rows is coded run by
+# run (see `text_codes`).
 RUNS_MAX_SHARE = 0.01
 ROW_LEVEL = (ColumnMapExpectation, MulticolumnMapExpectation, ColumnPairMapExpectation)
 
