@@ -85,13 +85,13 @@ def _batch_definition():
 # of 2.6 million rows of a national yearly partition. Sets and patterns need every distinct
 # value; a range needs only the smallest and largest; "not null" only whether a null (pandas
 # counts NaN as one) is there.
-DISTINCT_VALUE_RULES = ("expect_column_values_to_be_in_set",
-                        "expect_column_values_to_not_be_in_set",
-                        "expect_column_values_to_match_regex",
-                        "expect_column_values_to_not_match_regex")
-EXTREMES_RULES = ("expect_column_values_to_be_between",)
-MISSING_RULES = ("expect_column_values_to_not_be_null",)
-VALUE_ONLY_RULES = DISTINCT_VALUE_RULES + EXTREMES_RULES + MISSING_RULES
+DISTINCT_VALUE_RULES = frozenset({"expect_column_values_to_be_in_set",
+                                  "expect_column_values_to_not_be_in_set",
+                                  "expect_column_values_to_match_regex",
+                                  "expect_column_values_to_not_match_regex"})
+EXTREMES_RULES = frozenset({"expect_column_values_to_be_between"})
+MISSING_RULES = frozenset({"expect_column_values_to_not_be_null"})
+VALUE_ONLY_RULES = DISTINCT_VALUE_RULES | EXTREMES_RULES | MISSING_RULES
 # Rules about the column names alone: any frame with the same columns gives the same verdict.
 COLUMN_NAME_RULES = ("expect_table_columns_to_match_set",
                      "expect_table_columns_to_match_ordered_list",
@@ -142,10 +142,14 @@ def _neighbours_if_sorted(arrays) -> np.ndarray | None:
     return same if (earlier | same).all() else None
 
 
+# The domain of a multicolumn map metric, as GX's own compound-columns metric declares it.
+MULTICOLUMN_DOMAIN_KEYS = ("batch_id", "table", "column_list", "row_condition",
+                           "condition_parser", "ignore_row_if")
+
+
 class _CompoundColumnsUniqueWhenSorted(MulticolumnMapMetricProvider):
     condition_metric_name = "compound_columns.unique_when_sorted"
-    condition_domain_keys = ("batch_id", "table", "column_list", "row_condition",
-                             "condition_parser", "ignore_row_if")
+    condition_domain_keys = MULTICOLUMN_DOMAIN_KEYS
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column_list, **kwargs):
@@ -161,8 +165,7 @@ class ExpectCompoundColumnsToBeUniqueWhenSorted(gx.expectations.ExpectCompoundCo
 
 class _ColumnsHaveValues(MulticolumnMapMetricProvider):
     condition_metric_name = "multicolumn_values.all_present"
-    condition_domain_keys = ("batch_id", "table", "column_list", "row_condition",
-                             "condition_parser", "ignore_row_if")
+    condition_domain_keys = MULTICOLUMN_DOMAIN_KEYS
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column_list, **kwargs):
@@ -216,7 +219,7 @@ def fast_verdicts(expectations: Sequence[Expectation], frame: pl.DataFrame) -> l
     passes on `frame`, and all pass exactly when all rules do; a failure may stand for several
     rules (the not-null rules are checked together), which the full pass then tells apart."""
     on_values = [n for n, e in enumerate(expectations) if _decided_by_values(e, frame)]
-    on_rows = [n for n in range(len(expectations)) if n not in set(on_values)]
+    on_rows = sorted(set(range(len(expectations))) - set(on_values))
     needs: dict[str, set[str]] = {}  # column -> the value-only rule kinds reading it
     for n in on_values:
         if expectations[n].expectation_type in VALUE_ONLY_RULES:
@@ -290,7 +293,7 @@ def _frames_for_gx(frame: pl.DataFrame, row_columns: Sequence[str],
         rows.insert(row_columns.index(c), c, pd.Categorical.from_codes(
             codes, categories=pd.Index(texts.drop_nulls().to_list(), dtype=object)))
     witnesses = {c: texts for c, (_, texts) in coded.items()
-                 if needs.get(c, set()) & set(DISTINCT_VALUE_RULES)}
+                 if needs.get(c, set()) & DISTINCT_VALUE_RULES}
     for column in frame.columns:
         if column not in witnesses:
             witnesses[column] = _witness(frame[column], needs.get(column, set()))
@@ -331,10 +334,10 @@ def _witness(column: pl.Series, needs: set[str]) -> pl.Series:
     whole column: all distinct values, or its first value plus (as needed) its smallest and
     largest value and a null if any value is missing. Polars' min and max skip NaN, as GX
     skips missing values; pandas counts NaN as missing, so a NaN adds the null."""
-    if needs & set(DISTINCT_VALUE_RULES):
+    if needs & DISTINCT_VALUE_RULES:
         return column.unique()
     parts = [column.head(1)]  # some value: the column-name rules need the column present
-    if needs & set(EXTREMES_RULES) and column.null_count() < len(column):
+    if needs & EXTREMES_RULES and column.null_count() < len(column):
         parts.append(pl.Series(column.name, [column.min(), column.max()], dtype=column.dtype))
     if column.null_count() or (column.dtype.is_float() and column.is_nan().any()):
         parts.append(pl.Series(column.name, [None], dtype=column.dtype))
@@ -370,7 +373,7 @@ def _run(expectations: Sequence[Expectation], pdf, result_format: str) -> list:
 def _passed(expectation: Expectation) -> ExpectationOutcome:
     # Named after the suite's rule (not the fast pass's stand-in), with its own parameters.
     # BOOLEAN_ONLY carries no counts: a passing row-level rule had no unexpected rows.
-    parameters = {k: v for k, v in expectation.configuration.kwargs.items() if k != "batch_id"}
+    parameters = _parameters(expectation.configuration)
     return ExpectationOutcome(expectation=expectation.expectation_type,
                               column=parameters.get("column"), parameters=parameters,
                               success=True,
@@ -378,9 +381,14 @@ def _passed(expectation: Expectation) -> ExpectationOutcome:
                               unexpected_examples=[])
 
 
+def _parameters(config) -> dict:
+    """A rule's parameters as stored: its kwargs without the batch GX ran it on."""
+    return {k: v for k, v in config.kwargs.items() if k != "batch_id"}
+
+
 def _outcome(r) -> ExpectationOutcome:
     config = r.expectation_config
-    kwargs = {k: v for k, v in config.kwargs.items() if k not in ("batch_id",)}
+    kwargs = _parameters(config)
     details = r.result or {}
     examples = details.get("partial_unexpected_list") or []
     if r.exception_info and r.exception_info.get("raised_exception"):
