@@ -24,9 +24,8 @@ from indicators.catalogue import Catalogue, Regions
 from indicators.compute import compute_indicator_values, indicators_reading, input_tables
 from indicators.progress import assess_all
 from transforms.air_quality import LOW_COVERAGE_BELOW_PCT, reporting_years_touched, with_coverage
-from warehouse.store import STATION_ANNUAL_SQL, Warehouse
+from warehouse.store import AIR_HOURLY_TABLES, STATION_ANNUAL_SQL, Warehouse
 
-AIR_TABLES = ("clean_air_quality_hourly", "clean_air_quality_validated_hourly")
 STAT_TABLES = ("clean_emissions", "clean_employment", "clean_training", "clean_offshore_wind")
 
 
@@ -60,7 +59,7 @@ def refresh_station_annual(wh: Warehouse) -> Refresh:
     """Annual means per station, component and reporting year, for the years whose hourly
     data changed (every year on a first run)."""
     name = "air_station_annual"
-    changes = wh.changes_since(name, AIR_TABLES,
+    changes = wh.changes_since(name, AIR_HOURLY_TABLES,
                                config_fingerprint(STATION_ANNUAL_SQL, LOW_COVERAGE_BELOW_PCT))
     years = None if changes.everything else \
         reporting_years_touched((c.window_start, c.window_end) for c in changes.changes)
