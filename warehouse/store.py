@@ -206,7 +206,7 @@ class Warehouse:
     def session(self) -> Iterator[None]:
         """One write connection for a run of calls (an asset's or a refresh step's work):
         every `connect` and `transaction` inside reuses it, so the file is opened and
-        checkpointed once instead of once per call (20-30 ms each on a national warehouse).
+        checkpointed once instead of once per call (30-60 ms each on a national warehouse).
         Nested sessions share the outer one. Not for sharing across threads."""
         if self._session is not None:
             yield
