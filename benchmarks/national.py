@@ -31,6 +31,7 @@ import numpy as np
 import polars as pl
 import yaml
 
+from core.geography import load_regions
 from sources.generators.air_quality import (
     API_BASE,
     annual_target,
@@ -43,9 +44,11 @@ from sources.generators.air_quality import (
     scale_to_mean,
     synthesize_hours,
 )
-from sources.luchtmeetnet import COMPONENTS, STATIONS, measurement_query
+from sources.luchtmeetnet import measurement_query
 from sources.registry import SOURCES
+from sources.snapshot import DEMO_STATIONS as STATIONS
 from sources.snapshot import write_recording
+from transforms.air_quality import COMPONENTS
 
 SEED = 20250217
 PROJECT_MUNICIPALITIES = ("GM0453", "GM0375", "GM0396", "GM0518", "GM0200", "GM0150",
@@ -124,8 +127,16 @@ def station_municipalities(stations: Sequence[str], municipalities: Sequence[str
     """Station -> municipality code: the project's own, or a seeded pick for synthetic ones."""
     rng = np.random.default_rng(np.random.SeedSequence([SEED, 1]))
     picks = rng.choice(list(municipalities), size=len(stations))
-    return {s: (STATIONS[s]["municipality_code"] if s in STATIONS else str(p))
-            for s, p in zip(stations, picks, strict=True)}
+    declared = load_regions()
+
+    def located(station: str, pick: str) -> str | None:
+        """A project station's own municipality (None for a background station)."""
+        if station not in STATIONS:
+            return pick
+        known = declared.station(station)
+        return known.municipality if known else None
+
+    return {s: located(s, str(p)) for s, p in zip(stations, picks, strict=True)}
 
 
 # -- annual levels and hourly series ---------------------------------------------------------
@@ -351,8 +362,9 @@ def cbs_table_dir(root: Path, table: str) -> Path:
 
 def write_cbs_tables(size: Size, municipalities: Sequence[str], root: Path) -> dict[str, list[Path]]:
     """MeasureCodes.json, PeriodenCodes.json and Observations-NNNN.json per CBS table."""
-    from sources.statline import TABLES  # written alongside; absent means "not available yet"
+    from families import employment, offshore_wind, training
 
+    TABLES = employment.CBS_TABLES + training.CBS_TABLES + offshore_wind.CBS_TABLES
     written: dict[str, list[Path]] = {}
     for index, spec in enumerate(TABLES):
         folder = cbs_table_dir(root, spec.table)
@@ -378,8 +390,6 @@ def regions_document(stations: Sequence[str], municipalities: Sequence[str]) -> 
     """The configured regions (their stations limited to those generated; the country region
     gets every station) plus one region per municipality, as `regions.yaml` declares them.
     The configured regions stay the featured ones, as a national deployment would have it."""
-    from indicators.catalogue import load_regions
-
     present = set(stations)
     declared = load_regions()
     configured = []
@@ -394,7 +404,14 @@ def regions_document(stations: Sequence[str], municipalities: Sequence[str]) -> 
          "name": {"nl": f"Gemeente {code} (synthetisch)", "en": f"Municipality {code} (synthetic)"},
          "municipalities": [code], "stations": [s for s, m in located.items() if m == code]}
         for code in municipalities]
-    return {"regions": configured + per_municipality, "featured": declared.featured_ids}
+    located_by = {s.code: s for s in declared.station_register}
+    register = [{"code": s, "name": located_by[s].name if s in located_by else s,
+                 **({"municipality": located[s]} if located.get(s) else {})} for s in stations]
+    names = {**declared.municipality_names,
+             **{code: declared.municipality_names.get(code, f"Gemeente {code}")
+                for code in municipalities}}
+    return {"municipality_names": names, "station_register": register,
+            "regions": configured + per_municipality, "featured": declared.featured_ids}
 
 
 def write_regions_file(stations: Sequence[str], municipalities: Sequence[str], root: Path) -> Path:

@@ -276,7 +276,7 @@ class Bench:
 
     def cbs_payloads(self, statline, feed) -> list:
         """The feed's recorded responses, keyed as `sources.statline.fetch_table` keys them."""
-        from sources.http import Payload
+        from core.payload import Payload
 
         payloads = []
         for spec in (s for s in statline.TABLES if s.family == feed.family):

@@ -1,4 +1,4 @@
-"""The indicator catalogue and region definitions: declarative YAML, validated on load.
+"""The indicator catalogue: declarative YAML, validated on load (regions: `core.geography`).
 
 A mistake in either file is a `CatalogueError` naming the file, the entry and the field, so
 a partner editing `regions.yaml` or staff adding an indicator see at once what to fix.
@@ -9,20 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, model_validator
+
+from core.config import CatalogueError, Strict, Text, load_yaml
+from core.geography import Region, Regions, load_regions
+
+__all__ = ["CatalogueError", "Region", "Regions", "Text", "load_regions"]
 
 HERE = Path(__file__).parent
 CATALOGUE_FILE = HERE / "catalogue.yaml"
-REGIONS_FILE = HERE / "regions.yaml"
 
 THEMES = {"climate": "green_industrial_zone", "air": "green_industrial_zone",
           "offshore_wind": "green_industrial_zone", "work": "inclusion", "learning": "inclusion"}
@@ -30,26 +25,13 @@ AGGREGATIONS = ("sum", "population_weighted_mean", "per_inhabitant", "share", "s
                 "national_only", "farm_register")
 
 
-class CatalogueError(ValueError):
-    """A catalogue or regions file is invalid; the message names entry and field."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Text(_Strict):
-    nl: str
-    en: str
-
-
-class SourceTable(_Strict):
+class SourceTable(Strict):
     table: str
     measure: str
     entity: str = ""
 
 
-class Target(_Strict):
+class Target(Strict):
     id: str
     kind: Literal["trajectory", "threshold"]
     value: float | None = None
@@ -79,7 +61,7 @@ class Target(_Strict):
         return self.applies_to == "all" or region_id in self.applies_to
 
 
-class Indicator(_Strict):
+class Indicator(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: Text
     description: Text
@@ -101,92 +83,15 @@ class Indicator(_Strict):
         return THEMES[self.theme]
 
 
-class Catalogue(_Strict):
+class Catalogue(Strict):
     indicators: list[Indicator]
 
     def get(self, indicator_id: str) -> Indicator:
         return next(i for i in self.indicators if i.id == indicator_id)
 
 
-class Region(_Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    name: Text
-    kind: Literal["region", "municipality", "country"]
-    benchmark: bool = False
-    municipalities: list[str] = Field(min_length=1)
-    stations: list[str] = []
-    wind_farms: list[str] = []
-
-
-class Regions(_Strict):
-    regions: list[Region]
-    # The regions an edition charts and tabulates on its indicator and comparison pages. A
-    # national deployment has hundreds of regions; the pages stay readable (and small) by
-    # featuring a few and leaving the rest to region pages and CSV downloads. Absent: all.
-    featured: list[str] | None = None
-
-    @field_validator("featured")
-    @classmethod
-    def _featured_are_declared(cls, featured: list[str] | None,
-                               info: ValidationInfo) -> list[str] | None:
-        if featured is None or "regions" not in info.data:  # regions invalid: reported there
-            return featured
-        if not featured:
-            raise ValueError("list at least one region id, or leave 'featured' out to feature "
-                             "every region")
-        declared = {region.id for region in info.data["regions"]}
-        unknown = [region_id for region_id in featured if region_id not in declared]
-        if unknown:
-            raise ValueError(f"unknown region id(s) {unknown}: every featured id must be the "
-                             "id of a region declared under 'regions'")
-        repeated = sorted({region_id for region_id in featured if featured.count(region_id) > 1})
-        if repeated:
-            raise ValueError(f"region id(s) {repeated} listed more than once")
-        return featured
-
-    @property
-    def featured_ids(self) -> list[str]:
-        """The featured region ids in the order the regions are declared (every region when
-        `featured` is absent)."""
-        wanted = set(self.featured) if self.featured is not None else None
-        return [r.id for r in self.regions if wanted is None or r.id in wanted]
-
-
-def _load(path: Path, model: type[BaseModel], list_key: str):
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise CatalogueError(f"{Path(path).name}: not valid YAML: {exc}") from None
-    try:
-        loaded = model.model_validate(raw)
-    except ValidationError as exc:
-        raise CatalogueError(_describe(Path(path).name, raw, list_key, exc)) from None
-    ids = [item.id for item in getattr(loaded, list_key)]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicates:
-        raise CatalogueError(f"{Path(path).name}: duplicate id(s) {duplicates}")
-    return loaded
-
-
-def _describe(filename: str, raw, list_key: str, exc: ValidationError) -> str:
-    """One line per problem: file, entry id and field, and what is wrong."""
-    lines = []
-    for error in exc.errors():
-        loc = list(error["loc"])
-        entry = "file"
-        if len(loc) >= 2 and loc[0] == list_key and isinstance(loc[1], int):
-            items = (raw or {}).get(list_key) or []
-            item = items[loc[1]] if loc[1] < len(items) else {}
-            entry = f"{list_key[:-1]} {item.get('id', '#' + str(loc[1]))!r}"
-            loc = loc[2:]
-        field = ".".join(str(part) for part in loc) or "(entry)"
-        message = error["msg"].removeprefix("Value error, ")  # pydantic's wrapper adds nothing
-        lines.append(f"{filename}: {entry}, field '{field}': {message}")
-    return "\n".join(lines)
-
-
 def load_catalogue(path: Path | str | None = None) -> Catalogue:
-    catalogue = _load(Path(path or CATALOGUE_FILE), Catalogue, "indicators")
+    catalogue = load_yaml(Path(path or CATALOGUE_FILE), Catalogue, "indicators")
     for indicator in catalogue.indicators:
         target_ids = [t.id for t in indicator.targets]
         if len(target_ids) != len(set(target_ids)):
@@ -195,5 +100,3 @@ def load_catalogue(path: Path | str | None = None) -> Catalogue:
     return catalogue
 
 
-def load_regions(path: Path | str | None = None) -> Regions:
-    return _load(Path(path or REGIONS_FILE), Regions, "regions")

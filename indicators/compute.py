@@ -138,7 +138,8 @@ def _share(indicator: Indicator, regions: Regions, tables) -> pl.DataFrame:
 
 
 def _national_only(indicator: Indicator, regions: Regions, tables) -> pl.DataFrame:
-    national = Regions(regions=[r for r in regions.regions if r.kind == "country"])
+    national = regions.model_copy(update={"regions": [r for r in regions.regions
+                                                        if r.kind == "country"]})
     return region_sums(yearly_rows(tables, indicator.source_tables[0]), national)
 
 

@@ -20,13 +20,15 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from families.air_quality.sql import AIR_HOURLY_TABLES, STATION_ANNUAL_SQL
+from families.registry import statistical
 from indicators.catalogue import Catalogue, Regions
 from indicators.compute import compute_indicator_values, indicators_reading, input_tables
 from indicators.progress import assess_all
 from transforms.air_quality import LOW_COVERAGE_BELOW_PCT, reporting_years_touched, with_coverage
-from warehouse.store import AIR_HOURLY_TABLES, STATION_ANNUAL_SQL, Warehouse
+from warehouse.store import Warehouse
 
-STAT_TABLES = ("clean_emissions", "clean_employment", "clean_training", "clean_offshore_wind")
+STAT_TABLES = tuple(f.table_name for f in statistical())
 
 
 @dataclass(frozen=True)

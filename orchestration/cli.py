@@ -86,10 +86,10 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
 
 
 def _prepare_snapshot(p: Paths, say: Callable[[str], None]) -> None:
-    from sources.inventory import GENERATORS
+    from families.registry import snapshot_generators
     from sources.snapshot import ensure_generated
 
-    ensure_generated(p.generated_snapshot, GENERATORS, progress=say)
+    ensure_generated(p.generated_snapshot, snapshot_generators(), progress=say)
 
 
 def cmd_build(args: argparse.Namespace) -> int:

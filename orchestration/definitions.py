@@ -25,8 +25,10 @@ from orchestration.resources import (
 from orchestration.schedules import ALL_SCHEDULES
 from orchestration.sensors import ALL_SENSORS
 from orchestration.settings import Paths, paths, source_mode
+from sources.registry import SOURCES
 
-KEY_ENV = {"klimaatmonitor_api_key": "KLIMAATMONITOR_API_KEY", "entsoe_api_key": "ENTSOE_API_KEY"}
+# The resource field of each keyed source (`<source>_api_key`) and its environment variable.
+KEY_ENV = {f"{s.name}_api_key": s.key_env for s in SOURCES.values() if s.key_env}
 
 
 def default_resources(p: Paths, mode: str) -> dict[str, object]:

@@ -11,24 +11,17 @@ from datetime import timedelta
 
 import dagster as dg
 
+from families.registry import FAMILIES, feeds
+from orchestration.assets.air_quality import RAW_ASSET_SOURCES
 from orchestration.resources import NotifierResource, WarehouseResource
 from reports.inputs import source_freshness
-from sources.inventory import FEEDS
 from sources.registry import SOURCES
 
-CLEAN_TABLE_SOURCES = {
-    "clean_air_quality_hourly": ["luchtmeetnet"],
-    "clean_air_quality_validated_hourly": ["rivm_air_quality"],
-}
-for _feed in FEEDS:
-    CLEAN_TABLE_SOURCES.setdefault(f"clean_{_feed.family}", []).append(_feed.source)
+CLEAN_TABLE_SOURCES = {f.table_name: list(f.sources) for f in FAMILIES}
 
 
 def raw_asset_sources() -> dict[str, str]:
-    keys = {"raw_luchtmeetnet_measurements": "luchtmeetnet",
-            "raw_rivm_air_quality": "rivm_air_quality"}
-    keys.update({f"raw_{f.name}": f.source for f in FEEDS})
-    return keys
+    return {**RAW_ASSET_SOURCES, **{f"raw_{feed.name}": feed.source for _, feed in feeds()}}
 
 
 def materialisation_freshness_checks() -> list[dg.AssetChecksDefinition]:

@@ -15,9 +15,11 @@ from pathlib import Path
 import dagster as dg
 import httpx
 
-from sources.errors import SourceUnavailable
+from core.errors import SourceUnavailable
+from core.geography import Geography, load_regions
 from sources.http import RetryPolicy, SourceHttp
-from sources.registry import SOURCES, make_http
+from sources.registry import make_http
+from sources.snapshot import DEMO_MUNICIPALITIES, DEMO_STATIONS
 from warehouse.store import Warehouse
 
 
@@ -34,11 +36,15 @@ class WarehouseResource(dg.ConfigurableResource):
 class SourcesResource(dg.ConfigurableResource):
     """How sources are reached: `snapshot` (bundled recordings) or `live` (the real APIs).
 
-    `base_urls` overrides a source's base URL (tests point sources at 127.0.0.1).
+    `base_urls` overrides a source's base URL (tests point sources at 127.0.0.1). What is
+    fetched follows the regions file (`regions_file`, default `indicators/regions.yaml`); in
+    snapshot mode it is what the demo snapshot holds. A keyed source's key is the field
+    `<source>_api_key` (see `sources.registry`).
     """
 
     mode: str = "snapshot"
     generated_dir: str | None = None
+    regions_file: str | None = None
     base_urls: dict[str, str] = {}
     klimaatmonitor_api_key: str | None = None
     entsoe_api_key: str | None = None
@@ -62,16 +68,20 @@ class SourcesResource(dg.ConfigurableResource):
                                     seconds_to_wait=self.run_retry_wait_s) from exc
 
     def client(self, source: str) -> SourceHttp:
-        keys = {"klimaatmonitor": self.klimaatmonitor_api_key, "entsoe": self.entsoe_api_key}
         return make_http(
             source, mode=self.mode, base_url=self.base_urls.get(source),
-            key=keys.get(source), timeout_s=self.timeout_s,
+            key=getattr(self, f"{source}_api_key", None), timeout_s=self.timeout_s,
             generated_dir=Path(self.generated_dir) if self.generated_dir else None,
             retry=RetryPolicy(max_attempts=self.max_attempts, max_wait_s=self.max_wait_s),
         )
 
-    def describe(self, source: str) -> str:
-        return f"{SOURCES[source].title} ({self.mode})"
+    def geography(self) -> Geography:
+        """The municipalities and stations to fetch: the configured regions' in live mode,
+        everything the demo snapshot holds in snapshot mode (a configured region outside it
+        is reported as not in the demo snapshot, not fetched)."""
+        if self.mode == "snapshot":
+            return Geography(tuple(sorted(DEMO_MUNICIPALITIES)), tuple(sorted(DEMO_STATIONS)))
+        return load_regions(self.regions_file).geography
 
 
 class NotifierResource(dg.ConfigurableResource):

@@ -5,13 +5,15 @@ import json
 
 import dagster as dg
 
+from families.registry import FAMILIES
 from orchestration.jobs import edition_job
 from orchestration.resources import NotifierResource
 from sources.http import redact
 from sources.registry import SOURCES
 
-CLEAN_ASSETS = ["clean_air_quality_validated_hourly", "clean_emissions", "clean_employment",
-                "clean_training", "clean_offshore_wind"]
+# The clean tables whose new data asks for an edition: all but the daily API air hours, which
+# the weekly edition picks up (an edition a day for them would be noise).
+CLEAN_ASSETS = [f.table_name for f in FAMILIES if f.partitioning != "daily"]
 
 
 def new_materialisations(latest: dict[str, float | None], cursor: dict[str, float]) -> list[str]:

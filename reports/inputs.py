@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import polars as pl
 
+from families.registry import statistical
 from indicators.catalogue import load_catalogue, load_regions
 from indicators.changes import status_changes
 from indicators.compute import catalogue_frames, regions_frame
@@ -18,18 +19,17 @@ from reports.site import EditionInputs
 from sources.registry import SOURCES
 from warehouse.store import Warehouse
 
-SOURCE_FRESHNESS_SQL = """
+# Every statistical family's table, by name from the registry (the allowlist).
+STAT_UNION = " UNION ALL ".join(
+    f"SELECT source, period, value FROM {f.table_name}" for f in statistical())  # noqa: S608
+SOURCE_FRESHNESS_SQL = f"""
 WITH fetched AS (
   SELECT source, max(fetched_at) AS last_fetched_at, count(*) AS payloads
   FROM raw_payloads_current GROUP BY source),
 stat_periods AS (
   -- the newest period with a value: CBS publishes a new period empty first
   SELECT source, max(period) FILTER (WHERE value IS NOT NULL) AS newest_period,
-         count(*) AS rows FROM (
-    SELECT source, period, value FROM clean_emissions UNION ALL
-    SELECT source, period, value FROM clean_employment UNION ALL
-    SELECT source, period, value FROM clean_training UNION ALL
-    SELECT source, period, value FROM clean_offshore_wind)
+         count(*) AS rows FROM ({STAT_UNION})
   GROUP BY source),
 periods AS (
   -- hourly tables: take the max first, format one value (not millions of timestamps)
@@ -40,7 +40,7 @@ periods AS (
     FROM clean_air_quality_validated_hourly)
 SELECT f.source, f.last_fetched_at, p.newest_period, coalesce(p.rows, 0) AS rows
 FROM fetched f LEFT JOIN periods p ON p.source = f.source ORDER BY f.source
-"""
+"""  # noqa: S608
 
 FAILURES_SQL = """
 SELECT r.table_name, r.partition_key, e.expectation, e.column_name, e.unexpected_count,

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sources.feeds import Feed
 from sources.http import Payload, SourceHttp
-from transforms.emissions import MONITORED_REGIONS, parse_emissieregistratie
 
 SOURCE = "emissieregistratie"
 DATASET = "co2_per_sector"
@@ -29,17 +27,9 @@ def export_query(region_code: str) -> dict[str, str]:
     return {"gebied": region_code, "stof": SUBSTANCE, "formaat": "csv"}
 
 
-def fetch_exports(http: SourceHttp, regions: Iterable[str] = MONITORED_REGIONS,
+def fetch_exports(http: SourceHttp, regions: Iterable[str],
                   partition: str | None = None) -> list[Payload]:
     """One CSV export per monitored region; any failure raises (no partial set)."""
     return [http.get(DATASET, EXPORT_PATH, export_query(code), expect="csv",
                      request_key=f"{DATASET}/{code}", partition=partition)
             for code in regions]
-
-
-FEEDS: list[Feed] = [
-    Feed(name="emissieregistratie_sector_emissions", source=SOURCE, family="emissions",
-         description="Emissieregistratie CSV export: CO2 (kt) per monitored municipality and "
-                     "NL, per sector (14 sectors) and year; the newest year is provisional.",
-         fetch=lambda http: fetch_exports(http), parse=parse_emissieregistratie),
-]

@@ -14,9 +14,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sources.feeds import Feed
 from sources.http import Payload, SourceHttp
-from transforms.offshore_wind import LOCAL_TZ, document_root, parse_entsoe_generation
+from transforms.offshore_wind import LOCAL_TZ, document_root
 
 SOURCE = "entsoe"
 DATASET = "actual_generation_offshore_wind"
@@ -75,11 +74,3 @@ def fetch_years(http: SourceHttp, years: Iterable[int] = YEARS) -> list[Payload]
     """Whole Dutch calendar years, one request each."""
     years = sorted(years)
     return fetch_generation(http, new_year_utc(years[0]), new_year_utc(years[-1] + 1))
-
-
-FEEDS: list[Feed] = [
-    Feed(name="entsoe_offshore_wind_generation", source=SOURCE, family="offshore_wind",
-         description="ENTSO-E A75 actual generation, Wind Offshore (B18), Netherlands: GWh per "
-                     "month and per year.",
-         fetch=lambda http: fetch_years(http), parse=parse_entsoe_generation),
-]

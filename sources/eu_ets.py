@@ -11,9 +11,7 @@ Parsing lives in `transforms.emissions.parse_eu_ets`.
 
 from __future__ import annotations
 
-from sources.feeds import Feed
 from sources.http import Payload, SourceHttp
-from transforms.emissions import parse_eu_ets
 
 SOURCE = "eu_ets"
 DATASET = "verified_emissions"
@@ -30,11 +28,3 @@ def fetch_verified_emissions(http: SourceHttp, year: int = FILE_YEAR,
     """The verified-emissions file of one publication year (all installations, all years)."""
     return [http.get(DATASET, file_path(year), expect="csv", request_key=f"{DATASET}/{year}",
                      partition=partition)]
-
-
-FEEDS: list[Feed] = [
-    Feed(name="eu_ets_verified_emissions", source=SOURCE, family="emissions",
-         description="EU ETS (Union Registry) verified emissions of Tata Steel IJmuiden, kt CO2 "
-                     "per year.",
-         fetch=lambda http: fetch_verified_emissions(http), parse=parse_eu_ets),
-]

@@ -25,38 +25,19 @@ import defusedxml.ElementTree as SafeET
 import httpx
 import tenacity
 
-from sources.errors import (
+from core.errors import (
     ContractError,
     NotInSnapshot,
     SourceError,
     SourceUnavailable,
     first_bytes,
 )
+from core.payload import Payload
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5
 REDACTED = "***"
 MAX_SLUG = 200  # file names stay under the usual 255-byte limit with extensions
-
-
-@dataclass(frozen=True)
-class Payload:
-    """One fetched response body, as the source sent it, with where and when it came from."""
-
-    source: str
-    dataset: str
-    request_key: str
-    url: str  # redacted: never holds a key
-    media_type: str
-    body: bytes
-    fetched_at: datetime
-
-    @property
-    def content_hash(self) -> str:
-        return hashlib.sha256(self.body).hexdigest()
-
-    def json(self) -> object:
-        return json.loads(self.body)
 
 
 def redact(text: str, secrets: Mapping[str, str]) -> str:

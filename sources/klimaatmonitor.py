@@ -18,10 +18,9 @@ import itertools
 from collections.abc import Iterable
 from urllib.parse import urljoin, urlsplit
 
-from sources.errors import ContractError
-from sources.feeds import Feed
+from core.errors import ContractError
 from sources.http import Payload, SourceHttp, odata_next_link, paginate
-from transforms.emissions import KLIMAATMONITOR_VARIABLES, parse_klimaatmonitor
+from transforms.emissions import KLIMAATMONITOR_VARIABLES
 
 SOURCE = "klimaatmonitor"
 DATASET = "values"
@@ -72,11 +71,3 @@ def fetch_all(http: SourceHttp, variables: Iterable[str] = tuple(KLIMAATMONITOR_
     """All pages of every configured variable at every level (municipalities and NL)."""
     return [page for variable in variables for level in geo_levels
             for page in fetch_values(http, variable, level)]
-
-
-FEEDS: list[Feed] = [
-    Feed(name="klimaatmonitor_emissions", source=SOURCE, family="emissions",
-         description="Klimaatmonitor Open Data Service: total CO2 emission (kt) per "
-                     "municipality and for the Netherlands, yearly (OData Values pages).",
-         fetch=fetch_all, parse=parse_klimaatmonitor),
-]

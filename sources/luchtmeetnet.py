@@ -11,42 +11,17 @@ mode (the `SourceHttp` transport is the only difference).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
-from sources.errors import ContractError
+from core.errors import ContractError
 from sources.http import Payload, SourceHttp, paginate
+from transforms.air_quality import COMPONENTS
 
 SOURCE = "luchtmeetnet"
 MEASUREMENTS = "measurements"
 STATIONS_DATASET = "stations"
-
-# Stations around the IJmond industrial zone, the regional background, and Den Haag.
-# `municipality_code` is None where the station stands outside the monitored municipalities;
-# no station stands in Heemskerk or in the Cleantech Regio ("not measured", never zero).
-STATIONS: dict[str, dict[str, str | None]] = {
-    "NL49551": {"name": "IJmuiden-Kanaalstraat", "municipality_code": "GM0453", "area": "IJmond"},
-    "NL49553": {"name": "Wijk aan Zee-De Banjaert", "municipality_code": "GM0375",
-                "area": "IJmond"},
-    "NL49557": {"name": "Wijk aan Zee-Bosweg", "municipality_code": "GM0375", "area": "IJmond"},
-    "NL49570": {"name": "Beverwijk-Creutzberglaan", "municipality_code": "GM0375",
-                "area": "IJmond"},
-    "NL49572": {"name": "Velsen-Staalstraat", "municipality_code": "GM0453", "area": "IJmond"},
-    "NL49573": {"name": "Velsen-Reyndersweg", "municipality_code": "GM0453", "area": "IJmond"},
-    "NL49556": {"name": "De Rijp", "municipality_code": None, "area": "IJmond background"},
-    "NL49703": {"name": "Spaarnwoude", "municipality_code": None, "area": "IJmond background"},
-    "NL10404": {"name": "Den Haag-Rebecquestraat", "municipality_code": "GM0518",
-                "area": "Den Haag"},
-    "NL10445": {"name": "Den Haag-Amsterdamse Veerkade", "municipality_code": "GM0518",
-                "area": "Den Haag"},
-    "NL10446": {"name": "Den Haag-Bleriotlaan", "municipality_code": "GM0518",
-                "area": "Den Haag"},
-    "NL10450": {"name": "Den Haag-Neherkade", "municipality_code": "GM0518", "area": "Den Haag"},
-}
-
-# Luchtmeetnet formulas; PM2.5 is spelled "PM25" by the API and in RIVM's file names.
-COMPONENTS = ("NO2", "PM10", "PM25")
 
 # The UTC days the bundled snapshot holds API recordings for (one page per station/component).
 SNAPSHOT_DAYS = tuple((date(2025, 1, 6) + timedelta(days=n)).isoformat() for n in range(7))
@@ -66,8 +41,7 @@ def measurement_query(station: str, component: str, day: date) -> dict[str, str]
     }
 
 
-def fetch_measurements(http: SourceHttp, day: date, *,
-                       stations: Mapping[str, object] | Sequence[str] = STATIONS,
+def fetch_measurements(http: SourceHttp, day: date, *, stations: Iterable[str],
                        components: Sequence[str] = COMPONENTS,
                        partition: str | None = None) -> list[Payload]:
     """Every `/measurements` page of one UTC day for each station and component.

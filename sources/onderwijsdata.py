@@ -6,14 +6,10 @@ are declared here and must be checked against the CKAN catalogue where a network
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 
-import polars as pl
-
-from sources.feeds import Feed
 from sources.http import Payload, SourceHttp, paginate
-from transforms.onderwijsdata import SOURCE, envelope, parse_diplomas, parse_enrolment
+from transforms.onderwijsdata import SOURCE, envelope
 
 PAGE_SIZE = 1000
 # (resource id, what it holds). Home-municipality resource of mbo-studenten-per-instelling.
@@ -43,17 +39,3 @@ def fetch_resource(http: SourceHttp, resource: str) -> list[Payload]:
 
 def fetch_training(http: SourceHttp) -> list[Payload]:
     return fetch_resource(http, ENROLMENT_RESOURCE) + fetch_resource(http, DIPLOMA_RESOURCE)
-
-
-def parse_training(payloads: Sequence[Payload]) -> pl.DataFrame:
-    def of(resource: str) -> list[Payload]:
-        return [p for p in payloads if p.request_key.startswith(f"{resource}/")]
-
-    return pl.concat([parse_enrolment(of(ENROLMENT_RESOURCE), "mbo-studenten-woongemeente"),
-                      parse_diplomas(of(DIPLOMA_RESOURCE), "gediplomeerde-mbo-studenten")])
-
-
-FEEDS = [Feed(name="duo_mbo_students", source="duo", family="training",
-              description="DUO open onderwijsdata: mbo students (BBL, BOL, technical sectors) "
-                          "by home municipality, and mbo diplomas.",
-              fetch=fetch_training, parse=parse_training)]

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sources.errors import MissingCredential
+from core.errors import MissingCredential
 from sources.http import RetryPolicy, SnapshotTransport, SourceHttp
 
 SNAPSHOT_DIR = Path(__file__).parent / "snapshot"

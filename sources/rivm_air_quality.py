@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sources.http import Payload, SourceHttp
-from sources.luchtmeetnet import COMPONENTS
+from transforms.air_quality import COMPONENTS
 
 SOURCE = "rivm_air_quality"
 DATASET = "validated_yearly"

@@ -10,7 +10,6 @@ deterministic generator per source writes them into the working data directory o
 from __future__ import annotations
 
 import gzip
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,22 @@ from sources.registry import SNAPSHOT_DIR
 
 RECORDED_DIR = SNAPSHOT_DIR / "recorded"
 MANIFEST_DIR = SNAPSHOT_DIR / "manifest"
+
+# What the demo snapshot holds: the geography it was recorded and synthesized for. In snapshot
+# mode the configured regions are fetched only where the snapshot has them; a region outside it
+# builds with a "not in the demo snapshot" note instead of failing its source.
+DEMO_MUNICIPALITIES: dict[str, str] = {
+    "GM0453": "Velsen", "GM0375": "Beverwijk", "GM0396": "Heemskerk", "GM0200": "Apeldoorn",
+    "GM0150": "Deventer", "GM0301": "Zutphen", "GM0232": "Epe", "GM0285": "Voorst",
+    "GM0262": "Lochem", "GM0213": "Brummen", "GM0246": "Heerde", "GM0518": "'s-Gravenhage",
+    "NL01": "Nederland"}
+DEMO_STATIONS: dict[str, str] = {
+    "NL49551": "IJmuiden-Kanaalstraat", "NL49553": "Wijk aan Zee-De Banjaert",
+    "NL49557": "Wijk aan Zee-Bosweg", "NL49570": "Beverwijk-Creutzberglaan",
+    "NL49572": "Velsen-Staalstraat", "NL49573": "Velsen-Reyndersweg", "NL49556": "De Rijp",
+    "NL49703": "Spaarnwoude", "NL10404": "Den Haag-Rebecquestraat",
+    "NL10445": "Den Haag-Amsterdamse Veerkade", "NL10446": "Den Haag-Bleriotlaan",
+    "NL10450": "Den Haag-Neherkade"}
 
 
 def recording_path(root: Path, url: str, ext: str, *, exclude_params: frozenset[str] = frozenset(),
@@ -62,11 +77,3 @@ def ensure_generated(root: Path, generators: list[Generator],
         gen.write(root)
         stamp.write_text(gen.version)
     return root
-
-
-def load_manifest() -> list[dict]:
-    """All manifest entries, each naming a file (or glob), its source and provenance."""
-    entries: list[dict] = []
-    for path in sorted(MANIFEST_DIR.glob("*.json")):
-        entries.extend(json.loads(path.read_text(encoding="utf-8"))["files"])
-    return entries

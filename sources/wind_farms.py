@@ -15,9 +15,8 @@ from pathlib import Path
 
 import polars as pl
 
-from sources.feeds import Feed
 from sources.http import Payload, SourceHttp
-from transforms.offshore_wind import parse_wind_farm_register, read_register
+from transforms.offshore_wind import read_register
 
 SOURCE = "wind_farms"
 DATASET = "register"
@@ -41,11 +40,3 @@ def wind_farms(path: Path = REGISTER_PATH) -> pl.DataFrame:
     """The register as a typed table (farm_id, name, capacity_mw, commissioning_year, status,
     coast, approximate, citation), e.g. for farm names and citations in reports."""
     return read_register(register_payload(path))
-
-
-FEEDS: list[Feed] = [
-    Feed(name="wind_farm_register", source=SOURCE, family="offshore_wind",
-         description="Register of offshore wind farms (project file, cited per farm): capacity "
-                     "(MW) by commissioning year, operational and planned.",
-         fetch=fetch_register, parse=parse_wind_farm_register),
-]

@@ -12,7 +12,8 @@ from werkzeug import Request, Response
 
 from orchestration.assets.air_quality import clean_air_quality_hourly, raw_luchtmeetnet_measurements
 from orchestration.resources import SourcesResource, WarehouseResource
-from sources.luchtmeetnet import COMPONENTS, STATIONS
+from sources.snapshot import DEMO_STATIONS as STATIONS
+from transforms.air_quality import COMPONENTS
 from warehouse.store import Warehouse
 
 DAY = "2025-01-06"

@@ -9,19 +9,15 @@ from datetime import date
 import polars as pl
 import pytest
 
-from sources.errors import NotInSnapshot
+from core.errors import NotInSnapshot
 from sources.generators.air_quality import GENERATORS, write_api_recordings, write_rivm_years
-from sources.luchtmeetnet import (
-    COMPONENTS,
-    SNAPSHOT_DAYS,
-    STATIONS,
-    fetch_measurements,
-    fetch_station,
-)
+from sources.luchtmeetnet import SNAPSHOT_DAYS, fetch_measurements, fetch_station
 from sources.registry import make_http
 from sources.rivm_air_quality import fetch_year
+from sources.snapshot import DEMO_STATIONS as STATIONS
 from sources.snapshot import MANIFEST_DIR, RECORDED_DIR, ensure_generated
 from transforms.air_quality import (
+    COMPONENTS,
     annual_means,
     daily_completeness,
     parse_luchtmeetnet_measurements,
@@ -105,7 +101,7 @@ def test_committed_api_recordings_are_what_the_generator_writes(tmp_path):
 
 def test_api_pages_of_a_snapshot_day_parse_to_every_station_component_and_hour():
     http = make_http("luchtmeetnet", mode="snapshot")
-    payloads = fetch_measurements(http, date(2025, 1, 6), partition="2025-01-06")
+    payloads = fetch_measurements(http, date(2025, 1, 6), stations=STATIONS, partition="2025-01-06")
     frame = parse_luchtmeetnet_measurements(payloads)
     assert len(payloads) == len(STATIONS) * len(COMPONENTS)
     assert frame.height == len(STATIONS) * len(COMPONENTS) * 24
@@ -119,9 +115,9 @@ def test_api_pages_of_a_snapshot_day_parse_to_every_station_component_and_hour()
 
 def test_station_details_in_the_snapshot_match_the_station_list():
     http = make_http("luchtmeetnet", mode="snapshot")
-    for code, station in STATIONS.items():
+    for code, name in STATIONS.items():
         detail = parse_station_detail(fetch_station(http, code))
-        assert (detail["station_code"], detail["name"]) == (code, station["name"])
+        assert (detail["station_code"], detail["name"]) == (code, name)
 
 
 def test_a_day_outside_the_snapshot_is_not_in_snapshot():

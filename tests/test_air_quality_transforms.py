@@ -9,9 +9,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from factories import AIR_QUALITY_HOURLY, AIR_QUALITY_VALIDATED_HOURLY
 
-from sources.errors import ContractError
-from sources.http import Payload
+from core.errors import ContractError
+from core.payload import Payload
 from transforms.air_quality import (
     SchemaDriftWarning,
     air_quality_rules,
@@ -22,7 +23,6 @@ from transforms.air_quality import (
     reporting_year_window,
 )
 from transforms.validation import validate_frame
-from warehouse.schema import AIR_QUALITY_HOURLY, AIR_QUALITY_VALIDATED_HOURLY
 
 PAYLOADS = Path(__file__).parent / "payloads" / "luchtmeetnet"
 ANOMALIES = "measurements_NL49573_PM10_2024-01-15_anomalies.json"

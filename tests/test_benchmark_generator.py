@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from factories import AIR_QUALITY_HOURLY
 
 from benchmarks.national import (
     SIZES,
@@ -22,15 +23,14 @@ from benchmarks.national import (
     year_to_date_frame,
 )
 from benchmarks.run import derived, verdicts
+from core.payload import Payload
+from families import employment as employment_family
 from indicators.catalogue import load_regions
-from sources.http import Payload
-from sources.statline import FEEDS, TABLES
 from transforms.air_quality import (
     annual_means,
     parse_luchtmeetnet_measurements,
     parse_rivm_yearly_csv,
 )
-from warehouse.schema import AIR_QUALITY_HOURLY
 
 SMALL = SIZES["small"]
 
@@ -98,16 +98,16 @@ def test_year_to_date_rows_fit_the_hourly_schema_and_stop_before_the_refresh_day
 
 
 def test_cbs_pages_parse_with_the_statline_feeds(generated):
-    employment = next(f for f in FEEDS if f.family == "employment")
+    (employment,) = employment_family.FAMILY.feeds
     payloads = []
-    for spec in (s for s in TABLES if s.family == "employment"):
+    for spec in employment_family.CBS_TABLES:
         folder = cbs_table_dir(generated.root, spec.table)
         payloads += [_payload(folder / f"{name}.json", key=f"{spec.table}/{name}")
                      for name in ("MeasureCodes", "PeriodenCodes")]
         payloads += [_payload(p, key=f"{spec.table}/Observations/{n:04d}")
                      for n, p in enumerate(sorted(folder.glob("Observations-*.json")))]
     frame = employment.parse(payloads)
-    measures = sum(len(s.measures) for s in TABLES if s.family == "employment")
+    measures = sum(len(s.measures) for s in employment_family.CBS_TABLES)
     years = len(SMALL.stat_years) + 1  # plus the newest period, published empty
     assert frame.height == measures * (SMALL.municipalities + 1) * years
     assert set(frame["region_code"]) == {*generated.municipalities, "NL01"}

@@ -77,7 +77,8 @@ def test_offline_build_attempted_no_outside_connection(built):
 
 def test_status_json_reports_every_station_component_and_indicator(built):
     from indicators.catalogue import load_catalogue
-    from sources.luchtmeetnet import COMPONENTS, STATIONS
+    from sources.snapshot import DEMO_STATIONS as STATIONS
+    from transforms.air_quality import COMPONENTS
 
     home, _, _ = built
     result = cli(home, "status", "--json")

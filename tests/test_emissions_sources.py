@@ -12,17 +12,18 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from factories import EMISSIONS, demo_geography
 from werkzeug import Request, Response
 
+from core.errors import ContractError, MissingCredential, SourceError, SourceUnavailable
+from core.payload import Payload
+from families import emissions as emissions_family
 from sources import emissieregistratie, eu_ets, klimaatmonitor
-from sources.errors import ContractError, MissingCredential, SourceError, SourceUnavailable
-from sources.http import Payload
+from sources.generators.emissions_wind import MONITORED_MUNICIPALITIES, MONITORED_REGIONS
 from sources.registry import make_http
 from sources.snapshot import MANIFEST_DIR, RECORDED_DIR
 from transforms.air_quality import SchemaDriftWarning
 from transforms.emissions import (
-    MONITORED_MUNICIPALITIES,
-    MONITORED_REGIONS,
     SECTORS,
     emissions_rules,
     parse_emissieregistratie,
@@ -30,7 +31,6 @@ from transforms.emissions import (
     parse_klimaatmonitor,
 )
 from transforms.validation import validate_frame
-from warehouse.schema import EMISSIONS
 
 PAYLOADS = Path(__file__).parent / "payloads"
 FAKE_KEY = "km-FAKE-key-7f3a9c"
@@ -302,10 +302,9 @@ def test_ets_file_is_fetched_without_a_key(httpserver, fast_retry):
 def snapshot_frames(tmp_path_factory) -> dict[str, pl.DataFrame]:
     generated = tmp_path_factory.mktemp("generated")
     frames = {}
-    for module in (klimaatmonitor, emissieregistratie, eu_ets):
-        for feed in module.FEEDS:
-            http = make_http(feed.source, mode="snapshot", generated_dir=generated)
-            frames[feed.name] = feed.parse(feed.fetch(http))
+    for feed in emissions_family.FAMILY.feeds:
+        http = make_http(feed.source, mode="snapshot", generated_dir=generated)
+        frames[feed.name] = feed.parse(feed.fetch(http, demo_geography()))
     return frames
 
 

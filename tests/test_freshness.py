@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
+from core.payload import Payload
 from orchestration.freshness import data_freshness_check, materialisation_freshness_checks
 from orchestration.resources import NotifierResource, WarehouseResource
 from reports.inputs import _is_stale
-from sources.http import Payload
 
 
 def _seed(path, newest: datetime) -> WarehouseResource:

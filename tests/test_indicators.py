@@ -143,6 +143,7 @@ def test_a_partner_adds_a_region_by_configuration_only(tmp_path, catalogue):
     doc["regions"].append({"id": "zuid_kennemerland", "name": {"nl": "Zuid-Kennemerland",
                            "en": "South Kennemerland"}, "kind": "region",
                            "municipalities": ["GM0392", "GM0377"], "stations": ["NL49703"]})
+    doc["municipality_names"].update({"GM0392": "Haarlem", "GM0377": "Bloemendaal"})
     path = tmp_path / "regions.yaml"
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
     regions = load_regions(path)

@@ -13,10 +13,11 @@ import polars as pl
 import pytest
 from werkzeug import Request, Response
 
-from sources.errors import ContractError, SourceUnavailable
+from core.errors import ContractError, SourceUnavailable
 from sources.http import RetryPolicy, SnapshotTransport
-from sources.luchtmeetnet import STATIONS, fetch_measurements, fetch_station
+from sources.luchtmeetnet import fetch_measurements, fetch_station
 from sources.registry import make_http, snapshot_roots
+from sources.snapshot import DEMO_STATIONS as STATIONS
 from transforms.air_quality import parse_luchtmeetnet_measurements, parse_station_detail
 
 PAYLOADS = Path(__file__).parent / "payloads" / "luchtmeetnet"
@@ -190,8 +191,8 @@ def test_live_mode_reads_the_same_as_snapshot_mode(httpserver, http):
 
     httpserver.expect_request("/open_api/measurements").respond_with_handler(replay)
     day = date(2025, 1, 8)
-    live = parse_luchtmeetnet_measurements(fetch_measurements(http, day))
+    live = parse_luchtmeetnet_measurements(fetch_measurements(http, day, stations=STATIONS))
     snapshot = parse_luchtmeetnet_measurements(
-        fetch_measurements(make_http("luchtmeetnet", mode="snapshot"), day))
+        fetch_measurements(make_http("luchtmeetnet", mode="snapshot"), day, stations=STATIONS))
     assert live.height == len(STATIONS) * 3 * 24
     assert live.equals(snapshot)

@@ -12,18 +12,19 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from factories import OFFSHORE_WIND, demo_geography, feed
 from werkzeug import Request, Response
 
-from sources import entsoe, wind_farms
-from sources.errors import (
+from core.errors import (
     ContractError,
     MissingCredential,
     NotInSnapshot,
     SourceError,
     SourceUnavailable,
 )
+from core.payload import Payload
+from sources import entsoe, wind_farms
 from sources.generators.emissions_wind import GENERATORS, PUBLISHED_GWH
-from sources.http import Payload
 from sources.registry import make_http
 from sources.snapshot import MANIFEST_DIR, ensure_generated
 from transforms.offshore_wind import (
@@ -32,7 +33,6 @@ from transforms.offshore_wind import (
     parse_wind_farm_register,
 )
 from transforms.validation import validate_frame
-from warehouse.schema import OFFSHORE_WIND
 
 PAYLOADS = Path(__file__).parent / "payloads"
 PROJECT = Path(__file__).parent.parent
@@ -188,8 +188,9 @@ def test_missing_token_fails_entsoe_alone(monkeypatch):
     monkeypatch.delenv("ENTSOE_API_KEY", raising=False)
     with pytest.raises(MissingCredential, match="ENTSOE_API_KEY"):
         make_http("entsoe", mode="live")
-    register = wind_farms.FEEDS[0]
-    assert parse_wind_farm_register(register.fetch(make_http("wind_farms", mode="live"))).height == 8
+    _, register = feed("wind_farm_register")
+    payloads = register.fetch(make_http("wind_farms", mode="live"), demo_geography())
+    assert parse_wind_farm_register(payloads).height == 8
 
 
 # -- wind-farm register ----------------------------------------------------------------------
@@ -239,9 +240,10 @@ def generated(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def snapshot_frame(generated) -> pl.DataFrame:
     frames = []
-    for feed in [*entsoe.FEEDS, *wind_farms.FEEDS]:
-        http = make_http(feed.source, mode="snapshot", generated_dir=generated)
-        frames.append(feed.parse(feed.fetch(http)))
+    for name in ("entsoe_offshore_wind_generation", "wind_farm_register"):
+        _, one = feed(name)
+        http = make_http(one.source, mode="snapshot", generated_dir=generated)
+        frames.append(one.parse(one.fetch(http, demo_geography())))
     return pl.concat(frames)
 
 

@@ -9,8 +9,9 @@ import polars as pl
 import pytest
 from werkzeug import Request, Response
 
+from core.errors import ContractError
+from families.training import parse_duo
 from sources import onderwijsdata
-from sources.errors import ContractError
 from sources.registry import make_http
 from transforms.onderwijsdata import TECHNICAL_SECTORS, parse_enrolment
 
@@ -54,7 +55,7 @@ def test_offset_paging_fetches_every_page_once(httpserver, client):
     fake = serve(httpserver, FakeCkan(records(12)))
     pages = onderwijsdata.fetch_resource(client, onderwijsdata.ENROLMENT_RESOURCE)
     assert fake.offsets == [0, 5, 10] and len(pages) == 3
-    frame = onderwijsdata.parse_training(pages)
+    frame = parse_duo(pages)
     counts = dict(frame.filter(pl.col("region_code") == "GM0453").select("measure", "value").rows())
     assert counts["mbo_bbl_students_count"] == 120  # 12 rows x 10
     assert counts["mbo_bol_students_count"] == 252  # 12 x (1 + 20)

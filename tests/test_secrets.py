@@ -4,11 +4,11 @@ Dagster event log or DuckDB; a missing key fails that source alone while others 
 from __future__ import annotations
 
 import dagster as dg
+from factories import feed
 from werkzeug import Request, Response
 
 from orchestration.assets.statistics import raw_feed_asset
 from orchestration.resources import SourcesResource, WarehouseResource
-from sources import entsoe, wind_farms
 
 FAKE_KEY = "fake-entsoe-key-0123456789"
 
@@ -26,7 +26,7 @@ def test_a_fake_key_never_reaches_the_event_log_or_the_warehouse(httpserver, tmp
                                    run_retries=0, timeout_s=5),
     }
     with dg.instance_for_test() as instance:
-        result = dg.materialize([raw_feed_asset(entsoe.FEEDS[0])], resources=resources,
+        result = dg.materialize([raw_feed_asset(*feed("entsoe_offshore_wind_generation"))], resources=resources,
                                 instance=instance, raise_on_error=False)
         assert not result.success
         sent = [request.url for request, _ in httpserver.log]
@@ -44,7 +44,8 @@ def test_a_missing_key_fails_that_source_alone(tmp_path):
         "warehouse": WarehouseResource(path=str(tmp_path / "wh.duckdb")),
         "sources": SourcesResource(mode="live", entsoe_api_key=None),
     }
-    result = dg.materialize([raw_feed_asset(entsoe.FEEDS[0]), raw_feed_asset(wind_farms.FEEDS[0])],
+    result = dg.materialize([raw_feed_asset(*feed("entsoe_offshore_wind_generation")),
+                             raw_feed_asset(*feed("wind_farm_register"))],
                             resources=resources, raise_on_error=False)
     failed = {e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"}
     succeeded = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}

@@ -10,7 +10,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from sources.errors import ContractError, NotInSnapshot, SourceError, SourceUnavailable
+from core.errors import ContractError, NotInSnapshot, SourceError, SourceUnavailable
 from sources.http import RetryPolicy
 from sources.registry import make_http
 

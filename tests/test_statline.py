@@ -12,15 +12,26 @@ import polars as pl
 import pytest
 from werkzeug import Request, Response
 
-from sources.errors import ContractError
+from core.errors import ContractError
+from core.geography import Geography
+from families import employment, offshore_wind, training
+from families.registry import statistical
 from sources.generators.statline import write_statline
 from sources.http import Payload, SnapshotTransport
 from sources.registry import make_http
-from sources.statline import FEEDS, TABLES, fetch_table
+from sources.snapshot import DEMO_MUNICIPALITIES
+from sources.statline import fetch_table
 from transforms.statline import MeasureSpec, TableSpec, parse_observations
 from warehouse.store import Warehouse
 
-SPEC = TableSpec("99999NED", "employment", (
+TABLES = employment.CBS_TABLES + training.CBS_TABLES + offshore_wind.CBS_TABLES
+DEMO_GEOGRAPHY = Geography(tuple(sorted(DEMO_MUNICIPALITIES)), ())
+
+
+def region_codes():
+    return list(DEMO_GEOGRAPHY.municipalities)
+
+SPEC = TableSpec("99999NED", (
     MeasureSpec("net_labour_participation_pct", "Nettoarbeidsparticipatie", "%"),))
 
 
@@ -78,7 +89,7 @@ def test_schema_drift_in_observations_is_a_contract_error():
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("statline")
-    write_statline(root)
+    write_statline(root, TABLES)
     return root
 
 
@@ -113,8 +124,6 @@ def live_http(httpserver, fast_retry):
 
 
 def test_live_client_pages_through_next_links_once_each(httpserver, replay, fast_retry):
-    from sources.statline import region_codes
-
     spec = TABLES[0]
     payloads = fetch_table(live_http(httpserver, fast_retry), spec, region_codes())
     pages = [p for p in payloads if "/Observations/" in p.request_key]
@@ -124,8 +133,6 @@ def test_live_client_pages_through_next_links_once_each(httpserver, replay, fast
 
 
 def test_a_page_failing_once_is_retried(httpserver, replay, generated, fast_retry):
-    from sources.statline import region_codes
-
     spec = TABLES[0]
     first = fetch_table(live_http(httpserver, fast_retry), spec, region_codes())
     second_page = first[3].url.replace(httpserver.url_for("").rstrip("/"), "")
@@ -135,9 +142,11 @@ def test_a_page_failing_once_is_retried(httpserver, replay, generated, fast_retr
 
 
 def test_snapshot_mode_fills_every_family(generated):
-    for feed in FEEDS:
+    feeds = [feed for f in statistical() for feed in f.feeds if feed.source == "cbs_statline"]
+    assert len(feeds) == 3
+    for feed in feeds:
         http = make_http("cbs_statline", mode="snapshot", generated_dir=generated)
-        frame = feed.parse(feed.fetch(http))
+        frame = feed.parse(feed.fetch(http, DEMO_GEOGRAPHY))
         assert frame.height > 0
         assert frame.filter(pl.col("value").is_null())["missing_reason"].null_count() == 0
         assert not frame["region_code"].str.contains(" ").any()

@@ -12,7 +12,7 @@ import great_expectations as gx
 import polars as pl
 import pytest
 
-from sources.http import Payload
+from core.payload import Payload
 from warehouse.gate import validate_then_write
 from warehouse.payload_store import PayloadCorrupted
 from warehouse.store import Warehouse, WarehouseBusy

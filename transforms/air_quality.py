@@ -2,7 +2,7 @@
 the business rules that guard them, and the daily/annual aggregates indicators build on.
 
 Pure functions, vectorised Polars; no I/O beyond the payload bytes handed in. Every parsed
-frame is conformed to `warehouse.schema.AIR_QUALITY_HOURLY` (or the validated twin): one row
+frame is conformed to `core.tables.AIR_HOURLY_SHAPE`: one row
 per station, component and UTC start-of-hour, `value_ugm3` NULL where the source has no value
 (never zero). Broken upstream contracts raise `ContractError`; an extra, unknown field only
 warns with `SchemaDriftWarning`.
@@ -21,10 +21,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from sources.errors import ContractError
-from sources.http import Payload
-from sources.luchtmeetnet import COMPONENTS
-from warehouse.schema import AIR_QUALITY_HOURLY, AIR_QUALITY_VALIDATED_HOURLY
+from core.errors import ContractError
+from core.payload import Payload
+from core.tables import AIR_HOURLY_SHAPE
+
+# Luchtmeetnet formulas; PM2.5 is spelled "PM25" by the API and in RIVM's file names.
+COMPONENTS = ("NO2", "PM10", "PM25")
 
 if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
@@ -72,7 +74,7 @@ def parse_luchtmeetnet_measurements(payloads: Sequence[Payload]) -> pl.DataFrame
                   if data]
         pages_frame = pl.concat(frames) if frames else None
     if pages_frame is None or pages_frame.is_empty():
-        return AIR_QUALITY_HOURLY.empty()
+        return AIR_HOURLY_SHAPE.empty()
     rows = (pages_frame.select(station_code=pl.col("station_number"), component=pl.col("formula"),
                                measured_at=_api_timestamps(payloads, pages_frame),
                                value_ugm3=pl.col("value").cast(pl.Float64), _page="_page",
@@ -80,7 +82,7 @@ def parse_luchtmeetnet_measurements(payloads: Sequence[Payload]) -> pl.DataFrame
             .sort(["_page", "_payload"], maintain_order=True)
             .unique(subset=KEY, keep="last", maintain_order=True)
             .with_columns(source=pl.lit(API_SOURCE)).sort(KEY))
-    return AIR_QUALITY_HOURLY.conform(rows)
+    return AIR_HOURLY_SHAPE.conform(rows)
 
 
 def _measurement_records(payload: Payload) -> tuple[list, int]:
@@ -256,7 +258,7 @@ def parse_rivm_yearly_csv(payload: Payload) -> pl.DataFrame:
                          variable_name="station_code", value_name="raw")
     rows = long.select("station_code", "component", "measured_at",
                        value_ugm3=_rivm_values(payload, long), source=pl.lit(VALIDATED_SOURCE))
-    return AIR_QUALITY_VALIDATED_HOURLY.conform(rows.sort(KEY))
+    return AIR_HOURLY_SHAPE.conform(rows.sort(KEY))
 
 
 def _rivm_table(payload: Payload) -> pl.DataFrame:

@@ -3,7 +3,7 @@ verified-emissions files into the long statistical shape of `clean_emissions`, p
 rules (GX expectations) that guard that table.
 
 Pure functions over payload bytes, vectorised Polars. Every frame is conformed to
-`warehouse.schema.EMISSIONS`: one row per region (CBS code), entity ('' for a whole
+`core.tables.STAT_SHAPE`: one row per region (CBS code), entity ('' for a whole
 municipality, a sector slug, or an installation id), measure (unit-suffixed), and year. Source
 markers for "no value" become NULL plus a `missing_reason`, never zero. A missing, renamed or
 retyped field breaks the contract (`ContractError`, nothing written); an unknown extra field
@@ -24,23 +24,17 @@ from urllib.parse import unquote
 
 import polars as pl
 
-from sources.errors import ContractError
-from sources.http import Payload
+from core.errors import ContractError
+from core.payload import Payload
+from core.tables import STAT_SHAPE, TableSchema
 from transforms.air_quality import SchemaDriftWarning
-from warehouse.schema import EMISSIONS, TableSchema
 
 if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
 
 # -- regions ---------------------------------------------------------------------------------
 
-IJMOND = ("GM0453", "GM0375", "GM0396")  # Velsen, Beverwijk, Heemskerk
-CLEANTECH_REGIO = ("GM0200", "GM0150", "GM0301", "GM0232", "GM0285", "GM0262", "GM0213",
-                   "GM0246")  # Apeldoorn, Deventer, Zutphen, Epe, Voorst, Lochem, Brummen, Heerde
-DEN_HAAG = ("GM0518",)
 NATIONAL = "NL01"
-MONITORED_MUNICIPALITIES = IJMOND + CLEANTECH_REGIO + DEN_HAAG
-MONITORED_REGIONS = (*MONITORED_MUNICIPALITIES, NATIONAL)
 # How sources spell the whole country; all become the CBS code NL01.
 NATIONAL_ALIASES = ("NL", "NL00", "NL01", "NEDERLAND")
 
@@ -197,7 +191,7 @@ def parse_klimaatmonitor(payloads: Sequence[Payload]) -> pl.DataFrame:
     `KLIMAATMONITOR_VARIABLES`. A Description mentioning "voorlopig" marks a provisional value.
     """
     frames = [_klimaatmonitor_page(p) for p in payloads]
-    return merge_payload_frames(frames, EMISSIONS)
+    return merge_payload_frames(frames, STAT_SHAPE)
 
 
 def klimaatmonitor_variable(payload: Payload) -> str:
@@ -216,7 +210,7 @@ def _klimaatmonitor_page(payload: Payload) -> pl.DataFrame:
         raise ContractError(payload.source, "OData response lacks a `value` list",
                             url=payload.url)
     if not records:
-        return EMISSIONS.empty()
+        return STAT_SHAPE.empty()
     page = _records_frame(payload, records)
     check_fields(payload, page.schema, KLIMAATMONITOR_FIELDS, "Values records")
     require_text_fields(payload, page, KLIMAATMONITOR_FIELDS)
@@ -255,7 +249,7 @@ def _klimaatmonitor_rows(payload: Payload, page: pl.DataFrame, variable: str) ->
         .str.to_lowercase().str.contains("voorlopig"),
         missing_reason=pl.col("missing_reason"),
     )
-    return stat_frame(EMISSIONS, rows, source=payload.source, units=EMISSIONS_UNITS,
+    return stat_frame(STAT_SHAPE, rows, source=payload.source, units=EMISSIONS_UNITS,
                       source_table=f"Variables('{variable}')")
 
 
@@ -278,7 +272,7 @@ def parse_emissieregistratie(payloads: Sequence[Payload]) -> pl.DataFrame:
     applies: figures for year t are provisional until final ones appear two years later, so the
     years from (fetch year - 1) on are flagged.
     """
-    return merge_payload_frames([_emissieregistratie_export(p) for p in payloads], EMISSIONS)
+    return merge_payload_frames([_emissieregistratie_export(p) for p in payloads], STAT_SHAPE)
 
 
 def sector_slug(name: pl.Expr) -> pl.Expr:
@@ -294,7 +288,7 @@ def _emissieregistratie_export(payload: Payload) -> pl.DataFrame:
                  optional=EMISSIEREGISTRATIE_OPTIONAL)
     co2 = table.filter(pl.col("Stof").str.strip_chars().str.to_lowercase().is_in(CO2_NAMES))
     if co2.is_empty():
-        return EMISSIONS.empty()
+        return STAT_SHAPE.empty()
     require_years(payload, co2, "Jaar")
     valued = parse_numbers(payload, co2, "Emissie", EMISSIEREGISTRATIE_MARKERS,
                            decimal_comma=True)
@@ -307,7 +301,7 @@ def _emissieregistratie_export(payload: Payload) -> pl.DataFrame:
         missing_reason=pl.col("missing_reason"),
     )
     _warn_unknown_sectors(payload, rows)
-    return stat_frame(EMISSIONS, rows, source=payload.source, units=EMISSIONS_UNITS,
+    return stat_frame(STAT_SHAPE, rows, source=payload.source, units=EMISSIONS_UNITS,
                       source_table="emissieregistratie export CO2")
 
 
@@ -368,7 +362,7 @@ def parse_eu_ets(payloads: Sequence[Payload]) -> pl.DataFrame:
     with banner rows; the header is the row starting with REGISTRY_CODE. Only the columns used
     are checked: the file carries dozens of others (allocations, compliance codes).
     """
-    return merge_payload_frames([_ets_file(p) for p in payloads], EMISSIONS)
+    return merge_payload_frames([_ets_file(p) for p in payloads], STAT_SHAPE)
 
 
 def _ets_file(payload: Payload) -> pl.DataFrame:
@@ -412,7 +406,7 @@ def _ets_installation(payload: Payload, table: pl.DataFrame, year_columns: list[
                              measure=pl.lit("ets_verified_emissions_kt"), is_provisional=False,
                              missing_reason=pl.when(pl.col("value").is_null())
                              .then(pl.col("missing_reason")))
-    return stat_frame(EMISSIONS, rows, source=payload.source, units=EMISSIONS_UNITS,
+    return stat_frame(STAT_SHAPE, rows, source=payload.source, units=EMISSIONS_UNITS,
                       source_table="union registry verified emissions")
 
 

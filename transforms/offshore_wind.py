@@ -20,8 +20,9 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as SafeET
 import polars as pl
 
-from sources.errors import ContractError
-from sources.http import Payload
+from core.errors import ContractError
+from core.payload import Payload
+from core.tables import STAT_SHAPE
 from transforms.emissions import (
     NATIONAL,
     check_fields,
@@ -32,7 +33,6 @@ from transforms.emissions import (
     stat_common_rules,
     stat_frame,
 )
-from warehouse.schema import OFFSHORE_WIND
 
 if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
@@ -99,11 +99,11 @@ def parse_entsoe_generation(payloads: Sequence[Payload]) -> pl.DataFrame:
     points = [document_points(p) for p in payloads]
     points = [p for p in points if not p.is_empty()]
     if not points:
-        return OFFSHORE_WIND.empty()
+        return STAT_SHAPE.empty()
     merged = pl.concat(points).unique(subset="start", keep="last", maintain_order=True)
     source = payloads[0].source
     return merge_payload_frames([generation_totals(merged, "%Y-%m", "1mo", source),
-                         generation_totals(merged, "%Y", "1y", source)], OFFSHORE_WIND)
+                         generation_totals(merged, "%Y", "1y", source)], STAT_SHAPE)
 
 
 def document_points(payload: Payload) -> pl.DataFrame:
@@ -231,7 +231,7 @@ def generation_totals(points: pl.DataFrame, fmt: str, every: str, source: str) -
         year=pl.col("period").str.slice(0, 4).cast(pl.Int32), value="value",
         is_provisional=pl.col("covered_min") < expected_min,
         missing_reason=pl.lit(None, dtype=pl.String))
-    return stat_frame(OFFSHORE_WIND, rows, source=source, units=OFFSHORE_WIND_UNITS,
+    return stat_frame(STAT_SHAPE, rows, source=source, units=OFFSHORE_WIND_UNITS,
                       source_table=ENTSOE_TABLE)
 
 
@@ -246,7 +246,7 @@ FARM_STATUSES = {"operational": "farm_capacity_mw", "planned": "farm_capacity_pl
 def parse_wind_farm_register(payloads: Sequence[Payload]) -> pl.DataFrame:
     """Capacity per farm: farm_capacity_mw (operational, period = commissioning year) or
     farm_capacity_planned_mw (planned, period = expected year, flagged provisional)."""
-    return merge_payload_frames([_register_rows(p) for p in payloads], OFFSHORE_WIND)
+    return merge_payload_frames([_register_rows(p) for p in payloads], STAT_SHAPE)
 
 
 def read_register(payload: Payload) -> pl.DataFrame:
@@ -277,7 +277,7 @@ def _register_rows(payload: Payload) -> pl.DataFrame:
         year=pl.col("commissioning_year"), value=pl.col("capacity_mw"),
         is_provisional=pl.col("status") == "planned",
         missing_reason=pl.lit(None, dtype=pl.String))
-    return stat_frame(OFFSHORE_WIND, rows, source=payload.source, units=OFFSHORE_WIND_UNITS,
+    return stat_frame(STAT_SHAPE, rows, source=payload.source, units=OFFSHORE_WIND_UNITS,
                       source_table="wind_farms.csv")
 
 

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from sources.errors import ContractError
-from sources.http import Payload
-from warehouse.schema import TRAINING
+from core.errors import ContractError
+from core.payload import Payload
+from core.tables import STAT_SHAPE
 
 SOURCE = "duo"
 ENROLMENT_FIELDS = ("JAAR", "GEMEENTENUMMER", "SECTORKAMER", "BBL", "BOLDT", "BOLVT")
@@ -65,7 +65,7 @@ def _municipality() -> pl.Expr:
 def parse_enrolment(payloads: Sequence[Payload], source_table: str) -> pl.DataFrame:
     frame = records(payloads, ENROLMENT_FIELDS)
     if frame.is_empty():
-        return TRAINING.empty()
+        return STAT_SHAPE.empty()
     frame = _counts(frame, ["BBL", "BOLDT", "BOLVT"])
     frame = frame.with_columns(region_code=_municipality(), year=pl.col("JAAR").cast(pl.Int32),
                                bol=pl.col("BOLDT") + pl.col("BOLVT"),
@@ -80,7 +80,7 @@ def parse_enrolment(payloads: Sequence[Payload], source_table: str) -> pl.DataFr
 def parse_diplomas(payloads: Sequence[Payload], source_table: str) -> pl.DataFrame:
     frame = records(payloads, DIPLOMA_FIELDS)
     if frame.is_empty():
-        return TRAINING.empty()
+        return STAT_SHAPE.empty()
     frame = _counts(frame, ["DIPMAN", "DIPVROUW"])
     totals = (frame.with_columns(region_code=_municipality(), year=pl.col("JAAR").cast(pl.Int32))
               .group_by("region_code", "year")
@@ -90,7 +90,7 @@ def parse_diplomas(payloads: Sequence[Payload], source_table: str) -> pl.DataFra
 
 def _long(totals: pl.DataFrame, source_table: str) -> pl.DataFrame:
     long = totals.unpivot(index=["region_code", "year"], variable_name="measure", value_name="value")
-    return TRAINING.conform(long.with_columns(
+    return STAT_SHAPE.conform(long.with_columns(
         entity=pl.lit(""), period=pl.col("year").cast(pl.String), unit=pl.lit("students"),
         is_provisional=pl.lit(False), missing_reason=pl.lit(None, pl.String),
         source=pl.lit(SOURCE), source_table=pl.lit(source_table)))

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from sources.errors import ContractError
-from sources.http import Payload
-from warehouse.schema import EMPLOYMENT
+from core.errors import ContractError
+from core.payload import Payload
+from core.tables import STAT_SHAPE
 
 SOURCE = "cbs_statline"
 OBSERVATION_FIELDS = ("Measure", "Perioden", "Value", "ValueAttribute")
@@ -40,7 +40,6 @@ class MeasureSpec:
 @dataclass(frozen=True)
 class TableSpec:
     table: str
-    family: str
     measures: tuple[MeasureSpec, ...]
     filters: dict[str, str] = field(default_factory=dict)  # e.g. {"BronTechniek": "E006638"}
     regional: bool = True  # has a RegioS dimension; national tables map to NL01
@@ -71,7 +70,7 @@ def parse_observations(spec: TableSpec, pages: Sequence[Payload], measure_codes:
     provisional = provisional_periods(period_codes)
     rows = [row for page in pages for row in _observations(spec, page)]
     if not rows:
-        return EMPLOYMENT.empty()
+        return STAT_SHAPE.empty()
     frame = pl.DataFrame(rows, schema={"Measure": pl.String, "RegioS": pl.String,
                                        "Perioden": pl.String, "Value": pl.Float64,
                                        "ValueAttribute": pl.String}, strict=False)
@@ -102,7 +101,7 @@ def _tidy(spec: TableSpec, frame: pl.DataFrame, provisional: set[str]) -> pl.Dat
     if unknown.height:
         raise ContractError(SOURCE, f"table {spec.table}: unknown period code "
                             f"{unknown['Perioden'][0]!r}")
-    return EMPLOYMENT.conform(tidy.unique(["region_code", "measure", "period"], keep="last"))
+    return STAT_SHAPE.conform(tidy.unique(["region_code", "measure", "period"], keep="last"))
 
 
 def _observations(spec: TableSpec, page: Payload) -> list[dict]:
@@ -126,3 +125,15 @@ def _value_list(payload: Payload, required: Sequence[str]) -> list[dict]:
             raise ContractError(SOURCE, f"rows lack field(s) {missing} (schema drift?)",
                                 url=payload.url)
     return rows
+
+
+def parse_tables(specs: Sequence[TableSpec], payloads: Sequence[Payload]) -> pl.DataFrame:
+    """Rows of every table in `specs` from one feed's payloads (metadata and pages, keyed by
+    `<table>/...` request keys as `sources.statline.fetch_table` stores them)."""
+    frames = []
+    for spec in specs:
+        mine = {p.request_key: p for p in payloads if p.request_key.startswith(f"{spec.table}/")}
+        pages = [mine[k] for k in sorted(mine) if k.startswith(f"{spec.table}/Observations/")]
+        frames.append(parse_observations(spec, pages, mine[f"{spec.table}/MeasureCodes"],
+                                         mine[f"{spec.table}/PeriodenCodes"]))
+    return pl.concat(frames) if frames else STAT_SHAPE.empty()

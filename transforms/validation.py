@@ -32,8 +32,8 @@ from great_expectations.expectations.metrics.map_metric_provider.multicolumn_con
     multicolumn_condition_partial,
 )
 
-from warehouse.schema import TableSchema
-from warehouse.store import ExpectationOutcome, ValidationOutcome
+from core.outcomes import ExpectationOutcome, ValidationOutcome
+from core.tables import TableSchema
 
 # GX logs noisy warnings about its own optional features; keep run logs readable.
 logging.getLogger("great_expectations").setLevel(logging.ERROR)

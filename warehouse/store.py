@@ -19,7 +19,15 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from sources.http import Payload
+from core.outcomes import ValidationOutcome
+from core.payload import Payload
+from families.air_quality.sql import (
+    AIR_HOURLY_TABLES,
+    BEST_AIR_VIEW,
+    STATION_ANNUAL_SELECT,
+    STATION_ANNUAL_SQL,
+    STATION_ANNUAL_YEARS_SQL,
+)
 from transforms.air_quality import reporting_year_window
 from warehouse.payload_store import PayloadStore
 from warehouse.schema import CLEAN_TABLES, TableSchema, clean_table
@@ -89,39 +97,6 @@ SELECT * EXCLUDE (rn) FROM (
   FROM validation_runs) WHERE rn = 1;
 """
 
-# Validated RIVM values win over unvalidated API values for the same station, component, hour.
-# Written as an ANTI JOIN (a plain hash anti-join built on the validated side): the same rows
-# as NOT EXISTS, which DuckDB plans as a delim join, at half the time nationally.
-BEST_AIR_SELECT = """
-SELECT * FROM {validated}
-UNION ALL
-SELECT a.* FROM {api} a
-ANTI JOIN {validated} v
-  ON v.station_code = a.station_code AND v.component = a.component
- AND v.measured_at = a.measured_at
-"""
-BEST_AIR_VIEW = "CREATE OR REPLACE VIEW air_quality_hourly_best AS " + BEST_AIR_SELECT.format(
-    validated="clean_air_quality_validated_hourly", api="clean_air_quality_hourly")
-
-# Keys are unique per station, component and hour (schema check), so count(value) counts hours.
-# The reporting year is UTC+1 all year (a fixed offset), so epoch arithmetic on the UTC instant
-# gives it without a per-row time-zone conversion (5x faster over 27 million rows nationally).
-REPORTING_YEAR_SQL = "CAST(year(make_timestamp(epoch_us(measured_at) + 3600000000)) AS INTEGER)"
-STATION_ANNUAL_SELECT = f"""
-SELECT station_code, component, {REPORTING_YEAR_SQL} AS year,
-       avg(value_ugm3) AS mean_ugm3, count(value_ugm3) AS hours_with_value"""
-STATION_ANNUAL_SQL = f"{STATION_ANNUAL_SELECT} FROM air_quality_hourly_best GROUP BY ALL"
-AIR_HOURLY_TABLES = ("clean_air_quality_hourly", "clean_air_quality_validated_hourly")
-# The same over some reporting years: the time filter goes into both tables before the
-# best-of rule (the same rows, since a match has the same hour), so DuckDB reads only those
-# years of each table instead of building the rule over all history.
-STATION_ANNUAL_YEARS_SQL = f"""
-WITH validated AS (SELECT * FROM clean_air_quality_validated_hourly WHERE {{where}}),
-     api AS (SELECT * FROM clean_air_quality_hourly WHERE {{where}}),
-     best AS ({BEST_AIR_SELECT.format(validated="validated", api="api")})
-{STATION_ANNUAL_SELECT} FROM best GROUP BY ALL
-"""  # noqa: S608 (constant text; values are bound)
-
 # Which writes happened, and which of them each derived table has seen.
 BOOKKEEPING_TABLES = ("write_log", "consumer_marks")
 # Derived tables: replaced whole on each computation; their history is kept per edition.
@@ -155,32 +130,6 @@ class Changes:
 
 class WarehouseBusy(RuntimeError):
     """Another process holds the DuckDB file's write lock."""
-
-
-@dataclass(frozen=True)
-class ExpectationOutcome:
-    expectation: str
-    column: str | None
-    parameters: Mapping[str, object]
-    success: bool
-    unexpected_count: int | None
-    unexpected_examples: Sequence[object]
-
-
-@dataclass(frozen=True)
-class ValidationOutcome:
-    table_name: str
-    partition_key: str
-    row_count: int
-    expectations: Sequence[ExpectationOutcome]
-
-    @property
-    def success(self) -> bool:
-        return all(e.success for e in self.expectations)
-
-    @property
-    def failed(self) -> list[ExpectationOutcome]:
-        return [e for e in self.expectations if not e.success]
 
 
 def _is_lock_error(exc: Exception) -> bool:

@@ -8,19 +8,18 @@ from datetime import UTC, date, datetime, timedelta
 import dagster as dg
 import polars as pl
 
+from families.air_quality import HOURLY, VALIDATED_HOURLY
 from orchestration.assets import GROUP_AIR_QUALITY, WAREHOUSE_POOL
 from orchestration.checks import frame_metadata, gx_check_result, gx_check_spec
 from orchestration.partitions import air_quality_daily, validated_air_quality_yearly
 from orchestration.resources import SourcesResource, WarehouseResource
 from sources import luchtmeetnet, rivm_air_quality
 from transforms.air_quality import (
-    air_quality_rules,
     parse_luchtmeetnet_measurements,
     parse_rivm_yearly_csv,
     reporting_year_window,
 )
 from warehouse.gate import validate_then_write
-from warehouse.schema import clean_table
 
 
 def _record(warehouse_res: WarehouseResource, payloads, partition: str) -> dg.MaterializeResult:
@@ -37,14 +36,15 @@ def raw_luchtmeetnet_measurements(context: dg.AssetExecutionContext, sources: So
     """Luchtmeetnet `/measurements` JSON pages for one UTC day, every station and component,
     stored as append-only vintages (a new vintage only when a page's content changes)."""
     day = date.fromisoformat(context.partition_key)
+    stations = sources.geography().stations
     payloads = sources.fetch(context, "luchtmeetnet", lambda http: luchtmeetnet.fetch_measurements(
-        http, day, partition=context.partition_key))
+        http, day, stations=stations, partition=context.partition_key))
     return _record(warehouse, payloads, context.partition_key)
 
 
 @dg.asset(partitions_def=air_quality_daily, group_name=GROUP_AIR_QUALITY, pool=WAREHOUSE_POOL,
           deps=[raw_luchtmeetnet_measurements], kinds={"duckdb", "polars"},
-          check_specs=[gx_check_spec("clean_air_quality_hourly")])
+          check_specs=[gx_check_spec(HOURLY.table_name)])
 def clean_air_quality_hourly(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Hourly means (µg/m³) per station and component in UTC from the open API (unvalidated
     by the network operators). NULL means no value, never zero."""
@@ -54,7 +54,7 @@ def clean_air_quality_hourly(context: dg.AssetExecutionContext, warehouse: Wareh
         wh.current_payloads("luchtmeetnet", "measurements", context.partition_key))
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     window = {"source": "luchtmeetnet_api", "measured_at": (start, start + timedelta(days=1))}
-    yield from _gate(wh, "clean_air_quality_hourly", frame, window, context.partition_key)
+    yield from _gate(wh, HOURLY, frame, window, context.partition_key)
 
 
 @dg.asset(partitions_def=validated_air_quality_yearly, group_name=GROUP_AIR_QUALITY,
@@ -70,7 +70,7 @@ def raw_rivm_air_quality(context: dg.AssetExecutionContext, sources: SourcesReso
 
 @dg.asset(partitions_def=validated_air_quality_yearly, group_name=GROUP_AIR_QUALITY,
           pool=WAREHOUSE_POOL, deps=[raw_rivm_air_quality], kinds={"duckdb", "polars"},
-          check_specs=[gx_check_spec("clean_air_quality_validated_hourly")])
+          check_specs=[gx_check_spec(VALIDATED_HOURLY.table_name)])
 def clean_air_quality_validated_hourly(context: dg.AssetExecutionContext,
                                        warehouse: WarehouseResource):
     """Validated hourly means (µg/m³) per station and component in UTC, from RIVM's yearly
@@ -81,16 +81,20 @@ def clean_air_quality_validated_hourly(context: dg.AssetExecutionContext,
     frames = [parse_rivm_yearly_csv(p) for p in payloads]
     frame = pl.concat(frames) if frames else pl.DataFrame()
     window = {"source": "rivm_validated", "measured_at": reporting_year_window(year)}
-    yield from _gate(wh, "clean_air_quality_validated_hourly", frame, window, context.partition_key)
+    yield from _gate(wh, VALIDATED_HOURLY, frame, window, context.partition_key)
 
 
-def _gate(wh, table: str, frame: pl.DataFrame, window, partition: str):
+def _gate(wh, family, frame: pl.DataFrame, window, partition: str):
     if not frame.columns:  # no payloads at all: validate an empty frame of the right shape
-        frame = clean_table(table).empty()
-    result = validate_then_write(wh, table, frame, air_quality_rules(), window, partition)
+        frame = family.table.empty()
+    result = validate_then_write(wh, family.table_name, frame, family.rules(), window, partition)
     yield dg.MaterializeResult(metadata=frame_metadata(frame, result))
     yield gx_check_result(result)
 
+
+# The source behind each raw air asset (for the freshness checks).
+RAW_ASSET_SOURCES = {"raw_luchtmeetnet_measurements": "luchtmeetnet",
+                     "raw_rivm_air_quality": "rivm_air_quality"}
 
 air_quality_assets = [raw_luchtmeetnet_measurements, clean_air_quality_hourly,
                       raw_rivm_air_quality, clean_air_quality_validated_hourly]

@@ -2,7 +2,7 @@
 
 Two writers:
 - `write_rivm_years(root)` writes RIVM's validated yearly CSVs (2016-2024, NO2/PM10/PM25,
-  every station in `sources.luchtmeetnet.STATIONS`) where `SnapshotTransport` looks them up.
+  every station in `sources.snapshot.DEMO_STATIONS`) where `SnapshotTransport` looks them up.
   It runs on first use through `GENERATORS` / `sources.snapshot.ensure_generated`, so these
   large files are never committed. The hourly series are synthesized, but each station-year
   whose PM10 annual mean GGD published is scaled to that exact figure.
@@ -22,10 +22,12 @@ from urllib.parse import urlencode
 import numpy as np
 import polars as pl
 
-from sources.luchtmeetnet import COMPONENTS, SNAPSHOT_DAYS, STATIONS, measurement_query
+from sources.luchtmeetnet import SNAPSHOT_DAYS, measurement_query
 from sources.registry import SOURCES
 from sources.rivm_air_quality import yearly_path
+from sources.snapshot import DEMO_STATIONS as STATIONS
 from sources.snapshot import RECORDED_DIR, Generator, write_recording
+from transforms.air_quality import COMPONENTS
 
 SEED = 20250106
 YEARS = tuple(range(2016, 2025))
@@ -206,7 +208,7 @@ def metadata_rows(component: str, stations: list[str]) -> str:
     meta = [STATION_META[s] for s in stations]
     rows = [
         ("Component", component, "StationsCode", stations),
-        ("Bep.periode", "uur", "Stationsnaam", [STATIONS[s]["name"] for s in stations]),
+        ("Bep.periode", "uur", "Stationsnaam", [STATIONS[s] for s in stations]),
         ("Eenheid", "ug/m3", "Latitude,Longitude", [f"({m[3]},{m[4]})" for m in meta]),
         ("Opmerking", "synthetische demodata, geen officiele cijfers", "Stationstype",
          [m[1] for m in meta]),
@@ -270,7 +272,7 @@ def measurement_page(station: str, component: str, utc: pl.Series,
 def station_detail(station: str) -> bytes:
     """A `/stations/{number}` document as the API sends it."""
     municipality, kind, organisation, lat, lon = STATION_META[station]
-    name = STATIONS[station]["name"]
+    name = STATIONS[station]
     data = {"type": STATION_TYPE_EN[kind], "components": list(COMPONENTS),
             "geometry": {"type": "point", "coordinates": [lon, lat]},
             "municipality": municipality, "url": "", "province": "", "organisation": organisation,

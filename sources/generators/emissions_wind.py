@@ -29,14 +29,8 @@ import numpy as np
 
 from sources import emissieregistratie, entsoe, eu_ets, klimaatmonitor
 from sources.registry import SOURCES
-from sources.snapshot import RECORDED_DIR, Generator, write_recording
-from transforms.emissions import (
-    KLIMAATMONITOR_VARIABLES,
-    MONITORED_MUNICIPALITIES,
-    MONITORED_REGIONS,
-    NATIONAL,
-    SECTORS,
-)
+from sources.snapshot import DEMO_MUNICIPALITIES, RECORDED_DIR, Generator, write_recording
+from transforms.emissions import KLIMAATMONITOR_VARIABLES, NATIONAL, SECTORS
 
 SEED = 20240501
 YEARS = tuple(range(2010, 2024))
@@ -44,10 +38,10 @@ PROVISIONAL_YEAR = 2023
 
 # -- emissions: synthesized totals (kt CO2) --------------------------------------------------
 
-NAMES = {"GM0453": "Velsen", "GM0375": "Beverwijk", "GM0396": "Heemskerk",
-         "GM0200": "Apeldoorn", "GM0150": "Deventer", "GM0301": "Zutphen", "GM0232": "Epe",
-         "GM0285": "Voorst", "GM0262": "Lochem", "GM0213": "Brummen", "GM0246": "Heerde",
-         "GM0518": "'s-Gravenhage", NATIONAL: "Nederland"}
+# The demo snapshot's municipalities (and the country), as the generators write them.
+MONITORED_REGIONS = tuple(DEMO_MUNICIPALITIES)
+MONITORED_MUNICIPALITIES = tuple(c for c in MONITORED_REGIONS if c != NATIONAL)
+NAMES = DEMO_MUNICIPALITIES
 # Synthesized 2010 levels (kt CO2) of everything but the steelworks.
 LEVEL_2010_KT = {"GM0453": 650, "GM0375": 270, "GM0396": 180, "GM0200": 950, "GM0150": 650,
                  "GM0301": 220, "GM0232": 200, "GM0285": 175, "GM0262": 210, "GM0213": 125,

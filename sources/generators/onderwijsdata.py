@@ -19,8 +19,7 @@ from sources.onderwijsdata import (
     search_query,
 )
 from sources.registry import make_http
-from sources.snapshot import Generator, write_recording
-from sources.statline import region_codes
+from sources.snapshot import DEMO_MUNICIPALITIES, Generator, write_recording
 
 YEARS = range(2015, 2025)
 SECTORS = {  # sector chamber -> share of mbo students (synthesized)
@@ -33,7 +32,7 @@ FIELDS = {"enrolment": ["JAAR", "GEMEENTENUMMER", "GEMEENTENAAM", "SECTORKAMER",
 
 def _rows(kind: str, rng: np.random.Generator) -> list[dict]:
     rows = []
-    for code in (c for c in region_codes() if c.startswith("GM")):
+    for code in (c for c in sorted(DEMO_MUNICIPALITIES) if c.startswith("GM")):
         students = POPULATION[code] * 0.028  # about 2.8% of residents are in mbo
         for year in YEARS:
             bbl_share = 0.24 + 0.01 * (year - 2015) / 3 + rng.normal(0, 0.01)

@@ -1,6 +1,6 @@
 """Deterministic synthesized CBS StatLine payloads (OData v4) for the snapshot.
 
-Writes, for every table in `sources.statline.TABLES`, the `MeasureCodes`, `PeriodenCodes` and
+Writes, for every table a family reads from CBS (its `TableSpec`s), the `MeasureCodes`, `PeriodenCodes` and
 paged `Observations` responses at the URLs the client requests, so snapshot mode runs the
 client's metadata resolution and nextLink paging. Published figures (SOURCES.md) are used
 where they exist; every other value is synthesized (see the manifest `cbs_statline.json`).
@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from sources.registry import make_http
-from sources.snapshot import Generator, write_recording
-from sources.statline import TABLES, observations_filter, region_codes
+from sources.snapshot import DEMO_MUNICIPALITIES, Generator, write_recording
+from sources.statline import observations_filter
+from transforms.statline import TableSpec
 
 YEARS = range(2013, 2025)
 PROVISIONAL_YEAR = 2024
@@ -107,11 +108,11 @@ def _dims(spec, row: dict, region: str) -> dict:
     return row
 
 
-def write_statline(root: Path) -> None:
+def write_statline(root: Path, specs: tuple[TableSpec, ...]) -> None:
     http = make_http("cbs_statline", mode="snapshot")
     rng = np.random.default_rng(20261123)
-    regions = region_codes()
-    for spec in TABLES:
+    regions = sorted(DEMO_MUNICIPALITIES)
+    for spec in specs:
         codes = _codes(spec)
         _write(root, http.url_for(f"{spec.table}/MeasureCodes"), {"value": codes})
         _write(root, http.url_for(f"{spec.table}/PeriodenCodes"), {"value": _periods()})
@@ -131,4 +132,7 @@ def _write(root: Path, url: str, doc: dict) -> None:
     write_recording(root, url, json.dumps(doc, ensure_ascii=False).encode(), "json", compress=True)
 
 
-GENERATORS = [Generator(source="cbs_statline", version="1", write=write_statline)]
+def statline_generator(specs: tuple[TableSpec, ...]) -> Generator:
+    """The generator of every CBS table the families read (one seed over all of them, so the
+    synthesized values do not depend on how the tables are split across families)."""
+    return Generator(source="cbs_statline", version="1", write=lambda root: write_statline(root, specs))

@@ -1,11 +1,7 @@
-"""Which business-rule suite guards which statistical family's clean table.
-
-Every family shares the long statistical schema, so the common rules apply to all; a
-family adds its own on top (e.g. percentages between 0 and 100)."""
+"""Business rules every statistical family shares (the long statistical shape); a family adds
+its own on top (e.g. units per measure), declared in its folder under `families/`."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 
 def common_stat_rules() -> list:
@@ -22,23 +18,3 @@ def common_stat_rules() -> list:
         gx.expectations.ExpectColumnValuesToNotBeNull(
             column="missing_reason", row_condition="value.isnull()", condition_parser="pandas"),
     ]
-
-
-def _emissions() -> list:
-    from transforms.emissions import emissions_rules
-
-    return emissions_rules()
-
-
-def _offshore_wind() -> list:
-    from transforms.offshore_wind import offshore_wind_rules
-
-    return offshore_wind_rules()
-
-
-FAMILY_RULES: dict[str, Callable[[], list]] = {
-    "emissions": _emissions,  # includes the common checks, plus units per measure
-    "employment": common_stat_rules,
-    "training": common_stat_rules,
-    "offshore_wind": _offshore_wind,
-}

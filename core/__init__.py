@@ -1,0 +1,2 @@
+"""The bottom layer: the types every other layer shares (payloads, errors, table shapes,
+validation outcomes). It imports nothing from the project."""

@@ -1,0 +1,49 @@
+"""Offshore wind: national capacity and production (CBS), generation (ENTSO-E) and the
+register of farms off the IJmond coast."""
+
+from __future__ import annotations
+
+from core.tables import STAT_SHAPE
+from families.base import Family, Feed
+from sources import entsoe, statline, wind_farms
+from transforms.offshore_wind import (
+    offshore_wind_rules,
+    parse_entsoe_generation,
+    parse_wind_farm_register,
+)
+from transforms.statline import MeasureSpec, TableSpec, parse_tables
+
+CBS_TABLES: tuple[TableSpec, ...] = (
+    TableSpec("82610NED", (
+        MeasureSpec("offshore_wind_capacity_mw", "Opgesteld vermogen eind van het jaar", "MW"),
+        MeasureSpec("offshore_wind_production_gwh", "Elektriciteitsproductie netto", "GWh")),
+        filters={"BronTechniek": "E006638"}, regional=False),
+    TableSpec("84575NED", (
+        MeasureSpec("electricity_consumption_gwh", "Nettoverbruik berekend", "GWh"),),
+        regional=False),
+)
+
+FAMILY = Family(
+    name="offshore_wind",
+    table=STAT_SHAPE.table("clean_offshore_wind", "Offshore wind capacity, production and the "
+                           "register of farms off the IJmond coast."),
+    rules=offshore_wind_rules,
+    sources=("cbs_statline", "entsoe", "wind_farms"),
+    cadence="monthly",
+    feeds=(
+        Feed(name="cbs_offshore_wind", source="cbs_statline",
+             description="CBS StatLine tables for offshore wind: "
+                         + ", ".join(s.table for s in CBS_TABLES),
+             fetch=lambda http, geo: statline.fetch_tables(http, CBS_TABLES, geo.municipalities),
+             parse=lambda payloads: parse_tables(CBS_TABLES, payloads)),
+        Feed(name="entsoe_offshore_wind_generation", source="entsoe",
+             description="ENTSO-E A75 actual generation, Wind Offshore (B18), Netherlands: GWh "
+                         "per month and per year.",
+             fetch=lambda http, geo: entsoe.fetch_years(http), parse=parse_entsoe_generation),
+        Feed(name="wind_farm_register", source="wind_farms",
+             description="Register of offshore wind farms (project file, cited per farm): "
+                         "capacity (MW) by commissioning year, operational and planned.",
+             fetch=lambda http, geo: wind_farms.fetch_register(http),
+             parse=parse_wind_farm_register),
+    ),
+)
