@@ -108,3 +108,17 @@ def test_report_only_run_refuses_after_a_failed_validation_and_keeps_the_edition
     assert "refusing to publish" in refused.stderr and "clean_employment" in refused.stderr
     site_after = {p: p.read_bytes() for p in (copy / "site").rglob("*") if p.is_file()}
     assert site_after == site_before
+
+
+def test_the_built_warehouse_holds_exactly_the_registered_families_tables(built):
+    from families.registry import FAMILIES
+
+    home, result, _ = built
+    assert result.returncode == 0
+    with Warehouse(home / "warehouse.duckdb").connect(read_only=True) as con:
+        tables = {r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_name LIKE 'clean_%' AND table_type = 'BASE TABLE'").fetchall()}
+        filled = {t for t in tables if con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]}  # noqa: S608
+    assert tables == {f.table_name for f in FAMILIES}
+    assert filled == tables  # every family's table was filled from the snapshot
