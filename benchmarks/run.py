@@ -345,7 +345,7 @@ class Bench:
     # -- report ----------------------------------------------------------------------------
 
     def report_modules(self):
-        modules = [optional(n) for n in ("reports.site", "reports.inputs", "reports.publish")]
+        modules = [optional(n) for n in ("reports.writer", "reports.inputs", "reports.publish")]
         if None in modules or "indicators" in self.unavailable:
             self.unavailable["report"] = "report site writer not available yet"
             return None

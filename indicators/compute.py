@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 
 import polars as pl
 
+from families.air_quality.sql import AIR_HOURLY_TABLES
 from indicators.catalogue import Catalogue, Indicator, Regions, SourceTable
 
 VALUE_SCHEMA = {
@@ -20,8 +21,30 @@ VALUE_SCHEMA = {
     "coverage_pct": pl.Float64, "low_coverage": pl.Boolean, "members_expected": pl.Int32,
     "members_reporting": pl.Int32, "note": pl.String,
 }
+# The frames the report takes (its input contract checks them: reports/contract.py).
+INDICATOR_SCHEMA = {
+    "indicator_id": pl.String, "theme": pl.String, "agenda": pl.String, "name_nl": pl.String,
+    "name_en": pl.String, "description_nl": pl.String, "description_en": pl.String,
+    "definition_nl": pl.String, "definition_en": pl.String, "unit": pl.String,
+    "direction": pl.String, "aggregation": pl.String, "context_only": pl.Boolean,
+    "source_tables": pl.List(pl.String),
+    "validated_tables": pl.List(pl.String),  # the clean tables whose validation it rests on
+}
+TARGET_SCHEMA = {
+    "indicator_id": pl.String, "target_id": pl.String, "kind": pl.String, "value": pl.Float64,
+    "target_year": pl.Int32, "baseline_year": pl.Int32, "label_nl": pl.String,
+    "label_en": pl.String, "document": pl.String, "url": pl.String,
+    "applies_to": pl.List(pl.String),  # null: every region
+}
+REGION_SCHEMA = {
+    "region_id": pl.String, "name_nl": pl.String, "name_en": pl.String, "kind": pl.String,
+    "benchmark": pl.Boolean, "municipalities": pl.List(pl.String),
+    "municipality_names": pl.List(pl.String), "stations": pl.List(pl.String),
+    "station_names": pl.List(pl.String),
+}
 POPULATION = SourceTable(table="clean_employment", measure="population_count")
-INCOMPLETE_NOTE = "not every member municipality reports this year"
+# A derived input table and the clean tables it is computed from.
+DERIVED_FROM = {"air_station_annual": AIR_HOURLY_TABLES}
 
 
 def input_tables(indicator: Indicator) -> set[str]:
@@ -30,6 +53,12 @@ def input_tables(indicator: Indicator) -> set[str]:
     if indicator.aggregation == "population_weighted_mean":
         tables.add(POPULATION.table)
     return tables
+
+
+def clean_inputs(indicator: Indicator) -> set[str]:
+    """The clean (validated) tables behind an indicator, through any derived table."""
+    return {clean for table in input_tables(indicator)
+            for clean in DERIVED_FROM.get(table, (table,))}
 
 
 def indicators_reading(catalogue: Catalogue, tables: set[str]) -> Catalogue:
@@ -233,25 +262,30 @@ def catalogue_frames(catalogue: Catalogue) -> tuple[pl.DataFrame, pl.DataFrame]:
         "definition_nl": i.definition.nl, "definition_en": i.definition.en,
         "unit": i.unit, "direction": i.direction, "aggregation": i.aggregation,
         "context_only": i.context_only,
-        "source_tables": ", ".join(s.table for s in i.source_tables)} for i in catalogue.indicators])
+        "source_tables": [s.table for s in i.source_tables],
+        "validated_tables": sorted(clean_inputs(i))} for i in catalogue.indicators],
+        schema=INDICATOR_SCHEMA)
     targets = pl.DataFrame([{
         "indicator_id": i.id, "target_id": t.id, "kind": t.kind, "value": t.value,
         "target_year": t.target_year, "baseline_year": t.baseline_year,
         "label_nl": t.label.nl, "label_en": t.label.en, "document": t.document, "url": t.url,
-        "applies_to": "all" if t.applies_to == "all" else ",".join(t.applies_to)}
-        for i in catalogue.indicators for t in i.targets],
-        schema={"indicator_id": pl.String, "target_id": pl.String, "kind": pl.String,
-                "value": pl.Float64, "target_year": pl.Int32, "baseline_year": pl.Int32,
-                "label_nl": pl.String, "label_en": pl.String, "document": pl.String,
-                "url": pl.String, "applies_to": pl.String})
+        "applies_to": None if t.applies_to == "all" else list(t.applies_to)}
+        for i in catalogue.indicators for t in i.targets], schema=TARGET_SCHEMA)
     return indicators, targets
 
 
 def regions_frame(regions: Regions) -> pl.DataFrame:
+    """One row per region, with its members' codes and names as lists."""
+    def station_name(code: str) -> str:
+        station = regions.station(code)
+        return station.name if station else code
+
     return pl.DataFrame([{
         "region_id": r.id, "name_nl": r.name.nl, "name_en": r.name.en, "kind": r.kind,
-        "benchmark": r.benchmark, "municipalities": ",".join(r.municipalities),
-        "stations": ",".join(r.stations)} for r in regions.regions])
+        "benchmark": r.benchmark, "municipalities": r.municipalities,
+        "municipality_names": [regions.municipality_name(m) for m in r.municipalities],
+        "stations": r.stations, "station_names": [station_name(s) for s in r.stations]}
+        for r in regions.regions], schema=REGION_SCHEMA)
 
 
 def regions_with_inputs(catalogue: Catalogue, regions: Regions,

@@ -15,8 +15,9 @@ from families.registry import statistical
 from indicators.catalogue import load_catalogue, load_regions
 from indicators.changes import status_changes
 from indicators.compute import catalogue_frames, regions_frame
-from reports.site import EditionInputs
+from reports.contract import EditionInputs
 from sources.registry import SOURCES
+from sources.snapshot import DEMO_MUNICIPALITIES, DEMO_STATIONS
 from warehouse.store import Warehouse
 
 # Every statistical family's table, by name from the registry (the allowlist).
@@ -108,7 +109,21 @@ def load_edition_inputs(wh: Warehouse, edition_id: str, *, demo_data: bool) -> E
         validation_failures=wh.query(FAILURES_SQL), changes=changes,
         indicator_sources=indicator_sources(wh, catalogue, sources),
         featured_regions=regions.featured,
+        not_in_snapshot=not_in_snapshot(regions) if demo_data else {},
     )
+
+
+def not_in_snapshot(regions) -> dict[str, list[str]]:
+    """Per region: the names of its municipalities and stations the demo snapshot lacks."""
+    out = {}
+    for region in regions.regions:
+        missing = [regions.municipality_name(m) for m in region.municipalities
+                   if m not in DEMO_MUNICIPALITIES]
+        missing += [(regions.station(s).name if regions.station(s) else s)
+                    for s in region.stations if s not in DEMO_STATIONS]
+        if missing:
+            out[region.id] = missing
+    return out
 
 
 def indicator_sources(wh: Warehouse, catalogue, sources: pl.DataFrame) -> dict[str, dict]:

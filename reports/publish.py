@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reports.site import free_edition_id, list_editions, write_edition
+from reports.writer import free_edition_id, list_editions, write_edition
 from warehouse.store import Warehouse
 
 

@@ -11,17 +11,17 @@ import json
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 
 import polars as pl
 import pytest
+from factories import FEATURED, GENERATED_AT, XSS, make_inputs, with_many_regions
+from page_reading import chart_payload, figure_tables
 
 from reports import i18n
+from reports.contract import EditionInputs
 from reports.figures import figure_json, indicator_figure, sparkline_svg
 from reports.formatting import decimals_for, format_date, format_number, parse_number
-from reports.site import (
-    EditionInputs,
-    build_view,
+from reports.pages import (
     indicator_download,
     render_changes,
     render_compare,
@@ -30,323 +30,8 @@ from reports.site import (
     render_overview,
     render_region,
     safe_url,
-    sentence,
 )
-
-XSS = '<script>alert(1)</script>" onmouseover="alert(2)'
-GENERATED_AT = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
-
-REGIONS = [
-    ("ijmond", "IJmond", "IJmond", False, "GM0453,GM0375,GM0396", "NL49551,NL49570"),
-    ("cleantech", "Cleantech Regio", "Cleantech Region", False, "GM0200,GM0150", ""),
-    ("den_haag", "Den Haag", "The Hague", False, "GM0518", "NL10404"),
-    ("nl", "Nederland", "The Netherlands", True, "NL01", ""),
-]
-
-# indicator kinds cycled through when more indicators are asked for
-KINDS = [
-    {"id": "pm10", "theme": "air", "agenda": "green_industrial_zone", "unit": "µg/m³",
-     "direction": "lower_is_better", "base": 24.0, "step": -0.45, "target": "threshold"},
-    {"id": "co2", "theme": "climate", "agenda": "green_industrial_zone", "unit": "kt CO2",
-     "direction": "lower_is_better", "base": 9800.0, "step": -180.0, "target": "trajectory"},
-    {"id": "participation", "theme": "work", "agenda": "inclusion", "unit": "%",
-     "direction": "higher_is_better", "base": 66.0, "step": 0.35, "target": "trajectory"},
-    {"id": "bbl", "theme": "learning", "agenda": "inclusion", "unit": "per 1.000",
-     "direction": "higher_is_better", "base": 0.52, "step": 0.01, "target": None},
-    {"id": "wind", "theme": "offshore_wind", "agenda": "green_industrial_zone", "unit": "MW",
-     "direction": "higher_is_better", "base": 120.0, "step": 230.0, "target": "trajectory"},
-]
-
-
-def _indicator_specs(n: int) -> list[dict]:
-    specs = []
-    for i in range(n):
-        kind = dict(KINDS[i % len(KINDS)])
-        kind["id"] = kind["id"] if i < len(KINDS) else f"{kind['id']}_{i}"
-        specs.append(kind)
-    return specs
-
-
-def _indicators(specs: list[dict]) -> pl.DataFrame:
-    return pl.DataFrame([{
-        "indicator_id": s["id"], "theme": s["theme"], "agenda": s["agenda"],
-        "name_nl": f"Indicator {s['id']} (nl)", "name_en": f"Indicator {s['id']} (en)",
-        "description_nl": "Beschrijving.", "description_en": "Description.",
-        "definition_nl": "Jaargemiddelde.", "definition_en": "Annual mean.", "unit": s["unit"],
-        "direction": s["direction"], "aggregation": "mean", "context_only": s["target"] is None,
-        "source_tables": "clean_air_quality_hourly" if s["theme"] == "air" else "clean_emissions",
-    } for s in specs])
-
-
-def _targets(specs: list[dict]) -> pl.DataFrame:
-    rows = []
-    for s in specs:
-        if s["target"] == "threshold":
-            rows.append(_target(s["id"], f"{s['id']}-who", "threshold", 15.0, None,
-                                "WHO-advieswaarde", "WHO guideline"))
-            rows.append(_target(s["id"], f"{s['id']}-eu", "threshold", 40.0, None,
-                                "EU-grenswaarde", "EU limit value"))
-        elif s["target"] == "trajectory":
-            goal = s["base"] + s["step"] * 20
-            rows.append(_target(s["id"], f"{s['id']}-2030", "trajectory", goal, 2030,
-                                "Doel 2030", "2030 target"))
-    return pl.DataFrame(rows, schema=TARGET_SCHEMA)
-
-
-TARGET_SCHEMA = {"indicator_id": pl.String, "target_id": pl.String, "kind": pl.String,
-                 "value": pl.Float64, "target_year": pl.Int64, "baseline_year": pl.Int64,
-                 "label_nl": pl.String, "label_en": pl.String, "document": pl.String,
-                 "url": pl.String, "applies_to": pl.String}
-
-
-def _target(indicator_id, target_id, kind, value, year, label_nl, label_en) -> dict:
-    return {"indicator_id": indicator_id, "target_id": target_id, "kind": kind, "value": value,
-            "target_year": year, "baseline_year": 2015 if kind == "trajectory" else None,
-            "label_nl": label_nl, "label_en": label_en, "document": "Beleidsdocument",
-            "url": "https://example.org/doc", "applies_to": "all"}
-
-
-def _regions(station_name: str | None) -> pl.DataFrame:
-    rows = [{"region_id": rid, "name_nl": nl, "name_en": en, "kind": "region",
-             "benchmark": bench, "municipalities": gm, "stations": st}
-            for rid, nl, en, bench, gm, st in REGIONS]
-    if station_name:
-        rows[0]["stations"] += f",{station_name}"
-    return pl.DataFrame(rows)
-
-
-VALUE_SCHEMA = {"indicator_id": pl.String, "region_id": pl.String, "station_code": pl.String,
-                "year": pl.Int64, "value": pl.Float64, "unit": pl.String,
-                "is_provisional": pl.Boolean, "coverage_pct": pl.Float64,
-                "low_coverage": pl.Boolean, "members_expected": pl.Int64,
-                "members_reporting": pl.Int64, "note": pl.String}
-
-
-def _values(specs: list[dict], years: list[int], station: str) -> pl.DataFrame:
-    rows = []
-    for s in specs:
-        for r, (rid, *_rest) in enumerate(REGIONS):
-            if s["theme"] == "air" and rid == "cleantech":
-                continue  # no station there: the report must say "not measured"
-            for k, year in enumerate(years):
-                value = s["base"] * (1 + 0.07 * r) + s["step"] * k + (0.3 if k % 3 == 0 else 0)
-                rows.append(_value_row(s, rid, None, year, value, k, len(years)))
-        if s["theme"] == "air":
-            for k, year in enumerate(years):
-                rows.append(_value_row(s, "ijmond", station, year, s["base"] + 2 - 0.4 * k, k,
-                                       len(years)))
-    return pl.DataFrame(rows, schema=VALUE_SCHEMA)
-
-
-def _value_row(s, region_id, station, year, value, k, n) -> dict:
-    return {"indicator_id": s["id"], "region_id": region_id, "station_code": station,
-            "year": year, "value": value, "unit": s["unit"], "is_provisional": k == n - 1,
-            "coverage_pct": 80.0 if k == 2 else 99.0, "low_coverage": k == 2,
-            "members_expected": 3, "members_reporting": 3, "note": None}
-
-
-ASSESSMENT_SCHEMA = {
-    "indicator_id": pl.String, "region_id": pl.String, "target_id": pl.String,
-    "target_kind": pl.String, "status": pl.String, "base_year": pl.Int64,
-    "base_value": pl.Float64, "latest_year": pl.Int64, "latest_value": pl.Float64,
-    "target_value": pl.Float64, "target_year": pl.Int64, "observed_cagr": pl.Float64,
-    "required_cagr": pl.Float64, "ratio": pl.Float64, "trend": pl.String, "n_points": pl.Int64,
-    "flags": pl.String, "reason": pl.String}
-
-
-def _assessments(values: pl.DataFrame, targets: pl.DataFrame, specs: list[dict]) -> pl.DataFrame:
-    rows = []
-    region_rows = values.filter(pl.col("station_code").is_null())
-    for s in specs:
-        for rid, *_rest in REGIONS:
-            series = region_rows.filter((pl.col("indicator_id") == s["id"])
-                                        & (pl.col("region_id") == rid)).sort("year")
-            for t in targets.filter(pl.col("indicator_id") == s["id"]).to_dicts():
-                rows.append(_assessment(s, rid, t, series))
-            if s["target"] is None:
-                rows.append(_assessment(s, rid, None, series))
-    return pl.DataFrame(rows, schema=ASSESSMENT_SCHEMA)
-
-
-def _assessment(s: dict, region_id: str, target: dict | None, series: pl.DataFrame) -> dict:
-    base = {"indicator_id": s["id"], "region_id": region_id,
-            "target_id": target["target_id"] if target else None,
-            "target_kind": target["kind"] if target else None, "n_points": series.height,
-            "trend": "down", "flags": "", "reason": None, "base_year": None,
-            "base_value": None, "latest_year": None, "latest_value": None,
-            "target_value": target["value"] if target else None,
-            "target_year": target["target_year"] if target else None,
-            "observed_cagr": None, "required_cagr": None, "ratio": None}
-    if series.height == 0:
-        return {**base, "status": "not_measured", "reason": "no station in this region"}
-    latest = series.row(-1, named=True)
-    base.update(latest_year=latest["year"], latest_value=latest["value"])
-    if target is None:
-        return {**base, "status": "context"}
-    if target["kind"] == "threshold":
-        return {**base, "status": "met" if latest["value"] <= target["value"] else "not_met"}
-    first = series.row(0, named=True)
-    ratio = {"ijmond": 0.7, "cleantech": 1.1, "den_haag": -0.2, "nl": 0.3}[region_id]
-    status = {"ijmond": "acceleration_needed", "cleantech": "on_track",
-              "den_haag": "moving_away", "nl": "limited_progress"}[region_id]
-    return {**base, "status": status, "base_year": first["year"], "base_value": first["value"],
-            "ratio": ratio, "observed_cagr": -0.01, "required_cagr": -0.02}
-
-
-def make_inputs(*, n_indicators: int = 5, n_years: int = 10, edition_id: str = "2026-11-23",
-                demo_data: bool = True, station: str = "NL49551",
-                source_title: str = "RIVM Luchtmeetnet", indicator_name: str | None = None,
-                generated_at: datetime = GENERATED_AT) -> EditionInputs:
-    """A small, deterministic edition: 4 regions, `n_indicators` over `n_years` years."""
-    specs = _indicator_specs(n_indicators)
-    years = list(range(2025 - n_years, 2025))
-    indicators = _indicators(specs)
-    if indicator_name:
-        indicators = indicators.with_columns(
-            name_nl=pl.when(pl.col("indicator_id") == "pm10").then(pl.lit(indicator_name))
-            .otherwise("name_nl"))
-    targets = _targets(specs)
-    values = _values(specs, years, station)
-    return EditionInputs(
-        edition_id=edition_id, generated_at=generated_at, demo_data=demo_data,
-        indicators=indicators, targets=targets, regions=_regions(None), values=values,
-        assessments=_assessments(values, targets, specs), sources=_sources(source_title),
-        validation=_validation(), validation_failures=_failures(),
-        changes=_changes(), indicator_sources={s["id"]: {
-            "source_title": source_title, "licence": "CC BY 4.0",
-            "retrieved_at": datetime(2026, 11, 22, 6, 0, tzinfo=UTC),
-            "vintage": "rivm_air_quality 2024"} for s in specs})
-
-
-FEATURED = [rid for rid, *_rest in REGIONS]
-
-
-def with_many_regions(inputs: EditionInputs, n: int,
-                      featured: list[str] | None = FEATURED) -> EditionInputs:
-    """`inputs` plus `n` synthetic municipalities, as a national deployment has: each a
-    scaled copy of IJmond's series (so every year has a spread of values) and assessments."""
-    ids = [f"gm{i:04d}" for i in range(n)]
-    regions = pl.concat([inputs.regions, pl.DataFrame([
-        {"region_id": rid, "name_nl": f"Gemeente {i:04d}", "name_en": f"Municipality {i:04d}",
-         "kind": "municipality", "benchmark": False, "municipalities": f"GM{i:04d}",
-         "stations": ""} for i, rid in enumerate(ids)])])
-    ijmond = inputs.values.filter((pl.col("region_id") == "ijmond")
-                                  & pl.col("station_code").is_null())
-    values = pl.concat([inputs.values, *[
-        ijmond.with_columns(region_id=pl.lit(rid), value=pl.col("value") * (0.6 + 0.8 * i / n))
-        for i, rid in enumerate(ids)]])
-    assessed = inputs.assessments.filter(pl.col("region_id") == "ijmond")
-    assessments = pl.concat([inputs.assessments, *[
-        assessed.with_columns(region_id=pl.lit(rid)) for rid in ids]])
-    return replace(inputs, regions=regions, values=values, assessments=assessments,
-                   featured_regions=featured)
-
-
-def _sources(title: str) -> pl.DataFrame:
-    return pl.DataFrame([
-        {"source": "luchtmeetnet", "title": title, "licence": "CC BY 4.0",
-         "url": "https://api.luchtmeetnet.nl/open_api",
-         "last_fetched_at": datetime(2026, 11, 22, 6, 0, tzinfo=UTC),
-         "newest_period": "2026-11-21", "rows": 123456, "stale": False},
-        {"source": "cbs", "title": "CBS StatLine", "licence": "CC BY 4.0",
-         "url": "javascript:alert(3)", "last_fetched_at": None, "newest_period": None,
-         "rows": 0, "stale": True}])
-
-
-def _validation() -> pl.DataFrame:
-    when = datetime(2026, 11, 22, 6, 5, tzinfo=UTC)
-    return pl.DataFrame({
-        "table_name": ["clean_air_quality_hourly", "clean_air_quality_hourly", "clean_emissions"],
-        "partition_key": ["2026-11-20", "2026-11-21", ""], "validated_at": [when] * 3,
-        "success": [True, False, True], "row_count": [240, 238, 1200],
-        "expectations": [12, 12, 9], "failed": [0, 1, 0]})
-
-
-def _failures() -> pl.DataFrame:
-    return pl.DataFrame({
-        "table_name": ["clean_air_quality_hourly"], "partition_key": ["2026-11-21"],
-        "expectation": ["expect_column_values_to_be_between"], "column_name": ["value_ugm3"],
-        "unexpected_count": [2], "unexpected_examples": [f"[1000000.0, {XSS!r}]"]})
-
-
-def _changes() -> pl.DataFrame:
-    return pl.DataFrame([
-        {"indicator_id": "pm10", "region_id": "ijmond", "change": "revision", "year": 2023,
-         "old_value": 20.1, "new_value": 20.4, "old_status": None, "new_status": None,
-         "explanation": "provisional became final"},
-        {"indicator_id": "co2", "region_id": "ijmond", "change": "status_change", "year": None,
-         "old_value": None, "new_value": None, "old_status": "on_track",
-         "new_status": "acceleration_needed", "explanation": ""}])
-
-
-# -- helpers to read pages -----------------------------------------------------------------
-
-
-class TableReader(HTMLParser):
-    """Collects the cell texts of every <table class="figures"> on a page (the `.value`
-    span only, so footnote marks are left out)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: list[list[list[str]]] = []
-        self._in_table = self._in_value = self._in_cell = False
-        self._text = ""
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "table" and "figures" in (attrs.get("class") or ""):
-            self._in_table = True
-            self.tables.append([])
-        elif self._in_table and tag == "tr":
-            self.tables[-1].append([])
-        elif self._in_table and tag in ("td", "th"):
-            self._in_cell, self._text = True, ""
-        elif self._in_cell and tag == "span" and attrs.get("class") == "value":
-            self._in_value, self._text = True, ""
-        elif self._in_cell and tag == "sup":
-            self._in_cell = False  # skip marks; the cell is flushed at </td>
-            self.tables[-1][-1].append(self._text.strip())
-
-    def handle_endtag(self, tag):
-        if tag == "table":
-            self._in_table = False
-        elif tag == "span":
-            self._in_value = False
-        elif tag in ("td", "th") and self._in_cell:
-            self._in_cell = False
-            self.tables[-1][-1].append(self._text.strip())
-
-    def handle_data(self, data):
-        if self._in_cell:
-            self._text += data
-
-
-def figure_tables(page: str) -> list[list[list[str]]]:
-    reader = TableReader()
-    reader.feed(page)
-    return reader.tables
-
-
-def table_figures(table: list[list[str]], lang: str, *, station: bool = False) -> set:
-    """(series label, year, value) for every figure a page table shows."""
-    header, *rows = table
-    labels = [h.split(" (")[0] if station else h for h in header[1:]]
-    return {(label, int(row[0]), parse_number(cell, lang))
-            for row in rows for label, cell in zip(labels, row[1:], strict=True)
-            if parse_number(cell, lang) is not None}
-
-
-def csv_figures(csv: pl.DataFrame, column: str) -> set:
-    """(series label, year, value) for every figure in a CSV download."""
-    return {(r[column], r["year"], r["value"]) for r in csv.iter_rows(named=True)
-            if r["value"] is not None}
-
-
-def chart_payload(page: str) -> dict:
-    block = re.search(r'<script type="application/json" class="chart-data"[^>]*>(.*?)</script>',
-                      page, re.S)
-    assert block, "no chart data block on the page"
-    return json.loads(block.group(1))
+from reports.view import build_view, sentence
 
 
 @pytest.fixture(scope="module")
@@ -521,7 +206,7 @@ def test_overview_groups_by_theme_with_symbols_and_summary(view):
 
 
 def test_theme_summary_counts_good_statuses():
-    from reports.site import _theme_summary
+    from reports.pages import _theme_summary
 
     assert _theme_summary(["on_track", "met", "not_met", "context"], "en") == \
         "2 of 3 assessed indicators on track or met (1 not assessed)"
@@ -778,7 +463,7 @@ def test_overview_shows_the_national_figure_of_a_nationally_measured_indicator_a
         values=inputs.values.filter((pl.col("indicator_id") != "wind") | (pl.col("region_id") == "nl")),
         assessments=inputs.assessments.filter((pl.col("indicator_id") != "wind")
                                               | (pl.col("region_id") == "nl")))
-    from reports.site import _latest_text
+    from reports.pages import _latest_text
 
     view = build_view(country_only)
     page = render_overview(view, "en")
@@ -789,3 +474,21 @@ def test_overview_shows_the_national_figure_of_a_nationally_measured_indicator_a
     # an indicator measured per region keeps the focus region's own figure, without the note
     pm10 = re.search(r'<a href="indicator/pm10.html">.*?</tr>', page, re.S).group(0)
     assert "National figure" not in pm10
+
+
+def test_every_locale_key_exists_in_both_languages_with_the_same_placeholders():
+    import re
+    import string
+
+    from reports.i18n import LOCALES
+
+    nl, en = LOCALES["nl"], LOCALES["en"]
+    assert nl.keys() == en.keys()
+    for section in nl:
+        assert nl[section].keys() == en[section].keys(), section
+        for key, dutch in nl[section].items():
+            fields = {f for _, f, _, _ in string.Formatter().parse(dutch) if f}
+            english = {f for _, f, _, _ in string.Formatter().parse(en[section][key]) if f}
+            assert fields == english, (section, key)
+            assert dutch.strip() and en[section][key].strip(), (section, key)
+            assert not re.search(r"\(check\)|illustrat", dutch + en[section][key], re.I)

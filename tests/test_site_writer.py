@@ -10,17 +10,12 @@ from urllib.parse import urlsplit
 
 import polars as pl
 import pytest
-from test_report_builders import (
-    csv_figures,
-    figure_tables,
-    make_inputs,
-    table_figures,
-    with_many_regions,
-)
+from factories import make_inputs, with_many_regions
+from page_reading import csv_figures, figure_tables, table_figures
 
-from reports import site
+from reports import writer as site
 from reports.pdf import print_pdf
-from reports.site import write_edition
+from reports.writer import write_edition
 
 MAX_PAGE_BYTES = 300 * 1024
 LINK = re.compile(r'\b(href|src)="([^"]*)"')

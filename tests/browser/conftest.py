@@ -20,9 +20,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: shared sample inputs
 
-from test_report_builders import make_inputs  # noqa: E402
+from factories import make_inputs  # noqa: E402
 
-from reports.site import write_edition  # noqa: E402
+from reports.writer import write_edition  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -8,7 +8,7 @@ import io
 
 import polars as pl
 import pytest
-from test_report_builders import csv_figures, figure_tables, table_figures
+from page_reading import csv_figures, figure_tables, table_figures
 
 from reports.pdf import print_pdf
 

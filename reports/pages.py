@@ -1,35 +1,13 @@
-"""The report edition site: page builders (frames in, HTML out) and the one writer that puts an
-edition on disk.
-
-Layout of a site root::
-
-    index.html, archive.html, archive-en.html    -> the latest edition / every edition
-    assets/plotly.min.js                          -> written once, shared by every edition
-    editions/<id>/index.html                      -> redirects to nl/index.html
-    editions/<id>/{nl,en}/index.html, compare.html, data-quality.html, changes.html,
-        archive.html, indicator/<indicator_id>.html, region/<region_id>.html
-    editions/<id>/data/<indicator_id>.csv, indicator_values.csv, indicator_values.parquet
-    editions/<id>/assets/style.css, charts.js, compare.js
-    editions/<id>/edition-<id>-nl.pdf             -> when Chromium is available
-
-Every link is relative, so an edition works from disk (file://) and from any web server,
-without network access. Templates autoescape everything; source text is never marked safe.
-"""
+"""Page builders: the view in, one HTML page out (Jinja templates, autoescaped; source text
+is never marked safe)."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-import plotly.offline
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
@@ -45,222 +23,17 @@ from reports.figures import (
     sparkline_svg,
 )
 from reports.formatting import (
-    decimals_for,
     format_datetime,
     format_number,
     format_percent,
 )
-from reports.i18n import LANGUAGES, OTHER_LANGUAGE, pick, status_label, status_tone, text
-from reports.pdf import print_pdf
+from reports.i18n import OTHER_LANGUAGE, pick, status_label, status_tone, text
+from reports.view import EditionView, _localized, _series, headline, observation, sentence, slug
 
 PACKAGE_DIR = Path(__file__).parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
-STATIC_DIR = PACKAGE_DIR / "static"
-STATIC_FILES = ("style.css", "charts.js", "compare.js")
 PLOTLY_JS = "assets/plotly.min.js"
-EDITION_META = "edition.json"
-STAGING_PREFIX = ".staging-"
-EDITION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_LISTED_ROWS = 200  # longer lists (failures, changes) are cut on the page, whole in data/
-
-
-@dataclass
-class EditionInputs:
-    """Everything one edition shows, already computed; the builders only present it.
-
-    Frame columns are listed in the module that fills them (reports/inputs.py); the builders
-    tolerate empty frames (a first edition has no changes, a fresh site no validation yet)."""
-
-    edition_id: str
-    generated_at: datetime
-    demo_data: bool
-    indicators: pl.DataFrame
-    targets: pl.DataFrame
-    regions: pl.DataFrame
-    values: pl.DataFrame
-    assessments: pl.DataFrame
-    sources: pl.DataFrame
-    validation: pl.DataFrame
-    validation_failures: pl.DataFrame
-    changes: pl.DataFrame
-    indicator_sources: dict[str, dict] = field(default_factory=dict)
-    # Region ids the indicator and comparison pages show (regions.yaml `featured`); None
-    # features every region. The others stay on their region pages and in the downloads.
-    featured_regions: list[str] | None = None
-
-
-# -- prepared view: lookups shared by every page ------------------------------------------
-
-
-def slug(identifier: str) -> str:
-    """A file-name-safe form of an identifier (ids are data, so never trusted as paths)."""
-    cleaned = re.sub(r"[^A-Za-z0-9_-]+", "-", str(identifier)).strip("-")
-    return cleaned or "x"
-
-
-@dataclass
-class EditionView:
-    """The inputs arranged for page building: ordered catalogue, per-indicator series with
-    the rounded figures every page shows, and assessments in target-priority order.
-
-    Pages ask for one (indicator, region) series thousands of times at national scale, so
-    series, regions, indicators and targets are looked up in dictionaries built once here."""
-
-    inputs: EditionInputs
-    indicators: list[dict]
-    regions: list[dict]
-    featured: list[dict]
-    decimals: dict[str, int]
-    region_values: dict[str, pl.DataFrame]
-    station_values: dict[str, pl.DataFrame]
-    series: dict[tuple[str, str], pl.DataFrame]
-    known_points: dict[tuple[str, str], tuple[list[int], list[float]]]
-    assessments: dict[tuple[str, str], list[dict]]
-    targets: dict[str, list[dict]]
-    focus_region: str | None
-    indicators_by_id: dict[str, dict] = field(default_factory=dict)
-    regions_by_id: dict[str, dict] = field(default_factory=dict)
-    targets_by_id: dict[str, dict] = field(default_factory=dict)
-
-    @property
-    def featured_ids(self) -> list[str]:
-        return [r["region_id"] for r in self.featured]
-
-    @property
-    def other_regions(self) -> int:
-        """How many regions the indicator and comparison pages leave to the downloads."""
-        return len(self.regions) - len(self.featured)
-
-    def indicator(self, indicator_id: str) -> dict:
-        return self.indicators_by_id[indicator_id]
-
-    def region(self, region_id: str) -> dict:
-        return self.regions_by_id[region_id]
-
-    def region_name(self, region_id: str, lang: str) -> str:
-        region = self.regions_by_id.get(region_id)
-        return _localized(region, "name", lang) if region else str(region_id)
-
-    def target_label(self, target_id: str | None, lang: str) -> str:
-        target = self.targets_by_id.get(target_id)
-        return _localized(target, "label", lang) if target else ""
-
-
-def _localized(row: dict, field_name: str, lang: str) -> str:
-    return row.get(f"{field_name}_{lang}") or row.get(f"{field_name}_nl") or ""
-
-
-def build_view(inputs: EditionInputs) -> EditionView:
-    """Arrange the inputs once; every page builder reads from the result."""
-    indicators = inputs.indicators.to_dicts()
-    regions = inputs.regions.to_dicts()
-    wanted = None if inputs.featured_regions is None else set(inputs.featured_regions)
-    featured = [r for r in regions if wanted is None or r["region_id"] in wanted]
-    region_rows, station_rows, decimals = _split_and_round(inputs.values)
-    series, known_points = _partition_series(region_rows)
-    targets = {k[0]: g.to_dicts() for k, g in inputs.targets.group_by(
-        "indicator_id", maintain_order=True)} if inputs.targets.height else {}
-    targets_by_id: dict[str, dict] = {}
-    for target in (t for group in targets.values() for t in group):
-        targets_by_id.setdefault(target["target_id"], target)
-    not_benchmarks = [r["region_id"] for r in featured if not r.get("benchmark")]
-    return EditionView(
-        inputs=inputs, indicators=indicators, regions=regions, featured=featured,
-        decimals=decimals, region_values=region_rows, station_values=station_rows,
-        series=series, known_points=known_points,
-        assessments=_assessments_by_series(inputs.assessments, inputs.targets),
-        targets=targets,
-        focus_region=(not_benchmarks or [r["region_id"] for r in featured] or [None])[0],
-        indicators_by_id={i["indicator_id"]: i for i in indicators},
-        regions_by_id={r["region_id"]: r for r in regions}, targets_by_id=targets_by_id)
-
-
-def _partition_series(region_rows: dict[str, pl.DataFrame]):
-    """Every (indicator, region) series, split once (years stay in order), and per series
-    the years that have a shown figure with those figures, as plain lists."""
-    series, known_points = {}, {}
-    for indicator_id, frame in region_rows.items():
-        for (region_id,), part in frame.partition_by("region_id", as_dict=True,
-                                                     maintain_order=True).items():
-            series[(indicator_id, region_id)] = part
-        known = (frame.filter(pl.col("shown").is_not_null())
-                 .group_by("region_id", maintain_order=True).agg("year", "shown"))
-        for region_id, years, shown in known.iter_rows():
-            known_points[(indicator_id, region_id)] = (years, shown)
-    return series, known_points
-
-
-def _split_and_round(values: pl.DataFrame):
-    """Per indicator: region rows and station rows, each with `shown`, the value rounded to
-    the decimals that suit the indicator (the figure every page and download uses)."""
-    region_rows, station_rows, decimals = {}, {}, {}
-    if values.height == 0:
-        return region_rows, station_rows, decimals
-    for (indicator_id,), part in values.sort("year").group_by("indicator_id", maintain_order=True):
-        d = decimals_for(part["value"].to_list())
-        part = part.with_columns(shown=pl.col("value").round(d))
-        decimals[indicator_id] = d
-        region_rows[indicator_id] = part.filter(pl.col("station_code").is_null())
-        station_rows[indicator_id] = part.filter(pl.col("station_code").is_not_null())
-    return region_rows, station_rows, decimals
-
-
-def _assessments_by_series(assessments: pl.DataFrame, targets: pl.DataFrame) -> dict:
-    """Assessments per (indicator, region), the catalogue's first-listed target first: that
-    one is the headline status shown where there is room for only one."""
-    if assessments.height == 0:
-        return {}
-    rank = {t: i for i, t in enumerate(targets["target_id"].to_list())} if targets.height else {}
-    ranked = assessments.with_columns(
-        _rank=pl.col("target_id").replace_strict(rank, default=len(rank), return_dtype=pl.Int64)
-        .fill_null(len(rank)))  # assessments without a target (context, not measured) last
-    out: dict[tuple[str, str], list[dict]] = {}
-    for row in ranked.sort("_rank", maintain_order=True).to_dicts():
-        out.setdefault((row["indicator_id"], row["region_id"]), []).append(row)
-    return out
-
-
-NO_SERIES = pl.DataFrame(schema={"year": pl.Int64, "shown": pl.Float64})
-NO_POINTS: tuple[list[int], list[float]] = ([], [])
-
-
-def _series(view: EditionView, indicator_id: str, region_id: str) -> pl.DataFrame:
-    return view.series.get((indicator_id, region_id), NO_SERIES)
-
-
-def observation(view: EditionView, indicator_id: str, region_id: str,
-                lang: str) -> i18n.Observation:
-    """The newest shown figure of one region's series and the one before it."""
-    years, shown = view.known_points.get((indicator_id, region_id), NO_POINTS)
-    indicator = view.indicator(indicator_id)
-    return i18n.Observation(
-        region=view.region_name(region_id, lang), unit=indicator.get("unit") or "",
-        decimals=view.decimals.get(indicator_id, 1),
-        latest_year=years[-1] if years else None, latest_value=shown[-1] if shown else None,
-        previous_year=years[-2] if len(years) > 1 else None,
-        previous_value=shown[-2] if len(shown) > 1 else None)
-
-
-def headline(view: EditionView, indicator_id: str, region_id: str) -> dict:
-    """The assessment shown where there is room for one status; synthesised when missing."""
-    found = view.assessments.get((indicator_id, region_id))
-    if found:
-        return found[0]
-    has_values = bool(view.known_points.get((indicator_id, region_id), NO_POINTS)[0])
-    context = view.indicator(indicator_id).get("context_only")
-    status = "not_measured" if not has_values else "context" if context else "cannot_assess"
-    return {"status": status, "target_id": None, "reason": None}
-
-
-def sentence(view: EditionView, indicator_id: str, region_id: str, lang: str) -> str:
-    """The plain-language sentence for one region's headline assessment."""
-    assessment = headline(view, indicator_id, region_id)
-    label = view.target_label(assessment.get("target_id"), lang)
-    return i18n.progress_sentence(observation(view, indicator_id, region_id, lang), assessment,
-                                  label, lang)
-
-
-# -- rendering ------------------------------------------------------------------------------
 
 
 def safe_url(url: str | None) -> str:
@@ -291,9 +64,17 @@ def _page_context(view: EditionView, lang: str, page_path: str, title: str) -> d
         "switch_href": f"{to_edition}{other}/{page_path}",
         "nav": [(text(key, lang), f"{to_lang}{href}", href == page_path) for key, href in NAV],
         "demo": view.inputs.demo_data, "edition_id": view.inputs.edition_id,
+        "snapshot_gaps": _snapshot_gaps(view, lang),
         "generated": format_datetime(view.inputs.generated_at, lang),
         "t": partial(text, lang=lang), "scripts": [],
     }
+
+
+def _snapshot_gaps(view: EditionView, lang: str) -> str:
+    """"Region (member, member), ...": what the demo snapshot has no figures for."""
+    gaps = view.inputs.not_in_snapshot
+    return "; ".join(f"{_localized(view.region(region_id), 'name', lang)} ({', '.join(names)})"
+                     for region_id, names in gaps.items())
 
 
 def _render(template: str, context: dict) -> str:
@@ -651,7 +432,7 @@ def _indicator_facts(view: EditionView, indicator: dict, lang: str) -> dict:
 
 def validation_status(view: EditionView, indicator: dict, lang: str) -> str:
     """The latest validation of the clean tables an indicator is computed from."""
-    tables = {t for t in re.split(r"[,;\s]+", indicator.get("source_tables") or "") if t}
+    tables = indicator.get("validated_tables") or []
     runs = view.inputs.validation
     runs = runs.filter(pl.col("table_name").is_in(list(tables))) if runs.height else runs
     if runs.height == 0:
@@ -674,17 +455,14 @@ def render_region(view: EditionView, region_id: str, lang: str) -> str:
     context.update(
         region={"name": _localized(region, "name", lang), "kind": region.get("kind") or "",
                 "benchmark": bool(region.get("benchmark")),
-                "municipalities": _split_list(region.get("municipalities")),
-                "stations": _split_list(region.get("stations"))},
+                "municipalities": list(region.get("municipality_names") or []),
+                "stations": list(region.get("station_names") or []),
+                "not_in_snapshot": view.inputs.not_in_snapshot.get(region_id, [])},
         themes=[{"name": pick(i18n.THEMES.get(theme, (theme, theme)), lang),
                  "rows": [_region_row(view, i, region_id, lang)
                           for i in view.indicators if i["theme"] == theme]}
                 for theme in _themes(view)])
     return _render("region.html", context)
-
-
-def _split_list(value: str | None) -> list[str]:
-    return [v.strip() for v in re.split(r"[,;]", value or "") if v.strip()]
 
 
 def _region_row(view: EditionView, indicator: dict, region_id: str, lang: str) -> dict:
@@ -850,147 +628,3 @@ def render_redirect(target: str, lang: str = "nl") -> str:
 # -- the site writer ------------------------------------------------------------------------
 
 
-def edition_pages(view: EditionView, editions: list[dict]) -> Iterator[tuple[str, Callable]]:
-    """(path inside the edition, renderer) for every page of an edition, both languages."""
-    for lang in LANGUAGES:
-        yield f"{lang}/index.html", partial(render_overview, view, lang)
-        yield f"{lang}/compare.html", partial(render_compare, view, lang)
-        yield f"{lang}/data-quality.html", partial(render_data_quality, view, lang)
-        yield f"{lang}/changes.html", partial(render_changes, view, lang)
-        yield f"{lang}/archive.html", partial(render_archive, view, lang, editions)
-        for indicator in view.indicators:
-            yield (f"{lang}/indicator/{slug(indicator['indicator_id'])}.html",
-                   partial(render_indicator, view, indicator["indicator_id"], lang))
-        for region in view.regions:
-            yield (f"{lang}/region/{slug(region['region_id'])}.html",
-                   partial(render_region, view, region["region_id"], lang))
-    yield "index.html", partial(render_redirect, "nl/index.html")
-
-
-def write_edition(inputs: EditionInputs, site_root: Path, *, progress=None, pdf: bool = True,
-                  chromium: str | Path | None = None) -> Path:
-    """Write one edition under `site_root/editions/<edition_id>/` and return its Dutch
-    overview page.
-
-    All pages are rendered into a staging directory inside `site_root` and renamed into
-    place in one step: a failure leaves the previous editions and index untouched and no
-    staging directory behind. An existing edition with the same id is kept; the new one gets
-    the next free suffix (`<id>-2`, `<id>-3`, ...)."""
-    say = progress or (lambda message: None)
-    site_root = Path(site_root)
-    editions_dir = site_root / "editions"
-    editions_dir.mkdir(parents=True, exist_ok=True)
-    edition_id = free_edition_id(editions_dir, inputs.edition_id)
-    view = build_view(replace(inputs, edition_id=edition_id))
-    write_plotly_js(site_root)
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=site_root))
-    try:
-        # Same depth as editions/<id>/ so relative links (to assets/) resolve while printing.
-        build = staging / "editions" / edition_id
-        _write_edition_files(view, build, list_editions(site_root), say, pdf, chromium)
-        os.rename(build, editions_dir / edition_id)  # atomic; refuses a non-empty target
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    update_site_pages(site_root, edition_id)
-    say(f"report edition {edition_id} written to {editions_dir / edition_id}")
-    return editions_dir / edition_id / "nl" / "index.html"
-
-
-def free_edition_id(editions_dir: Path, wanted: str) -> str:
-    """`wanted` if no edition has it yet, else the first free `<wanted>-N`."""
-    if not EDITION_ID.match(wanted or ""):
-        raise ValueError(f"edition id {wanted!r} is not a safe directory name "
-                         "(letters, digits, '.', '_' and '-' only)")
-    candidate, n = wanted, 2
-    while (editions_dir / candidate).exists():
-        candidate, n = f"{wanted}-{n}", n + 1
-    return candidate
-
-
-def write_plotly_js(site_root: Path) -> Path:
-    """plotly.js from the installed plotly package, once per site (shared by all editions)."""
-    target = site_root / PLOTLY_JS
-    if not target.is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write_text(target, plotly.offline.get_plotlyjs())
-    return target
-
-
-def _write_edition_files(view: EditionView, build: Path, editions: list[dict], say,
-                         pdf: bool, chromium) -> None:
-    this = _edition_meta(view, pdf_name=None)
-    pages = list(edition_pages(view, [this, *editions]))
-    for n, (path, renderer) in enumerate(pages, start=1):
-        if n == 1 or n % 20 == 0 or n == len(pages):
-            say(f"report: page {n} of {len(pages)} ({path})")
-        _write_text(build / path, renderer())
-    write_data_exports(view, build / "data")
-    _copy_static(build / "assets")
-    pdf_name = f"edition-{view.inputs.edition_id}-nl.pdf"
-    printed = pdf and print_pdf(build / "nl" / "index.html", build / pdf_name, chromium)
-    say(f"report: PDF {'printed' if printed else 'skipped (no Chromium)' if pdf else 'off'}")
-    meta = _edition_meta(view, pdf_name if printed else None)
-    _write_text(build / EDITION_META, json.dumps(meta, indent=1))
-
-
-def _edition_meta(view: EditionView, pdf_name: str | None) -> dict:
-    return {"edition_id": view.inputs.edition_id,
-            "generated_at": view.inputs.generated_at.isoformat(),
-            "demo_data": view.inputs.demo_data, "pdf": pdf_name}
-
-
-def write_data_exports(view: EditionView, data_dir: Path) -> None:
-    """Per-indicator CSVs (the figures each page shows) and the full exports."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    for indicator in view.indicators:
-        indicator_download(view, indicator["indicator_id"]).write_csv(
-            data_dir / f"{slug(indicator['indicator_id'])}.csv")
-    view.inputs.values.write_csv(data_dir / "indicator_values.csv")
-    view.inputs.values.write_parquet(data_dir / "indicator_values.parquet")
-    view.inputs.assessments.write_csv(data_dir / "progress_assessments.csv")
-    view.inputs.validation_failures.write_csv(data_dir / "validation_failures.csv")
-    view.inputs.changes.write_csv(data_dir / "changes.csv")
-
-
-def _copy_static(assets_dir: Path) -> None:
-    assets_dir.mkdir(parents=True, exist_ok=True)
-    for name in STATIC_FILES:
-        shutil.copyfile(STATIC_DIR / name, assets_dir / name)
-
-
-def list_editions(site_root: Path) -> list[dict]:
-    """Every published edition (its edition.json), newest first."""
-    found = []
-    for meta in (Path(site_root) / "editions").glob(f"*/{EDITION_META}"):
-        try:
-            found.append(json.loads(meta.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            found.append({"edition_id": meta.parent.name})
-    return sorted(found, key=lambda e: (e.get("generated_at") or "", e["edition_id"]),
-                  reverse=True)
-
-
-def update_site_pages(site_root: Path, latest: str) -> None:
-    """Point the site's index at `latest` and rewrite the archive pages (each atomically)."""
-    editions = list_editions(site_root)
-    _atomic_write_text(site_root / "index.html",
-                       render_redirect(f"editions/{latest}/nl/index.html"))
-    _atomic_write_text(site_root / "archive.html", render_site_archive(editions, "nl"))
-    _atomic_write_text(site_root / "archive-en.html", render_site_archive(editions, "en"))
-
-
-def _write_text(path: Path, content: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content, encoding="utf-8")
-
-
-def _atomic_write_text(path: Path, content: str) -> None:
-    """Write next to the target, then replace it: readers see the old or the new file."""
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as fh:
-            fh.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -1,0 +1,75 @@
+"""The report's input contract: everything one edition shows, already computed. Its frame
+schemas are owned by the indicator layer (`indicators.compute.VALUE_SCHEMA`,
+`indicators.progress.ASSESSMENT_SCHEMA`, `indicators.changes.CHANGE_SCHEMA`) and checked on
+construction, so a drift between what the indicators produce and what the pages read fails at
+once, naming the frame and column."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import polars as pl
+
+from indicators.changes import CHANGE_SCHEMA
+from indicators.compute import INDICATOR_SCHEMA, REGION_SCHEMA, TARGET_SCHEMA, VALUE_SCHEMA
+from indicators.progress import ASSESSMENT_SCHEMA
+
+# Each frame of the contract and the schema its producer declares.
+FRAME_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    "indicators": INDICATOR_SCHEMA, "targets": TARGET_SCHEMA, "regions": REGION_SCHEMA,
+    "values": VALUE_SCHEMA, "assessments": ASSESSMENT_SCHEMA, "changes": CHANGE_SCHEMA,
+}
+
+
+class ContractError(TypeError):
+    """An edition input does not have the schema its producer declares."""
+
+
+@dataclass
+class EditionInputs:
+    """Everything one edition shows, already computed; the builders only present it.
+
+    The indicator frames must have the columns and types their producers declare
+    (`FRAME_SCHEMAS`; extra columns are allowed); the builders tolerate empty frames (a first
+    edition has no changes, a fresh site no validation yet)."""
+
+    edition_id: str
+    generated_at: datetime
+    demo_data: bool
+    indicators: pl.DataFrame
+    targets: pl.DataFrame
+    regions: pl.DataFrame
+    values: pl.DataFrame
+    assessments: pl.DataFrame
+    sources: pl.DataFrame
+    validation: pl.DataFrame
+    validation_failures: pl.DataFrame
+    changes: pl.DataFrame
+    indicator_sources: dict[str, dict] = field(default_factory=dict)
+    # Region ids the indicator and comparison pages show (regions.yaml `featured`); None
+    # features every region. The others stay on their region pages and in the downloads.
+    featured_regions: list[str] | None = None
+    # Per region id: names of its municipalities and stations the demo snapshot has no
+    # figures for (snapshot mode only), so pages say why they read "not measured".
+    not_in_snapshot: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        problems = [problem for name, schema in FRAME_SCHEMAS.items()
+                    for problem in schema_problems(name, getattr(self, name), schema)]
+        if problems:
+            raise ContractError("edition inputs do not match their schemas: "
+                                + "; ".join(problems))
+
+
+def schema_problems(name: str, frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> list[str]:
+    """What is missing or of another type in `frame`, one message per column."""
+    problems = []
+    for column, dtype in schema.items():
+        if column not in frame.columns:
+            problems.append(f"{name}: no column {column!r}")
+        elif frame.schema[column] != dtype:
+            problems.append(f"{name}.{column}: {frame.schema[column]} where {dtype} is declared")
+    return problems
+
+

@@ -1,0 +1,201 @@
+"""The one writer that puts an edition on disk, atomically (temp dir, then rename).
+
+Layout of a site root::
+
+    index.html, archive.html, archive-en.html    -> the latest edition / every edition
+    assets/plotly.min.js                          -> written once, shared by every edition
+    editions/<id>/index.html                      -> redirects to nl/index.html
+    editions/<id>/{nl,en}/index.html, compare.html, data-quality.html, changes.html,
+        archive.html, indicator/<indicator_id>.html, region/<region_id>.html
+    editions/<id>/data/<indicator_id>.csv, indicator_values.csv, indicator_values.parquet
+    editions/<id>/assets/style.css, charts.js, compare.js
+    editions/<id>/edition-<id>-nl.pdf             -> when Chromium is available
+
+Every link is relative, so an edition works from disk (file://) and from any web server,
+without network access. Templates autoescape everything; source text is never marked safe.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+
+import plotly.offline
+
+from reports.contract import EditionInputs
+from reports.i18n import LANGUAGES
+from reports.pages import (
+    PLOTLY_JS,
+    indicator_download,
+    render_archive,
+    render_changes,
+    render_compare,
+    render_data_quality,
+    render_indicator,
+    render_overview,
+    render_redirect,
+    render_region,
+    render_site_archive,
+)
+from reports.pdf import print_pdf
+from reports.view import EditionView, build_view, slug
+
+PACKAGE_DIR = Path(__file__).parent
+STATIC_DIR = PACKAGE_DIR / "static"
+STATIC_FILES = ("style.css", "charts.js", "compare.js")
+EDITION_META = "edition.json"
+STAGING_PREFIX = ".staging-"
+EDITION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def edition_pages(view: EditionView, editions: list[dict]) -> Iterator[tuple[str, Callable]]:
+    """(path inside the edition, renderer) for every page of an edition, both languages."""
+    for lang in LANGUAGES:
+        yield f"{lang}/index.html", partial(render_overview, view, lang)
+        yield f"{lang}/compare.html", partial(render_compare, view, lang)
+        yield f"{lang}/data-quality.html", partial(render_data_quality, view, lang)
+        yield f"{lang}/changes.html", partial(render_changes, view, lang)
+        yield f"{lang}/archive.html", partial(render_archive, view, lang, editions)
+        for indicator in view.indicators:
+            yield (f"{lang}/indicator/{slug(indicator['indicator_id'])}.html",
+                   partial(render_indicator, view, indicator["indicator_id"], lang))
+        for region in view.regions:
+            yield (f"{lang}/region/{slug(region['region_id'])}.html",
+                   partial(render_region, view, region["region_id"], lang))
+    yield "index.html", partial(render_redirect, "nl/index.html")
+
+
+def write_edition(inputs: EditionInputs, site_root: Path, *, progress=None, pdf: bool = True,
+                  chromium: str | Path | None = None) -> Path:
+    """Write one edition under `site_root/editions/<edition_id>/` and return its Dutch
+    overview page.
+
+    All pages are rendered into a staging directory inside `site_root` and renamed into
+    place in one step: a failure leaves the previous editions and index untouched and no
+    staging directory behind. An existing edition with the same id is kept; the new one gets
+    the next free suffix (`<id>-2`, `<id>-3`, ...)."""
+    say = progress or (lambda message: None)
+    site_root = Path(site_root)
+    editions_dir = site_root / "editions"
+    editions_dir.mkdir(parents=True, exist_ok=True)
+    edition_id = free_edition_id(editions_dir, inputs.edition_id)
+    view = build_view(replace(inputs, edition_id=edition_id))
+    write_plotly_js(site_root)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=site_root))
+    try:
+        # Same depth as editions/<id>/ so relative links (to assets/) resolve while printing.
+        build = staging / "editions" / edition_id
+        _write_edition_files(view, build, list_editions(site_root), say, pdf, chromium)
+        os.rename(build, editions_dir / edition_id)  # atomic; refuses a non-empty target
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    update_site_pages(site_root, edition_id)
+    say(f"report edition {edition_id} written to {editions_dir / edition_id}")
+    return editions_dir / edition_id / "nl" / "index.html"
+
+
+def free_edition_id(editions_dir: Path, wanted: str) -> str:
+    """`wanted` if no edition has it yet, else the first free `<wanted>-N`."""
+    if not EDITION_ID.match(wanted or ""):
+        raise ValueError(f"edition id {wanted!r} is not a safe directory name "
+                         "(letters, digits, '.', '_' and '-' only)")
+    candidate, n = wanted, 2
+    while (editions_dir / candidate).exists():
+        candidate, n = f"{wanted}-{n}", n + 1
+    return candidate
+
+
+def write_plotly_js(site_root: Path) -> Path:
+    """plotly.js from the installed plotly package, once per site (shared by all editions)."""
+    target = site_root / PLOTLY_JS
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write_text(target, plotly.offline.get_plotlyjs())
+    return target
+
+
+def _write_edition_files(view: EditionView, build: Path, editions: list[dict], say,
+                         pdf: bool, chromium) -> None:
+    this = _edition_meta(view, pdf_name=None)
+    pages = list(edition_pages(view, [this, *editions]))
+    for n, (path, renderer) in enumerate(pages, start=1):
+        if n == 1 or n % 20 == 0 or n == len(pages):
+            say(f"report: page {n} of {len(pages)} ({path})")
+        _write_text(build / path, renderer())
+    write_data_exports(view, build / "data")
+    _copy_static(build / "assets")
+    pdf_name = f"edition-{view.inputs.edition_id}-nl.pdf"
+    printed = pdf and print_pdf(build / "nl" / "index.html", build / pdf_name, chromium)
+    say(f"report: PDF {'printed' if printed else 'skipped (no Chromium)' if pdf else 'off'}")
+    meta = _edition_meta(view, pdf_name if printed else None)
+    _write_text(build / EDITION_META, json.dumps(meta, indent=1))
+
+
+def _edition_meta(view: EditionView, pdf_name: str | None) -> dict:
+    return {"edition_id": view.inputs.edition_id,
+            "generated_at": view.inputs.generated_at.isoformat(),
+            "demo_data": view.inputs.demo_data, "pdf": pdf_name}
+
+
+def write_data_exports(view: EditionView, data_dir: Path) -> None:
+    """Per-indicator CSVs (the figures each page shows) and the full exports."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for indicator in view.indicators:
+        indicator_download(view, indicator["indicator_id"]).write_csv(
+            data_dir / f"{slug(indicator['indicator_id'])}.csv")
+    view.inputs.values.write_csv(data_dir / "indicator_values.csv")
+    view.inputs.values.write_parquet(data_dir / "indicator_values.parquet")
+    view.inputs.assessments.write_csv(data_dir / "progress_assessments.csv")
+    view.inputs.validation_failures.write_csv(data_dir / "validation_failures.csv")
+    view.inputs.changes.write_csv(data_dir / "changes.csv")
+
+
+def _copy_static(assets_dir: Path) -> None:
+    assets_dir.mkdir(parents=True, exist_ok=True)
+    for name in STATIC_FILES:
+        shutil.copyfile(STATIC_DIR / name, assets_dir / name)
+
+
+def list_editions(site_root: Path) -> list[dict]:
+    """Every published edition (its edition.json), newest first."""
+    found = []
+    for meta in (Path(site_root) / "editions").glob(f"*/{EDITION_META}"):
+        try:
+            found.append(json.loads(meta.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            found.append({"edition_id": meta.parent.name})
+    return sorted(found, key=lambda e: (e.get("generated_at") or "", e["edition_id"]),
+                  reverse=True)
+
+
+def update_site_pages(site_root: Path, latest: str) -> None:
+    """Point the site's index at `latest` and rewrite the archive pages (each atomically)."""
+    editions = list_editions(site_root)
+    _atomic_write_text(site_root / "index.html",
+                       render_redirect(f"editions/{latest}/nl/index.html"))
+    _atomic_write_text(site_root / "archive.html", render_site_archive(editions, "nl"))
+    _atomic_write_text(site_root / "archive-en.html", render_site_archive(editions, "en"))
+
+
+def _write_text(path: Path, content: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content, encoding="utf-8")
+
+
+def _atomic_write_text(path: Path, content: str) -> None:
+    """Write next to the target, then replace it: readers see the old or the new file."""
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as fh:
+            fh.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
