@@ -96,11 +96,10 @@ class GeneratedInput:
     root: Path
     stations: list[str]
     municipalities: list[str]
-    regions_file: Path | None  # None when the indicator package is not available yet
+    regions_file: Path
     rivm_files: list[Path] = field(default_factory=list)
     api_pages: int = 0
     cbs_tables: dict[str, list[Path]] = field(default_factory=dict)  # table -> files
-    cbs_note: str = ""  # why CBS input is missing, if it is
 
 
 # -- identifiers -----------------------------------------------------------------------------
@@ -428,17 +427,10 @@ def generate(size: Size, root: Path) -> GeneratedInput:
     root.mkdir(parents=True, exist_ok=True)
     stations, municipalities = station_codes(size.stations), municipality_codes(size.municipalities)
     out = GeneratedInput(size=size, root=root, stations=stations, municipalities=municipalities,
-                         regions_file=None)
-    try:
-        out.regions_file = write_regions_file(stations, municipalities, root)
-    except ImportError:
-        pass  # the run reports the indicator stage as not available yet
+                         regions_file=write_regions_file(stations, municipalities, root))
     out.rivm_files = write_rivm_files(size, stations, root)
     out.api_pages = write_api_day(size, stations, root)
-    try:
-        out.cbs_tables = write_cbs_tables(size, municipalities, root)
-    except ImportError as exc:
-        out.cbs_note = f"CBS StatLine client not available yet ({exc})"
+    out.cbs_tables = write_cbs_tables(size, municipalities, root)
     return out
 
 

@@ -7,8 +7,7 @@ not included): raw (fetch + append-only vintages), parse, validate (GX, blocking
 (`Warehouse.replace_window` per partition), indicators (station annual means -> indicator
 values -> progress) and report (the edition). It then times the DuckDB floor for the
 annual means, a one-day incremental refresh and every edition page, and prints the results
-against the targets with PASS/FAIL. Stages whose modules do not exist yet are reported as
-"not available yet". Wall times are `time.perf_counter`; peak memory is the kernel's
+against the targets with PASS/FAIL. Wall times are `time.perf_counter`; peak memory is the kernel's
 high-water mark of resident memory (VmHWM), reset before each stage through
 /proc/self/clear_refs, so each stage's figure is the process peak while that stage ran.
 """
@@ -16,7 +15,6 @@ high-water mark of resident memory (VmHWM), reset before each stage through
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import platform
@@ -25,10 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -71,14 +68,6 @@ FLOOR_SOURCES = {"best_view": "air_quality_hourly_best",
 
 def say(message: str) -> None:
     print(f"[{datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
-
-
-def optional(module: str):
-    """A project module, or None while it is still being written (stage not available yet)."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        return None
 
 
 # -- measuring -------------------------------------------------------------------------------
@@ -183,12 +172,11 @@ class Bench:
     def warm_up_validation(self) -> None:
         """GX import and context creation, paid once per process, kept out of `validate`."""
         with self.clock.stage("gx_startup"):
-            from transforms.air_quality import air_quality_rules
+            from families.air_quality import VALIDATED_HOURLY
             from transforms.validation import validate_frame
-            from warehouse.schema import AIR_QUALITY_VALIDATED_HOURLY
 
-            validate_frame(AIR_QUALITY_VALIDATED_HOURLY, AIR_QUALITY_VALIDATED_HOURLY.empty(),
-                           air_quality_rules())
+            validate_frame(VALIDATED_HOURLY.table, VALIDATED_HOURLY.table.empty(),
+                           VALIDATED_HOURLY.rules())
 
     # -- air quality: one yearly partition at a time, as the clean asset runs --------------
 
@@ -216,70 +204,58 @@ class Bench:
         self.facts["air_partitions"] = per_partition
 
     def air_quality_partition(self, year: int) -> int:
-        from transforms.air_quality import (
-            air_quality_rules,
-            parse_rivm_yearly_csv,
-            reporting_year_window,
-        )
+        from families.air_quality import VALIDATED_HOURLY
+        from transforms.air_quality import parse_rivm_yearly_csv, reporting_year_window
 
         with self.clock.stage("parse.air"):
             payloads = self.wh.current_payloads("rivm_air_quality", "validated_yearly", str(year))
             frame = pl.concat([parse_rivm_yearly_csv(p) for p in payloads])
         window = {"source": "rivm_validated", "measured_at": reporting_year_window(year)}
-        return self.gate(("validate.air", "load.air"), "clean_air_quality_validated_hourly",
-                         frame, air_quality_rules(), window, str(year))
+        return self.gate(("validate.air", "load.air"), VALIDATED_HOURLY.table_name,
+                         frame, VALIDATED_HOURLY.rules(), window, str(year))
 
     def gate(self, stages: tuple[str, str], table: str, frame: pl.DataFrame, rules, window,
              partition: str) -> int:
-        """`warehouse.gate.validate_then_write`, with validation and the write timed apart.
-        As there, the outcome and the rows are written over one warehouse session: opening it
-        and recording the outcome count as validation, the write and the session's closing
-        checkpoint as the load."""
-        from transforms.validation import validate_frame
-        from warehouse.schema import clean_table
+        """The pipeline's own `warehouse.gate.validate_then_write`, its validate and load phases
+        timed as the two stages."""
+        from warehouse.gate import validate_then_write
 
-        validate_stage, load_stage = stages
-        with ExitStack() as session:
-            with self.clock.stage(validate_stage):
-                schema = clean_table(table)
-                frame = schema.conform(frame)
-                outcome = validate_frame(schema, frame, rules, partition_key=partition)
-                session.enter_context(self.wh.session())
-                self.wh.record_validation(outcome, uuid.uuid4().hex)
-            if not outcome.success:
-                failed = [(e.expectation, e.column, e.unexpected_count) for e in outcome.failed]
-                raise RuntimeError(f"{table} {partition}: generated data failed validation: "
-                                   f"{failed}")
-            with self.clock.stage(load_stage):
-                written = self.wh.replace_window(table, frame, window)
-                session.close()
-        return written
+        names = dict(zip(("validate", "load"), stages, strict=True))
+        result = validate_then_write(self.wh, table, frame, rules, window, partition,
+                                     timed=lambda phase: self.clock.stage(names[phase]))
+        if not result.outcome.success:
+            failed = [(e.expectation, e.column, e.unexpected_count) for e in result.outcome.failed]
+            raise RuntimeError(f"{table} {partition}: generated data failed validation: {failed}")
+        return result.rows_written
 
     # -- statistics: CBS StatLine families -------------------------------------------------
 
+    def cbs_feeds(self) -> list:
+        """(family, feed, its CBS tables) of every family that reads CBS StatLine."""
+        from families import employment, offshore_wind, training
+
+        return [(module.FAMILY, feed, module.CBS_TABLES)
+                for module in (employment, training, offshore_wind)
+                for feed in module.FAMILY.feeds if feed.source == "cbs_statline"]
+
     def load_statistics(self) -> None:
-        statline = optional("sources.statline")
-        rules = optional("transforms.family_rules")
-        if statline is None or rules is None or not self.gen.cbs_tables:
-            self.unavailable["cbs"] = self.gen.cbs_note or "CBS StatLine client not available yet"
-            return
         rows = 0
-        for feed in statline.FEEDS:
+        for family, feed, tables in self.cbs_feeds():
             with self.clock.stage("raw.cbs"):
-                self.wh.record_payloads(self.cbs_payloads(statline, feed))
+                self.wh.record_payloads(self.cbs_payloads(feed, tables))
             with self.clock.stage("parse.cbs"):
                 frame = feed.parse(self.wh.current_payloads(feed.source, feed.name))
-            rows += self.gate(("validate.cbs", "load.cbs"), f"clean_{feed.family}", frame,
-                              rules.FAMILY_RULES[feed.family](), {}, "")
+            rows += self.gate(("validate.cbs", "load.cbs"), family.table_name, frame,
+                              family.rules(), {}, "")
         self.facts["cbs_rows"] = rows
         say(f"CBS StatLine: {rows:,} rows loaded")
 
-    def cbs_payloads(self, statline, feed) -> list:
+    def cbs_payloads(self, feed, tables) -> list:
         """The feed's recorded responses, keyed as `sources.statline.fetch_table` keys them."""
         from core.payload import Payload
 
         payloads = []
-        for spec in (s for s in statline.TABLES if s.family == feed.family):
+        for spec in tables:
             folder = cbs_table_dir(self.gen.root, spec.table)
             names = ["MeasureCodes", "PeriodenCodes"] + [
                 f"Observations/{n:04d}" for n in range(len(list(folder.glob("Observations-*"))))]
@@ -303,14 +279,6 @@ class Bench:
                                    {"source": "luchtmeetnet_api", "measured_at": (first, start)})
         self.facts["year_to_date_rows"] = frame.height
 
-    def indicator_modules(self):
-        names = ("indicators.catalogue", "indicators.refresh")
-        modules = [optional(n) for n in names]
-        if None in modules or self.gen.regions_file is None:
-            self.unavailable["indicators"] = "indicator modules not available yet"
-            return None
-        return modules
-
     def compute_indicators(self, stage: str = "indicators") -> None:
         """As the assets: `indicators.refresh` for station-years, values and progress (a full
         computation the first time, only what changed afterwards)."""
@@ -323,13 +291,11 @@ class Bench:
         self.indicator_values(stage)
 
     def indicator_values(self, stage: str) -> None:
-        modules = self.indicator_modules()
-        if modules is None:
-            return
-        catalogue_mod, refresh = modules
+        from indicators import refresh
+        from indicators.catalogue import load_catalogue, load_regions
+
         if self.declarations is None:  # read once: the same catalogue for every recompute
-            self.declarations = (catalogue_mod.load_catalogue(),
-                                 catalogue_mod.load_regions(self.gen.regions_file))
+            self.declarations = (load_catalogue(), load_regions(self.gen.regions_file))
         catalogue, regions = self.declarations
         with self.clock.stage(f"{stage}.values"):
             values = refresh.refresh_indicator_values(self.wh, catalogue, regions)
@@ -344,28 +310,25 @@ class Bench:
 
     # -- report ----------------------------------------------------------------------------
 
-    def report_modules(self):
-        modules = [optional(n) for n in ("reports.writer", "reports.inputs", "reports.publish")]
-        if None in modules or "indicators" in self.unavailable:
-            self.unavailable["report"] = "report site writer not available yet"
-            return None
-        return modules
-
     @contextmanager
     def benchmark_regions(self) -> Iterator[None]:
-        """The edition reads `indicators/regions.yaml`; point it at the benchmark's regions."""
-        catalogue = importlib.import_module("indicators.catalogue")
-        saved, catalogue.REGIONS_FILE = catalogue.REGIONS_FILE, self.gen.regions_file
+        """The edition reads the regions file in use: the benchmark's, through the setting a
+        deployment uses for its own file ($TRANSITION_MONITOR_REGIONS)."""
+        from core.geography import REGIONS_FILE_ENV
+
+        saved = os.environ.get(REGIONS_FILE_ENV)
+        os.environ[REGIONS_FILE_ENV] = str(self.gen.regions_file)
         try:
             yield
         finally:
-            catalogue.REGIONS_FILE = saved
+            if saved is None:
+                os.environ.pop(REGIONS_FILE_ENV, None)
+            else:
+                os.environ[REGIONS_FILE_ENV] = saved
 
     def publish_report(self) -> None:
-        modules = self.report_modules()
-        if modules is None:
-            return
-        _site, inputs, publish = modules
+        from reports import inputs, publish
+
         with self.benchmark_regions(), self.clock.stage("report"):
             edition = publish.publish_edition(self.wh, self.site, source_mode="snapshot",
                                               pdf=False, load_inputs=inputs.load_edition_inputs)
@@ -374,10 +337,9 @@ class Bench:
 
     def measure_pages(self) -> None:
         """Each page rendered again on its own, timed, and its size (plotly.js is a shared file)."""
-        modules = self.report_modules()
-        if modules is None:
-            return
-        site, inputs, _publish = modules
+        from reports import inputs
+        from reports import writer as site
+
         with self.benchmark_regions(), self.clock.stage("pages_timed_apart"):
             view = site.build_view(inputs.load_edition_inputs(self.wh, "pages", demo_data=True))
             pages = []
@@ -414,10 +376,11 @@ class Bench:
     def incremental_refresh(self) -> None:
         """One new UTC day of air quality, then the derived tables through `indicators.refresh`,
         as the daily assets run them (the target); then, measured apart, one new CBS period."""
+        from families.air_quality import HOURLY
         from sources import luchtmeetnet
         from sources.http import SnapshotTransport, SourceHttp
         from sources.registry import SOURCES
-        from transforms.air_quality import air_quality_rules, parse_luchtmeetnet_measurements
+        from transforms.air_quality import parse_luchtmeetnet_measurements
 
         spec, key = SOURCES["luchtmeetnet"], self.size.refresh_day.isoformat()
         http = SourceHttp(source=spec.name, base_url=spec.base_url,
@@ -431,8 +394,8 @@ class Bench:
                 self.wh.current_payloads("luchtmeetnet", "measurements", key))
         window = {"source": "luchtmeetnet_api", "measured_at": refresh_window(self.size)}
         self.facts["incremental_rows"] = self.gate(
-            ("incremental.validate", "incremental.load"), "clean_air_quality_hourly", frame,
-            air_quality_rules(), window, key)
+            ("incremental.validate", "incremental.load"), HOURLY.table_name, frame,
+            HOURLY.rules(), window, key)
         self.compute_indicators("incremental")
         self.new_cbs_period("employment")
         self.compute_indicators("cbs_period")
@@ -440,20 +403,16 @@ class Bench:
     def new_cbs_period(self, family: str) -> None:
         """CBS publishes the newest (so far empty) period of the family's tables: the pages
         change, new vintages are stored, and the family is parsed, validated and loaded again."""
-        statline = optional("sources.statline")
-        rules = optional("transforms.family_rules")
-        if statline is None or rules is None or not self.gen.cbs_tables:
-            return
-        feed = next(f for f in statline.FEEDS if f.family == family)
+        family_, feed, tables = next(f for f in self.cbs_feeds() if f[0].name == family)
         newest = f"{self.size.stat_years[-1] + 1}JJ00"
         with self.clock.stage("cbs_period.raw"):
-            payloads = [_with_period_published(p, newest) for p in self.cbs_payloads(statline, feed)]
+            payloads = [_with_period_published(p, newest) for p in self.cbs_payloads(feed, tables)]
             self.facts["incremental_cbs_new_vintages"] = self.wh.record_payloads(payloads)
         with self.clock.stage("cbs_period.parse"):
             frame = feed.parse(self.wh.current_payloads(feed.source, feed.name))
         self.facts["incremental_cbs_rows"] = self.gate(
-            ("cbs_period.validate", "cbs_period.load"), f"clean_{feed.family}", frame,
-            rules.FAMILY_RULES[feed.family](), {}, "")
+            ("cbs_period.validate", "cbs_period.load"), family_.table_name, frame,
+            family_.rules(), {}, "")
 
     # -- results ---------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ can show names where people expect them.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -19,7 +20,8 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from core.config import Strict, Text, load_yaml
 
 REGIONS_FILE = Path(__file__).resolve().parent.parent / "indicators" / "regions.yaml"
-NATIONAL_CODE = "NL01"
+# A deployment may keep its regions file elsewhere (a partner's own file, a test's).
+REGIONS_FILE_ENV = "TRANSITION_MONITOR_REGIONS"
 MUNICIPALITY_CODE = r"^(GM\d{4}|NL01)$"
 STATION_CODE = r"^NL\d{5}$"
 
@@ -152,5 +154,10 @@ def _matches(pattern: str, value: str) -> bool:
     return re.fullmatch(pattern.strip("^$"), value) is not None
 
 
+def regions_file() -> Path:
+    """The regions file in use: $TRANSITION_MONITOR_REGIONS, else `indicators/regions.yaml`."""
+    return Path(os.environ.get(REGIONS_FILE_ENV) or REGIONS_FILE)
+
+
 def load_regions(path: Path | str | None = None) -> Regions:
-    return load_yaml(Path(path or REGIONS_FILE), Regions, "regions")
+    return load_yaml(Path(path or regions_file()), Regions, "regions")

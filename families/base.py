@@ -10,12 +10,10 @@ from typing import Literal
 
 import polars as pl
 
-from core.geography import Regions
+from core.geography import Geography
 from core.payload import Payload
 from core.tables import TableSchema
 
-# Fetch all payloads of a feed for the configured geography (municipalities, stations).
-Fetch = Callable[..., Sequence[Payload]]
 Parse = Callable[[Sequence[Payload]], pl.DataFrame]
 
 
@@ -24,7 +22,8 @@ class Feed:
     name: str  # raw asset is `raw_<name>`, e.g. raw_klimaatmonitor_emissions
     source: str  # key in sources.registry.SOURCES
     description: str
-    fetch: Callable[[object, Regions], Sequence[Payload]]  # (SourceHttp, regions) -> payloads
+    # (SourceHttp, Geography) -> payloads: what the configured regions need, every page
+    fetch: Callable[[object, Geography], Sequence[Payload]]
     parse: Parse  # payloads -> rows of the family's table shape
 
 

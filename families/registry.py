@@ -27,14 +27,6 @@ def family(name: str, families: tuple[Family, ...] = FAMILIES) -> Family:
         raise ValueError(f"unknown family {name!r}; known: {[f.name for f in families]}") from None
 
 
-def by_table(table: str, families: tuple[Family, ...] = FAMILIES) -> Family:
-    try:
-        return next(f for f in families if f.table_name == table)
-    except StopIteration:
-        raise ValueError(f"unknown table {table!r}; allowed: "
-                         f"{sorted(f.table_name for f in families)}") from None
-
-
 def statistical(families: tuple[Family, ...] = FAMILIES) -> tuple[Family, ...]:
     """Families in the long statistical shape, fetched and written whole (not partitioned)."""
     return tuple(f for f in families if f.statistical)

@@ -220,14 +220,6 @@ def parse_station_detail(payload: Payload) -> dict[str, object]:
             "components": list(data.get("components") or [])}
 
 
-def parse_station_details(payloads: Sequence[Payload]) -> pl.DataFrame:
-    """Station details of several `/stations/{number}` documents, one row per station."""
-    return pl.DataFrame([parse_station_detail(p) for p in payloads],
-                        schema_overrides={"longitude": pl.Float64, "latitude": pl.Float64})
-
-
-# -- RIVM validated yearly CSV ---------------------------------------------------------------
-
 RIVM_METADATA_ROWS = 7
 RIVM_FIXED_COLUMNS = ("Component", "Bep.periode", "Eenheid", "Begindatumtijd", "Einddatumtijd")
 RIVM_UNITS = {"ug/m3", "µg/m3", "µg/m³", "ug/m³"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import cache
 from itertools import permutations
 from typing import Literal
@@ -39,7 +39,6 @@ from core.tables import TableSchema
 logging.getLogger("great_expectations").setLevel(logging.ERROR)
 
 Expectation = gx.expectations.Expectation
-SuiteRules = Callable[[], Sequence[Expectation]]
 
 
 def schema_expectations(schema: TableSchema) -> list[Expectation]:
@@ -175,7 +174,7 @@ class _ColumnsHaveValues(MulticolumnMapMetricProvider):
 class ExpectColumnsToNotBeNull(MulticolumnMapExpectation):
     """Every listed column has a value on every row (pandas' notna, as the per-column rule).
     The fast pass checks a suite's per-column not-null rules with this one, which passes
-    exactly when they all do: GX spends 5-10 ms per rule however small the frame."""
+    exactly when they all do: GX has a fixed cost per rule however small the frame (BENCHMARKS.md)."""
 
     column_list: Sequence[str]
     ignore_row_if: Literal["all_values_are_missing", "any_value_is_missing", "never"] = "never"
@@ -308,7 +307,7 @@ def text_codes(column: pl.Series) -> tuple[np.ndarray, pl.Series]:
     runs = column.rle()  # neighbours compared, nothing hashed
     if len(runs) <= RUNS_MAX_SHARE * len(column):
         # a key column of a parsed frame comes in long runs (a station's hours, a component's
-        # file): code the runs (0.06-0.07 s -> 0.02 s for 2.6 million station codes)
+        # file): code the runs (much cheaper than hashing every value; BENCHMARKS.md)
         values, lengths = runs.struct.field("value"), runs.struct.field("len")
         texts = values.unique().sort(nulls_last=True)
         known = texts.drop_nulls()

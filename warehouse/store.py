@@ -144,7 +144,7 @@ class Warehouse:
         self.path = Path(path)
         self.lock_timeout_s = lock_timeout_s
         # The schema statements run on the first write connection of this object, not on every
-        # one (about 40 ms each on a national file; a refresh opens several).
+        # one (each open costs tens of milliseconds on a national file; BENCHMARKS.md).
         self._schema_ready = False
         self._session: duckdb.DuckDBPyConnection | None = None  # see `session`
         self.payloads = PayloadStore(self.path.with_name(self.path.stem + "-payloads"))
@@ -155,7 +155,7 @@ class Warehouse:
     def session(self) -> Iterator[None]:
         """One write connection for a run of calls (an asset's or a refresh step's work):
         every `connect` and `transaction` inside reuses it, so the file is opened and
-        checkpointed once instead of once per call (30-60 ms each on a national warehouse).
+        checkpointed once instead of once per call (see BENCHMARKS.md for the cost).
         Nested sessions share the outer one. Not for sharing across threads."""
         if self._session is not None:
             yield
@@ -364,7 +364,7 @@ class Warehouse:
         DuckDB skips the row groups of other years); None means every year. When only one of
         the two hourly tables has rows in those years, the best-of rule has nothing to decide
         and that table is aggregated alone (the year to date, before RIVM's validated file
-        exists: 0.13 s -> 0.03 s nationally)."""
+        exists; BENCHMARKS.md)."""
         with self.connect(read_only=self.path.exists()) as con:
             con.execute("SET TimeZone = 'UTC'")
             try:
@@ -488,12 +488,6 @@ class Warehouse:
                      json.dumps(e.parameters, default=str, sort_keys=True), e.success,
                      e.unexpected_count, json.dumps(list(e.unexpected_examples)[:20], default=str)],
                 )
-
-    def latest_validation(self, table: str) -> pl.DataFrame:
-        """Latest validation per partition of a table (empty if never validated)."""
-        clean_table(table)
-        return self.query("SELECT * FROM validation_latest WHERE table_name = ? "
-                          "ORDER BY partition_key", [table])
 
     def failed_tables(self) -> list[str]:
         """Tables whose latest validation of any partition failed."""

@@ -3,7 +3,7 @@ the station-year aggregation behind the air indicators."""
 
 # Validated RIVM values win over unvalidated API values for the same station, component, hour.
 # Written as an ANTI JOIN (a plain hash anti-join built on the validated side): the same rows
-# as NOT EXISTS, which DuckDB plans as a delim join, at half the time nationally.
+# as NOT EXISTS, which DuckDB plans as a slower delim join (BENCHMARKS.md).
 BEST_AIR_SELECT = """
 SELECT * FROM {validated}
 UNION ALL
@@ -17,7 +17,7 @@ BEST_AIR_VIEW = "CREATE OR REPLACE VIEW air_quality_hourly_best AS " + BEST_AIR_
 
 # Keys are unique per station, component and hour (schema check), so count(value) counts hours.
 # The reporting year is UTC+1 all year (a fixed offset), so epoch arithmetic on the UTC instant
-# gives it without a per-row time-zone conversion (5x faster over 27 million rows nationally).
+# gives it without a per-row time-zone conversion (BENCHMARKS.md has the measured gain).
 REPORTING_YEAR_SQL = "CAST(year(make_timestamp(epoch_us(measured_at) + 3600000000)) AS INTEGER)"
 STATION_ANNUAL_SELECT = f"""
 SELECT station_code, component, {REPORTING_YEAR_SQL} AS year,
