@@ -52,8 +52,9 @@ def _run_failure_summary(result) -> str:
 
 
 def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
-              only_edition: bool = False) -> Path | None:
-    """Materialise everything (or only the edition) and publish; return the latest index.html."""
+              only_edition: bool = False) -> tuple[Path | None, int]:
+    """Materialise everything (or only the edition) and publish; return the latest index.html
+    and how many runs failed."""
     import dagster as dg
 
     from orchestration.definitions import build_defs
@@ -79,10 +80,10 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
             say(f"{label} ... FAILED ({took:.1f}s)\n{_run_failure_summary(result)}")
     latest = latest_published(p.site)
     if latest is None:
-        return None
+        return None, failures
     index = p.site / "editions" / latest / "nl" / "index.html"
     say(f"done: {len(runs) - failures} of {len(runs)} runs succeeded; edition {latest}")
-    return index
+    return index, failures
 
 
 def _prepare_snapshot(p: Paths, say: Callable[[str], None]) -> None:
@@ -96,15 +97,38 @@ def cmd_build(args: argparse.Namespace) -> int:
     p = paths(args.home)
     os.environ[SOURCE_MODE_ENV] = args.source
     os.environ[HOME_ENV] = str(p.home)
+    problems = configuration_problems()
+    if problems:
+        _say("the configuration has errors; fix them and run again:\n" + problems)
+        return 2
     _say(f"{args.command}: {args.source} sources, state in {p.home}")
     before = _latest_edition_id(p)
-    index = run_build(p, args.source, args.days, only_edition=args.command == "publish")
+    index, failures = run_build(p, args.source, args.days, only_edition=args.command == "publish")
     if index is None or _latest_edition_id(p) == before:
         _say("no new edition was published (see the failures above); "
              + (f"the previous edition stays: {index}" if index else "none exists yet"))
         return 1
     print(index)
+    if failures:
+        _say(f"{failures} run(s) failed (listed above): the edition shows the last good data "
+             "of those sources; fix the cause and run the command again")
+        return 1
     return 0
+
+
+def configuration_problems() -> str:
+    """The regions and catalogue files' errors, one line each ("" when both are valid)."""
+    from core.config import CatalogueError
+    from core.geography import load_regions
+    from indicators.catalogue import load_catalogue
+
+    problems = []
+    for load in (load_regions, load_catalogue):
+        try:
+            load()
+        except CatalogueError as exc:
+            problems.append(str(exc))
+    return "\n".join(problems)
 
 
 def _latest_edition_id(p: Paths) -> str | None:

@@ -40,8 +40,11 @@ socket.socket.connect = _connect
 '''
 
 
-def cli(home: Path, *args: str, guard_dir: Path | None = None) -> subprocess.CompletedProcess:
+def cli(home: Path, *args: str, guard_dir: Path | None = None,
+        regions: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "TRANSITION_MONITOR_HOME": str(home)}
+    if regions is not None:
+        env["TRANSITION_MONITOR_REGIONS"] = str(regions)
     env.pop("DAGSTER_HOME", None)
     if guard_dir is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(guard_dir), env.get("PYTHONPATH", "")])
@@ -122,3 +125,48 @@ def test_the_built_warehouse_holds_exactly_the_registered_families_tables(built)
         filled = {t for t in tables if con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]}  # noqa: S608
     assert tables == {f.table_name for f in FAMILIES}
     assert filled == tables  # every family's table was filled from the snapshot
+
+
+# -- a partner's region added by configuration --------------------------------------------
+
+HAARLEM = {"id": "haarlem", "name": {"nl": "Haarlem", "en": "Haarlem"}, "kind": "municipality",
+           "municipalities": ["GM0392"]}
+
+
+def regions_with(tmp_path: Path, region: dict, names: dict[str, str]) -> Path:
+    import yaml
+
+    doc = yaml.safe_load((Path(__file__).parents[1] / "indicators" / "regions.yaml").read_text())
+    doc["regions"].append(region)
+    doc["municipality_names"].update(names)
+    path = tmp_path / "regions.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_a_region_outside_the_demo_snapshot_builds_and_every_page_says_what_it_lacks(
+        tmp_path_factory):
+    home = tmp_path_factory.mktemp("haarlem")
+    regions = regions_with(tmp_path_factory.mktemp("config"), HAARLEM, {"GM0392": "Haarlem"})
+    result = cli(home, "build", regions=regions)
+    assert result.returncode == 0, result.stderr[-3000:]
+    edition = Path(result.stdout.strip().splitlines()[-1]).parent.parent
+    for lang, words in (("nl", "Geen cijfers in de demogegevens voor: Haarlem (Haarlem)"),
+                        ("en", "The demo data holds no figures for: Haarlem (Haarlem)")):
+        pages = list((edition / lang).rglob("*.html"))
+        assert len(pages) > 10
+        assert all(words in page.read_text(encoding="utf-8") for page in pages)
+        region_page = (edition / lang / "region" / "haarlem.html").read_text(encoding="utf-8")
+        assert "Haarlem" in region_page
+    csv = (edition / "data" / "indicator_values.csv").read_text(encoding="utf-8")
+    assert "haarlem" not in csv  # nothing invented for it: no figures, "not measured"
+
+
+def test_a_malformed_municipality_code_is_refused_naming_file_region_and_value(tmp_path):
+    typo = {**HAARLEM, "municipalities": ["GM392"]}
+    regions = regions_with(tmp_path, typo, {"GM392": "Haarlem"})
+    result = cli(tmp_path / "home", "build", regions=regions)
+    assert result.returncode == 2
+    assert "regions.yaml" in result.stderr and "'haarlem'" in result.stderr
+    assert "GM392" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "home" / "site").exists()  # refused before anything ran
