@@ -3,7 +3,12 @@ Dagster event log or DuckDB; a missing key fails that source alone while others 
 
 from __future__ import annotations
 
+import json
+from xml.sax.saxutils import escape
+
 import dagster as dg
+import pytest
+from pytest_httpserver import URIPattern
 from factories import feed
 from werkzeug import Request, Response
 
@@ -11,6 +16,16 @@ from orchestration.assets.statistics import raw_feed_asset
 from orchestration.resources import SourcesResource, WarehouseResource
 
 FAKE_KEY = "fake-entsoe-key-0123456789"
+
+
+class UnderPath(URIPattern):
+    """Every request below one path (the feeds page through many URLs)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def match(self, uri: str) -> bool:
+        return uri.startswith(self.path)
 
 
 def test_a_fake_key_never_reaches_the_event_log_or_the_warehouse(httpserver, tmp_path):
@@ -35,8 +50,40 @@ def test_a_fake_key_never_reaches_the_event_log_or_the_warehouse(httpserver, tmp
     assert "503" in logged and "entsoe" in logged
     assert FAKE_KEY not in logged
     assert not wh.exists() or FAKE_KEY.encode() not in wh.read_bytes()
-    stored_bodies = [f for f in tmp_path.glob("wh-payloads/**/*") if f.is_file()]
-    assert all(FAKE_KEY.encode() not in f.read_bytes() for f in stored_bodies)
+
+
+@pytest.mark.parametrize(("source", "key_field", "feed_name", "path"), [
+    ("entsoe", "entsoe_api_key", "entsoe_offshore_wind_generation", "/api"),
+    ("klimaatmonitor", "klimaatmonitor_api_key", "klimaatmonitor_emissions", "/odata"),
+])
+def test_a_body_echoing_the_key_is_stored_without_it(httpserver, tmp_path, source, key_field,
+                                                     feed_name, path):
+    """An upstream that quotes the request (URL and headers) back in a 200 body."""
+    def echo(request: Request) -> Response:
+        quoted = json.dumps({"url": request.url, "headers": dict(request.headers)})
+        if source == "entsoe":
+            return Response('<GL_MarketDocument xmlns="urn:iec62325.351:tc57wg16:451-6:'
+                            f'generationloaddocument:2:0"><mRID>{escape(quoted)}</mRID>'
+                            "</GL_MarketDocument>", content_type="application/xml")
+        return Response(json.dumps({"value": [], "echo": quoted}),
+                        content_type="application/json")
+
+    httpserver.expect_request(UnderPath(path)).respond_with_handler(echo)
+    wh = tmp_path / "wh.duckdb"
+    resources = {
+        "warehouse": WarehouseResource(path=str(wh)),
+        "sources": SourcesResource(mode="live", base_urls={source: httpserver.url_for(path)},
+                                   max_attempts=1, run_retries=0, timeout_s=5,
+                                   **{key_field: FAKE_KEY}),
+    }
+    dg.materialize([raw_feed_asset(*feed(feed_name))], resources=resources,
+                   raise_on_error=False)
+    assert httpserver.log, "the source was never called"
+    sent = " ".join(f"{r.url} {dict(r.headers)}" for r, _ in httpserver.log)
+    assert FAKE_KEY in sent  # the key really was sent, so an echo was possible
+    stored = [f for f in tmp_path.glob("wh-payloads/**/*") if f.is_file()]
+    assert stored, "nothing was stored: the test would prove nothing"
+    assert all(FAKE_KEY.encode() not in f.read_bytes() for f in stored)
 
 
 def test_a_missing_key_fails_that_source_alone(tmp_path):
