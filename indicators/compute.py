@@ -212,7 +212,8 @@ def _farm_register(indicator: Indicator, regions: Regions, tables) -> pl.DataFra
                       .group_by("year")
                       .agg(value=pl.col("value").sum(), members_reporting=pl.len().cast(pl.Int32)))
         future = planned.filter(pl.col("entity").is_in(region.wind_farms))
-        note = (f"planned: +{future['value'].sum():.0f} MW by {future['year'].max()} "
+        note = (f"expected (under construction, awarded or planned): "
+                f"+{future['value'].sum():.0f} MW by {future['year'].max()} "
                 f"({', '.join(sorted(future['entity']))})") if future.height else None
         last = cumulative["year"].max()
         out.append(cumulative.with_columns(

@@ -66,6 +66,18 @@ def snapshot_relpath(url: str, exclude_params: frozenset[str] = frozenset()) -> 
     return f"{parts.hostname}/{path}"
 
 
+class HttpStatusError(SourceError):
+    """A non-retryable HTTP error status (4xx). `body` keeps the answer so a client can read
+    the upstream's own reason (e.g. an ENTSO-E acknowledgement); it is never shown as is: a
+    client quotes only what it has redacted with `SourceHttp.redact`."""
+
+    def __init__(self, source: str, message: str, *, status: int, body: bytes,
+                 **context) -> None:
+        self.status = status
+        self.body = body
+        super().__init__(source, message, **context)
+
+
 class SnapshotTransport(httpx.BaseTransport):
     """Answers requests from recorded payloads on disk, in the upstream format.
 
@@ -303,10 +315,12 @@ class SourceHttp:
             raise NotInSnapshot(self.source, "payload not in the bundled snapshot", url=shown,
                                 partition=partition)
         if response.status_code != 200:
-            raise SourceError(self.source, f"HTTP {response.status_code}: "
-                              f"{self.redact(first_bytes(response.content))}", url=shown,
-                              partition=partition,
-                              hint="Check the request parameters and the source's documentation.")
+            raise HttpStatusError(self.source, f"HTTP {response.status_code}: "
+                                  f"{self.redact(first_bytes(response.content))}",
+                                  status=response.status_code, body=response.content,
+                                  url=shown, partition=partition,
+                                  hint="Check the request parameters and the source's "
+                                       "documentation.")
         return response
 
 

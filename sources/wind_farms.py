@@ -1,8 +1,10 @@
 """The register of offshore wind farms: a sourced project file, read through a feed.
 
 `sources/wind_farms.csv` lists each farm with its capacity (MW), commissioning (or expected)
-year, status (operational | planned), the coast it lies off ('IJmond' for the farms off the
-IJmond coast), whether the figures are approximate, and a citation. It is a project file, not
+year (empty when a farm that is not operational has no announced year), status (operational |
+under_construction | awarded | planned), the coast it lies off ('IJmond' for the farms off the
+IJmond coast), whether the figures are approximate, what is not verified, and a citation (the
+documents, with URLs). Update it when a farm's status changes. It is a project file, not
 an upstream: `fetch` wraps the bundled CSV in one `Payload` (source 'wind_farms'), identical in
 live and snapshot mode, so the register is stored, versioned and validated like any source.
 Parsing lives in `transforms.offshore_wind.parse_wind_farm_register`.
@@ -38,5 +40,5 @@ def fetch_register(http: SourceHttp | None = None) -> list[Payload]:
 
 def wind_farms(path: Path = REGISTER_PATH) -> pl.DataFrame:
     """The register as a typed table (farm_id, name, capacity_mw, commissioning_year, status,
-    coast, approximate, citation), e.g. for farm names and citations in reports."""
+    coast, approximate, unverified, citation), e.g. for farm names and citations in reports."""
     return read_register(register_payload(path))

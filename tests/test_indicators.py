@@ -197,6 +197,27 @@ def test_farm_register_counts_operating_farms_and_notes_planned_ones(catalogue, 
     assert "+2000 MW by 2029" in out["note"].to_list()[-1]
 
 
+def test_farm_register_indicator_reads_the_shipped_register(catalogue, regions):
+    from sources import wind_farms
+    from transforms.offshore_wind import parse_wind_farm_register
+
+    register = wind_farms.wind_farms()
+    table = parse_wind_farm_register(wind_farms.fetch_register())
+    out = values_for(catalogue, regions, {"clean_offshore_wind": table},
+                     "ijmond_coast_wind_capacity").filter(region_id="ijmond").sort("year")
+    (ijmond,) = [r for r in regions.regions if r.id == "ijmond"]
+    mine = register.filter(pl.col("farm_id").is_in(ijmond.wind_farms))
+    operating = mine.filter(status="operational")
+    expected = mine.filter(pl.col("status") != "operational").drop_nulls("commissioning_year")
+    assert out["year"].to_list() == list(range(operating["commissioning_year"].min(),
+                                               operating["commissioning_year"].max() + 1))
+    assert out["value"].to_list()[-1] == operating["capacity_mw"].sum()
+    assert out["value"].to_list()[0] == operating.sort("commissioning_year")["capacity_mw"][0]
+    note = out["note"].to_list()[-1]
+    assert f"+{expected['capacity_mw'].sum():.0f} MW by {expected['commissioning_year'].max()}" \
+        in note and all(farm in note for farm in expected["farm_id"])
+
+
 def test_completeness_expects_values_where_inputs_exist(catalogue, regions):
     from indicators.compute import regions_with_inputs
 

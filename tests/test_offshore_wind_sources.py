@@ -1,7 +1,9 @@
-"""Offshore wind sources: ENTSO-E A75 documents (PT15M/PT60M, A03 blocks, acknowledgements,
-window splitting, token redaction, XML drift) and the wind-farm register, plus both feeds end
-to end in snapshot mode. ENTSO-E is replayed from tests/payloads by a server on 127.0.0.1; the
-quantities in those payloads are test values, not official ones.
+"""Offshore wind sources: ENTSO-E A75 documents (PT15M/PT60M and a switch between them, A03
+blocks, generation and consumption series, "no matching data" and refusing acknowledgements,
+window splitting up to the current year, token redaction, XML drift) and the wind-farm
+register, plus both feeds end to end in snapshot mode. ENTSO-E is replayed from tests/payloads
+by a server on 127.0.0.1; each payload's header names the public evidence its structure
+follows, and its quantities are test values, not official ones.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from core.errors import (
     SourceUnavailable,
 )
 from core.payload import Payload
+from core.tables import STAT_SHAPE
 from sources import entsoe, wind_farms
-from sources.generators.emissions_wind import GENERATORS, PUBLISHED_GWH
+from sources.generators.emissions_wind import GENERATORS, SNAPSHOT_AS_OF, YEAR_GWH
 from sources.registry import make_http
 from sources.snapshot import MANIFEST_DIR, ensure_generated
 from transforms.offshore_wind import (
@@ -89,9 +92,57 @@ def test_parsing_ignores_the_namespace():
     assert rows(parse_entsoe_generation([payload(bare)]))[0] == ("2024", 2024, 1.0, True)
 
 
-def test_an_acknowledgement_raises_with_its_reason():
-    with pytest.raises(ContractError, match="999: No matching data found"):
-        parse_entsoe_generation([payload(xml("acknowledgement.xml"))])
+def test_a_no_data_acknowledgement_yields_no_rows_beside_data():
+    alone = parse_entsoe_generation([payload(xml("acknowledgement.xml"))])
+    assert alone.is_empty() and alone.columns == STAT_SHAPE.empty().columns
+    with_data = parse_entsoe_generation([payload(xml("acknowledgement.xml")),
+                                         payload(xml("a75_pt15m.xml"))])
+    assert rows(with_data)[0] == ("2024", 2024, 3.300125, True)
+
+
+def test_code_999_without_no_matching_data_is_a_refusal():
+    with pytest.raises(ContractError, match="999: Delivered Area EIC 10YNL----------X"):
+        parse_entsoe_generation([payload(xml("acknowledgement_refused.xml"))])
+
+
+def test_generation_and_consumption_series_are_kept_apart():
+    frame = parse_entsoe_generation([payload(xml("a75_generation_and_consumption.xml"))])
+    by_measure = {m: rows(frame.filter(measure=m)) for m in set(frame["measure"])}
+    # 31 Dec 22:00-23:00 UTC is 2024 in Amsterdam (4 GW for an hour), 23:00-24:00 is 2025.
+    assert by_measure == {
+        "offshore_wind_generation_gwh": [("2024", 2024, 4.0, True), ("2024-12", 2024, 4.0, True),
+                                         ("2025", 2025, 2.0, True), ("2025-01", 2025, 2.0, True)],
+        "offshore_wind_consumption_gwh": [("2024", 2024, 0.008, True),
+                                          ("2024-12", 2024, 0.008, True),
+                                          ("2025", 2025, 0.004, True),
+                                          ("2025-01", 2025, 0.004, True)]}
+    assert set(frame["unit"]) == {"GWh"}
+
+
+def test_a_series_naming_both_directions_or_another_zone_is_refused():
+    both = xml("a75_generation_and_consumption.xml").replace(
+        b"<businessType>A01</businessType>\n    <objectAggregation>A08</objectAggregation>\n"
+        b"    <outBiddingZone",
+        b"<inBiddingZone_Domain.mRID>10YNL----------L</inBiddingZone_Domain.mRID><outBiddingZone")
+    with pytest.raises(ContractError, match="names both"):
+        parse_entsoe_generation([payload(both)])
+    foreign = xml("a75_pt15m.xml").replace(b">10YNL----------L<", b">10YBE----------2<")
+    with pytest.raises(ContractError, match="10YBE----------2"):
+        parse_entsoe_generation([payload(foreign)])
+
+
+def test_an_hourly_then_quarter_hourly_series_counts_each_step_once():
+    frame = parse_entsoe_generation([payload(xml("a75_resolution_switch.xml"))])
+    # 1,000 MW and 2,000 MW for an hour each, then 400/400/800/800 MW for 15 minutes each.
+    assert rows(frame)[0] == ("2024", 2024, 3.6, True)
+
+
+def test_overlapping_steps_of_two_resolutions_are_refused():
+    overlap = xml("a75_resolution_switch.xml").replace(
+        b"<start>2024-03-10T12:00Z</start><end>2024-03-10T13:00Z</end>",
+        b"<start>2024-03-10T11:00Z</start><end>2024-03-10T12:00Z</end>")
+    with pytest.raises(ContractError, match="overlap"):
+        parse_entsoe_generation([payload(overlap)])
 
 
 @pytest.mark.parametrize(("edit", "message"), [
@@ -176,12 +227,48 @@ def test_the_token_never_appears_in_errors(httpserver, fast_retry, status, error
         assert "rejected securityToken=***" in str(caught.value)
 
 
-def test_an_acknowledgement_fails_the_fetch_with_its_reason(httpserver, fast_retry):
+@pytest.mark.parametrize("status", [200, 400])
+def test_no_matching_data_is_an_answer_without_rows(httpserver, fast_retry, status):
+    # HTTP 200 since 2021; HTTP 400 before (entsoe-py still reads both as "no data").
     httpserver.expect_request("/api").respond_with_data(xml("acknowledgement.xml"),
+                                                        status=status, content_type="text/xml")
+    payloads = entsoe.fetch_years(live_entsoe(httpserver, fast_retry), [2030])
+    assert len(payloads) == 1 and b"No matching data found" in payloads[0].body
+    assert parse_entsoe_generation(payloads).is_empty()
+    assert FAKE_TOKEN not in payloads[0].url + payloads[0].request_key
+
+
+@pytest.mark.parametrize("status", [200, 400])
+def test_a_refusal_fails_the_fetch_with_its_reason_redacted(httpserver, fast_retry, status):
+    echoed = xml("acknowledgement_refused.xml").replace(
+        b"is not valid.", f"is not valid (securityToken={FAKE_TOKEN}).".encode())
+    httpserver.expect_request("/api").respond_with_data(echoed, status=status,
                                                         content_type="text/xml")
-    with pytest.raises(ContractError, match="No matching data found") as caught:
-        entsoe.fetch_years(live_entsoe(httpserver, fast_retry), [2030])
-    assert FAKE_TOKEN not in str(caught.value)
+    with pytest.raises(SourceError, match="ENTSO-E refused the request: 999: Delivered Area") \
+            as caught:
+        entsoe.fetch_years(live_entsoe(httpserver, fast_retry), [2024])
+    assert FAKE_TOKEN not in str(caught.value) and f"HTTP {status}" in str(caught.value)
+    assert "securityToken=***" in str(caught.value)
+
+
+def test_a_no_data_answer_echoing_the_token_is_stored_redacted(httpserver, fast_retry):
+    echoed = xml("acknowledgement.xml").replace(b"and interval",
+                                                f"token {FAKE_TOKEN} and interval".encode())
+    httpserver.expect_request("/api").respond_with_data(echoed, content_type="text/xml")
+    (stored,) = entsoe.fetch_years(live_entsoe(httpserver, fast_retry), [2030])
+    assert FAKE_TOKEN.encode() not in stored.body and b"No matching data found" in stored.body
+
+
+def test_years_run_up_to_the_current_one(entsoe_api, fast_retry):
+    now = datetime(2026, 3, 5, 12, tzinfo=UTC)
+    assert list(entsoe.feed_years(now)) == list(range(2015, 2027))
+    # Amsterdam is already in 2027 at 23:30 UTC on 31 December 2026.
+    assert entsoe.feed_years(datetime(2026, 12, 31, 23, 30, tzinfo=UTC))[-1] == 2027
+    entsoe.fetch_years(live_entsoe(entsoe_api, fast_retry), now=now)
+    windows = [(r.args["periodStart"], r.args["periodEnd"]) for r, _ in entsoe_api.log]
+    assert len(windows) == 12 and windows[0] == ("201412312300", "201512312300")
+    # The current year is asked for whole (at most a year a request) and comes back partial.
+    assert windows[-1] == ("202512312300", "202612312300")
 
 
 def test_missing_token_fails_entsoe_alone(monkeypatch):
@@ -190,40 +277,60 @@ def test_missing_token_fails_entsoe_alone(monkeypatch):
         make_http("entsoe", mode="live")
     _, register = feed("wind_farm_register")
     payloads = register.fetch(make_http("wind_farms", mode="live"), demo_geography())
-    assert parse_wind_farm_register(payloads).height == 8
+    assert parse_wind_farm_register(payloads).height == len(wind_farms.wind_farms()) - 2
 
 
 # -- wind-farm register ----------------------------------------------------------------------
 
 def test_register_rows_are_capacity_by_commissioning_year():
     frame = parse_wind_farm_register(wind_farms.fetch_register())
-    operational = dict(frame.filter(measure="farm_capacity_mw").select("entity", "value").rows())
-    assert operational == {"egmond_aan_zee": 108.0, "prinses_amalia": 120.0,
-                           "luchterduinen": 129.0, "hollandse_kust_noord": 759.0,
-                           "hollandse_kust_zuid": 1500.0}
-    planned = frame.filter(measure="farm_capacity_planned_mw")
-    assert planned.select("entity", "period").sort("entity").rows() == [
-        ("ijmuiden_ver_alpha", "2029"), ("ijmuiden_ver_beta", "2029"),
-        ("ijmuiden_ver_gamma", "2032")]
-    assert planned["is_provisional"].all() and not frame.filter(
+    operational = dict(frame.filter(measure="farm_capacity_mw").select("entity", "period").rows())
+    assert operational == {"egmond_aan_zee": "2006", "prinses_amalia": "2008",
+                           "luchterduinen": "2015", "hollandse_kust_noord": "2023",
+                           "hollandse_kust_zuid": "2023"}
+    expected = frame.filter(measure="farm_capacity_planned_mw")
+    assert expected.select("entity", "period", "value").sort("entity").rows() == [
+        ("hollandse_kust_west_vi", "2026", 760.0), ("hollandse_kust_west_vii", "2027", 795.0),
+        ("ijmuiden_ver_alpha", "2029", 2000.0), ("ijmuiden_ver_beta_1", "2029", 1000.0),
+        ("ijmuiden_ver_beta_2", "2032", 1000.0)]
+    assert expected["is_provisional"].all() and not frame.filter(
         measure="farm_capacity_mw")["is_provisional"].any()
 
 
-def test_register_names_the_ijmond_farms_and_cites_each():
+def test_register_statuses_are_honest_and_each_farm_is_cited():
     farms = wind_farms.wind_farms()
-    assert set(farms.filter(coast="IJmond")["farm_id"]) == {
-        "egmond_aan_zee", "prinses_amalia", "luchterduinen", "hollandse_kust_noord",
-        "ijmuiden_ver_alpha", "ijmuiden_ver_beta", "ijmuiden_ver_gamma"}
-    assert farms["citation"].str.len_chars().min() > 20
+    assert dict(farms.select("farm_id", "status").rows()) == {
+        "egmond_aan_zee": "operational", "prinses_amalia": "operational",
+        "luchterduinen": "operational", "hollandse_kust_noord": "operational",
+        "hollandse_kust_zuid": "operational", "hollandse_kust_west_vi": "under_construction",
+        "hollandse_kust_west_vii": "awarded", "ijmuiden_ver_alpha": "awarded",
+        "ijmuiden_ver_beta_1": "awarded", "ijmuiden_ver_beta_2": "awarded",
+        "ijmuiden_ver_gamma_a": "planned", "ijmuiden_ver_gamma_b": "planned"}
+    # Every row names a document (a URL); a farm without an announced year says so.
+    assert farms["citation"].str.contains("https?://").all()
+    undated = farms.filter(pl.col("commissioning_year").is_null())
+    assert undated["unverified"].str.contains("not announced").all() and undated.height == 2
+
+
+def test_the_ijmond_region_lists_register_farms_off_its_coast():
+    from core.geography import load_regions
+
+    regions = load_regions(PROJECT / "indicators" / "regions.yaml")
+    (ijmond,) = [r for r in regions.regions if r.id == "ijmond"]
+    farms = wind_farms.wind_farms()
+    assert set(ijmond.wind_farms) == set(farms.filter(coast="IJmond")["farm_id"])
+    assert "hollandse_kust_zuid" not in ijmond.wind_farms
 
 
 @pytest.mark.parametrize(("edit", "message"), [
     ((",planned,", ",dreaming,"), "unknown status"),
     (("capacity_mw,", "vermogen,"), "capacity_mw"),
     ((",2029,", ",soon,"), "commissioning_year"),
+    ((",2006,operational,", ",,operational,"), "without commissioning_year"),
+    (("ijmuiden_ver_beta_2,", "ijmuiden_ver_beta_1,"), "farm_id repeated"),
 ])
 def test_a_broken_register_is_refused(edit, message):
-    text = wind_farms.REGISTER_PATH.read_text(encoding="utf-8").replace(*edit)
+    text = wind_farms.REGISTER_PATH.read_text(encoding="utf-8").replace(*edit, 1)
     broken = Payload(source="wind_farms", dataset="register", request_key="r", url="r",
                      media_type="text/csv", body=text.encode(), fetched_at=datetime.now(UTC))
     with pytest.raises(ContractError, match=message):
@@ -247,19 +354,29 @@ def snapshot_frame(generated) -> pl.DataFrame:
     return pl.concat(frames)
 
 
-def test_snapshot_generation_has_every_month_and_year(snapshot_frame):
+def test_snapshot_generation_has_every_month_up_to_its_recording(snapshot_frame):
     generation = snapshot_frame.filter(measure="offshore_wind_generation_gwh")
     yearly = generation.filter(pl.col("period").str.len_chars() == 4)
-    assert yearly["year"].to_list() == list(range(2015, 2025))
-    assert generation.height == 10 + 120 and not generation["is_provisional"].any()
+    assert yearly["year"].to_list() == list(range(2015, 2027))
+    assert generation.height == 12 + 11 * 12 + 11  # 2026: January to November
+    assert SNAPSHOT_AS_OF.isoformat() == "2026-11-30T23:00:00+00:00"
+    # Only the current year, recorded through November, is partial.
+    assert generation.filter("is_provisional")["period"].to_list() == ["2026"]
 
 
-def test_snapshot_years_match_the_published_production(snapshot_frame):
+def test_snapshot_years_equal_the_generated_totals(snapshot_frame):
     yearly = dict(snapshot_frame.filter(measure="offshore_wind_generation_gwh",
                                         period=pl.col("year").cast(pl.String))
                   .select("year", "value").rows())
-    for year, gwh in PUBLISHED_GWH.items():
-        assert yearly[year] == pytest.approx(gwh, abs=1.0)
+    assert yearly == pytest.approx(YEAR_GWH, abs=1.0)
+
+
+def test_a_snapshot_ends_with_its_recording_but_has_no_gaps(generated):
+    http = make_http("entsoe", mode="snapshot", generated_dir=generated)
+    later = entsoe.fetch_years(http, now=datetime(2028, 6, 1, tzinfo=UTC))
+    assert len(later) == 12  # 2027 and 2028 are after the recording: left out
+    with pytest.raises(NotInSnapshot):
+        entsoe.fetch_years(http, [2014, 2015])  # a missing year before a recorded one
 
 
 def test_months_add_up_to_the_year(snapshot_frame):
@@ -302,4 +419,4 @@ def test_manifest_names_every_file_and_its_provenance(generated, source):
 
 def test_snapshot_recordings_never_hold_the_token(generated):
     names = [p.name for p in generated.rglob("*.xml.gz")]
-    assert len(names) == 10 and not any("securityToken" in n for n in names)
+    assert len(names) == 12 and not any("securityToken" in n for n in names)

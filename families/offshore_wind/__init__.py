@@ -38,11 +38,13 @@ FAMILY = Family(
              parse=lambda payloads: parse_tables(CBS_TABLES, payloads)),
         Feed(name="entsoe_offshore_wind_generation", source="entsoe",
              description="ENTSO-E A75 actual generation, Wind Offshore (B18), Netherlands: GWh "
-                         "per month and per year.",
+                         "per month and per year, 2015 to the current year (consumption series "
+                         "kept as their own measure).",
              fetch=lambda http, geo: entsoe.fetch_years(http), parse=parse_entsoe_generation),
         Feed(name="wind_farm_register", source="wind_farms",
              description="Register of offshore wind farms (project file, cited per farm): "
-                         "capacity (MW) by commissioning year, operational and planned.",
+                         "capacity (MW) by commissioning year, operational, and expected "
+                         "(under construction, awarded, planned).",
              fetch=lambda http, geo: wind_farms.fetch_register(http),
              parse=parse_wind_farm_register),
     ),

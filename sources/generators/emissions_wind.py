@@ -6,14 +6,15 @@ Two writers:
   OData `Values` pages (two pages for the municipalities, chained by `@odata.nextLink`, one for
   the country), one Emissieregistratie CSV export per monitored region, and the EU ETS
   verified-emissions CSV. Run once: `python -m sources.generators.emissions_wind`.
-- `write_entsoe_years(root)` writes ENTSO-E A75 documents for 2015-2024 (one request window
-  per Dutch year: PT60M points 2015-2023, PT15M points 2024, one Period per local day). The
-  files are large, so they are generated on first use through `GENERATORS` and never committed.
+- `write_entsoe_years(root)` writes ENTSO-E A75 documents for 2015-2026 (one request window
+  per Dutch year: PT60M points 2015-2023, PT15M points from 2024, one Period per local day;
+  2026 is partial, as recorded on SNAPSHOT_AS_OF). The files are large, so they are generated
+  on first use through `GENERATORS` and never committed. Their values are all synthesized.
 
 What is published and what is synthesized is listed per file in the manifest fragments
 (`sources/snapshot/manifest/{klimaatmonitor,emissieregistratie,eu_ets,entsoe}.json`). In short:
-Tata Steel's ETS figures for 2017, 2021, 2022, 2023 and the offshore production totals for
-2022-2024 are published figures (marked "check" in SOURCES.md); everything else is synthesized.
+Tata Steel's ETS figures for 2017, 2021, 2022, 2023 are published figures (marked "check" in
+SOURCES.md); everything else is synthesized.
 All randomness comes from numpy generators seeded per series, so every run writes the same bytes.
 """
 
@@ -194,14 +195,16 @@ def write_recordings(root: Path = RECORDED_DIR) -> int:
 
 # -- ENTSO-E A75 offshore wind generation (generated on first use) ---------------------------
 
-ENTSOE_YEARS = entsoe.YEARS
-PT15M_YEARS = {2024}
-# Yearly totals (GWh) the synthesized series are scaled to. 2022-2024: CBS 82610NED net
-# offshore production as compiled in SOURCES.md ("check"); 2015-2021: synthesized.
-PUBLISHED_GWH = {2022: 7936, 2023: 11553, 2024: 15182}
-SYNTHESIZED_GWH = {2015: 1300, 2016: 2500, 2017: 3300, 2018: 3400, 2019: 3500, 2020: 4600,
-                   2021: 6900}
-YEAR_GWH = {**SYNTHESIZED_GWH, **PUBLISHED_GWH}
+# The snapshot is as recorded on SNAPSHOT_AS_OF (Amsterdam midnight, 1 December 2026): whole
+# years 2015-2025 and 2026 up to that moment. Feeds asking for later years in snapshot mode get
+# the years the snapshot holds (see entsoe.fetch_years).
+SNAPSHOT_AS_OF = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
+ENTSOE_YEARS = tuple(entsoe.feed_years(SNAPSHOT_AS_OF))
+PT15M_FROM = 2024  # NL A75 moved to 15-minute steps; the exact switch date is unverified
+# Yearly totals (GWh) the synthesized series are scaled to: synthesized, of the magnitude of
+# CBS 82610NED net offshore production, not ENTSO-E figures (2026: January to November).
+YEAR_GWH = {2015: 1300, 2016: 2500, 2017: 3300, 2018: 3400, 2019: 3500, 2020: 4600,
+            2021: 6900, 2022: 7900, 2023: 11500, 2024: 15200, 2025: 16400, 2026: 15800}
 NAMESPACE = "urn:iec62325.351:tc57wg16:451-6:generationloaddocument:3:0"
 
 
@@ -218,10 +221,16 @@ def capacity_factors(rng: np.random.Generator, stamps: np.ndarray, step_min: int
     return np.clip(0.45 + winter + 0.28 * weather, 0.0, 0.97)
 
 
+def year_end(year: int) -> datetime:
+    """Where a year's synthesized points stop: its end, or SNAPSHOT_AS_OF for the last year."""
+    return min(entsoe.new_year_utc(year + 1), SNAPSHOT_AS_OF)
+
+
 def year_quantities(year: int) -> tuple[datetime, int, np.ndarray]:
-    """Start (UTC), step (min) and MW per step of one Dutch year, scaled to its GWh total."""
-    start, end = entsoe.new_year_utc(year), entsoe.new_year_utc(year + 1)
-    step = 15 if year in PT15M_YEARS else 60
+    """Start (UTC), step (min) and MW per step of one Dutch year (up to `year_end`), scaled to
+    its GWh total."""
+    start, end = entsoe.new_year_utc(year), year_end(year)
+    step = 15 if year >= PT15M_FROM else 60
     stamps = np.arange(np.datetime64(start.replace(tzinfo=None), "m"),
                        np.datetime64(end.replace(tzinfo=None), "m"), np.timedelta64(step, "m"))
     cf = capacity_factors(np.random.default_rng([SEED, year]), stamps, step)
@@ -257,7 +266,7 @@ def period_xml(opens: datetime, closes: datetime, step: int, values: np.ndarray)
 def a75_document(year: int) -> bytes:
     """One GL_MarketDocument (A75, B18, NL) for a Dutch year, one Period per local day."""
     start, step, mw = year_quantities(year)
-    end = entsoe.new_year_utc(year + 1)
+    end = year_end(year)
     periods, offset = [], 0
     for opens, closes in local_days(start, end):
         count = int((closes - opens).total_seconds() // 60 // step)
@@ -270,7 +279,7 @@ def a75_document(year: int) -> bytes:
         '<sender_MarketParticipant.mRID codingScheme="A01">10X1001A1001A450'
         "</sender_MarketParticipant.mRID>"
         "<sender_MarketParticipant.marketRole.type>A32</sender_MarketParticipant.marketRole.type>"
-        f"<createdDateTime>{year + 1}-01-15T00:00:00Z</createdDateTime>"
+        f"<createdDateTime>{min(end, SNAPSHOT_AS_OF):%Y-%m-%dT%H:%M:%SZ}</createdDateTime>"
         f"<time_Period.timeInterval><start>{_stamp(start)}</start><end>{_stamp(end)}</end>"
         "</time_Period.timeInterval>"
         "<TimeSeries><mRID>1</mRID><businessType>A01</businessType>"
@@ -296,7 +305,7 @@ def write_entsoe_years(root: Path, years: tuple[int, ...] = ENTSOE_YEARS) -> Non
                         exclude_params=secrets, compress=True)
 
 
-GENERATORS: list[Generator] = [Generator(source="entsoe", version="1",
+GENERATORS: list[Generator] = [Generator(source="entsoe", version="2",
                                          write=write_entsoe_years)]
 
 
