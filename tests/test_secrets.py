@@ -8,8 +8,8 @@ from xml.sax.saxutils import escape
 
 import dagster as dg
 import pytest
-from pytest_httpserver import URIPattern
 from factories import feed
+from pytest_httpserver import URIPattern
 from werkzeug import Request, Response
 
 from orchestration.assets.statistics import raw_feed_asset
