@@ -36,7 +36,8 @@ def default_resources(p: Paths, mode: str) -> dict[str, object]:
     keys = {field: dg.EnvVar(env) for field, env in KEY_ENV.items() if os.environ.get(env)}
     return {
         "warehouse": WarehouseResource(path=str(p.warehouse)),
-        "sources": SourcesResource(mode=mode, generated_dir=str(p.generated_snapshot), **keys),
+        "sources": SourcesResource(mode=mode, generated_dir=str(p.generated_snapshot),
+                                   drop_dir=str(p.drop), **keys),
         "site": SiteResource(path=str(p.site)),
         "notifier": NotifierResource(file_path=str(p.notifications)),
     }

@@ -44,6 +44,7 @@ class SourcesResource(dg.ConfigurableResource):
 
     mode: str = "snapshot"
     generated_dir: str | None = None
+    drop_dir: str | None = None  # home's drop/ folder: files of file sources (live mode)
     regions_file: str | None = None
     base_urls: dict[str, str] = {}
     klimaatmonitor_api_key: str | None = None
@@ -72,6 +73,7 @@ class SourcesResource(dg.ConfigurableResource):
             source, mode=self.mode, base_url=self.base_urls.get(source),
             key=getattr(self, f"{source}_api_key", None), timeout_s=self.timeout_s,
             generated_dir=Path(self.generated_dir) if self.generated_dir else None,
+            drop_dir=Path(self.drop_dir) if self.drop_dir else None,
             retry=RetryPolicy(max_attempts=self.max_attempts, max_wait_s=self.max_wait_s),
         )
 

@@ -40,6 +40,11 @@ class Paths:
         return self.home / "snapshot-generated"
 
     @property
+    def drop(self) -> Path:
+        """Drop folders of file sources: `drop/<source>/` (see sources.files)."""
+        return self.home / "drop"
+
+    @property
     def site(self) -> Path:
         return self.home / "site"
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import defusedxml.ElementTree as SafeET
@@ -34,6 +35,10 @@ from core.errors import (
 )
 from core.payload import Payload
 
+if TYPE_CHECKING:
+    from sources.files import FileDrop
+
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5
 REDACTED = "***"
@@ -85,7 +90,7 @@ class SnapshotTransport(httpx.BaseTransport):
     """
 
     EXTENSIONS = {".json": "application/json", ".csv": "text/csv", ".xml": "application/xml",
-                  ".html": "text/html"}
+                  ".html": "text/html", ".xlsx": XLSX_MEDIA}
 
     def __init__(self, roots: list[Path], exclude_params: frozenset[str] = frozenset()) -> None:
         self.roots = roots
@@ -153,7 +158,9 @@ class RetryPolicy:
         return min(backoff, self.max_wait_s)
 
 
-EXPECTED_MEDIA = ("json", "csv", "xml")
+EXPECTED_MEDIA = ("json", "csv", "xml", "xlsx", "gzip")
+# Binary formats are recognised by their first bytes: an XLSX workbook is a zip archive.
+MAGIC = {"xlsx": b"PK\x03\x04", "gzip": b"\x1f\x8b"}
 
 
 def check_body(source: str, body: bytes, expect: str, url: str, partition: str | None) -> None:
@@ -161,6 +168,11 @@ def check_body(source: str, body: bytes, expect: str, url: str, partition: str |
     stripped = body.lstrip()
     if not stripped:
         raise ContractError(source, "empty response body", url=url, partition=partition)
+    if expect in MAGIC:
+        if not body.startswith(MAGIC[expect]):
+            raise ContractError(source, f"expected an {expect} file, got {first_bytes(body)}",
+                                url=url, partition=partition)
+        return
     looks_html = stripped[:15].lower().startswith((b"<!doctype html", b"<html"))
     if looks_html:
         raise ContractError(source, f"expected {expect}, got an HTML page: {first_bytes(body)}",
@@ -181,7 +193,8 @@ class SourceHttp:
 
     `params` holds secrets as query parameters (e.g. ENTSO-E `securityToken`), `headers` may hold
     secret headers (Klimaatmonitor `apikey`); both are named in `secret_names` and redacted from
-    every URL and message that leaves this class.
+    every URL and message that leaves this class. `files` is the source's drop folder (see
+    `sources.files`): files a person downloaded, read as payloads with the same body checks.
     """
 
     source: str
@@ -194,6 +207,7 @@ class SourceHttp:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], None] = time.sleep
     user_agent: str = "transition-monitor/0.1 (+regional indicator monitor)"
+    files: FileDrop | None = None
 
     def __post_init__(self) -> None:
         self._client = httpx.Client(

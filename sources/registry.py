@@ -12,9 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import MissingCredential
+from sources.files import FileDrop, drop_folder
 from sources.http import RetryPolicy, SnapshotTransport, SourceHttp
 
 SNAPSHOT_DIR = Path(__file__).parent / "snapshot"
+# Files of file sources as the snapshot bundles them (`<source>/<file name>`), standing in for
+# the drop folder `$TRANSITION_MONITOR_HOME/drop/<source>/` of live mode (see sources.files).
+SNAPSHOT_FILES_DIR = SNAPSHOT_DIR / "files"
 
 
 @dataclass(frozen=True)
@@ -49,12 +53,14 @@ SOURCES: dict[str, SourceSpec] = {
                    "https://klimaatmonitor.databank.nl/jiveservices/odata",
                    "Klimaatmonitor open data terms", key_env="KLIMAATMONITOR_API_KEY",
                    key_header="apikey", max_data_age_days=900),
-        SourceSpec("emissieregistratie", "Emissieregistratie (RIVM) export",
-                   "https://www.emissieregistratie.nl/data/export", "CC-BY 4.0, Emissieregistratie",
-                   max_data_age_days=900),
+        # A file source: the export is made in the browser wizard at this page and dropped in
+        # $TRANSITION_MONITOR_HOME/drop/emissieregistratie/ (sources.emissieregistratie).
+        SourceSpec("emissieregistratie", "Emissieregistratie (RIVM) data export (file source)",
+                   "https://www.emissieregistratie.nl/data/data-export",
+                   "CC-BY 4.0, Emissieregistratie", max_data_age_days=900),
         SourceSpec("eu_ets", "EU ETS verified emissions (Union Registry)",
-                   "https://union-registry-data.ec.europa.eu/report/verified-emissions",
-                   "EU open data (reuse permitted, source acknowledged)",
+                   "https://union-registry-data.ec.europa.eu",
+                   "CC BY 4.0 (European Commission legal notice), source acknowledged",
                    max_data_age_days=700),
         SourceSpec("cbs_statline", "CBS StatLine OData v4", "https://datasets.cbs.nl/odata/v1/CBS",
                    "CC BY 4.0, source: CBS", max_data_age_days=550),
@@ -80,16 +86,22 @@ def snapshot_roots(extra: Path | None = None) -> list[Path]:
 
 def make_http(name: str, *, mode: str = "snapshot", base_url: str | None = None,
               key: str | None = None, generated_dir: Path | None = None,
-              retry: RetryPolicy | None = None, timeout_s: float = 30.0, **kwargs) -> SourceHttp:
-    """A client for one source. Live mode without a needed key fails this source alone."""
+              retry: RetryPolicy | None = None, timeout_s: float = 30.0,
+              drop_dir: Path | None = None, **kwargs) -> SourceHttp:
+    """A client for one source. Live mode without a needed key fails this source alone.
+
+    `drop_dir` (live mode) is the home's `drop` folder: the client's `files` reads
+    `<drop_dir>/<source>/`; in snapshot mode `files` reads the bundled snapshot's files."""
     spec = SOURCES[name]
     if mode not in ("snapshot", "live"):
         raise ValueError(f"source mode must be 'snapshot' or 'live', not {mode!r}")
     headers: dict[str, str] = {}
     params: dict[str, str] = {}
     transport = None
+    files = FileDrop(name, drop_folder(drop_dir, name)) if drop_dir is not None else None
     if mode == "snapshot":
         transport = SnapshotTransport(snapshot_roots(generated_dir), spec.secret_names)
+        files = FileDrop(name, drop_folder(SNAPSHOT_FILES_DIR, name))
     elif spec.key_env:
         key = key if key is not None else os.environ.get(spec.key_env)
         if not key:
@@ -101,4 +113,4 @@ def make_http(name: str, *, mode: str = "snapshot", base_url: str | None = None,
             params[spec.key_param] = key
     return SourceHttp(source=name, base_url=base_url or spec.base_url, transport=transport,
                       headers=headers, params=params, secret_names=spec.secret_names,
-                      retry=retry or RetryPolicy(), timeout_s=timeout_s, **kwargs)
+                      retry=retry or RetryPolicy(), timeout_s=timeout_s, files=files, **kwargs)

@@ -1,7 +1,7 @@
-"""Emissions sources: Klimaatmonitor (OData paging, markers, drift, key handling),
-Emissieregistratie CSV exports, EU ETS verified emissions, and each feed end to end in
-snapshot mode. Upstream responses are replayed from tests/payloads by a server on 127.0.0.1;
-the figures in those payloads are test values, not official ones.
+"""Emissions sources: Klimaatmonitor (OData paging, markers, drift, key handling), and each
+feed end to end in snapshot mode (the file sources' formats: tests/test_emission_files.py).
+Upstream responses are replayed from tests/payloads by a server on 127.0.0.1; the figures in
+those payloads are test values, not official ones.
 """
 
 from __future__ import annotations
@@ -18,16 +18,18 @@ from werkzeug import Request, Response
 from core.errors import ContractError, MissingCredential, SourceError, SourceUnavailable
 from core.payload import Payload
 from families import emissions as emissions_family
-from sources import emissieregistratie, eu_ets, klimaatmonitor
-from sources.generators.emissions_wind import MONITORED_MUNICIPALITIES, MONITORED_REGIONS
+from sources import eu_ets, klimaatmonitor
+from sources.generators.emissions_wind import (
+    MONITORED_MUNICIPALITIES,
+    MONITORED_REGIONS,
+    ets_workbook,
+)
 from sources.registry import make_http
 from sources.snapshot import MANIFEST_DIR, RECORDED_DIR
 from transforms.air_quality import SchemaDriftWarning
 from transforms.emissions import (
     SECTORS,
     emissions_rules,
-    parse_emissieregistratie,
-    parse_eu_ets,
     parse_klimaatmonitor,
 )
 from transforms.validation import validate_frame
@@ -194,106 +196,14 @@ def test_missing_key_fails_klimaatmonitor_alone(monkeypatch, httpserver, fast_re
     monkeypatch.delenv("KLIMAATMONITOR_API_KEY", raising=False)
     with pytest.raises(MissingCredential, match="KLIMAATMONITOR_API_KEY"):
         make_http("klimaatmonitor", mode="live")
-    httpserver.expect_request("/export/emissies").respond_with_data(
-        fixture_bytes("emissieregistratie", "export_GM0453.csv"), content_type="text/csv")
-    other = make_http("emissieregistratie", mode="live", base_url=httpserver.url_for("/export"),
+    httpserver.expect_request("/api/data-download").respond_with_json(
+        [{"action": "d", "url": httpserver.url_for("/doc/verified_emissions_2024_en.xlsx")}])
+    httpserver.expect_request("/doc/verified_emissions_2024_en.xlsx").respond_with_data(
+        ets_workbook(banner_rows=20))
+    other = make_http("eu_ets", mode="live", base_url=httpserver.url_for("/").rstrip("/"),
                       retry=fast_retry)
-    frame = parse_emissieregistratie(emissieregistratie.fetch_exports(other, ["GM0453"]))
-    assert frame.height == 6
-
-
-# -- Emissieregistratie ----------------------------------------------------------------------
-
-def er_frame(name: str) -> pl.DataFrame:
-    return parse_emissieregistratie([payload("emissieregistratie",
-                                             fixture_bytes("emissieregistratie", name))])
-
-
-def test_export_rows_become_co2_per_sector_in_kt():
-    frame = er_frame("export_GM0453.csv")
-    assert set(frame["measure"]) == {"co2_sector_kt"} and set(frame["region_code"]) == {"GM0453"}
-    assert value(frame, entity="overige_industrie", year=2021) == 4321.5
-    assert value(frame, entity="handel_diensten_en_overheid", year=2021) == 120.25
-    assert frame.filter(year=2022).height == 2  # the NOx row is not CO2
-
-
-def test_export_markers_and_the_provisional_year():
-    frame = er_frame("export_GM0453.csv")
-    gaps = dict(frame.filter(pl.col("value").is_null()).select("entity", "missing_reason").rows())
-    assert gaps == {"natuur": "not estimated by the Emissieregistratie",
-                    "verkeer_en_vervoer": "empty in the Emissieregistratie export"}
-    assert frame.group_by("year").agg(pl.col("is_provisional").all()).sort("year").rows() == [
-        (2021, False), (2022, True)]
-
-
-def test_kg_are_converted_and_without_status_the_release_rule_applies():
-    frame = er_frame("export_NL_kg_no_status.csv")  # fetched 2025-07-01: 2024 is provisional
-    assert frame.sort("year").select("region_code", "entity", "year", "value",
-                                     "is_provisional").rows() == [
-        ("NL01", "raffinaderijen", 2022, 9500.0, False),
-        ("NL01", "raffinaderijen", 2023, 9100.0, False),
-        ("NL01", "raffinaderijen", 2024, 8900.0, True)]
-
-
-@pytest.mark.parametrize(("edit", "message"), [
-    (lambda t: t.replace("Emissie;", "Waarde;", 1), "Emissie"),  # renamed column
-    (lambda t: t.replace("2021;GM0453", "twintig;GM0453", 1), "Jaar"),  # retyped column
-    (lambda t: t.replace("mln kg", "pond"), "Eenheid"),  # unknown unit
-    (lambda t: t.replace("4321,5", "4.321,5"), "Emissie"),  # thousands separator: ambiguous
-])
-def test_export_drift_breaks_the_contract(edit, message):
-    text = edit(fixture_bytes("emissieregistratie", "export_GM0453.csv").decode())
-    with pytest.raises(ContractError, match=message):
-        parse_emissieregistratie([payload("emissieregistratie", text.encode())])
-
-
-def test_an_extra_export_column_only_warns():
-    text = fixture_bytes("emissieregistratie", "export_GM0453.csv").decode()
-    lines = [f"{line};x" for line in text.splitlines()]
-    lines[0] = lines[0].removesuffix(";x") + ";Bron"
-    with pytest.warns(SchemaDriftWarning, match="Bron"):
-        frame = parse_emissieregistratie([payload("emissieregistratie",
-                                                  "\n".join(lines).encode())])
-    assert frame.height == 6
-
-
-def test_one_export_is_asked_per_region(httpserver, fast_retry):
-    httpserver.expect_request("/export/emissies").respond_with_data(
-        fixture_bytes("emissieregistratie", "export_GM0453.csv"), content_type="text/csv")
-    http = make_http("emissieregistratie", mode="live", base_url=httpserver.url_for("/export"),
-                     retry=fast_retry)
-    emissieregistratie.fetch_exports(http, ["GM0453", "NL01"])
-    asked = [dict(request.args) for request, _ in httpserver.log]
-    assert asked == [{"gebied": "GM0453", "stof": "CO2", "formaat": "csv"},
-                     {"gebied": "NL01", "stof": "CO2", "formaat": "csv"}]
-
-
-# -- EU ETS ----------------------------------------------------------------------------------
-
-def test_ets_sums_the_tata_steel_installations_in_kt():
-    frame = parse_eu_ets([payload("eu_ets", fixture_bytes("eu_ets", "verified_emissions.csv"))])
-    assert frame.sort("year").select("region_code", "entity", "year", "value").rows() == [
-        ("GM0453", "tata_steel_ijmuiden", 2020, 6500.0),
-        ("GM0453", "tata_steel_ijmuiden", 2021, 6000.0),
-        ("GM0453", "tata_steel_ijmuiden", 2022, 5800.0),
-        ("GM0453", "tata_steel_ijmuiden", 2023, 4000.0)]  # the excluded unit adds nothing
-    assert set(frame["measure"]) == {"ets_verified_emissions_kt"}
-
-
-def test_ets_without_the_installation_or_header_breaks_the_contract():
-    text = fixture_bytes("eu_ets", "verified_emissions.csv").decode()
-    without_tata = "\n".join(line for line in text.splitlines() if ",Tata" not in line)
-    with pytest.raises(ContractError, match="no NL installation"):
-        parse_eu_ets([payload("eu_ets", without_tata.encode())])
-    with pytest.raises(ContractError, match="REGISTRY_CODE"):
-        parse_eu_ets([payload("eu_ets", text.replace("REGISTRY_CODE", "REGISTRY").encode())])
-
-
-def test_ets_file_is_fetched_without_a_key(httpserver, fast_retry):
-    httpserver.expect_request(f"/ets/{eu_ets.file_path()}").respond_with_data(
-        fixture_bytes("eu_ets", "verified_emissions.csv"), content_type="text/csv")
-    http = make_http("eu_ets", mode="live", base_url=httpserver.url_for("/ets"), retry=fast_retry)
-    assert parse_eu_ets(eu_ets.fetch_verified_emissions(http)).height == 4
+    frame = emissions_family.FAMILY.feeds[2].parse(eu_ets.fetch_verified_emissions(other))
+    assert frame.filter(year=2022)["value"].to_list() == [5800.0]
 
 
 # -- snapshot mode, end to end ---------------------------------------------------------------
@@ -325,9 +235,9 @@ def test_emissieregistratie_snapshot_has_fourteen_sectors_per_region(snapshot_fr
 
 def test_ets_snapshot_holds_the_published_figures(snapshot_frames):
     frame = snapshot_frames["eu_ets_verified_emissions"]
-    published = {2017: 6800.0, 2021: 6000.0, 2022: 5800.0, 2023: 4500.0}
+    published = {2020: 5800.0, 2021: 6000.0, 2022: 5800.0, 2023: 4500.0}  # NEa, see manifest
     assert {y: value(frame, year=y) for y in published} == published
-    assert frame.height == 11
+    assert frame.filter(pl.col("value").is_not_null())["year"].to_list() == list(range(2010, 2024))
 
 
 def test_snapshot_frames_pass_the_emissions_suite(snapshot_frames):
@@ -359,3 +269,4 @@ def test_manifest_names_every_file_and_its_provenance(source):
         assert entry["provenance"] in {"published", "synthesized", "mixed"}
         assert entry["provenance"] == "synthesized" or entry["citations"]
         assert list(RECORDED_DIR.glob(entry["path"])), entry["path"]
+        assert "(check" not in entry["description"].lower()  # no placeholder text

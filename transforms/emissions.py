@@ -1,5 +1,5 @@
-"""Emissions: parse Klimaatmonitor OData pages, Emissieregistratie CSV exports and EU ETS
-verified-emissions files into the long statistical shape of `clean_emissions`, plus the business
+"""Emissions: parse Klimaatmonitor OData pages, Emissieregistratie XLSX exports and EU ETS
+verified-emissions files (XLSX workbook or long gzip CSV) into the long statistical shape of `clean_emissions`, plus the business
 rules (GX expectations) that guard that table.
 
 Pure functions over payload bytes, vectorised Polars. Every frame is conformed to
@@ -14,17 +14,21 @@ The small helpers in the "shared" section are used by `transforms.offshore_wind`
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
+import logging
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 import polars as pl
+from python_calamine import CalamineWorkbook
 
-from core.errors import ContractError
+from core.errors import ContractError, first_bytes
 from core.payload import Payload
 from core.tables import STAT_SHAPE, TableSchema
 from transforms.air_quality import SchemaDriftWarning
@@ -253,24 +257,100 @@ def _klimaatmonitor_rows(payload: Payload, page: pl.DataFrame, variable: str) ->
                       source_table=f"Variables('{variable}')")
 
 
-# -- Emissieregistratie export (CSV, ';'-separated) ------------------------------------------
+# -- XLSX workbooks (python-calamine) --------------------------------------------------------
 
-EMISSIEREGISTRATIE_REQUIRED = ("Jaar", "Gebiedcode", "Sector", "Stof", "Emissie", "Eenheid")
-EMISSIEREGISTRATIE_OPTIONAL = ("Gebied", "Status")
-CO2_NAMES = ("co2", "koolstofdioxide")
-# Export units -> factor to kilotonnes.
-MASS_TO_KT = {"kg": 1e-6, "ton": 1e-3, "kton": 1.0, "mln kg": 1.0, "mln. kg": 1.0,
-              "mkg": 1.0, "mton": 1000.0, "mln ton": 1000.0}
+def workbook(payload: Payload) -> CalamineWorkbook:
+    """The payload as a workbook; a body that is no workbook breaks the contract."""
+    try:
+        return CalamineWorkbook.from_filelike(io.BytesIO(payload.body))
+    except Exception as exc:  # calamine raises its own error types per format problem
+        raise ContractError(payload.source, f"unreadable XLSX workbook: {exc}",
+                            url=payload.url) from None
+
+
+def sheet_rows(payload: Payload, book: CalamineWorkbook, name: str) -> list[list]:
+    try:
+        return book.get_sheet_by_name(name).to_python()
+    except Exception as exc:
+        raise ContractError(payload.source, f"unreadable sheet {name!r}: {exc}",
+                            url=payload.url) from None
+
+
+def find_header(rows: list[list], wanted: Sequence[str], max_rows: int = 200) -> tuple[int, int]:
+    """(row, first column) of the header: the first row holding every `wanted` name, from its
+    first non-empty cell. (-1, -1) when no such row is near the top."""
+    for number, row in enumerate(rows[:max_rows]):
+        cells = [cell_text(c) for c in row]
+        if all(w in cells for w in wanted):
+            return number, next(i for i, c in enumerate(cells) if c)
+    return -1, -1
+
+
+def cell_text(cell: object) -> str:
+    """A cell as text: numbers without locale ('5800000', '12.5'), empty as ''."""
+    if isinstance(cell, float):
+        return str(int(cell)) if cell.is_integer() else repr(cell)
+    if isinstance(cell, str):
+        return cell.strip()
+    return "" if cell is None else str(cell)
+
+
+def sheet_frame(rows: list[list], header_row: int, first_column: int,
+                keep: Callable[[str], bool], typed: Sequence[str] = ()) -> pl.DataFrame:
+    """The rows under a header as text columns (only the header names `keep` accepts). Each
+    column in `typed` also gets `<name>__text`: whether the cell was text, not a number."""
+    header = [cell_text(c) for c in rows[header_row][first_column:]]
+    body = [row[first_column:] for row in rows[header_row + 1:]]
+    columns: dict[str, pl.Series] = {}
+    for index, name in enumerate(header):
+        if not name or name in columns or not keep(name):
+            continue
+        cells = [row[index] if index < len(row) else "" for row in body]
+        columns[name] = pl.Series(name, [cell_text(c) for c in cells], dtype=pl.String)
+        if name in typed:
+            columns[f"{name}__text"] = pl.Series(
+                f"{name}__text", [isinstance(c, str) and c.strip() != "" for c in cells],
+                dtype=pl.Boolean)
+    return pl.DataFrame(list(columns.values()))
+
+
+# -- Emissieregistratie data export (XLSX, sheet "Emissies") ---------------------------------
+
+ER_SHEET = "Emissies"
+EMISSIEREGISTRATIE_REQUIRED = ("Stof", "Gebiedsindeling", "Code_gebied", "Sector", "Emissie",
+                               "Eenheid", "Jaar")
+# Seen in real exports (Ribasim-NL script, an R script merging ER lists); all optional here.
+EMISSIEREGISTRATIE_OPTIONAL = (
+    "Stofcode", "Compartimentcode", "Compartiment", "Gebied", "Brontype", "Subsector",
+    "Emissieoorzaak", "Emissieoorzaak_code", "Nic", "Bedrijf", "Sbi_code", "Sbi_naam", "Straat",
+    "Huisnummer", "Toevoeging", "Postcode", "Woonplaats", "Xcoord", "Ycoord", "Herkomst",
+    "Herkomst_code", "Dataset", "Status")
+# The substance's name in the export; "Kortcyclisch CO2" and the like are deliberately not CO2.
+CO2_NAMES = ("co2", "kooldioxide", "koolstofdioxide", "kooldioxide (co2)",
+             "koolstofdioxide (co2)", "carbon dioxide")
+# Export units -> factor to kilotonnes. Any other unit breaks the contract.
+MASS_TO_KT = {"g": 1e-9, "gram": 1e-9, "kg": 1e-6, "kilogram": 1e-6, "ton": 1e-3, "t": 1e-3,
+              "kton": 1.0, "kt": 1.0, "mln kg": 1.0, "mln. kg": 1.0, "mkg": 1.0, "mton": 1000.0,
+              "mt": 1000.0, "mln ton": 1000.0}
 EMISSIEREGISTRATIE_MARKERS = {"": "empty in the Emissieregistratie export",
                               "-": "not estimated by the Emissieregistratie"}
+# Area divisions kept: municipalities, and the country as NL01. Others (Provincie, squares,
+# GAF areas) are left out, with a warning.
+ER_MUNICIPAL, ER_NATIONAL = "gemeente", "nederland"
+# A municipality code in any spelling seen or plausible: GM0453, 453, 0453, 453.0, gemeente_453.
+_MUNICIPALITY_CODE = r"^(?:GM|GEMEENTE_)?0*(\d{1,4})$"
+# A value written as Dutch text: 1234,5 or 1.234,5 (thousands dots only with a decimal comma).
+_DUTCH_NUMBER = r"^-?(?:\d+|\d{1,3}(?:\.\d{3})+)(?:,\d+)?$"
+_EXPORT_STAMP = re.compile(r"ER_DataExport-(\d{4})-\d{2}-\d{2}-\d{6}")
 
 
 def parse_emissieregistratie(payloads: Sequence[Payload]) -> pl.DataFrame:
-    """CO2 per municipality, sector and year (measure co2_sector_kt, entity = sector slug).
+    """CO2 per municipality (and NL01), sector and year from Emissieregistratie exports
+    (measure co2_sector_kt, entity = sector slug), summed over finer rows (subsector, cause).
 
-    A `Status` of "voorlopig" marks provisional rows. Without a Status column the release rule
-    applies: figures for year t are provisional until final ones appear two years later, so the
-    years from (fetch year - 1) on are flagged.
+    Units are read per row from `Eenheid`; a value that comes as text may use a decimal comma.
+    The newest year of an export is provisional when it is at most two years before the export
+    (final figures for year t come about two years later; the export date is in the file name).
     """
     return merge_payload_frames([_emissieregistratie_export(p) for p in payloads], STAT_SHAPE)
 
@@ -283,26 +363,87 @@ def sector_slug(name: pl.Expr) -> pl.Expr:
 
 
 def _emissieregistratie_export(payload: Payload) -> pl.DataFrame:
-    table = read_text_csv(payload, ";")
-    check_fields(payload, table.schema, EMISSIEREGISTRATIE_REQUIRED, "export columns",
-                 optional=EMISSIEREGISTRATIE_OPTIONAL)
-    co2 = table.filter(pl.col("Stof").str.strip_chars().str.to_lowercase().is_in(CO2_NAMES))
-    if co2.is_empty():
-        return STAT_SHAPE.empty()
-    require_years(payload, co2, "Jaar")
-    valued = parse_numbers(payload, co2, "Emissie", EMISSIEREGISTRATIE_MARKERS,
-                           decimal_comma=True)
-    rows = valued.select(
-        region_code=normalise_region_code(pl.col("Gebiedcode")),
-        entity=sector_slug(pl.col("Sector")), measure=pl.lit("co2_sector_kt"),
-        year=pl.col("Jaar").str.strip_chars().cast(pl.Int32),
-        value=pl.col("value") * _unit_factor(payload, valued["Eenheid"]),
-        is_provisional=_provisional(payload, valued),
-        missing_reason=pl.col("missing_reason"),
-    )
+    table = _er_table(payload)
+    co2 = _er_co2_rows(payload, table)
+    valued = parse_numbers(payload, _er_dutch_text(payload, co2), "Emissie",
+                           EMISSIEREGISTRATIE_MARKERS)
+    rows = (valued.with_columns(region_code=_er_region(payload, valued),
+                                entity=sector_slug(pl.col("Sector")),
+                                year=pl.col("Jaar").cast(pl.Int32),
+                                kt=pl.col("value") * _unit_factor(payload, valued["Eenheid"]))
+            .group_by("region_code", "entity", "year")
+            .agg(value=pl.when(pl.col("kt").is_not_null().any()).then(pl.col("kt").sum()),
+                 missing_reason=pl.col("missing_reason").drop_nulls().first()))
+    rows = rows.with_columns(measure=pl.lit("co2_sector_kt"),
+                             is_provisional=_er_provisional(payload, rows),
+                             missing_reason=pl.when(pl.col("value").is_null())
+                             .then(pl.col("missing_reason")))
     _warn_unknown_sectors(payload, rows)
     return stat_frame(STAT_SHAPE, rows, source=payload.source, units=EMISSIONS_UNITS,
-                      source_table="emissieregistratie export CO2")
+                      source_table=f"Emissieregistratie {_file_of(payload)}, sheet {ER_SHEET}")
+
+
+def _file_of(payload: Payload) -> str:
+    return unquote(payload.url).rsplit("/", 1)[-1].split("?filename=")[-1]
+
+
+def _er_table(payload: Payload) -> pl.DataFrame:
+    book = workbook(payload)
+    if ER_SHEET not in book.sheet_names:
+        raise ContractError(payload.source, f"no sheet {ER_SHEET!r} in the export; sheets: "
+                            f"{book.sheet_names}", url=payload.url)
+    rows = sheet_rows(payload, book, ER_SHEET)
+    header, first = find_header(rows, ("Jaar", "Emissie"))
+    if header < 0:
+        raise ContractError(payload.source, f"sheet {ER_SHEET!r} has no header row with Jaar "
+                            "and Emissie", url=payload.url)
+    table = sheet_frame(rows, header, first, keep=lambda name: True, typed=("Emissie",))
+    columns = [c for c in table.columns if not c.endswith("__text")]
+    check_fields(payload, dict.fromkeys(columns), EMISSIEREGISTRATIE_REQUIRED,
+                 f"sheet {ER_SHEET!r} columns", optional=EMISSIEREGISTRATIE_OPTIONAL)
+    return table
+
+
+def _er_co2_rows(payload: Payload, table: pl.DataFrame) -> pl.DataFrame:
+    co2 = table.filter(pl.col("Stof").str.to_lowercase().is_in(CO2_NAMES))
+    if "Compartiment" in co2.columns:  # CO2 is emitted to air; keep the air rows only
+        co2 = co2.filter(pl.col("Compartiment").str.to_lowercase().is_in(["lucht", "air", ""]))
+    if co2.is_empty():
+        raise ContractError(payload.source, "the export holds no CO2 to air; substances: "
+                            f"{sorted(table['Stof'].unique().to_list())[:10]}", url=payload.url,
+                            hint="Export the substance CO2 (kooldioxide) again.")
+    require_years(payload, co2, "Jaar")
+    division = co2["Gebiedsindeling"].str.to_lowercase()
+    other = sorted(set(co2.filter(~division.is_in([ER_MUNICIPAL, ER_NATIONAL]))["Gebiedsindeling"]))
+    if other:
+        warnings.warn(SchemaDriftWarning(f"[{payload.source}] area division(s) {other} left out: "
+                                         "only Gemeente and Nederland are read"), stacklevel=4)
+    return co2.filter(division.is_in([ER_MUNICIPAL, ER_NATIONAL]))
+
+
+def _er_dutch_text(payload: Payload, frame: pl.DataFrame) -> pl.DataFrame:
+    """Values that came as text: a decimal comma (and thousands dots) becomes a decimal point;
+    text with a dot but no comma is ambiguous (1.234: 1234 or 1.234?) and breaks the contract."""
+    text = pl.col("Emissie__text") & ~pl.col("Emissie").is_in(list(EMISSIEREGISTRATIE_MARKERS))
+    ambiguous = frame.filter(text & ~pl.col("Emissie").str.contains(_DUTCH_NUMBER))
+    if ambiguous.height:
+        raise ContractError(payload.source, "unreadable Emissie text value(s) "
+                            f"{ambiguous['Emissie'].head(5).to_list()}", url=payload.url)
+    dutch = pl.col("Emissie").str.replace_all(".", "", literal=True).str.replace(",", ".",
+                                                                                literal=True)
+    return frame.with_columns(Emissie=pl.when(text).then(dutch).otherwise(pl.col("Emissie")))
+
+
+def _er_region(payload: Payload, frame: pl.DataFrame) -> pl.Expr:
+    """GM + four digits for a municipality (any spelling of its number), NL01 for the country."""
+    number = pl.col("Code_gebied").str.to_uppercase().str.replace(r"\.0+$", "") \
+        .str.extract(_MUNICIPALITY_CODE)
+    municipal = pl.col("Gebiedsindeling").str.to_lowercase() == ER_MUNICIPAL
+    bad = frame.filter(municipal & number.is_null())["Code_gebied"].unique().head(5).to_list()
+    if bad:
+        raise ContractError(payload.source, f"unreadable municipality Code_gebied {bad}",
+                            url=payload.url)
+    return pl.when(municipal).then(pl.lit("GM") + number.str.zfill(4)).otherwise(pl.lit(NATIONAL))
 
 
 def require_years(payload: Payload, frame: pl.DataFrame, column: str) -> None:
@@ -316,20 +457,19 @@ def require_years(payload: Payload, frame: pl.DataFrame, column: str) -> None:
 def _unit_factor(payload: Payload, units: pl.Series) -> pl.Expr:
     """Factor to kt per row; an unknown mass unit breaks the contract."""
     clean = units.str.strip_chars().str.to_lowercase()
-    unknown = sorted(set(clean.drop_nulls().to_list()) - set(MASS_TO_KT))
-    if unknown or clean.null_count():
-        raise ContractError(payload.source, f"unknown Eenheid {unknown or [None]}; known "
+    unknown = sorted(set(clean.to_list()) - set(MASS_TO_KT))
+    if unknown:
+        raise ContractError(payload.source, f"unknown Eenheid {unknown}; known "
                             f"{sorted(MASS_TO_KT)}", url=payload.url)
     return (pl.col("Eenheid").str.strip_chars().str.to_lowercase()
             .replace_strict(MASS_TO_KT, return_dtype=pl.Float64))
 
 
-def _provisional(payload: Payload, frame: pl.DataFrame) -> pl.Expr:
-    if "Status" in frame.columns:
-        return (pl.col("Status").fill_null("").str.strip_chars().str.to_lowercase()
-                == "voorlopig")
-    first_provisional = payload.fetched_at.year - 1
-    return pl.col("Jaar").str.strip_chars().cast(pl.Int32) >= first_provisional
+def _er_provisional(payload: Payload, rows: pl.DataFrame) -> pl.Expr:
+    stamp = _EXPORT_STAMP.search(unquote(payload.url))
+    exported = int(stamp.group(1)) if stamp else payload.fetched_at.year
+    newest = rows["year"].max()
+    return pl.lit(newest is not None and newest >= exported - 2) & (pl.col("year") == newest)
 
 
 def _warn_unknown_sectors(payload: Payload, rows: pl.DataFrame) -> None:
@@ -340,74 +480,195 @@ def _warn_unknown_sectors(payload: Payload, rows: pl.DataFrame) -> None:
                       stacklevel=3)
 
 
-# -- EU ETS verified emissions (Union Registry file, CSV export of its data sheet) -----------
+# -- EU ETS verified emissions (Union Registry workbook or long daily CSV) -------------------
 
-ETS_REQUIRED = ("REGISTRY_CODE", "INSTALLATION_NAME", "INSTALLATION_IDENTIFIER")
+ETS_MARKER = "REGISTRY_CODE"  # the header row is the row holding this cell, at any depth
+ETS_ID_COLUMNS = ("REGISTRY_CODE", "INSTALLATION_IDENTIFIER")
 ETS_YEAR_COLUMN = re.compile(r"^VERIFIED_EMISSIONS_(\d{4})$")
+ETS_LONG_REQUIRED = (*ETS_ID_COLUMNS, "PERIOD_YEAR", "VERIFIED_EMISSIONS")
+ETS_NAMES_REQUIRED = (*ETS_ID_COLUMNS, "INSTALLATION_NAME")
 ETS_MARKERS = {"": "no verified emissions reported", "excluded": "installation excluded",
-               "not reported": "no verified emissions reported"}
+               "not reported": "no verified emissions reported",
+               "-1": "no verified emissions reported (-1 in the registry file)"}
+ETS2_ACTIVITY = "60"  # ETS2 national aggregate accounts, mixed in from the 2024 files on
+_log = logging.getLogger(__name__)
 
 
-# Installations followed, as (registry, name pattern) -> (entity, region). Matched on the name
-# because the identifier is not confirmed here; pin it to INSTALLATION_IDENTIFIER once checked.
-ETS_INSTALLATIONS: dict[tuple[str, str], tuple[str, str]] = {
-    ("NL", r"(?i)^tata steel ijmuiden"): ("tata_steel_ijmuiden", "GM0453"),
-}
+@dataclass(frozen=True)
+class EtsInstallation:
+    """An installation followed: reported as `entity` in `region_code`. Pinned by its registry
+    and installation identifier(s); `name_pattern` (case-insensitive regex) is a fallback used
+    only while no identifier is configured, and then only when it matches exactly one."""
+
+    entity: str
+    region_code: str
+    registry: str
+    installation_ids: tuple[str, ...] = ()
+    name_pattern: str | None = None
 
 
-def parse_eu_ets(payloads: Sequence[Payload]) -> pl.DataFrame:
-    """Verified emissions per followed installation and year, t CO2 -> kt.
+def parse_eu_ets(payloads: Sequence[Payload],
+                 installations: Sequence[EtsInstallation]) -> pl.DataFrame:
+    """Verified emissions of the followed installations per year, t CO2e -> kt.
 
-    The Commission's file is wide (one VERIFIED_EMISSIONS_YYYY column per year) and may open
-    with banner rows; the header is the row starting with REGISTRY_CODE. Only the columns used
-    are checked: the file carries dozens of others (allocations, compliance codes).
+    Reads the annual workbook (the sheet holding a REGISTRY_CODE header cell: `data`, else
+    `verified_emissions*`, else any; the header may sit at any depth) or the long daily CSV
+    (gzip; -1 = no data; the zero grid after the newest reported year is dropped), with an
+    operators file for names. Rows are keyed by (REGISTRY_CODE, INSTALLATION_IDENTIFIER).
     """
-    return merge_payload_frames([_ets_file(p) for p in payloads], STAT_SHAPE)
+    long_frames, names = [], []
+    for payload in payloads:
+        kind, frame = _ets_payload(payload)
+        (names if kind == "names" else long_frames).append((payload, frame))
+    known = pl.concat([f for _, f in names]) if names else None
+    frames = [_ets_rows(p, frame, known, i) for p, frame in long_frames for i in installations]
+    return merge_payload_frames(frames, STAT_SHAPE)
 
 
-def _ets_file(payload: Payload) -> pl.DataFrame:
-    table = read_text_csv(payload, ",", skip_rows=_ets_header_row(payload))
-    check_fields(payload, table.schema, ETS_REQUIRED, "verified-emissions columns",
+def _ets_payload(payload: Payload) -> tuple[str, pl.DataFrame]:
+    """('emissions' | 'names', frame) of one file, recognised by its content."""
+    if payload.body.startswith(b"PK\x03\x04"):
+        return "emissions", _ets_workbook(payload)
+    if not payload.body.startswith(b"\x1f\x8b"):
+        raise ContractError(payload.source, "expected an XLSX workbook or a gzip CSV, got "
+                            f"{first_bytes(payload.body)}", url=payload.url)
+    table = _ets_csv(payload)
+    if "PERIOD_YEAR" in table.columns:
+        check_fields(payload, table.schema, ETS_LONG_REQUIRED, "yearly CSV columns",
+                     warn_extra=False)
+        return "emissions", _ets_long(table)
+    check_fields(payload, table.schema, ETS_NAMES_REQUIRED, "operators CSV columns",
                  warn_extra=False)
-    year_columns = [c for c in table.columns if ETS_YEAR_COLUMN.match(c)]
-    if not year_columns:
+    return "names", _ets_keys(table).select("registry", "installation_id",
+                                            name=pl.col("INSTALLATION_NAME"))
+
+
+def _ets_keys(table: pl.DataFrame) -> pl.DataFrame:
+    return table.with_columns(
+        registry=pl.col("REGISTRY_CODE").str.strip_chars().str.to_uppercase(),
+        installation_id=pl.col("INSTALLATION_IDENTIFIER").str.strip_chars()
+        .str.replace(r"\.0+$", ""))
+
+
+def _ets_workbook(payload: Payload) -> pl.DataFrame:
+    book = workbook(payload)
+    ordered = sorted(book.sheet_names, key=lambda s: (s.lower() != "data",
+                                                      not s.lower().startswith("verified_emissions")))
+    for sheet in ordered:
+        rows = sheet_rows(payload, book, sheet)
+        header, first = find_header(rows, (ETS_MARKER, "INSTALLATION_IDENTIFIER"))
+        if header >= 0:
+            return _ets_wide(payload, rows, header, first)
+    raise ContractError(payload.source, f"no sheet with a {ETS_MARKER} header row; sheets: "
+                        f"{book.sheet_names}", url=payload.url)
+
+
+def _ets_wide(payload: Payload, rows: list[list], header: int, first: int) -> pl.DataFrame:
+    keep = {*ETS_NAMES_REQUIRED, "MAIN_ACTIVITY_TYPE_CODE"}
+    table = sheet_frame(rows, header, first, lambda n: n in keep or bool(ETS_YEAR_COLUMN.match(n)))
+    check_fields(payload, table.schema, ETS_NAMES_REQUIRED, "verified-emissions columns",
+                 warn_extra=False)
+    years = [c for c in table.columns if ETS_YEAR_COLUMN.match(c)]
+    if not years:
         raise ContractError(payload.source, "no VERIFIED_EMISSIONS_YYYY column", url=payload.url)
-    frames = [_ets_installation(payload, table, year_columns, registry, pattern, *target)
-              for (registry, pattern), target in ETS_INSTALLATIONS.items()]
-    return pl.concat(frames)
+    activity = "MAIN_ACTIVITY_TYPE_CODE" if "MAIN_ACTIVITY_TYPE_CODE" in table.columns else None
+    long = _ets_keys(table).unpivot(
+        index=["registry", "installation_id", "INSTALLATION_NAME", *([activity] if activity else [])],
+        on=years, variable_name="column", value_name="verified_t")
+    return long.select("registry", "installation_id", name=pl.col("INSTALLATION_NAME"),
+                       activity=pl.col(activity) if activity else pl.lit(None, pl.String),
+                       year=pl.col("column").str.extract(r"(\d{4})$").cast(pl.Int32),
+                       verified_t=pl.col("verified_t").str.to_lowercase(),
+                       excluded=pl.lit(False))
 
 
-def _ets_header_row(payload: Payload) -> int:
-    lines = payload.body.decode("utf-8-sig", errors="replace").splitlines()
-    for number, line in enumerate(lines[:50]):
-        if line.lstrip('"').startswith("REGISTRY_CODE"):
-            return number
-    raise ContractError(payload.source, "no header row starting with REGISTRY_CODE in the "
-                        "first 50 lines", url=payload.url)
+def _ets_csv(payload: Payload) -> pl.DataFrame:
+    try:
+        text = gzip.decompress(payload.body).decode("utf-8-sig", errors="replace")
+    except (OSError, EOFError) as exc:
+        raise ContractError(payload.source, f"unreadable gzip file: {exc}",
+                            url=payload.url) from None
+    gunzipped = replace(payload, body=text.replace("\x00", "").encode())
+    return read_text_csv(gunzipped, ",")
 
 
-def _ets_installation(payload: Payload, table: pl.DataFrame, year_columns: list[str],
-                      registry: str, pattern: str, entity: str, region: str) -> pl.DataFrame:
-    mine = table.filter((pl.col("REGISTRY_CODE").str.strip_chars() == registry)
-                        & pl.col("INSTALLATION_NAME").str.strip_chars().str.contains(pattern))
-    if mine.is_empty():
-        raise ContractError(payload.source, f"no {registry} installation matches {pattern!r}",
-                            url=payload.url, hint="Check the installation's name and id in the "
-                            "Union Registry and update ETS_INSTALLATIONS.")
-    long = (mine.unpivot(index="INSTALLATION_IDENTIFIER", on=year_columns, variable_name="column",
-                         value_name="verified_t")
-            .with_columns(pl.col("verified_t").str.to_lowercase()))
-    valued = parse_numbers(payload, long, "verified_t", ETS_MARKERS)
-    rows = (valued.group_by(year=pl.col("column").str.extract(r"(\d{4})$").cast(pl.Int32))
+def _ets_long(table: pl.DataFrame) -> pl.DataFrame:
+    """The long yearly file, without the zero grid written after the newest reported year."""
+    long = _ets_keys(table).select(
+        "registry", "installation_id", name=pl.lit(None, pl.String),
+        activity=pl.lit(None, pl.String),
+        year=pl.col("PERIOD_YEAR").str.strip_chars().cast(pl.Int32, strict=False),
+        verified_t=pl.col("VERIFIED_EMISSIONS").str.strip_chars().str.to_lowercase(),
+        excluded=pl.col("EXCLUDED").str.strip_chars().str.to_uppercase() == "YES"
+        if "EXCLUDED" in table.columns else pl.lit(False))
+    reported = long.filter(pl.col("verified_t").cast(pl.Float64, strict=False) > 0)["year"].max()
+    return long.filter(pl.col("year") <= (reported if reported is not None else 0))
+
+
+def _ets_rows(payload: Payload, long: pl.DataFrame, names: pl.DataFrame | None,
+              wanted: EtsInstallation) -> pl.DataFrame:
+    ids, how = _ets_resolve(payload, long, names, wanted)
+    mine = long.filter((pl.col("registry") == wanted.registry)
+                       & pl.col("installation_id").is_in(ids))
+    mine = mine.with_columns(verified_t=pl.when(pl.col("excluded")).then(pl.lit("excluded"))
+                             .otherwise(pl.col("verified_t").fill_null("")))
+    valued = parse_numbers(payload, mine, "verified_t", ETS_MARKERS)
+    rows = (valued.group_by("year")
             .agg(value=pl.when(pl.col("value").is_not_null().any())
                  .then(pl.col("value").sum() / 1000),
                  missing_reason=pl.col("missing_reason").drop_nulls().first()))
-    rows = rows.with_columns(region_code=pl.lit(region), entity=pl.lit(entity),
+    rows = rows.with_columns(region_code=pl.lit(wanted.region_code), entity=pl.lit(wanted.entity),
                              measure=pl.lit("ets_verified_emissions_kt"), is_provisional=False,
                              missing_reason=pl.when(pl.col("value").is_null())
                              .then(pl.col("missing_reason")))
     return stat_frame(STAT_SHAPE, rows, source=payload.source, units=EMISSIONS_UNITS,
-                      source_table="union registry verified emissions")
+                      source_table=f"EU ETS {_file_of(payload)}; {how}")
+
+
+def _ets_resolve(payload: Payload, long: pl.DataFrame, names: pl.DataFrame | None,
+                 wanted: EtsInstallation) -> tuple[list[str], str]:
+    """The installation ids to read, and how they were chosen (recorded in source_table)."""
+    present = set(long.filter(pl.col("registry") == wanted.registry)["installation_id"])
+    if wanted.installation_ids:
+        missing = sorted(set(wanted.installation_ids) - present)
+        if missing:
+            raise ContractError(payload.source, f"configured installation(s) {wanted.registry} "
+                                f"{missing} of {wanted.entity} are not in the file",
+                                url=payload.url, hint="Check the identifiers in "
+                                "families/emissions/installations.yaml against the registry.")
+        ids = sorted(wanted.installation_ids)
+        return ids, f"installation {wanted.registry} {', '.join(ids)} (configured)"
+    return _ets_by_name(payload, long, names, wanted)
+
+
+def _ets_by_name(payload: Payload, long: pl.DataFrame, names: pl.DataFrame | None,
+                 wanted: EtsInstallation) -> tuple[list[str], str]:
+    """The explicit fallback: exactly one installation of the registry whose name matches."""
+    hint = (f"Set installation_ids of {wanted.entity} in families/emissions/installations.yaml "
+            "to the identifier(s) checked in the Union Registry.")
+    if not wanted.name_pattern:
+        raise ContractError(payload.source, f"no installation id configured for "
+                            f"{wanted.entity}", url=payload.url, hint=hint)
+    source = long if names is None else names
+    candidates = (source.filter((pl.col("registry") == wanted.registry)
+                                & pl.col("name").fill_null("").str.strip_chars()
+                                .str.contains(f"(?i){wanted.name_pattern}"))
+                  .filter(pl.col("activity").fill_null("") != ETS2_ACTIVITY
+                          if "activity" in source.columns else pl.lit(True))
+                  .select("installation_id", "name").unique().sort("installation_id"))
+    if candidates["installation_id"].n_unique() != 1:
+        found = candidates.rows()[:10]
+        raise ContractError(payload.source, f"the name fallback for {wanted.entity} "
+                            f"({wanted.registry}, /{wanted.name_pattern}/i) matched "
+                            f"{candidates['installation_id'].n_unique()} installations {found}, "
+                            "not exactly one", url=payload.url, hint=hint)
+    installation = candidates["installation_id"][0]
+    _log.warning("[%s] %s: no installation id configured; resolved by name /%s/i to %s %s "
+                 "(%s). Unverified: pin it in families/emissions/installations.yaml.",
+                 payload.source, wanted.entity, wanted.name_pattern, wanted.registry,
+                 installation, candidates["name"][0])
+    return [installation], (f"installation {wanted.registry} {installation} resolved by name "
+                            f"/{wanted.name_pattern}/i (id not configured)")
 
 
 # -- business rules --------------------------------------------------------------------------

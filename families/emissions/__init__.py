@@ -1,17 +1,38 @@
-"""Emissions: CO2 per municipality (Klimaatmonitor), per sector (Emissieregistratie) and of
-the Tata Steel IJmuiden installation (EU ETS), in one long table."""
+"""Emissions: CO2 per municipality (Klimaatmonitor), per sector (Emissieregistratie, a file
+source: exports dropped in `$TRANSITION_MONITOR_HOME/drop/emissieregistratie/`) and of the
+Tata Steel IJmuiden installation (EU ETS, pinned in `installations.yaml`), in one long table."""
 
 from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import yaml
 
 from core.tables import STAT_SHAPE
 from families.base import Family, Feed
 from sources import emissieregistratie, eu_ets, klimaatmonitor
 from transforms.emissions import (
+    EtsInstallation,
     emissions_rules,
     parse_emissieregistratie,
     parse_eu_ets,
     parse_klimaatmonitor,
 )
+
+INSTALLATIONS_FILE = Path(__file__).parent / "installations.yaml"
+
+
+def load_installations(path: Path = INSTALLATIONS_FILE) -> tuple[EtsInstallation, ...]:
+    """The followed EU ETS installations; ids are text (the registry's numbers as written)."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return tuple(EtsInstallation(
+        entity=item["entity"], region_code=item["region_code"], registry=item["registry"],
+        installation_ids=tuple(str(i).strip() for i in item.get("installation_ids") or ()),
+        name_pattern=item.get("name_pattern")) for item in doc.get("installations", ()))
+
+
+ETS_INSTALLATIONS = load_installations()
 
 FAMILY = Family(
     name="emissions",
@@ -26,13 +47,16 @@ FAMILY = Family(
                          "municipality and for the Netherlands, yearly (OData Values pages).",
              fetch=lambda http, geo: klimaatmonitor.fetch_all(http), parse=parse_klimaatmonitor),
         Feed(name="emissieregistratie_sector_emissions", source="emissieregistratie",
-             description="Emissieregistratie export: CO2 (kt) per configured municipality and "
-                         "NL, per sector and year; the newest year is provisional.",
+             description="Emissieregistratie data export (XLSX a person downloads and drops in "
+                         "the drop folder): CO2 (kt) per municipality and NL, per sector and "
+                         "year; the newest year is provisional.",
              fetch=lambda http, geo: emissieregistratie.fetch_exports(http, geo.municipalities),
              parse=parse_emissieregistratie),
         Feed(name="eu_ets_verified_emissions", source="eu_ets",
              description="EU ETS (Union Registry) verified emissions of Tata Steel IJmuiden, kt "
-                         "CO2 per year.",
-             fetch=lambda http, geo: eu_ets.fetch_verified_emissions(http), parse=parse_eu_ets),
+                         "CO2 per year, from the registry's verified-emissions file (listed by "
+                         "its download page, or dropped in the drop folder).",
+             fetch=lambda http, geo: eu_ets.fetch_verified_emissions(http),
+             parse=partial(parse_eu_ets, installations=ETS_INSTALLATIONS)),
     ),
 )

@@ -2,10 +2,12 @@
 upstream formats, at the paths `SnapshotTransport` looks them up.
 
 Two writers:
-- `write_recordings(root)` writes the small, committed recordings (gzipped): Klimaatmonitor
-  OData `Values` pages (two pages for the municipalities, chained by `@odata.nextLink`, one for
-  the country), one Emissieregistratie CSV export per monitored region, and the EU ETS
-  verified-emissions CSV. Run once: `python -m sources.generators.emissions_wind`.
+- `write_recordings(root)` writes the small, committed snapshot: Klimaatmonitor OData `Values`
+  pages (gzipped; two pages for the municipalities, chained by `@odata.nextLink`, one for the
+  country), the EU ETS download listing and verified-emissions workbook (XLSX, header at row
+  21 as in the 2022-2024 files), and the Emissieregistratie data export (XLSX, sheet
+  `Emissies`) as a dropped file under `sources/snapshot/files/`. Run once, with the dev
+  dependencies (XlsxWriter): `python -m sources.generators.emissions_wind`.
 - `write_entsoe_years(root)` writes ENTSO-E A75 documents for 2015-2026 (one request window
   per Dutch year: PT60M points 2015-2023, PT15M points from 2024, one Period per local day;
   2026 is partial, as recorded on SNAPSHOT_AS_OF). The files are large, so they are generated
@@ -13,13 +15,14 @@ Two writers:
 
 What is published and what is synthesized is listed per file in the manifest fragments
 (`sources/snapshot/manifest/{klimaatmonitor,emissieregistratie,eu_ets,entsoe}.json`). In short:
-Tata Steel's ETS figures for 2017, 2021, 2022, 2023 are published figures (marked "check" in
-SOURCES.md); everything else is synthesized.
+Tata Steel's ETS figures for 2020-2023 (NEa, cited in the manifest) are published figures;
+everything else is synthesized.
 All randomness comes from numpy generators seeded per series, so every run writes the same bytes.
 """
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -29,7 +32,7 @@ from urllib.parse import urlencode
 import numpy as np
 
 from sources import emissieregistratie, entsoe, eu_ets, klimaatmonitor
-from sources.registry import SOURCES
+from sources.registry import SNAPSHOT_FILES_DIR, SOURCES
 from sources.snapshot import DEMO_MUNICIPALITIES, RECORDED_DIR, Generator, write_recording
 from transforms.emissions import KLIMAATMONITOR_VARIABLES, NATIONAL, SECTORS
 
@@ -49,13 +52,12 @@ LEVEL_2010_KT = {"GM0453": 650, "GM0375": 270, "GM0396": 180, "GM0200": 950, "GM
                  "GM0246": 115, "GM0518": 2500, NATIONAL: 168_000}
 RURAL = {"GM0232", "GM0285", "GM0262", "GM0213", "GM0246"}
 
-# Tata Steel IJmuiden verified emissions (kt CO2). Published (SOURCES.md, all "check"):
-# 2017 6.8 Mt, 2021 ~6.0 Mt, 2022 5.8 Mt, 2023 ~4.5 Mt. The other years are synthesized.
+# The steelworks' part of the synthesized Klimaatmonitor totals of Velsen and NL (kt CO2).
+# The EU ETS snapshot uses TATA_ETS_KT below (published figures 2020-2023, cited).
 TATA_PUBLISHED_KT = {2017: 6800, 2021: 6000, 2022: 5800, 2023: 4500}
 TATA_SYNTHESIZED_KT = {2010: 6700, 2011: 6900, 2012: 6600, 2013: 6650, 2014: 6750, 2015: 6700,
                        2016: 6850, 2018: 6750, 2019: 6650, 2020: 6300}
 TATA_KT = {**TATA_SYNTHESIZED_KT, **TATA_PUBLISHED_KT}
-ETS_YEARS = tuple(range(2013, 2024))
 
 # Klimaatmonitor "no value" markers placed in the snapshot: (code, year) -> marker.
 KLIMAATMONITOR_GAPS = {("GM0246", 2023): "?", ("GM0213", 2023): "?", ("GM0232", 2011): ""}
@@ -105,7 +107,30 @@ def klimaatmonitor_pages(variable: str, geo_level: str) -> Iterator[tuple[str, b
         yield url, json.dumps(doc, ensure_ascii=False, indent=1).encode()
 
 
-# -- Emissieregistratie CSV exports ----------------------------------------------------------
+# -- XLSX writing (generator and test side only) ---------------------------------------------
+
+def xlsx_bytes(sheets: list[tuple[str, list[list]]]) -> bytes:
+    """A workbook with the given sheets (name, rows from A1), byte-reproducible.
+
+    Written with XlsxWriter, a dev dependency: only the committed snapshot files and the tests
+    need it, never a build. Numbers are number cells, strings text cells, None empty.
+    """
+    import xlsxwriter  # dev dependency, imported only when writing
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
+    book.set_properties({"created": datetime(2025, 1, 1)})  # fixed: same bytes every run
+    for name, rows in sheets:
+        sheet = book.add_worksheet(name)
+        for number, row in enumerate(rows):
+            for column, cell in enumerate(row):
+                if cell is not None:
+                    sheet.write(number, column, cell)
+    book.close()
+    return buffer.getvalue()
+
+
+# -- Emissieregistratie data export (XLSX, a file source) ------------------------------------
 
 SECTOR_SHARES = {
     "velsen": {"overige_industrie": 62, "energiesector": 28, "verkeer_en_vervoer": 4,
@@ -127,7 +152,13 @@ SECTOR_SHARES = {
                  "afvalverwijdering": 1, "natuur": 0.3, "overig": 0.5,
                  "riolering_en_waterzuiveringsinstallaties": 0.1, "drinkwatervoorziening": 0.1},
 }
-ER_HEADER = "Jaar;Gebiedcode;Gebied;Sector;Stof;Emissie;Eenheid;Status"
+# The export's file name carries its date: made before the 2025 release, its newest year
+# (2023) is the provisional one.
+ER_EXPORT_NAME = "ER_DataExport-2025-05-12-093000.xlsx"
+# Columns of a real export (Deltares Ribasim-NL script; an R script merging ER lists), in a
+# plausible order; the full export has more (Stofcode, Brontype, Emissieoorzaak, Herkomst...).
+ER_COLUMNS = ["Stof", "Compartiment", "Gebiedsindeling", "Code_gebied", "Gebied", "Sector",
+              "Subsector", "Emissie", "Eenheid", "Jaar"]
 
 
 def sector_profile(code: str) -> dict[str, float]:
@@ -139,58 +170,117 @@ def sector_profile(code: str) -> dict[str, float]:
     return {slug: shares.get(slug, 0.0) / total for slug in SECTORS}
 
 
-def emissieregistratie_csv(code: str) -> bytes:
-    """One export: 14 sectors x the snapshot years, mln kg (= kt) with a decimal comma."""
-    lines = [ER_HEADER]
-    profile = sector_profile(code)
-    for year in YEARS:
-        status = "Voorlopig" if year == PROVISIONAL_YEAR else "Definitief"
-        total = co2_total_kt(code, year)
-        for slug, name in SECTORS.items():
-            value = f"{total * profile[slug]:.3f}".replace(".", ",")
-            lines.append(f"{year};{code};{NAMES[code]};{name};Koolstofdioxide;{value};mln kg;"
-                         f"{status}")
-    return ("\n".join(lines) + "\n").encode("utf-8")
+def er_row(code: str, year: int, sector: str, kg: float | str) -> list:
+    """One export row; municipalities as numbers (453), the country as 'NL' (both unverified
+    spellings the parser accepts, like GM0453 and 0453)."""
+    national = code == NATIONAL
+    return ["Koolstofdioxide", "Lucht", "Nederland" if national else "Gemeente",
+            "NL" if national else int(code[2:]), NAMES[code], sector, sector, kg, "kg", year]
 
 
-def emissieregistratie_url(code: str) -> str:
-    base = SOURCES["emissieregistratie"].base_url
-    return f"{base}/{emissieregistratie.EXPORT_PATH}?{urlencode(emissieregistratie.export_query(code))}"
+def emissieregistratie_xlsx() -> bytes:
+    """One export with every demo region: the 14 sectors x the snapshot years, CO2 in kg."""
+    rows: list[list] = [ER_COLUMNS]
+    for code in MONITORED_REGIONS:
+        profile = sector_profile(code)
+        for year in YEARS:
+            total = co2_total_kt(code, year)
+            rows += [er_row(code, year, name, round(total * profile[slug] * 1e6))
+                     for slug, name in SECTORS.items()]
+    return xlsx_bytes([("Emissies", rows)])
 
 
-# -- EU ETS verified emissions ---------------------------------------------------------------
+# -- EU ETS: the registry's download listing and verified-emissions workbook -----------------
 
-ETS_IDENTIFIER = "0000"  # placeholder: the real installation identifier is not confirmed
+# Tata Steel IJmuiden, t CO2 -> kt. Published (NEa, via the press; cited in the manifest):
+# 2020 5.8 Mt, 2021 "bijna 6" Mt, 2022 5.8 Mt, 2023 "ruim 4,5" Mt. Other years synthesized.
+TATA_ETS_PUBLISHED_KT = {2020: 5800, 2021: 6000, 2022: 5800, 2023: 4500}
+TATA_ETS_KT = {**{y: kt for y, kt in TATA_SYNTHESIZED_KT.items() if y != 2020}, 2017: 6800,
+               **TATA_ETS_PUBLISHED_KT}
+ETS_FILE_YEAR = 2024
+ETS_FIRST_YEAR = 2008
+# The 2024 workbook's address (verified: ghgsql's Dockerfile); the operators files' blob
+# addresses (verified: public catalogues of the registry's extracts).
+ETS_WORKBOOK_URL = ("https://climate.ec.europa.eu/document/download/"
+                    "385daec1-0970-44ab-917d-f500658e72aa_en?filename=verified_emissions_2024_en.xlsx")
+ETS_BLOB = ("https://dlsclimabi.blob.core.windows.net/public-data/eutlpublic/extracts/"
+            "_all_extracts")
+ETS_LISTING = [
+    {"action": "d_operators_dayli", "url": f"{ETS_BLOB}/operator/operators_daily.csv.gz"},
+    {"action": "d_operators_yearly_activity_daily",
+     "url": f"{ETS_BLOB}/operators_yearly_activity/operators_yearly_activity_daily.csv.gz"},
+    {"action": "d_verified_emissions", "url": ETS_WORKBOOK_URL},
+]
+# The installations of the demo extract. Only the name of Tata's row is real; its identifier
+# is synthesized (the real one is unverified) and the other rows are decoys that a correct
+# reader must leave out: a same-numbered id in another registry, an ETS2 aggregate (code 60).
+ETS_DEMO_ID = "900001"
+ETS_ROWS = [  # registry, installation name, identifier, activity code, t CO2 per year or None
+    ("NL", "Tata Steel IJmuiden BV", ETS_DEMO_ID, 24, {y: kt * 1000 for y, kt in TATA_ETS_KT.items()}),
+    ("NL", "Synthesized installation B", "900002", 20, dict.fromkeys(range(2013, 2025), 150_000)),
+    ("DE", "Synthesized installation C", ETS_DEMO_ID, 20, dict.fromkeys(range(2013, 2025), 99)),
+    ("NL", "Synthesized ETS2 account", "900003", 60, {2024: 1}),
+]
 
 
-def eu_ets_csv() -> bytes:
-    """The verified-emissions file (CSV of its data sheet), holding the Tata Steel row only."""
-    years = ",".join(f"VERIFIED_EMISSIONS_{y}" for y in ETS_YEARS)
-    tonnes = ",".join(str(TATA_KT[y] * 1000) for y in ETS_YEARS)
-    lines = [
-        "Verified emissions 2013-2023 (snapshot extract: one installation; see the manifest)",
-        f"REGISTRY_CODE,INSTALLATION_NAME,INSTALLATION_IDENTIFIER,PERMIT_IDENTIFIER,"
-        f"MAIN_ACTIVITY_TYPE_CODE,{years}",
-        f"NL,Tata Steel IJmuiden BV,{ETS_IDENTIFIER},,24,{tonnes}",
-    ]
-    return ("\n".join(lines) + "\n").encode("utf-8")
+def ets_columns(file_year: int = ETS_FILE_YEAR) -> list[str]:
+    """The workbook's columns, as ghgsql loads the 2024 file: per year newest first; CH_ from
+    2020; before 2013 only allocation and emissions, 2008 spelled ALLOCATION2008."""
+    columns = ["REGISTRY_CODE", "IDENTIFIER_IN_REG", "INSTALLATION_NAME",
+               "INSTALLATION_IDENTIFIER", "PERMIT_IDENTIFIER", "MAIN_ACTIVITY_TYPE_CODE"]
+    for year in range(file_year, ETS_FIRST_YEAR - 1, -1):
+        if year < 2013:
+            columns += ["ALLOCATION2008" if year == 2008 else f"ALLOCATION_{year}",
+                        f"VERIFIED_EMISSIONS_{year}"]
+            continue
+        columns += [f"ALLOCATION_{year}", f"ALLOCATION_RESERVE_{year}",
+                    f"ALLOCATION_TRANSITIONAL_{year}"]
+        columns += [f"CH_ALLOCATION_{year}"] if year >= 2020 else []
+        columns += [f"VERIFIED_EMISSIONS_{year}"]
+        columns += [f"CH_VERIFIED_EMISSIONS_{year}"] if year >= 2020 else []
+    return columns + ["ACCOUNT_CLOSURE", "IMO_ID", "ACCOUNT_TYPE"]
 
 
-def write_recordings(root: Path = RECORDED_DIR) -> int:
-    """Write the committed recordings of Klimaatmonitor, Emissieregistratie and EU ETS."""
+def ets_data_rows(rows: list[tuple] = ETS_ROWS, file_year: int = ETS_FILE_YEAR) -> list[list]:
+    """Header and one row per installation; absent years are empty cells."""
+    columns = ets_columns(file_year)
+    table = [columns]
+    for registry, name, identifier, activity, tonnes in rows:
+        cells = {"REGISTRY_CODE": registry, "INSTALLATION_NAME": name,
+                 "INSTALLATION_IDENTIFIER": int(identifier), "MAIN_ACTIVITY_TYPE_CODE": activity,
+                 "IDENTIFIER_IN_REG": f"{registry}-synthesized-{identifier}",
+                 "ACCOUNT_TYPE": "100-7", **{f"VERIFIED_EMISSIONS_{y}": t for y, t in tonnes.items()}}
+        table.append([cells.get(c) for c in columns])
+    return table
+
+
+def ets_workbook(*, banner_rows: int, sheet: str = "data", before: tuple[str, ...] = (),
+                 rows: list[tuple] = ETS_ROWS, file_year: int = ETS_FILE_YEAR) -> bytes:
+    """A verified-emissions workbook with `banner_rows` text rows above the header (2022-2024
+    files: a Read Me block down to row 20; 2025: 3 banner rows), on sheet `sheet` (2021:
+    verified_emissions_2021), after the sheets named in `before` (2025: a Read Me sheet)."""
+    banner = [[f"Verified emissions {file_year} - synthesized snapshot extract, see "
+               "sources/snapshot/manifest/eu_ets.json"]] + [[None]] * (banner_rows - 1)
+    extra = [(name, [[f"{name} (synthesized placeholder sheet)"]]) for name in before]
+    return xlsx_bytes([*extra, (sheet, banner[:banner_rows] + ets_data_rows(rows, file_year))])
+
+
+def write_recordings(root: Path = RECORDED_DIR, files: Path = SNAPSHOT_FILES_DIR) -> int:
+    """Write the committed snapshot: Klimaatmonitor pages and the EU ETS listing and workbook
+    (recordings of requests), and the Emissieregistratie export (a dropped file)."""
     written = 0
     for variable in KLIMAATMONITOR_VARIABLES:
         for level in klimaatmonitor.GEO_LEVELS:
             for url, body in klimaatmonitor_pages(variable, level):
                 write_recording(root, url, body, "json", compress=True)
                 written += 1
-    for code in MONITORED_REGIONS:
-        write_recording(root, emissieregistratie_url(code), emissieregistratie_csv(code), "csv",
-                        compress=True)
-        written += 1
-    ets_url = f"{SOURCES['eu_ets'].base_url}/{eu_ets.file_path()}"
-    write_recording(root, ets_url, eu_ets_csv(), "csv")
-    return written + 1
+    er = files / emissieregistratie.SOURCE / ER_EXPORT_NAME
+    er.parent.mkdir(parents=True, exist_ok=True)
+    er.write_bytes(emissieregistratie_xlsx())
+    listing = f"{SOURCES['eu_ets'].base_url}/{eu_ets.LISTING_PATH}"
+    write_recording(root, listing, json.dumps(ETS_LISTING, indent=1).encode(), "json")
+    write_recording(root, ETS_WORKBOOK_URL, ets_workbook(banner_rows=20), "xlsx")
+    return written + 3
 
 
 # -- ENTSO-E A75 offshore wind generation (generated on first use) ---------------------------
