@@ -5,7 +5,7 @@ Everything here is synthesized demo data for timing, never official figures:
   for every station, component and year of a size, at the paths `SnapshotTransport` reads;
 - Luchtmeetnet `/measurements` JSON pages for one new UTC day (the incremental refresh), and
   the year-to-date API rows before that day as a clean frame (earlier daily runs);
-- CBS StatLine OData v4 `MeasureCodes`, `PeriodenCodes` and paged `Observations` for every
+- CBS StatLine OData v4 `Dimensions`, `MeasureCodes`, `PeriodenCodes` and paged `Observations` for every
   table in `sources.statline.TABLES`, for every municipality of the size;
 - a regions file: the configured regions plus one region per municipality.
 
@@ -268,15 +268,27 @@ MEASURE_LEVELS = {
     "offshore_wind_capacity_mw": (200.0, 0.2, 0.0),
     "offshore_wind_production_gwh": (700.0, 0.2, 0.0),
     "electricity_consumption_gwh": (115_000.0, 0.0, 0.0),
+    # 85969NED counts (x 1000 persons) the rates are derived from
+    "employed_persons": (9_000.0, 0.006, 0.0),
+    "unemployed_persons": (550.0, -0.02, 0.0),
+    "population_15_75_persons": (13_300.0, 0.004, 0.0),
 }
 DEFAULT_LEVEL = (50.0, 0.0, 0.1)
 
 
 def measure_codes(table_index: int, spec) -> list[dict]:
-    """A table's `MeasureCodes` rows (synthetic identifiers, the declared titles)."""
-    return [{"Identifier": f"M{100_000 + 10 * table_index + n:06d}_2", "Index": n,
-             "Title": m.title, "Unit": m.unit, "Description": ""}
+    """A table's `MeasureCodes` rows (the declared identifier or a synthetic one, the declared
+    title and CBS unit)."""
+    return [{"Identifier": m.identifier or f"M{100_000 + 10 * table_index + n:06d}_2", "Index": n,
+             "Title": m.title, "Unit": m.cbs_unit, "Description": ""}
             for n, m in enumerate(spec.measures)]
+
+
+def dimensions(spec) -> list[dict]:
+    """`Dimensions`: the fixed dimensions, the region dimension if any, the periods."""
+    kinds = {d: "Dimension" for d in spec.filters}
+    kinds |= {"RegioS": "GeoDimension"} if spec.regional else {}
+    return [{"Identifier": d, "Title": d, "Kind": k} for d, k in (kinds | {"Perioden": "TimeDimension"}).items()]
 
 
 def period_codes(years: Sequence[int]) -> list[dict]:
@@ -319,7 +331,8 @@ def region_factors(spec, municipalities: Sequence[str], spread: np.ndarray,
     n_regions = len(municipalities) + 1 if spec.regional else 1
     factor = 1 + spread * rng.normal(0, 1, (len(spec.measures), n_regions, 1))
     shares = np.append(population_weights(municipalities), 1.0) if spec.regional else np.ones(1)
-    is_count = np.array(["count" in m.measure_id for m in spec.measures])[:, None, None]
+    is_count = np.array([m.measure_id.endswith(("count", "_persons"))
+                         for m in spec.measures])[:, None, None]
     factor = np.where(is_count, shares[None, :, None], factor)
     factor[:, -1, :] = 1.0
     return factor
@@ -332,11 +345,11 @@ def _observation_rows(spec, codes, regions, years, values: np.ndarray,
     frame = pl.DataFrame({
         "Id": np.arange(1, flat.size + 1),
         "Measure": np.repeat([c["Identifier"] for c in codes], n_r * n_y),
-        "RegioS": np.tile(np.repeat([f"{r:<10}" for r in regions], n_y), n_m),
+        "RegioS": np.tile(np.repeat(list(regions), n_y), n_m),
         "Perioden": np.tile([f"{y}JJ00" for y in years], n_m * n_r),
         "Value": np.where(missing.reshape(-1), np.nan, flat),
         "ValueAttribute": np.where(missing.reshape(-1), "Missing", "None"),
-    }).with_columns(pl.col("Value").fill_nan(None))
+    }).with_columns(pl.col("Value").fill_nan(None), StringValue=pl.lit(None, pl.String))
     if not spec.regional:
         frame = frame.drop("RegioS")
     return frame.with_columns(pl.lit(v).alias(k) for k, v in spec.filters.items())
@@ -360,7 +373,8 @@ def cbs_table_dir(root: Path, table: str) -> Path:
 
 
 def write_cbs_tables(size: Size, municipalities: Sequence[str], root: Path) -> dict[str, list[Path]]:
-    """MeasureCodes.json, PeriodenCodes.json and Observations-NNNN.json per CBS table."""
+    """Dimensions.json, MeasureCodes.json, PeriodenCodes.json and Observations-NNNN.json per
+    CBS table (request keys `<table>/<table>/<name>`, as `sources.statline` keys them)."""
     from families import employment, offshore_wind, training
 
     TABLES = employment.CBS_TABLES + training.CBS_TABLES + offshore_wind.CBS_TABLES
@@ -369,7 +383,7 @@ def write_cbs_tables(size: Size, municipalities: Sequence[str], root: Path) -> d
         folder = cbs_table_dir(root, spec.table)
         folder.mkdir(parents=True, exist_ok=True)
         codes = measure_codes(index, spec)
-        docs = {"MeasureCodes": {"value": codes},
+        docs = {"Dimensions": {"value": dimensions(spec)}, "MeasureCodes": {"value": codes},
                 "PeriodenCodes": {"value": period_codes(size.stat_years)}}
         paths = []
         for name, doc in docs.items():

@@ -1,44 +1,63 @@
 """CBS StatLine (OData v4): employment, education, lifelong learning and wind statistics.
 
-For each table: `MeasureCodes` and `PeriodenCodes` (metadata), then `Observations` filtered on
-the resolved measure codes and the given municipalities, paged through `@odata.nextLink`.
-Which tables and measures a family reads is declared in its folder under `families/`.
+Per table issue: `Dimensions`, `MeasureCodes` and the `<Dim>Codes` of the period dimension and of
+every other dimension (to find its total), then `Observations` filtered on the resolved measures,
+the municipalities, each fixed or total code and the period type, paged through
+`@odata.nextLink`. Where a spec names a catalogue title stem, `Datasets` (the CBS catalogue) is
+asked for newer regular issues first. What is read is declared in each family's folder under
+`families/`; how metadata is read lives in `transforms.statline`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sources.http import Payload, SourceHttp, odata_next_link, paginate
-from transforms.statline import SOURCE, TableSpec, resolve_measures
+from transforms.statline import (
+    SOURCE,
+    TableSpec,
+    code_lists,
+    dimensions,
+    newer_issues,
+    observations_filter,
+    request_key,
+    resolve,
+)
 
 
-def observations_filter(spec: TableSpec, measure_codes: Sequence[str],
-                        regions: Sequence[str]) -> str:
-    """OData $filter on measures, regions and fixed dimensions (values quoted, sorted)."""
-    clauses = ["(" + " or ".join(f"Measure eq '{c}'" for c in sorted(measure_codes)) + ")"]
-    if spec.regional:
-        clauses.append("(" + " or ".join(f"RegioS eq '{r}'" for r in sorted(regions)) + ")")
-    clauses += [f"{dim} eq '{value}'" for dim, value in sorted(spec.filters.items())]
-    return " and ".join(clauses)
+def catalogue_query(spec: TableSpec) -> dict[str, str]:
+    title = (spec.catalogue_title or "").replace("'", "''")
+    return {"$filter": f"contains(Title,'{title}')"}
+
+
+def fetch_issue(http: SourceHttp, spec: TableSpec, issue: str,
+                regions: Sequence[str]) -> list[Payload]:
+    """Metadata and every Observations page of one issue of a table."""
+    def get(what: str) -> Payload:
+        return http.get(spec.table, f"{issue}/{what}", request_key=request_key(spec, issue, what))
+
+    meta = {"Dimensions": get("Dimensions"), "MeasureCodes": get("MeasureCodes")}
+    meta |= {f"{d}Codes": get(f"{d}Codes") for d in code_lists(spec, dimensions(meta["Dimensions"]))}
+    query = {"$filter": observations_filter(spec, resolve(spec, issue, meta), regions)}
+    pages = paginate(SOURCE, lambda: http.get(spec.table, f"{issue}/Observations", query),
+                     odata_next_link, lambda url: http.get(spec.table, "", url=url))
+    keyed = [replace(p, request_key=request_key(spec, issue, f"Observations/{n:04d}"))
+             for n, p in enumerate(pages)]
+    return [*meta.values(), *keyed]
 
 
 def fetch_table(http: SourceHttp, spec: TableSpec, regions: Sequence[str]) -> list[Payload]:
-    measures = http.get(spec.table, f"{spec.table}/MeasureCodes",
-                        request_key=f"{spec.table}/MeasureCodes")
-    periods = http.get(spec.table, f"{spec.table}/PeriodenCodes",
-                       request_key=f"{spec.table}/PeriodenCodes")
-    query = {"$filter": observations_filter(spec, resolve_measures(spec, measures), regions)}
-    pages = paginate(SOURCE, lambda: http.get(spec.table, f"{spec.table}/Observations", query),
-                     odata_next_link, lambda url: http.get(spec.table, "", url=url))
-    keyed = [_with_key(p, f"{spec.table}/Observations/{n:04d}") for n, p in enumerate(pages)]
-    return [measures, periods, *keyed]
-
-
-def _with_key(payload: Payload, key: str) -> Payload:
-    from dataclasses import replace
-
-    return replace(payload, request_key=key)
+    """Every issue of a table: newer ones found in the catalogue, the current, the older."""
+    payloads, issues = [], list(spec.issues)
+    if spec.catalogue_title:
+        catalogue = http.get(spec.table, "Datasets", catalogue_query(spec),
+                             request_key=f"{spec.table}/Datasets")
+        payloads.append(catalogue)
+        issues = newer_issues(spec, catalogue) + issues
+    for issue in issues:
+        payloads += fetch_issue(http, spec, issue, regions)
+    return payloads
 
 
 def fetch_tables(http: SourceHttp, specs: Sequence[TableSpec], regions: Sequence[str]) -> list[Payload]:

@@ -102,12 +102,12 @@ def test_cbs_pages_parse_with_the_statline_feeds(generated):
     payloads = []
     for spec in employment_family.CBS_TABLES:
         folder = cbs_table_dir(generated.root, spec.table)
-        payloads += [_payload(folder / f"{name}.json", key=f"{spec.table}/{name}")
-                     for name in ("MeasureCodes", "PeriodenCodes")]
-        payloads += [_payload(p, key=f"{spec.table}/Observations/{n:04d}")
+        payloads += [_payload(folder / f"{name}.json", key=f"{spec.table}/{spec.table}/{name}")
+                     for name in ("Dimensions", "MeasureCodes", "PeriodenCodes")]
+        payloads += [_payload(p, key=f"{spec.table}/{spec.table}/Observations/{n:04d}")
                      for n, p in enumerate(sorted(folder.glob("Observations-*.json")))]
     frame = employment.parse(payloads)
-    measures = sum(len(s.measures) for s in employment_family.CBS_TABLES)
+    measures = sum(len(s.derived or s.measures) for s in employment_family.CBS_TABLES)
     years = len(SMALL.stat_years) + 1  # plus the newest period, published empty
     assert frame.height == measures * (SMALL.municipalities + 1) * years
     assert set(frame["region_code"]) == {*generated.municipalities, "NL01"}

@@ -1,14 +1,31 @@
 """CBS StatLine OData v4 payloads -> rows of the long statistical schema.
 
-Measure codes are resolved from each table's `MeasureCodes` by title, never hard-coded;
-region keys are stripped of CBS's padding; provisional periods (`*`, `**`, status
-"Voorlopig") are flagged; missing-value markers become NULL with a reason.
+What a table is read for is declared as a `TableSpec` in the family's folder. The traps of the
+real service (research note cbs_duo.md, section 1.10) are handled here, once:
+
+- Measures: `MeasureCodes.Title` repeats across measure groups (82610NED has "Netto
+  elektriciteitsproductie" in mln kWh and in "% van het verbruik"), so a measure is resolved by
+  its `Identifier` where that is verified, otherwise by title AND unit, and the `Unit` is
+  checked either way; more than one match is an error, never a pick.
+- Units are free text ("mln kWh", "x 1 000", "megawatt"); each accepted (CBS unit, our unit)
+  pair has an explicit conversion factor (1 mln kWh = 10^6 kWh = 1 GWh).
+- Every dimension other than region and period is filtered to its total, read from its
+  `<Dim>Codes` list (`Geslacht` T001038 "Totaal"), unless the spec fixes its value; a
+  dimension without an identifiable total is an error, so "Vrouwen" rows are never read as the
+  total. An Observations column that is not a declared dimension is an error too.
+- Periods are filtered by type: a yearly spec keeps `YYYYJJ00` only (84575NED mixes
+  `2023MM01`, `2023KW01`, `2023JJ00`); the provisional marker lives in `PeriodenCodes.Status`.
+- Tables that publish counts instead of rates (85969NED, x 1000 persons) yield rates derived
+  here (`Rate`), with the derivation stated in the indicator definition.
+- A regional table re-issued under a new id (a new regional division) is read from every
+  issue; the newest issue wins per period and rows from an older issue name it in
+  `source_table`, so the series break is on record.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -18,100 +35,108 @@ from core.payload import Payload
 from core.tables import STAT_SHAPE
 
 SOURCE = "cbs_statline"
-OBSERVATION_FIELDS = ("Measure", "Perioden", "Value", "ValueAttribute")
-# ValueAttribute (v4) and the v3 text markers, both mapped to a plain-language reason.
+OBSERVATION_FIELDS = ("Measure", "Value", "ValueAttribute")
+# Columns of an Observations row that are not dimensions (StringValue since release 1.14.1).
+NON_DIMENSION_FIELDS = frozenset({"Id", "Measure", "Value", "ValueAttribute", "StringValue"})
+# ValueAttribute values: "None" (a value) and "Impossible" are seen on the wire; the rest of the
+# enum is unverified, so an unknown attribute is a NULL with a generic reason, not a failure.
 MISSING_REASONS = {
-    "Missing": "not available", ".": "not available", "Impossible": "not applicable",
-    "-": "nil or not applicable", "Confidential": "confidential", "x": "confidential",
-    "": "not available", "Unknown": "not available", "NotAvailable": "not available",
+    "Missing": "not available", "Impossible": "not applicable", "Confidential": "confidential",
+    "NotAvailable": "not available", "Unknown": "not available", "": "not available",
 }
-PROVISIONAL_STATUS = {"voorlopig", "nader voorlopig"}
-YEAR_PERIOD = re.compile(r"^(\d{4})JJ00$")
-QUARTER_PERIOD = re.compile(r"^(\d{4})KW0([1-4])$")
+PROVISIONAL_STATUS = {"voorlopig", "nadervoorlopig", "nader voorlopig"}
+PERIOD_TYPES = {"year": ("JJ", re.compile(r"^\d{4}JJ00$")),
+                "quarter": ("KW", re.compile(r"^\d{4}KW0[1-4]$"))}
+TOTAL_CODE = re.compile(r"^T\d{6}$")  # CBS's total codes: T001038, T001028, T001081
+GEO_KIND, TIME_KIND = "GeoDimension", "TimeDimension"
+TIDY_COLUMNS = [c for c in STAT_SHAPE.column_names if c != "source_table"]
+
+# (CBS Unit, normalised; our unit) -> factor. Anything else is refused when a spec is declared.
+UNIT_CONVERSIONS: dict[tuple[str, str], float] = {
+    ("mln kwh", "GWh"): 1.0,  # 1 mln kWh = 10^6 kWh = 1 GWh
+    ("megawatt", "MW"): 1.0,
+    ("%", "%"): 1.0,
+    ("x 1000", "persons"): 1000.0,  # "x 1 000" normalises to this as well
+    ("aantal", "inwoners"): 1.0,
+}
+
+
+def unit_key(unit: str | None) -> str:
+    """A CBS unit compared loosely: case, spacing and thousands spaces ("x 1 000") ignored."""
+    text = re.sub(r"\s+", " ", str(unit or "").strip().lower())
+    return re.sub(r"(?<=\d) (?=\d)", "", text)
 
 
 @dataclass(frozen=True)
 class MeasureSpec:
-    measure_id: str  # our id, unit-suffixed, e.g. net_labour_participation_pct
-    title: str  # the CBS measure title it is resolved from (case-insensitive, exact)
-    unit: str
+    measure_id: str  # our id, unit-suffixed, e.g. offshore_wind_production_gwh
+    title: str  # the CBS title (for title+unit resolution and for messages)
+    unit: str  # our unit, stored
+    cbs_unit: str  # the Unit CBS publishes; checked against MeasureCodes
+    identifier: str | None = None  # the CBS Identifier, only where verified
+
+    def __post_init__(self) -> None:
+        if (unit_key(self.cbs_unit), self.unit) not in UNIT_CONVERSIONS:
+            raise ValueError(f"{self.measure_id}: no conversion from CBS unit "
+                             f"{self.cbs_unit!r} to {self.unit!r}")
+
+    @property
+    def factor(self) -> float:
+        return UNIT_CONVERSIONS[(unit_key(self.cbs_unit), self.unit)]
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A rate derived from counts: sum(numerator) / sum(denominator) x 100."""
+
+    measure_id: str
+    numerator: tuple[str, ...]  # measure_ids of the table's MeasureSpecs
+    denominator: tuple[str, ...]
+    unit: str = "%"
 
 
 @dataclass(frozen=True)
 class TableSpec:
-    table: str
+    table: str  # the current issue's id (case-sensitive)
     measures: tuple[MeasureSpec, ...]
-    filters: dict[str, str] = field(default_factory=dict)  # e.g. {"BronTechniek": "E006638"}
-    regional: bool = True  # has a RegioS dimension; national tables map to NL01
+    filters: dict[str, str] = field(default_factory=dict)  # fixed codes, e.g. BronTechniek
+    regional: bool = True  # has a region dimension; national tables map to NL01
+    period: str = "year"  # a key of PERIOD_TYPES
+    derived: tuple[Rate, ...] = ()  # rates derived from count measures (counts not stored)
+    # A dimension fixed by the title of its code where the table has it (e.g. Leeftijd
+    # "15 tot 75 jaar", the universe of the indicator, which is not titled "Totaal").
+    dimension_titles: dict[str, str] = field(default_factory=dict)
+    previous: tuple[str, ...] = ()  # older issues of the same series, newest first
+    catalogue_title: str | None = None  # title stem to find newer issues in CBS/Datasets
+
+    def __post_init__(self) -> None:
+        ids = {m.measure_id for m in self.measures}
+        for rate in self.derived:
+            unknown = set(rate.numerator + rate.denominator) - ids
+            if unknown:
+                raise ValueError(f"{self.table}: rate {rate.measure_id} reads unknown {unknown}")
+        if self.period not in PERIOD_TYPES:
+            raise ValueError(f"{self.table}: unknown period type {self.period!r}")
+
+    @property
+    def issues(self) -> tuple[str, ...]:
+        return (self.table, *self.previous)
 
 
-def resolve_measures(spec: TableSpec, measure_codes: Payload) -> dict[str, MeasureSpec]:
-    """CBS measure code -> our measure, by title; a missing title names table and measure."""
-    codes = _value_list(measure_codes, ("Identifier", "Title"))
-    by_title = {str(row["Title"]).strip().lower(): row["Identifier"] for row in codes}
-    missing = [m.title for m in spec.measures if m.title.lower() not in by_title]
-    if missing:
-        raise ContractError(SOURCE, f"table {spec.table} has no measure titled {missing}; "
-                            f"it may be renamed or discontinued", url=measure_codes.url)
-    return {by_title[m.title.lower()]: m for m in spec.measures}
+@dataclass(frozen=True)
+class Resolved:
+    """One table issue's metadata read: CBS measure id -> ours, dimension names, fixed codes."""
+
+    issue: str
+    measures: dict[str, MeasureSpec]
+    geo: str | None
+    time: str
+    fixed: dict[str, str]
 
 
-def provisional_periods(period_codes: Payload) -> set[str]:
-    """Period keys CBS marks provisional (status, or `*`/`**` after the title)."""
-    rows = _value_list(period_codes, ("Identifier",))
-    return {r["Identifier"] for r in rows
-            if str(r.get("Status") or "").strip().lower() in PROVISIONAL_STATUS
-            or str(r.get("Title") or "").rstrip().endswith("*")}
+# -- metadata ----------------------------------------------------------------------------------
 
-
-def parse_observations(spec: TableSpec, pages: Sequence[Payload], measure_codes: Payload,
-                       period_codes: Payload) -> pl.DataFrame:
-    measures = resolve_measures(spec, measure_codes)
-    provisional = provisional_periods(period_codes)
-    rows = [row for page in pages for row in _observations(spec, page)]
-    if not rows:
-        return STAT_SHAPE.empty()
-    frame = pl.DataFrame(rows, schema={"Measure": pl.String, "RegioS": pl.String,
-                                       "Perioden": pl.String, "Value": pl.Float64,
-                                       "ValueAttribute": pl.String}, strict=False)
-    lookup = pl.DataFrame({"Measure": list(measures), "measure": [m.measure_id for m in measures.values()],
-                           "unit": [m.unit for m in measures.values()]})
-    return _tidy(spec, frame.join(lookup, on="Measure", how="inner"), provisional)
-
-
-def _tidy(spec: TableSpec, frame: pl.DataFrame, provisional: set[str]) -> pl.DataFrame:
-    period = pl.col("Perioden").str.strip_chars()
-    year = period.str.slice(0, 4).cast(pl.Int32, strict=False)
-    label = (pl.when(period.str.contains(r"^\d{4}JJ00$")).then(period.str.slice(0, 4))
-             .when(period.str.contains(r"^\d{4}KW0[1-4]$"))
-             .then(period.str.slice(0, 4) + "-Q" + period.str.slice(7, 1))
-             .otherwise(None))
-    attribute = pl.col("ValueAttribute").fill_null("None")
-    reason = pl.when(pl.col("Value").is_null()).then(
-        attribute.replace_strict(MISSING_REASONS, default="not available"))
-    tidy = frame.with_columns(
-        region_code=(pl.col("RegioS").str.strip_chars() if spec.regional else pl.lit("NL01")),
-        entity=pl.lit(""), period=label, year=year,
-        value=pl.when(attribute.is_in(["None", "Provisional"])).then(pl.col("Value")),
-        is_provisional=period.is_in(sorted(provisional)) | (attribute == "Provisional"),
-        source=pl.lit(SOURCE), source_table=pl.lit(spec.table),
-    ).with_columns(missing_reason=pl.when(pl.col("value").is_null())
-                   .then(reason.fill_null("not available")))
-    unknown = tidy.filter(pl.col("period").is_null())
-    if unknown.height:
-        raise ContractError(SOURCE, f"table {spec.table}: unknown period code "
-                            f"{unknown['Perioden'][0]!r}")
-    return STAT_SHAPE.conform(tidy.unique(["region_code", "measure", "period"], keep="last"))
-
-
-def _observations(spec: TableSpec, page: Payload) -> list[dict]:
-    rows = _value_list(page, OBSERVATION_FIELDS + (("RegioS",) if spec.regional else ()))
-    for key, wanted in spec.filters.items():
-        rows = [r for r in rows if str(r.get(key, "")).strip() == wanted]
-    return rows
-
-
-def _value_list(payload: Payload, required: Sequence[str]) -> list[dict]:
+def value_list(payload: Payload, required: Sequence[str] = ()) -> list[dict]:
     try:
         doc = payload.json()
     except ValueError:
@@ -119,21 +144,246 @@ def _value_list(payload: Payload, required: Sequence[str]) -> list[dict]:
     if not isinstance(doc, dict) or not isinstance(doc.get("value"), list):
         raise ContractError(SOURCE, "response has no 'value' list (OData v4)", url=payload.url)
     rows = doc["value"]
-    if rows:
-        missing = [f for f in required if f not in rows[0]]
+    for row in rows[:1]:
+        missing = [f for f in required if f not in row]
         if missing:
             raise ContractError(SOURCE, f"rows lack field(s) {missing} (schema drift?)",
                                 url=payload.url)
     return rows
 
 
-def parse_tables(specs: Sequence[TableSpec], payloads: Sequence[Payload]) -> pl.DataFrame:
-    """Rows of every table in `specs` from one feed's payloads (metadata and pages, keyed by
-    `<table>/...` request keys as `sources.statline.fetch_table` stores them)."""
+def dimensions(payload: Payload) -> dict[str, str]:
+    """Dimension Identifier -> Kind (Dimension, TimeDimension, GeoDimension)."""
+    return {str(r["Identifier"]).strip(): str(r["Kind"]).strip()
+            for r in value_list(payload, ("Identifier", "Kind"))}
+
+
+def code_lists(spec: TableSpec, dims: Mapping[str, str]) -> list[str]:
+    """The `<Dim>Codes` lists a table issue needs: its periods and every other non-region
+    dimension not fixed by the spec."""
+    return [d for d, kind in dims.items()
+            if kind == TIME_KIND or (kind != GEO_KIND and d not in spec.filters)]
+
+
+def resolve_measures(spec: TableSpec, issue: str, measure_codes: Payload) -> dict[str, MeasureSpec]:
+    """CBS measure Identifier -> our measure. Pinned identifiers apply to `spec.table` only
+    (another issue may number its measures differently); the unit is checked either way."""
+    rows = value_list(measure_codes, ("Identifier", "Title", "Unit"))
+    return {_resolve_one(spec, issue, m, rows, measure_codes.url): m for m in spec.measures}
+
+
+def _resolve_one(spec: TableSpec, issue: str, m: MeasureSpec, rows: list[dict], url: str) -> str:
+    if m.identifier and issue == spec.table:
+        found = [r for r in rows if str(r["Identifier"]).strip() == m.identifier]
+        if not found:
+            raise ContractError(SOURCE, f"table {issue} has no measure {m.identifier} "
+                                f"({m.title}); renamed or discontinued?", url=url)
+    else:
+        found = [r for r in rows if str(r["Title"]).strip().lower() == m.title.lower()]
+        if not found:
+            raise ContractError(SOURCE, f"table {issue} has no measure titled {m.title!r}; "
+                                "renamed or discontinued?", url=url)
+    units = sorted({str(r["Unit"]) for r in found})
+    found = [r for r in found if unit_key(r["Unit"]) == unit_key(m.cbs_unit)]
+    if not found:
+        raise ContractError(SOURCE, f"table {issue}: measure {m.identifier or m.title!r} is in "
+                            f"{units}, expected {m.cbs_unit!r}", url=url)
+    if len(found) > 1:
+        ids = sorted(str(r["Identifier"]) for r in found)
+        raise ContractError(SOURCE, f"table {issue}: {len(found)} measures titled {m.title!r} in "
+                            f"{m.cbs_unit!r} ({ids}); pin the Identifier", url=url)
+    return str(found[0]["Identifier"]).strip()
+
+
+def dimension_total(spec: TableSpec, dim: str, codes: Payload) -> str:
+    """The code a dimension is read at: fixed by the spec's title, else its total (a `T` code,
+    else the one code titled "Totaal")."""
+    rows = value_list(codes, ("Identifier", "Title"))
+    if dim in spec.dimension_titles:
+        wanted = spec.dimension_titles[dim].lower()
+        hits = [r for r in rows if str(r["Title"]).strip().lower() == wanted]
+        if len(hits) != 1:
+            raise ContractError(SOURCE, f"table dimension {dim}: {len(hits)} codes titled "
+                                f"{spec.dimension_titles[dim]!r}", url=codes.url)
+        return str(hits[0]["Identifier"]).strip()
+    for rule in (lambda r: TOTAL_CODE.match(str(r["Identifier"]).strip()),
+                 lambda r: str(r["Title"]).strip().lower() == "totaal"):
+        hits = [r for r in rows if rule(r)]
+        if len(hits) == 1:
+            return str(hits[0]["Identifier"]).strip()
+    titles = [str(r["Title"]).strip() for r in rows[:6]]
+    raise ContractError(SOURCE, f"dimension {dim} has no identifiable total (codes {titles}...); "
+                        "fix its value in the TableSpec", url=codes.url)
+
+
+def resolve(spec: TableSpec, issue: str, meta: Mapping[str, Payload]) -> Resolved:
+    """Read one issue's metadata payloads, keyed "Dimensions", "MeasureCodes", "<Dim>Codes"."""
+    dims = dimensions(meta["Dimensions"])
+    geo = [d for d, kind in dims.items() if kind == GEO_KIND]
+    time = [d for d, kind in dims.items() if kind == TIME_KIND]
+    if len(time) != 1 or len(geo) > 1 or (spec.regional and not geo):
+        raise ContractError(SOURCE, f"table {issue}: unexpected dimensions {dims}",
+                            url=meta["Dimensions"].url)
+    fixed = {d: spec.filters[d] for d in dims if d in spec.filters}
+    fixed |= {d: dimension_total(spec, d, meta[f"{d}Codes"]) for d in code_lists(spec, dims)
+              if d not in time}
+    if geo and not spec.regional:
+        fixed[geo[0]] = "NL01"
+    missing = set(spec.filters) - set(dims)
+    if missing:
+        raise ContractError(SOURCE, f"table {issue} has no dimension(s) {sorted(missing)}",
+                            url=meta["Dimensions"].url)
+    return Resolved(issue, resolve_measures(spec, issue, meta["MeasureCodes"]),
+                    geo[0] if spec.regional else None, time[0], fixed)
+
+
+def observations_filter(spec: TableSpec, resolved: Resolved, regions: Sequence[str]) -> str:
+    """OData $filter: the resolved measures, the regions, fixed dimensions, the period type."""
+    clauses = ["(" + " or ".join(f"Measure eq '{c}'" for c in sorted(resolved.measures)) + ")"]
+    if resolved.geo:
+        clauses.append("(" + " or ".join(f"{resolved.geo} eq '{r}'" for r in sorted(regions)) + ")")
+    clauses += [f"{dim} eq '{value}'" for dim, value in sorted(resolved.fixed.items())]
+    clauses.append(f"contains({resolved.time},'{PERIOD_TYPES[spec.period][0]}')")
+    return " and ".join(clauses)
+
+
+def provisional_periods(period_codes: Payload) -> set[str]:
+    """Period codes CBS marks provisional in `PeriodenCodes.Status` (Voorlopig,
+    NaderVoorlopig); `Definitief` and null are final."""
+    rows = value_list(period_codes, ("Identifier",))
+    return {str(r["Identifier"]).strip() for r in rows
+            if str(r.get("Status") or "").strip().lower() in PROVISIONAL_STATUS}
+
+
+def newer_issues(spec: TableSpec, catalogue: Payload) -> list[str]:
+    """Regular (`Status` "Regulier") tables in the catalogue whose title starts with the spec's
+    stem and that the spec does not name yet: newer issues of the series."""
+    stem = (spec.catalogue_title or "").lower()
+    return sorted(str(r["Identifier"]) for r in value_list(catalogue, ("Identifier", "Title"))
+                  if str(r["Title"]).strip().lower().startswith(stem)
+                  and str(r.get("Status") or "") == "Regulier"
+                  and str(r["Identifier"]) not in spec.issues)
+
+
+# -- observations ------------------------------------------------------------------------------
+
+def parse_issue(spec: TableSpec, resolved: Resolved, pages: Sequence[Payload],
+                period_codes: Payload) -> pl.DataFrame:
+    """Rows of one issue: measures in our units, derived rates, provisional flags."""
+    rows = [row for page in pages for row in _observations(resolved, page)]
+    frame = pl.DataFrame(rows, schema={"Measure": pl.String, "region": pl.String,
+                                       "Perioden": pl.String, "Value": pl.Float64,
+                                       "ValueAttribute": pl.String}, strict=False)
+    lookup = pl.DataFrame({"Measure": list(resolved.measures),
+                           "measure": [m.measure_id for m in resolved.measures.values()],
+                           "unit": [m.unit for m in resolved.measures.values()],
+                           "factor": [m.factor for m in resolved.measures.values()]})
+    pattern = PERIOD_TYPES[spec.period][1].pattern
+    frame = (frame.with_columns(pl.col("Perioden").str.strip_chars())
+             .filter(pl.col("Perioden").str.contains(pattern))
+             .join(lookup, on="Measure", how="inner"))
+    tidy = _tidy(frame, provisional_periods(period_codes))
+    tidy = _with_rates(spec, tidy) if spec.derived else tidy
+    return tidy.with_columns(source_table=pl.lit(resolved.issue))
+
+
+def _observations(resolved: Resolved, page: Payload) -> list[dict]:
+    dims = {resolved.time, *resolved.fixed} | ({resolved.geo} if resolved.geo else set())
+    required = OBSERVATION_FIELDS + (resolved.time,) + ((resolved.geo,) if resolved.geo else ())
+    out = []
+    for row in value_list(page, required):
+        unknown = set(row) - NON_DIMENSION_FIELDS - dims
+        if unknown:  # a dimension we did not filter to its total: its rows would add up wrong
+            raise ContractError(SOURCE, f"table {resolved.issue}: undeclared dimension(s) "
+                                f"{sorted(unknown)} in Observations", url=page.url)
+        if all(str(row.get(d, "")).strip() == v for d, v in resolved.fixed.items()):
+            region = str(row[resolved.geo]).strip() if resolved.geo else "NL01"
+            out.append({**{f: row[f] for f in OBSERVATION_FIELDS}, "region": region,
+                        "Perioden": row[resolved.time]})
+    return out
+
+
+def _tidy(frame: pl.DataFrame, provisional: set[str]) -> pl.DataFrame:
+    period = pl.col("Perioden")
+    label = (pl.when(period.str.contains(r"JJ00$")).then(period.str.slice(0, 4))
+             .otherwise(period.str.slice(0, 4) + "-Q" + period.str.slice(7, 1)))
+    attribute = pl.col("ValueAttribute").fill_null("None")
+    has_value = (attribute == "None") & pl.col("Value").is_not_null()
+    return frame.with_columns(
+        region_code=pl.col("region"), entity=pl.lit(""), period=label,
+        year=period.str.slice(0, 4).cast(pl.Int32),
+        value=pl.when(has_value).then(pl.col("Value") * pl.col("factor")),
+        is_provisional=period.is_in(sorted(provisional)),
+        missing_reason=pl.when(~has_value).then(
+            attribute.replace_strict(MISSING_REASONS, default="not available")),
+        source=pl.lit(SOURCE),
+    ).unique(["region_code", "measure", "period"], keep="last").select(TIDY_COLUMNS)
+
+
+def _with_rates(spec: TableSpec, tidy: pl.DataFrame) -> pl.DataFrame:
+    """Derived rates only (the counts they come from are not stored): NULL when an input is."""
+    keys = ["region_code", "entity", "period", "year", "source"]
     frames = []
-    for spec in specs:
-        mine = {p.request_key: p for p in payloads if p.request_key.startswith(f"{spec.table}/")}
-        pages = [mine[k] for k in sorted(mine) if k.startswith(f"{spec.table}/Observations/")]
-        frames.append(parse_observations(spec, pages, mine[f"{spec.table}/MeasureCodes"],
-                                         mine[f"{spec.table}/PeriodenCodes"]))
+    for rate in spec.derived:
+        def total(ids: tuple[str, ...]) -> pl.Expr:
+            mine = pl.col("measure").is_in(list(ids))
+            return pl.when(pl.col("value").filter(mine).null_count() == 0).then(
+                pl.col("value").filter(mine).sum())
+
+        grouped = tidy.group_by(keys).agg(
+            num=total(rate.numerator), den=total(rate.denominator),
+            n=pl.col("measure").is_in(list(set(rate.numerator + rate.denominator))).sum(),
+            is_provisional=pl.col("is_provisional").any())
+        complete = pl.col("n") == len(set(rate.numerator + rate.denominator))
+        frames.append(grouped.with_columns(
+            measure=pl.lit(rate.measure_id), unit=pl.lit(rate.unit),
+            value=pl.when(complete & (pl.col("den") > 0)).then(pl.col("num") / pl.col("den") * 100),
+        ).with_columns(missing_reason=pl.when(pl.col("value").is_null())
+                       .then(pl.lit("not available (an input count is missing)"))))
+    return pl.concat([f.select(TIDY_COLUMNS) for f in frames])
+
+
+def _join_issues(frames: Sequence[pl.DataFrame], order: Sequence[str]) -> pl.DataFrame:
+    """One series from several issues: per period the newest issue (latest year covered, then
+    the configured order) wins; rows from an older issue say so in `source_table`."""
+    frames = [f for f in frames if f.height]
+    if not frames:
+        return STAT_SHAPE.empty()
+    rank = {f["source_table"][0]: (-int(f["year"].max()), order.index(f["source_table"][0]))
+            for f in frames}
+    ranked = sorted(rank, key=rank.__getitem__)
+    newest = ranked[0]
+    both = pl.concat(frames).with_columns(
+        _rank=pl.col("source_table").replace_strict({t: i for i, t in enumerate(ranked)}))
+    joined = both.sort("_rank").unique(["region_code", "measure", "period"], keep="first")
+    return STAT_SHAPE.conform(joined.with_columns(
+        source_table=pl.when(pl.col("source_table") == newest).then(pl.col("source_table"))
+        .otherwise(pl.col("source_table") + f" (earlier issue; series break, re-issued as {newest})")))
+
+
+# -- a feed's payloads -------------------------------------------------------------------------
+
+def request_key(spec: TableSpec, issue: str, what: str) -> str:
+    """How `sources.statline` keys each payload: `<table>/<issue>/<what>`."""
+    return f"{spec.table}/{issue}/{what}"
+
+
+def parse_table(spec: TableSpec, payloads: Sequence[Payload]) -> pl.DataFrame:
+    mine = {p.request_key: p for p in payloads if p.request_key.startswith(f"{spec.table}/")}
+    issues = [k.split("/")[1] for k in sorted(mine) if k.endswith("/MeasureCodes")]
+    order = sorted(issues, key=lambda i: spec.issues.index(i) if i in spec.issues else -1)
+    frames = []
+    for issue in order:
+        prefix = f"{spec.table}/{issue}/"
+        meta = {k[len(prefix):]: p for k, p in mine.items()
+                if k.startswith(prefix) and "/Observations/" not in k}
+        resolved = resolve(spec, issue, meta)
+        pages = [mine[k] for k in sorted(mine) if k.startswith(prefix + "Observations/")]
+        frames.append(parse_issue(spec, resolved, pages, meta[f"{resolved.time}Codes"]))
+    return _join_issues(frames, order)
+
+
+def parse_tables(specs: Sequence[TableSpec], payloads: Sequence[Payload]) -> pl.DataFrame:
+    """Rows of every table in `specs` from one feed's payloads (keyed as `request_key` says)."""
+    frames = [parse_table(spec, payloads) for spec in specs]
     return pl.concat(frames) if frames else STAT_SHAPE.empty()

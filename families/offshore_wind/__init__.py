@@ -13,13 +13,19 @@ from transforms.offshore_wind import (
 )
 from transforms.statline import MeasureSpec, TableSpec, parse_tables
 
+# 82610NED: identifiers, units and BronTechniek E006638 ("Windenergie op zee") verified in a
+# verbatim capture of the v4 service (research note cbs_duo.md 1.7). Titles repeat across the
+# mln kWh and "in % van het verbruik" groups, hence the pinned identifiers.
+# 84575NED: v4 structure unverified (seen through v3 only): title and unit resolved at runtime.
 CBS_TABLES: tuple[TableSpec, ...] = (
     TableSpec("82610NED", (
-        MeasureSpec("offshore_wind_capacity_mw", "Opgesteld vermogen eind van het jaar", "MW"),
-        MeasureSpec("offshore_wind_production_gwh", "Elektriciteitsproductie netto", "GWh")),
+        MeasureSpec("offshore_wind_capacity_mw", "Opgesteld elektrisch vermogen einde jaar", "MW",
+                    "megawatt", identifier="M002163"),
+        MeasureSpec("offshore_wind_production_gwh", "Netto elektriciteitsproductie", "GWh",
+                    "mln kWh", identifier="M002417_1")),
         filters={"BronTechniek": "E006638"}, regional=False),
     TableSpec("84575NED", (
-        MeasureSpec("electricity_consumption_gwh", "Nettoverbruik berekend", "GWh"),),
+        MeasureSpec("electricity_consumption_gwh", "Nettoverbruik berekend", "GWh", "mln kWh"),),
         regional=False),
 )
 

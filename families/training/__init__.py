@@ -1,5 +1,5 @@
-"""Training: education level and lifelong learning (CBS StatLine), mbo enrolment and
-diplomas by home municipality (DUO)."""
+"""Training: education level and lifelong learning (CBS StatLine), mbo enrolment by home
+municipality (DUO)."""
 
 from __future__ import annotations
 
@@ -7,37 +7,39 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from core.geography import load_regions
 from core.payload import Payload
 from core.tables import STAT_SHAPE
 from families.base import Family, Feed
 from sources import onderwijsdata, statline
-from transforms.onderwijsdata import parse_diplomas, parse_enrolment
+from transforms.onderwijsdata import parse_enrolment
 from transforms.stat_rules import common_stat_rules
 from transforms.statline import MeasureSpec, TableSpec, parse_tables
 
+# Both tables' v4 measure titles and units are unverified (85525NED was seen through v3 only,
+# where its person dimensions were read at Geslacht T001038 and Leeftijd 52052 "15 tot 75
+# jaar"); measures resolve by title and unit at runtime and fail loudly when absent.
 CBS_TABLES: tuple[TableSpec, ...] = (
     TableSpec("85525NED", (
-        MeasureSpec("low_education_share_pct", "Laag onderwijsniveau", "%"),)),
+        MeasureSpec("low_education_share_pct", "Laag onderwijsniveau", "%", "%"),),
+        dimension_titles={"Leeftijd": "15 tot 75 jaar"}),
     TableSpec("85315NED", (
-        MeasureSpec("lifelong_learning_pct", "Deelname aan onderwijs of cursus", "%"),),
+        MeasureSpec("lifelong_learning_pct", "Deelname aan onderwijs of cursus", "%", "%"),),
         regional=False),
 )
 
 
 def parse_duo(payloads: Sequence[Payload]) -> pl.DataFrame:
-    """Enrolment and diploma rows from the pages of DUO's two resources."""
-    def of(resource: str) -> list[Payload]:
-        return [p for p in payloads if p.request_key.startswith(f"{resource}/")]
-
-    return pl.concat([
-        parse_enrolment(of(onderwijsdata.ENROLMENT_RESOURCE), "mbo-studenten-woongemeente"),
-        parse_diplomas(of(onderwijsdata.DIPLOMA_RESOURCE), "gediplomeerde-mbo-studenten")])
+    """Enrolment rows from the pages of DUO's home-municipality resource; a name column is
+    matched to the municipality names declared in regions.yaml."""
+    mine = [p for p in payloads if p.request_key.startswith(f"{onderwijsdata.ENROLMENT_RESOURCE}/")]
+    return parse_enrolment(mine, onderwijsdata.ENROLMENT_TABLE, load_regions().municipality_names)
 
 
 FAMILY = Family(
     name="training",
-    table=STAT_SHAPE.table("clean_training", "Education level, mbo enrolment and diplomas, "
-                           "lifelong learning."),
+    table=STAT_SHAPE.table("clean_training", "Education level, mbo enrolment by home "
+                           "municipality, lifelong learning."),
     rules=common_stat_rules,
     sources=("cbs_statline", "duo"),
     cadence="monthly",
@@ -48,8 +50,8 @@ FAMILY = Family(
              fetch=lambda http, geo: statline.fetch_tables(http, CBS_TABLES, geo.municipalities),
              parse=lambda payloads: parse_tables(CBS_TABLES, payloads)),
         Feed(name="duo_mbo_students", source="duo",
-             description="DUO open onderwijsdata: mbo students (BBL, BOL, technical sectors) "
-                         "by home municipality, and mbo diplomas.",
+             description="DUO open onderwijsdata: mbo students (BBL, BOL, technical sector "
+                         "chambers) by home municipality.",
              fetch=lambda http, geo: onderwijsdata.fetch_training(http), parse=parse_duo),
     ),
 )

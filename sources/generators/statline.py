@@ -1,37 +1,79 @@
-"""Deterministic synthesized CBS StatLine payloads (OData v4) for the snapshot.
+"""Deterministic CBS StatLine payloads (OData v4) for the snapshot, in the service's format.
 
-Writes, for every table a family reads from CBS (its `TableSpec`s), the `MeasureCodes`, `PeriodenCodes` and
-paged `Observations` responses at the URLs the client requests, so snapshot mode runs the
-client's metadata resolution and nextLink paging. Published figures (SOURCES.md) are used
-where they exist; every other value is synthesized (see the manifest `cbs_statline.json`).
+For every table a family reads (its `TableSpec`s) and every issue of it, this writes what the
+client requests: `Dimensions`, `MeasureCodes`, the `<Dim>Codes` lists, the `Observations` pages
+at the filtered URL (paged through `@odata.nextLink`) and, where a spec looks for newer issues,
+the `Datasets` catalogue answer. The structure follows verbatim captures of
+`https://datasets.cbs.nl/odata/v1/CBS/...` made by a third party (Stefan7168/checkdecijfers,
+`tests/fixtures/cbs/`, 82610NED captured 2026-07-02; research note cbs_duo.md section 1): the
+`{"@odata.context", "value"}` envelope; rows with `Id` (position in the full table, gaps under a
+filter), `Measure`, `ValueAttribute`, `Value`, `StringValue` and one column per dimension;
+unpadded region codes; `Status` on period codes ("NaderVoorlopig" with a trailing space in
+the title); a sparse cube (empty cells are absent).
+
+82610NED is written as CBS publishes it: its real measure list (titles repeat across the
+"mln kWh" and "in % van het verbruik" groups), its real identifiers and the published offshore
+wind series (BronTechniek E006638), cited in the manifest `cbs_statline.json`. Every other
+table's structure is unverified and every value in it is synthesized, with measure identifiers
+spelled `SYN...` so they cannot be taken for real ones.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
+from core.payload import Payload
 from sources.registry import make_http
 from sources.snapshot import DEMO_MUNICIPALITIES, Generator, write_recording
-from sources.statline import observations_filter
-from transforms.statline import TableSpec
+from sources.statline import catalogue_query
+from transforms.statline import TableSpec, code_lists, observations_filter, request_key, resolve
 
-YEARS = range(2013, 2025)
-PROVISIONAL_YEAR = 2024
-EMPTY_NEWEST = "2025JJ00"  # CBS often publishes the newest period empty first
 PAGE_ROWS = 200
+SYNTH_YEARS = range(2013, 2025)
+PROVISIONAL_YEAR = 2024
+# CBS 82610NED, BronTechniek E006638 "Windenergie op zee", 2006-2025 (1990-2005 "Impossible"):
+# M002417_1 net production (mln kWh), M002163 capacity at the end of the year (megawatt).
+# 2024 and 2025 are "NaderVoorlopig". Source: the table as served on 2026-07-02 (manifest).
+OFFSHORE_NET_MLN_KWH = dict(zip(range(2006, 2026), (
+    68, 330, 596, 735, 679, 802, 789, 771, 748, 1130, 2269, 3700, 3630, 3573, 5484, 7865, 7936,
+    11553, 15182, 15614), strict=True))
+OFFSHORE_CAPACITY_MW = dict(zip(range(2006, 2026), (
+    108, 108, 228, 228, 228, 228, 228, 228, 228, 357, 957, 957, 957, 957, 2460, 2460, 2570, 4110,
+    4748, 4748), strict=True))
+MEASURES_82610 = (  # Identifier, Index, Title, MeasureGroupId, DataType, Unit, Decimals
+    ("M002416_1", 3, "Genormaliseerde bruto productie", "D002158_1", "Long", "mln kWh", 0),
+    ("M002264_1", 5, "Bruto elektriciteitsproductie", "M002195_1", "Long", "mln kWh", 0),
+    ("M002417_1", 6, "Netto elektriciteitsproductie", "M002195_1", "Long", "mln kWh", 0),
+    ("M002416_2", 8, "Genormaliseerde bruto productie", "D002158_2", "Double", "in % van het verbruik", 2),
+    ("M002264_2", 10, "Bruto elektriciteitsproductie", "M002195_2", "Double", "in % van het verbruik", 2),
+    ("M002417_2", 11, "Netto elektriciteitsproductie", "M002195_2", "Double", "in % van het verbruik", 2),
+    ("M002252_2", 13, "Opgestelde installaties einde van jaar", "M002252_1", "Long", "aantal", 0),
+    ("M002163", 14, "Opgesteld elektrisch vermogen einde jaar", "M002252_1", "Long", "megawatt", 0),
+)
+BRONTECHNIEK = (("T001028", "Totaal hernieuwbare energiebronnen", "2"), ("E006588", "Totaal windenergie", "6"),
+                ("E006637", "Windenergie op land", "6"), ("E006638", "Windenergie op zee", "6"),
+                ("E006590", "Zonnestroom", "8"))
+# Person dimensions as CBS codes them in 80590ned (captured): Geslacht, Leeftijd.
+GESLACHT = (("T001038", "Totaal"), ("3000", "Mannen"), ("4000", "Vrouwen"))
+LEEFTIJD = (("52052", "15 tot 75 jaar"), ("53050", "15 tot 25 jaar"), ("53310", "25 tot 45 jaar"),
+            ("53825", "45 tot 75 jaar"))
+# Synthesized structure of the tables whose v4 layout is unverified: extra dimensions, the
+# unit CBS states per measure title, and the issues' year ranges.
+PERSON_DIMS = {"85969NED": ("Geslacht", "Leeftijd"), "85494NED": ("Geslacht", "Leeftijd"),
+               "85525NED": ("Geslacht", "Leeftijd")}
+CBS_UNITS = {"Werkzame beroepsbevolking": "x 1 000", "Werkloze beroepsbevolking": "x 1 000",
+             "Beroeps- en niet-beroepsbevolking": "x 1 000"}
+ISSUE_YEARS = {"85969NED": range(2019, 2025), "85494NED": range(2013, 2023)}
+CATALOGUE = {  # synthesized catalogue rows for the title stems the specs search
+    "Arbeidsdeelname; regionale indeling": (
+        ("84703NED", "Arbeidsdeelname; regionale indeling 2019", "Gediscontinueerd"),
+        ("85494NED", "Arbeidsdeelname; regionale indeling 2022", "Gediscontinueerd"),
+        ("85969NED", "Arbeidsdeelname; regionale indeling 2023", "Regulier"))}
 
-# Published figures (SOURCES.md); everything else below is synthesized around them.
-PUBLISHED = {
-    ("net_labour_participation_pct", "NL01"): {2017: 66.7, 2018: 67.8, 2019: 68.8},
-    ("net_labour_participation_pct", "GM0396"): {2020: 70.0},
-    ("net_labour_participation_pct", "GM0518"): {2017: 61.6},
-    ("lifelong_learning_pct", "NL01"): {2023: 32.3},
-    ("offshore_wind_capacity_mw", "NL01"): {2022: 2570, 2023: 4110, 2024: 4748},
-    ("offshore_wind_production_gwh", "NL01"): {2022: 7936, 2023: 11553, 2024: 15182},
-}
 POPULATION = {"GM0453": 68_000, "GM0375": 42_000, "GM0396": 39_500, "GM0518": 550_000,
               "GM0200": 165_000, "GM0150": 101_000, "GM0301": 48_000, "GM0232": 33_500,
               "GM0285": 25_000, "GM0262": 34_000, "GM0213": 21_500, "GM0246": 19_000,
@@ -42,90 +84,185 @@ NL_PATHS = {  # national synthesized paths, yearly from 2013
     "benefit_dependency_pct": [13.9, 14.0, 13.8, 13.4, 12.9, 12.3, 11.9, 12.3, 11.8, 11.2, 11.0, 10.9],
     "low_education_share_pct": [31.5, 30.9, 30.2, 29.6, 28.9, 28.2, 27.6, 27.0, 26.5, 25.9, 25.4, 24.9],
     "lifelong_learning_pct": [28.1, 28.4, 28.9, 29.3, 29.8, 30.2, 30.8, 27.5, 29.6, 31.4, 32.3, 32.6],
-    "offshore_wind_capacity_mw": [228, 357, 357, 957, 957, 957, 957, 2460, 2460, 2570, 4110, 4748],
-    "offshore_wind_production_gwh": [880, 1330, 2420, 3230, 3680, 3520, 3960, 5350, 7290, 7936, 11553, 15182],
     "electricity_consumption_gwh": [117_900, 116_600, 117_700, 118_400, 119_500, 119_600, 119_900, 117_400, 119_900, 113_700, 111_900, 113_200],
 }
 # Municipal offsets from the national path (percentage points), synthesized.
 OFFSETS = {"GM0453": 0.6, "GM0375": -0.8, "GM0396": 1.5, "GM0518": -5.1, "GM0200": 0.4,
            "GM0150": -0.3, "GM0301": -0.6, "GM0232": 0.9, "GM0285": 1.4, "GM0262": 1.1,
            "GM0213": 0.2, "GM0246": 1.3}
+LOWER_IS_BETTER = ("unemployment_pct", "benefit_dependency_pct", "low_education_share_pct")
 
 
 def series(measure: str, region: str, rng: np.random.Generator) -> dict[int, float]:
-    base = np.array(NL_PATHS.get(measure, [0.0] * len(YEARS)), dtype=float)
+    """A synthesized yearly path for one of our measures in one region."""
     if measure == "population_count":
-        values = POPULATION[region] * (1 + 0.004 * np.arange(len(YEARS)))
-    elif region == "NL01":
-        values = base
+        return {y: round(POPULATION[region] * (1 + 0.004 * i)) for i, y in enumerate(SYNTH_YEARS)}
+    base = np.array(NL_PATHS[measure], dtype=float)
+    if region != "NL01":
+        sign = -1 if measure in LOWER_IS_BETTER else 1
+        base = base + sign * OFFSETS[region] + rng.normal(0, 0.25, len(base))
+    return {y: round(float(v), 1) for y, v in zip(SYNTH_YEARS, base, strict=True)}
+
+
+def labour_counts(region: str, rng: np.random.Generator) -> dict[str, dict[int, float]]:
+    """x 1000 persons whose ratios follow the synthesized participation and unemployment."""
+    share_15_75 = 0.74
+    people = {y: POPULATION[region] * share_15_75 * (1 + 0.004 * i) / 1000
+              for i, y in enumerate(SYNTH_YEARS)}
+    participation = series("net_labour_participation_pct", region, rng)
+    unemployment = series("unemployment_pct", region, rng)
+    employed = {y: people[y] * participation[y] / 100 for y in SYNTH_YEARS}
+    unemployed = {y: employed[y] * unemployment[y] / (100 - unemployment[y]) for y in SYNTH_YEARS}
+    return {"Werkzame beroepsbevolking": {y: round(v, 1) for y, v in employed.items()},
+            "Werkloze beroepsbevolking": {y: round(v, 1) for y, v in unemployed.items()},
+            "Beroeps- en niet-beroepsbevolking": {y: round(v, 1) for y, v in people.items()}}
+
+
+# -- metadata documents ------------------------------------------------------------------------
+
+def _doc(base: str, issue: str, entity: str, rows: list[dict]) -> dict:
+    return {"@odata.context": f"{base}/{issue}/$metadata#{entity}", "value": rows}
+
+
+def _dimension(base: str, issue: str, name: str, kind: str) -> dict:
+    row = {"Identifier": name, "Title": name, "Description": "", "MapYear": None,
+           "ReleasePolicy": True if kind == "TimeDimension" else None, "Kind": kind,
+           "ContainsGroups": kind != "Dimension", "ContainsCodes": True,
+           "CodesUrl": f"{base}/{issue}/{name}Codes",
+           "GroupsUrl": f"{base}/{issue}/{name}Groups" if kind != "Dimension" else None}
+    return {"@odata.type": f"#Cbs.Ccb.Models.{kind}", **row} if kind != "Dimension" else row
+
+
+def _dims(spec: TableSpec, issue: str) -> dict[str, str]:
+    dims = {"BronTechniek": "Dimension"} if issue == "82610NED" else {}
+    dims |= {d: "Dimension" for d in PERSON_DIMS.get(issue, ())}
+    if spec.regional:
+        dims["RegioS"] = "GeoDimension"
+    return dims | {"Perioden": "TimeDimension"}
+
+
+def _codes(rows) -> list[dict]:
+    """`<Dim>Codes` rows from (code, title[, DimensionGroupId]) tuples."""
+    return [{"Identifier": row[0], "Index": i + 1, "Title": row[1], "Description": "",
+             "DimensionGroupId": row[2] if len(row) > 2 else None} for i, row in enumerate(rows)]
+
+
+def _periods(issue: str) -> list[dict]:
+    if issue == "82610NED":
+        years, provisional = range(1990, 2026), {2024: "2024 ", 2025: "2025"}
     else:
-        sign = -1 if measure in ("unemployment_pct", "benefit_dependency_pct",
-                                 "low_education_share_pct") else 1
-        values = base + sign * OFFSETS[region] + rng.normal(0, 0.25, len(YEARS))
-    out = {y: round(float(v), 1) for y, v in zip(YEARS, values, strict=True)}
-    out.update(PUBLISHED.get((measure, region), {}))
-    return out
-
-
-def _stable_code(title: str) -> str:
-    # Python's hash() is salted per process; derive a stable pseudo-code from the bytes.
-    return f"M{sum(title.encode()) * 7919 % 900000 + 100000:06d}_2"
-
-
-def _codes(spec) -> list[dict]:
-    return [{"Identifier": _stable_code(m.title), "Index": i, "Title": m.title, "Unit": m.unit,
-             "Description": ""} for i, m in enumerate(spec.measures)]
-
-
-def _periods() -> list[dict]:
-    rows = [{"Identifier": f"{y}JJ00", "Title": f"{y}{'*' if y == PROVISIONAL_YEAR else ''}",
-             "Status": "Voorlopig" if y == PROVISIONAL_YEAR else "Definitief"} for y in YEARS]
-    return rows + [{"Identifier": EMPTY_NEWEST, "Title": "2025*", "Status": "Voorlopig"}]
-
-
-def _observations(spec, codes: list[dict], regions: list[str], rng) -> list[dict]:
-    rows, n = [], 0
-    wanted = regions if spec.regional else ["NL01"]
-    for code, measure in zip(codes, spec.measures, strict=True):
-        for region in wanted:
-            values = series(measure.measure_id, region, rng)
-            for year, value in values.items():
-                n += 1
-                row = {"Id": n, "Measure": code["Identifier"], "Perioden": f"{year}JJ00",
-                       "Value": value, "ValueAttribute": "None"}
-                rows.append(_dims(spec, row, region))
-            n += 1
-            rows.append(_dims(spec, {"Id": n, "Measure": code["Identifier"],
-                                     "Perioden": EMPTY_NEWEST, "Value": None,
-                                     "ValueAttribute": "Missing"}, region))
+        years = ISSUE_YEARS.get(issue, SYNTH_YEARS)
+        provisional = {max(years): f"{max(years)} "} if max(years) == PROVISIONAL_YEAR else {}
+    rows = [{"Identifier": f"{y}JJ00", "Index": i + 1, "Title": provisional.get(y, str(y)),
+             "Description": "Nader voorlopige cijfers" if y in provisional else "",
+             "DimensionGroupId": "0", "Status": "NaderVoorlopig" if y in provisional else "Definitief"}
+            for i, y in enumerate(years)]
+    if issue == "84575NED":  # months and quarters beside the years, as this table has
+        rows += [{"Identifier": f"{y}{kind}", "Index": len(rows) + n, "Title": f"{y} {kind}",
+                  "Description": "", "DimensionGroupId": "1", "Status": "Definitief"}
+                 for n, (y, kind) in enumerate((y, k) for y in years for k in ("KW01", "MM01"))]
     return rows
 
 
-def _dims(spec, row: dict, region: str) -> dict:
-    if spec.regional:
-        row["RegioS"] = f"{region:<10}"  # CBS pads region keys with spaces
-    row.update(spec.filters)
-    return row
+def _measures(spec: TableSpec, issue: str) -> list[dict]:
+    if issue == "82610NED":
+        return [{"Identifier": i, "Index": n, "Title": t, "Description": "", "MeasureGroupId": g,
+                 "DataType": dt, "Unit": u, "Decimals": d, "PresentationType": None}
+                for i, n, t, g, dt, u, d in MEASURES_82610]
+    return [{"Identifier": f"SYN{issue[:5]}{n:02d}", "Index": n + 1, "Title": m.title,
+             "Description": "", "MeasureGroupId": None, "DataType": "Double",
+             "Unit": CBS_UNITS.get(m.title, m.cbs_unit), "Decimals": 1, "PresentationType": None}
+            for n, m in enumerate(spec.measures)]
+
+
+# -- observations --------------------------------------------------------------------------------
+
+def _values(spec: TableSpec, issue: str, title: str, region: str,
+            rng: np.random.Generator) -> dict[int, float | None]:
+    if issue == "82610NED":
+        published = OFFSHORE_CAPACITY_MW if title.startswith("Opgesteld") else OFFSHORE_NET_MLN_KWH
+        return {y: published.get(y) for y in range(1990, 2026)}
+    years = ISSUE_YEARS.get(issue, SYNTH_YEARS)
+    if spec.table == "85969NED":
+        values = labour_counts(region, rng)[title]
+        if issue != spec.table:  # an older issue: the former regional division, slightly off
+            values = {y: round(v * 0.995, 1) for y, v in values.items()}
+    else:
+        measure = next(m.measure_id for m in spec.measures if m.title == title)
+        values = series(measure, region, rng)
+    return {y: values[y] for y in years}
+
+
+def _observations(spec: TableSpec, issue: str, resolved, regions: list[str],
+                  rng: np.random.Generator) -> list[dict]:
+    titles = {row["Identifier"]: row["Title"] for row in _measures(spec, issue)}
+    rows = []
+    for code in sorted(resolved.measures):
+        for region in (regions if resolved.geo else ["NL01"]):
+            for year, value in _values(spec, issue, titles[code], region, rng).items():
+                row = {"Id": len(rows) * 7 + 3, "Measure": code,
+                       "ValueAttribute": "None" if value is not None else "Impossible",
+                       "Value": value, "StringValue": None, **resolved.fixed}
+                if resolved.geo:
+                    row[resolved.geo] = region
+                rows.append(row | {resolved.time: f"{year}JJ00"})
+    return rows
+
+
+def write_issue(root: Path, http, spec: TableSpec, issue: str, regions: list[str],
+                rng: np.random.Generator) -> None:
+    base = http.base_url.rstrip("/")
+    dims = _dims(spec, issue)
+    metadata = {
+        "Dimensions": _doc(base, issue, "Dimensions",
+                           [_dimension(base, issue, d, k) for d, k in dims.items()]),
+        "MeasureCodes": _doc(base, issue, "MeasureCodes", _measures(spec, issue)),
+        "PeriodenCodes": _doc(base, issue, "PeriodenCodes", _periods(issue)),
+        "GeslachtCodes": _doc(base, issue, "GeslachtCodes", _codes(GESLACHT)),
+        "LeeftijdCodes": _doc(base, issue, "LeeftijdCodes", _codes(LEEFTIJD)),
+        "BronTechniekCodes": _doc(base, issue, "BronTechniekCodes", _codes(BRONTECHNIEK)),
+    }
+    wanted = ["Dimensions", "MeasureCodes"] + [f"{d}Codes" for d in code_lists(spec, dims)]
+    meta = {}
+    for what in wanted:
+        url = http.url_for(f"{issue}/{what}")
+        _write(root, url, metadata[what])
+        meta[what] = _payload(url, metadata[what], request_key(spec, issue, what))
+    resolved = resolve(spec, issue, meta)
+    rows = _observations(spec, issue, resolved, regions, rng)
+    first = http.url_for(f"{issue}/Observations",
+                         {"$filter": observations_filter(spec, resolved, regions)})
+    for start in range(0, max(len(rows), 1), PAGE_ROWS):
+        url = first if start == 0 else f"{first}&%24skip={start}"
+        doc = _doc(base, issue, "Observations", rows[start:start + PAGE_ROWS])
+        if start + PAGE_ROWS < len(rows):
+            doc["@odata.nextLink"] = f"{first}&%24skip={start + PAGE_ROWS}"
+        _write(root, url, doc)
+
+
+def write_catalogue(root: Path, http, spec: TableSpec) -> None:
+    rows = [{"Identifier": i, "Title": t, "Description": "", "Status": s, "DatasetType": "Numeric",
+             "Language": "nl", "Modified": "2025-06-30T02:00:00+02:00"}
+            for i, t, s in CATALOGUE.get(spec.catalogue_title or "", ())]
+    _write(root, http.url_for("Datasets", catalogue_query(spec)),
+           {"@odata.context": f"{http.base_url.rstrip('/')}/$metadata#Datasets", "value": rows})
 
 
 def write_statline(root: Path, specs: tuple[TableSpec, ...]) -> None:
     http = make_http("cbs_statline", mode="snapshot")
     rng = np.random.default_rng(20261123)
-    regions = sorted(DEMO_MUNICIPALITIES)
+    regions = sorted(c for c in DEMO_MUNICIPALITIES if c.startswith("GM"))
     for spec in specs:
-        codes = _codes(spec)
-        _write(root, http.url_for(f"{spec.table}/MeasureCodes"), {"value": codes})
-        _write(root, http.url_for(f"{spec.table}/PeriodenCodes"), {"value": _periods()})
-        rows = _observations(spec, codes, regions, rng)
-        query = {"$filter": observations_filter(spec, [c["Identifier"] for c in codes], regions)}
-        first = http.url_for(f"{spec.table}/Observations", query)
-        for start in range(0, len(rows), PAGE_ROWS):
-            url = first if start == 0 else f"{first}&%24skip={start}"
-            doc = {"@odata.context": f"{http.base_url}/{spec.table}/$metadata#Observations",
-                   "value": rows[start:start + PAGE_ROWS]}
-            if start + PAGE_ROWS < len(rows):
-                doc["@odata.nextLink"] = f"{first}&%24skip={start + PAGE_ROWS}"
-            _write(root, url, doc)
+        if spec.catalogue_title:
+            write_catalogue(root, http, spec)
+        for issue in spec.issues:
+            write_issue(root, http, spec, issue, regions + ["NL01"], rng)
+
+
+def _payload(url: str, doc: dict, key: str) -> Payload:
+    return Payload(source="cbs_statline", dataset="generator", request_key=key, url=url,
+                   media_type="application/json", body=json.dumps(doc).encode(),
+                   fetched_at=datetime.now(UTC))
 
 
 def _write(root: Path, url: str, doc: dict) -> None:
@@ -135,4 +272,4 @@ def _write(root: Path, url: str, doc: dict) -> None:
 def statline_generator(specs: tuple[TableSpec, ...]) -> Generator:
     """The generator of every CBS table the families read (one seed over all of them, so the
     synthesized values do not depend on how the tables are split across families)."""
-    return Generator(source="cbs_statline", version="1", write=lambda root: write_statline(root, specs))
+    return Generator(source="cbs_statline", version="2", write=lambda root: write_statline(root, specs))
