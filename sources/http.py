@@ -103,6 +103,15 @@ class SnapshotTransport(httpx.BaseTransport):
                               headers={"content-type": self.EXTENSIONS[path.suffix]})
 
 
+class UnexpectedStatus(SourceError):
+    """The source answered with an HTTP status that is neither success nor worth a retry
+    (4xx); `status` lets a client say what that status means for its own API."""
+
+    def __init__(self, source: str, status: int, message: str, **kwargs) -> None:
+        self.status = status
+        super().__init__(source, message, **kwargs)
+
+
 class _Retryable(Exception):
     """Internal: a response worth retrying, carrying how long the server asked us to wait."""
 
@@ -337,10 +346,11 @@ class SourceHttp:
             raise NotInSnapshot(self.source, "payload not in the bundled snapshot", url=shown,
                                 partition=partition)
         if response.status_code != 200:
-            raise SourceError(self.source, f"HTTP {response.status_code}: "
-                              f"{self.redact(first_bytes(response.content))}", url=shown,
-                              partition=partition,
-                              hint="Check the request parameters and the source's documentation.")
+            raise UnexpectedStatus(self.source, response.status_code,
+                                   f"HTTP {response.status_code}: "
+                                   f"{self.redact(first_bytes(response.content))}", url=shown,
+                                   partition=partition, hint="Check the request parameters and "
+                                   "the source's documentation.")
         return response
 
 
