@@ -222,18 +222,17 @@ def api_matrix(stations: Sequence[str], first: datetime, hours: int, component: 
 
 
 def write_api_day(size: Size, stations: Sequence[str], root: Path) -> int:
-    """One `/measurements` page per station and component for the refresh day."""
+    """One `/measurements` page per station (all components) for the refresh day."""
     day = size.refresh_day
-    written = 0
-    for component in size.components:
-        utc, values = api_matrix(stations, datetime(day.year, day.month, day.day), 24,
-                                 component, seed_tag=3)
-        for j, station in enumerate(stations):
-            query = {**measurement_query(station, component, day), "page": 1}
-            write_recording(root, f"{API_BASE}/measurements?{urlencode(query)}",
-                            measurement_page(station, component, utc, values[:, j]), "json")
-            written += 1
-    return written
+    first = datetime(day.year, day.month, day.day)
+    matrices = {component: api_matrix(stations, first, 24, component, seed_tag=3)
+                for component in size.components}
+    for j, station in enumerate(stations):
+        series = {component: (utc, values[:, j]) for component, (utc, values) in matrices.items()}
+        query = {**measurement_query(station, day), "page": 1}
+        write_recording(root, f"{API_BASE}/measurements?{urlencode(query)}",
+                        measurement_page(station, series), "json")
+    return len(stations)
 
 
 def year_to_date_frame(size: Size, stations: Sequence[str]) -> pl.DataFrame:

@@ -380,7 +380,7 @@ class Bench:
         from sources import luchtmeetnet
         from sources.http import SnapshotTransport, SourceHttp
         from sources.registry import SOURCES
-        from transforms.air_quality import parse_luchtmeetnet_measurements
+        from transforms.air_quality import keep_window, parse_luchtmeetnet_measurements
 
         spec, key = SOURCES["luchtmeetnet"], self.size.refresh_day.isoformat()
         http = SourceHttp(source=spec.name, base_url=spec.base_url,
@@ -390,8 +390,9 @@ class Bench:
                                                        stations=self.gen.stations, partition=key)
             self.wh.record_payloads(payloads, partition_key=key)
         with self.clock.stage("incremental.parse"):
-            frame = parse_luchtmeetnet_measurements(
-                self.wh.current_payloads("luchtmeetnet", "measurements", key))
+            frame, _ = keep_window(parse_luchtmeetnet_measurements(
+                self.wh.current_payloads("luchtmeetnet", "measurements", key)),
+                *refresh_window(self.size))
         window = {"source": "luchtmeetnet_api", "measured_at": refresh_window(self.size)}
         self.facts["incremental_rows"] = self.gate(
             ("incremental.validate", "incremental.load"), HOURLY.table_name, frame,

@@ -14,7 +14,9 @@ import gzip
 import hashlib
 import json
 import re
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -163,6 +165,47 @@ EXPECTED_MEDIA = ("json", "csv", "xml", "xlsx", "gzip")
 MAGIC = {"xlsx": b"PK\x03\x04", "gzip": b"\x1f\x8b"}
 
 
+@dataclass
+class Throttle:
+    """At most `max_calls` requests in any `period_s` seconds (a sliding window).
+
+    `wait()` is called before every request attempt (retries and redirect hops count), and
+    sleeps until the oldest request in the window is `period_s` old when the window is full.
+    One throttle may be shared by several clients of a source in one process (thread-safe);
+    `clock` and `sleep` are injectable, so tests never wait.
+    """
+
+    max_calls: int
+    period_s: float
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    _sent: deque = field(default_factory=deque, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.max_calls < 1 or self.period_s <= 0:
+            raise ValueError(f"a throttle needs max_calls >= 1 and period_s > 0, got "
+                             f"{self.max_calls} per {self.period_s} s")
+
+    def wait(self) -> float:
+        """Block until one more request fits in the window, record it; return seconds slept."""
+        with self._lock:
+            now = self._expire(self.clock())
+            slept = 0.0
+            if len(self._sent) >= self.max_calls:
+                slept = self._sent[0] + self.period_s - now
+                self.sleep(slept)
+                # A clock that did not move on (a test's) still frees the oldest slot.
+                now = self._expire(max(self.clock(), self._sent[0] + self.period_s))
+            self._sent.append(now)
+            return slept
+
+    def _expire(self, now: float) -> float:
+        while self._sent and now - self._sent[0] >= self.period_s:
+            self._sent.popleft()
+        return now
+
+
 def check_body(source: str, body: bytes, expect: str, url: str, partition: str | None) -> None:
     """Reject a 200 whose body is not the agreed format (maintenance page, truncation)."""
     stripped = body.lstrip()
@@ -206,6 +249,7 @@ class SourceHttp:
     timeout_s: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], None] = time.sleep
+    throttle: Throttle | None = None  # the source's request-rate limit, if it has one
     user_agent: str = "transition-monitor/0.1 (+regional indicator monitor)"
     files: FileDrop | None = None
 
@@ -289,6 +333,8 @@ class SourceHttp:
         request_url = self._with_secret_params(url)
         headers = dict(self.headers)
         for _hop in range(MAX_REDIRECTS + 1):
+            if self.throttle is not None:
+                self.throttle.wait()
             response = self._client.get(request_url, headers=headers)
             if not response.is_redirect:
                 return self._accept(response, shown, partition)

@@ -1,9 +1,21 @@
-"""Luchtmeetnet open API client: hourly measurements per station and component, station details.
+"""Luchtmeetnet open API client: hourly measurements per station, station details.
 
 The API (`https://api.luchtmeetnet.nl/open_api`, no key) pages its lists with a `pagination`
 object. Without an explicit `start`/`end` it falls back to the last seven days and ignores
-`page` (page 2 silently repeats page 1), so every request here carries an explicit one-day UTC
-window, and a page whose `current_page` is not the page asked for is refused. Parsing lives in
+`page` (page 2 silently repeats page 1), so every request here carries an explicit window,
+and a page whose `current_page` is not the page asked for is refused.
+
+One request chain per station and UTC day, without a `formula` filter: the API then returns
+every component the station measures (as RIVM's own client asks for it, rivm-syso/samanapir
+`R/GetLMLstatdataAPI.R`), about 8 x 25 rows, one page. That is a third of the requests of one
+chain per component; the parser keeps the monitored components. Requests are throttled to the
+API's rate limit (about 100 per 5 minutes) by the client's `Throttle` (`sources.registry`).
+
+Each row is stamped with `timestamp_measured`, the END of its averaging hour. The window asks
+for the stamps from the day's 00:00 to the next day's 01:00 (both ends, because whether the
+API's `start`/`end` are inclusive is not documented): every hour that STARTS in the day is
+inside, and the one or two edge rows of the neighbouring days are dropped by the parser's
+window filter (`transforms.air_quality.keep_window`). Parsing lives in
 `transforms.air_quality`; this module only fetches payloads, identically in live and snapshot
 mode (the `SourceHttp` transport is the only difference).
 """
@@ -11,48 +23,51 @@ mode (the `SourceHttp` transport is the only difference).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from core.errors import ContractError
 from sources.http import Payload, SourceHttp, paginate
-from transforms.air_quality import COMPONENTS
 
 SOURCE = "luchtmeetnet"
 MEASUREMENTS = "measurements"
 STATIONS_DATASET = "stations"
 
-# The UTC days the bundled snapshot holds API recordings for (one page per station/component).
+# The UTC days the bundled snapshot holds API recordings for (one page per station and day).
 SNAPSHOT_DAYS = tuple((date(2025, 1, 6) + timedelta(days=n)).isoformat() for n in range(7))
 
 
-def measurement_query(station: str, component: str, day: date) -> dict[str, str]:
-    """The fixed query of one station/component/day; `page` is added per request."""
-    start = day.isoformat()
-    end = (day + timedelta(days=1)).isoformat()
+REQUEST_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"  # UTC, no suffix, a literal T (as RIVM's client)
+
+
+def measurement_query(station: str, day: date) -> dict[str, str]:
+    """The fixed query of one station's UTC day; `page` is added per request.
+
+    `start`/`end` bound `timestamp_measured` (the END of each hour): from the day's 00:00 to
+    the next day's 01:00, so the 24 hours starting in the day are inside whether or not the
+    API includes either bound.
+    """
+    first = datetime(day.year, day.month, day.day)
     return {
         "station_number": station,
-        "formula": component,
-        "start": f"{start}T00:00:00Z",
-        "end": f"{end}T00:00:00Z",
+        "start": first.strftime(REQUEST_TIME_FORMAT),
+        "end": (first + timedelta(days=1, hours=1)).strftime(REQUEST_TIME_FORMAT),
         "order_by": "timestamp_measured",
         "order_direction": "asc",
     }
 
 
 def fetch_measurements(http: SourceHttp, day: date, *, stations: Iterable[str],
-                       components: Sequence[str] = COMPONENTS,
                        partition: str | None = None) -> list[Payload]:
-    """Every `/measurements` page of one UTC day for each station and component.
+    """Every `/measurements` page of one UTC day for each station (all its components).
 
     Raises (and so returns nothing) if any page fails after retries or breaks the contract,
     so a partition is never written from a partial day.
     """
     payloads: list[Payload] = []
     for station in stations:
-        for component in components:
-            payloads += _walk_pages(http, station, component, day, partition)
+        payloads += _walk_pages(http, station, day, partition)
     return payloads
 
 
@@ -62,10 +77,10 @@ def fetch_station(http: SourceHttp, station_code: str) -> Payload:
                     request_key=f"stations/{station_code}")
 
 
-def _walk_pages(http: SourceHttp, station: str, component: str, day: date,
+def _walk_pages(http: SourceHttp, station: str, day: date,
                 partition: str | None) -> list[Payload]:
-    query = measurement_query(station, component, day)
-    key = f"{MEASUREMENTS}/{station}/{component}/{day.isoformat()}"
+    query = measurement_query(station, day)
+    key = f"{MEASUREMENTS}/{station}/{day.isoformat()}"
 
     def fetch(page: int) -> Payload:
         payload = http.get(MEASUREMENTS, MEASUREMENTS, {**query, "page": page},

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from core.errors import MissingCredential
 from sources.files import FileDrop, drop_folder
-from sources.http import RetryPolicy, SnapshotTransport, SourceHttp
+from sources.http import RetryPolicy, SnapshotTransport, SourceHttp, Throttle
 
 SNAPSHOT_DIR = Path(__file__).parent / "snapshot"
 # Files of file sources as the snapshot bundles them (`<source>/<file name>`), standing in for
@@ -34,6 +34,9 @@ class SourceSpec:
     # and how long (days) since the last successful fetch, before a check fails and alerts.
     max_data_age_days: int = 400
     max_fetch_age_days: int = 35
+    # The upstream's request-rate limit as (requests, seconds), kept in live mode by one
+    # throttle per source and process (`shared_throttle`); None: no limit known.
+    rate_limit: tuple[int, float] | None = None
 
     @property
     def secret_names(self) -> frozenset[str]:
@@ -45,7 +48,10 @@ SOURCES: dict[str, SourceSpec] = {
     for s in (
         SourceSpec("luchtmeetnet", "Luchtmeetnet open API (RIVM, GGD, provinces)",
                    "https://api.luchtmeetnet.nl/open_api", "CC0 / open data, Luchtmeetnet",
-                   max_data_age_days=3, max_fetch_age_days=2),
+                   max_data_age_days=3, max_fetch_age_days=2,
+                   # about 100 requests per 5 minutes allowed (SOURCES.md, Corrections);
+                   # 90 leaves room for a clock that drifts or a request outside this client
+                   rate_limit=(90, 300.0)),
         SourceSpec("rivm_air_quality", "RIVM validated air-quality data (yearly CSV)",
                    "https://data.rivm.nl/data/luchtmeetnet", "CC-BY 4.0, RIVM",
                    max_data_age_days=550),
@@ -84,6 +90,19 @@ def snapshot_roots(extra: Path | None = None) -> list[Path]:
     return roots
 
 
+_THROTTLES: dict[str, Throttle] = {}
+
+
+def shared_throttle(name: str) -> Throttle | None:
+    """The one throttle of a rate-limited source in this process (every client shares it)."""
+    limit = SOURCES[name].rate_limit
+    if limit is None:
+        return None
+    if name not in _THROTTLES:
+        _THROTTLES[name] = Throttle(*limit)
+    return _THROTTLES[name]
+
+
 def make_http(name: str, *, mode: str = "snapshot", base_url: str | None = None,
               key: str | None = None, generated_dir: Path | None = None,
               retry: RetryPolicy | None = None, timeout_s: float = 30.0,
@@ -91,7 +110,9 @@ def make_http(name: str, *, mode: str = "snapshot", base_url: str | None = None,
     """A client for one source. Live mode without a needed key fails this source alone.
 
     `drop_dir` (live mode) is the home's `drop` folder: the client's `files` reads
-    `<drop_dir>/<source>/`; in snapshot mode `files` reads the bundled snapshot's files."""
+    `<drop_dir>/<source>/`; in snapshot mode `files` reads the bundled snapshot's files. In
+    live mode a rate-limited source gets its shared throttle unless `throttle=` is given (a
+    test's, with a fake clock); snapshot mode reads files and is never throttled."""
     spec = SOURCES[name]
     if mode not in ("snapshot", "live"):
         raise ValueError(f"source mode must be 'snapshot' or 'live', not {mode!r}")
@@ -111,6 +132,8 @@ def make_http(name: str, *, mode: str = "snapshot", base_url: str | None = None,
             headers[spec.key_header] = key
         if spec.key_param:
             params[spec.key_param] = key
+    if mode == "live":
+        kwargs.setdefault("throttle", shared_throttle(name))
     return SourceHttp(source=name, base_url=base_url or spec.base_url, transport=transport,
                       headers=headers, params=params, secret_names=spec.secret_names,
                       retry=retry or RetryPolicy(), timeout_s=timeout_s, files=files, **kwargs)

@@ -56,6 +56,12 @@ def loopback_only():
     socket.socket.connect_ex = _real_connect_ex
 
 
+@pytest.fixture(autouse=True)
+def fresh_source_throttles(monkeypatch):
+    """Each test starts with empty rate-limit windows (live clients share one per process)."""
+    monkeypatch.setattr("sources.registry._THROTTLES", {})
+
+
 @pytest.fixture
 def fast_retry() -> RetryPolicy:
     """Bounded retries with waits small enough for tests (Retry-After still honoured, capped)."""

@@ -4,7 +4,7 @@ replaying the Luchtmeetnet format and injecting faults (RELIABILITY.md cases 1, 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import pytest
@@ -20,7 +20,9 @@ DAY = "2025-01-06"
 
 
 class FakeLuchtmeetnet:
-    """Serves `/open_api/measurements` one page per station and component, with faults."""
+    """Serves `/open_api/measurements` one page per station (every component, and O3, which
+    the monitor does not read), stamped at the hours' ENDS with both window bounds included,
+    as the API does; with faults."""
 
     def __init__(self) -> None:
         self.requests: list[dict[str, str]] = []
@@ -43,12 +45,15 @@ class FakeLuchtmeetnet:
         return Response(json.dumps(self.page(args)), content_type="application/json")
 
     def page(self, args: dict[str, str]) -> dict:
-        start = datetime.fromisoformat(args["start"].replace("Z", "+00:00"))
-        rows = [{"station_number": args["station_number"], "formula": args["formula"],
+        start = datetime.fromisoformat(args["start"]).replace(tzinfo=UTC)
+        end = datetime.fromisoformat(args["end"]).replace(tzinfo=UTC)
+        stamps = (end - start) // timedelta(hours=1) + 1
+        rows = [{"station_number": args["station_number"],
                  "value": 1e6 if (args["station_number"] == self.outlier_for and h == 5)
                  else round(10 + h * 0.5, 2),
-                 "timestamp_measured": (start + timedelta(hours=h)).isoformat()}
-                for h in range(24)]
+                 "timestamp_measured": (start + timedelta(hours=h)).isoformat(),
+                 "formula": formula}
+                for h in range(stamps) for formula in (*COMPONENTS, "O3")]
         return {"pagination": {"first_page": 1, "last_page": 1, "prev_page": 1, "next_page": 1,
                                "current_page": 1, "page_list": [1]}, "data": rows}
 
@@ -102,6 +107,23 @@ def test_throttled_then_ok_stores_each_row_once(fake, resources):
                                  "measured_at)) AS k FROM clean_air_quality_hourly")
     assert counts.row(0) == (EXPECTED_ROWS, EXPECTED_ROWS)
     assert all("start" in r and "end" in r for r in fake.requests)
+
+
+def test_a_day_keeps_its_24_hours_keyed_by_their_start(fake, resources):
+    """The pages hold the hour before and after the day too: left out, counted, not fatal."""
+    result = run_day(resources)
+    assert result.success
+    hours = wh(resources).query(
+        "SELECT min(measured_at) AS first, max(measured_at) AS last, count(*) AS n "
+        "FROM clean_air_quality_hourly").row(0)
+    assert hours[0] == datetime(2025, 1, 6, tzinfo=UTC)  # stamped 01:00: the first hour
+    assert hours[1] == datetime(2025, 1, 6, 23, tzinfo=UTC)  # stamped 00:00 the next day
+    assert hours[2] == EXPECTED_ROWS
+    materialised = [e.event_specific_data.materialization for e in result.all_events
+                    if e.event_type_value == "ASSET_MATERIALIZATION"
+                    and e.asset_key.path == ["clean_air_quality_hourly"]]
+    outside = materialised[0].metadata["rows_outside_window"].value
+    assert outside == 2 * len(STATIONS) * len(COMPONENTS)
 
 
 def test_rematerialising_a_day_changes_nothing(fake, resources):

@@ -4,12 +4,13 @@ generated RIVM files, reproducing the published PM10 annual means, deterministic
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import pytest
 
 from core.errors import NotInSnapshot
+from core.payload import Payload
 from sources.generators.air_quality import GENERATORS, write_api_recordings, write_rivm_years
 from sources.luchtmeetnet import SNAPSHOT_DAYS, fetch_measurements, fetch_station
 from sources.registry import make_http
@@ -20,6 +21,7 @@ from transforms.air_quality import (
     COMPONENTS,
     annual_means,
     daily_completeness,
+    keep_window,
     parse_luchtmeetnet_measurements,
     parse_rivm_yearly_csv,
     parse_station_detail,
@@ -94,16 +96,68 @@ def test_generation_is_deterministic(generated, tmp_path):
 def test_committed_api_recordings_are_what_the_generator_writes(tmp_path):
     written = write_api_recordings(tmp_path)
     files = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.gz"))
-    pages = len(SNAPSHOT_DAYS) * len(STATIONS) * len(COMPONENTS)
+    pages = len(SNAPSHOT_DAYS) * len(STATIONS)  # one page per station and day
     assert written == len(files) == pages + len(STATIONS)
     assert all((RECORDED_DIR / f).read_bytes() == (tmp_path / f).read_bytes() for f in files)
+    committed = sorted(p.relative_to(RECORDED_DIR)
+                       for p in (RECORDED_DIR / "api.luchtmeetnet.nl").rglob("*.gz"))
+    assert committed == files  # no stale recording left behind
+
+
+def test_api_recordings_stamp_each_hour_with_its_end_as_the_api_does():
+    http = make_http("luchtmeetnet", mode="snapshot")
+    page = fetch_measurements(http, date(2025, 1, 6), stations=["NL49551"])[0]
+    records = page.json()["data"]
+    assert list(records[0]) == ["station_number", "value", "timestamp_measured", "formula"]
+    stamps = sorted({r["timestamp_measured"] for r in records})
+    assert stamps[0] == "2025-01-06T00:00:00+00:00"  # the window's start, included
+    assert stamps[-1] == "2025-01-07T01:00:00+00:00"  # the window's end, included
+    assert len(stamps) == 26 and len(records) == 26 * len(COMPONENTS)
+
+
+def test_the_generators_write_the_same_hour_under_the_same_key_in_both_formats():
+    """An API page written from the RIVM generator's own hours parses to the RIVM file's keys
+    and values: the API writer stamps hour ends, the RIVM writer hour starts in UTC+1."""
+    from sources.generators.air_quality import (
+        measurement_page,
+        metadata_rows,
+        render_rivm_csv,
+        year_matrix,
+    )
+
+    local, series = year_matrix(2024, "NO2")
+    hours = local.head(26)
+    utc_starts = hours.dt.offset_by("-1h")  # UTC+1 all year
+    page = measurement_page("NL49551", {"NO2": (utc_starts, series["NL49551"][:26])})
+    csv = render_rivm_csv("NO2", hours, {"NL49551": series["NL49551"][:26]},
+                          metadata_rows("NO2", ["NL49551"]))
+    api = parse_luchtmeetnet_measurements([Payload("luchtmeetnet", "measurements", "k", "u",
+                                                   "application/json", page, datetime.now(UTC))])
+    rivm = parse_rivm_yearly_csv(Payload("rivm_air_quality", "validated_yearly", "k", "u",
+                                         "text/csv", csv, datetime.now(UTC)))
+    assert api.select("station_code", "component", "measured_at", "value_ugm3").equals(
+        rivm.select("station_code", "component", "measured_at", "value_ugm3"))
+    assert api["measured_at"][0] == datetime(2023, 12, 31, 23, tzinfo=UTC)
+
+
+def test_consecutive_snapshot_days_agree_on_the_hours_they_share():
+    http = make_http("luchtmeetnet", mode="snapshot")
+    one, two = (parse_luchtmeetnet_measurements(fetch_measurements(http, date(2025, 1, d),
+                                                                   stations=["NL49573"]))
+                for d in (6, 7))
+    shared = one.join(two, on=["station_code", "component", "measured_at"], suffix="_next")
+    assert shared.height == 2 * len(COMPONENTS)  # 2025-01-06 23:00 and 2025-01-07 00:00
+    assert shared["value_ugm3"].equals(shared["value_ugm3_next"], check_names=False)
 
 
 def test_api_pages_of_a_snapshot_day_parse_to_every_station_component_and_hour():
     http = make_http("luchtmeetnet", mode="snapshot")
     payloads = fetch_measurements(http, date(2025, 1, 6), stations=STATIONS, partition="2025-01-06")
-    frame = parse_luchtmeetnet_measurements(payloads)
-    assert len(payloads) == len(STATIONS) * len(COMPONENTS)
+    start = datetime(2025, 1, 6, tzinfo=UTC)
+    frame, outside = keep_window(parse_luchtmeetnet_measurements(payloads), start,
+                                 start + timedelta(days=1))
+    assert len(payloads) == len(STATIONS)
+    assert outside == len(STATIONS) * len(COMPONENTS) * 2
     assert frame.height == len(STATIONS) * len(COMPONENTS) * 24
     assert set(frame["station_code"]) == set(STATIONS)
     assert set(frame["component"]) == set(COMPONENTS)
@@ -123,7 +177,7 @@ def test_station_details_in_the_snapshot_match_the_station_list():
 def test_a_day_outside_the_snapshot_is_not_in_snapshot():
     with pytest.raises(NotInSnapshot):
         fetch_measurements(make_http("luchtmeetnet", mode="snapshot"), date(2025, 1, 13),
-                           stations=["NL49551"], components=["NO2"])
+                           stations=["NL49551"])
 
 
 @pytest.mark.parametrize("source", ["luchtmeetnet", "rivm_air_quality"])

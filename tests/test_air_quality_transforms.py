@@ -14,10 +14,12 @@ from factories import AIR_QUALITY_HOURLY, AIR_QUALITY_VALIDATED_HOURLY
 from core.errors import ContractError
 from core.payload import Payload
 from transforms.air_quality import (
+    COMPONENTS,
     SchemaDriftWarning,
     air_quality_rules,
     annual_means,
     daily_completeness,
+    keep_window,
     parse_luchtmeetnet_measurements,
     parse_rivm_yearly_csv,
     reporting_year_window,
@@ -26,6 +28,7 @@ from transforms.validation import validate_frame
 
 PAYLOADS = Path(__file__).parent / "payloads" / "luchtmeetnet"
 ANOMALIES = "measurements_NL49573_PM10_2024-01-15_anomalies.json"
+ALL_FORMULAS = "measurements_NL49551_2023-01-01_all_formulas.json"  # the real format
 API_URL = "https://api.luchtmeetnet.nl/open_api/measurements?station_number=NL49573&page=1"
 CSV_URL = "https://data.rivm.nl/data/luchtmeetnet/Vastgesteld-jaar/2023/2023_NO2.csv"
 
@@ -75,6 +78,102 @@ def test_anomalies_are_kept_honestly():
     assert set(frame["source"]) == {"luchtmeetnet_api"}
 
 
+# -- the real format: hour ends, all of a station's components, optional start/end fields ---
+
+def real_page(change=None) -> Payload:
+    doc = json.loads((PAYLOADS / ALL_FORMULAS).read_bytes())
+    if change:
+        change(doc)
+    return api_payload(doc)
+
+
+def spell_out_start_and_end(doc: dict) -> None:
+    """The optional fields some responses carry (research note L3), added to every record."""
+    for record in doc["data"]:
+        end = datetime.fromisoformat(record["timestamp_measured"])
+        record["timestamp_measured_start"] = (end - timedelta(hours=1)).isoformat()
+        record["timestamp_measured_end"] = record["timestamp_measured"]
+
+
+def test_each_hour_is_keyed_by_its_start_one_hour_before_timestamp_measured():
+    page = real_page()
+    frame = parse_luchtmeetnet_measurements([page])
+    assert set(frame["component"]) == set(COMPONENTS)  # SO2, NO, CO, H2S, FN left out
+    assert frame.height == 26 * len(COMPONENTS)
+    no2 = frame.filter(pl.col("component") == "NO2")
+    # stamped 2023-01-01T00:00:00+00:00 (the hour's end): the hour 2022-12-31 23:00-24:00
+    assert no2["measured_at"][0] == datetime(2022, 12, 31, 23, tzinfo=UTC)
+    assert no2["measured_at"][-1] == datetime(2023, 1, 2, 0, tzinfo=UTC)
+    first = next(r for r in page.json()["data"] if r["formula"] == "NO2")
+    assert (first["timestamp_measured"], first["value"]) == ("2023-01-01T00:00:00+00:00",
+                                                             no2["value_ugm3"][0])
+
+
+def test_the_spelled_out_start_and_end_give_the_same_rows_without_drift_warnings(recwarn):
+    with_fields = parse_luchtmeetnet_measurements([real_page(spell_out_start_and_end)])
+    assert with_fields.equals(parse_luchtmeetnet_measurements([real_page()]))
+    assert not [w for w in recwarn if issubclass(w.category, SchemaDriftWarning)]
+
+
+def test_a_page_mixing_records_with_and_without_start_uses_each_ones_own():
+    def some(doc: dict) -> None:
+        spell_out_start_and_end(doc)
+        for record in doc["data"][::3]:
+            del record["timestamp_measured_start"], record["timestamp_measured_end"]
+
+    assert parse_luchtmeetnet_measurements([real_page(some)]).equals(
+        parse_luchtmeetnet_measurements([real_page()]))
+
+
+@pytest.mark.parametrize(("field", "stamp", "complaint"), [
+    ("timestamp_measured_start", "2023-01-01T00:00:00+00:00",
+     "timestamp_measured_start is not one hour before timestamp_measured"),
+    ("timestamp_measured_end", "2023-01-01T01:00:00+00:00",
+     "timestamp_measured_end is not equal to timestamp_measured"),
+    ("timestamp_measured_start", "gisteren", "unparseable timestamp_measured_start"),
+    ("timestamp_measured_start", "2022-12-31T23:30:00+00:00", "not on the hour"),
+])
+def test_a_start_or_end_that_disagrees_with_timestamp_measured_breaks_the_contract(
+        field, stamp, complaint):
+    def disagree(doc: dict) -> None:
+        spell_out_start_and_end(doc)
+        doc["data"][0][field] = stamp  # the first record is stamped 2023-01-01T00:00
+
+    with pytest.raises(ContractError) as err:
+        parse_luchtmeetnet_measurements([real_page(disagree)])
+    assert complaint in str(err.value) and API_URL in str(err.value)
+
+
+def test_rows_outside_the_day_are_left_out_and_counted_not_fatal():
+    frame = parse_luchtmeetnet_measurements([real_page()])
+    start = datetime(2023, 1, 1, tzinfo=UTC)
+    day, outside = keep_window(frame, start, start + timedelta(days=1))
+    assert outside == 2 * len(COMPONENTS)  # the hour before and the hour after the day
+    assert day.height == 24 * len(COMPONENTS)
+    assert day["measured_at"].min() == start
+    assert day["measured_at"].max() == datetime(2023, 1, 1, 23, tzinfo=UTC)
+    assert keep_window(frame.head(0), start, start + timedelta(days=1))[1] == 0
+
+
+def test_an_api_hour_and_the_same_rivm_validated_hour_have_the_same_key():
+    """RIVM's `Begindatumtijd` is the hour's start in UTC+1, the API's `timestamp_measured`
+    its end in UTC: both land on the same `measured_at`, so validated values replace the
+    API's hour for hour (the fixture's NO2 values equal the RIVM sample's)."""
+    api = parse_luchtmeetnet_measurements([real_page()]).filter(
+        pl.col("component") == "NO2")
+    rivm = parse_rivm_yearly_csv(csv_payload(sample_csv())).filter(
+        pl.col("station_code") == "NL49551")
+    joined = api.join(rivm, on=["station_code", "component", "measured_at"], suffix="_rivm")
+    assert joined.height == api.height == 26  # every API hour meets its validated twin
+    assert (joined["value_ugm3"] == joined["value_ugm3_rivm"]).all()
+    # RIVM's first row, "20230101 00:00" (UTC+1), is the API's record stamped 00:00 UTC
+    assert joined["measured_at"].min() == datetime(2022, 12, 31, 23, tzinfo=UTC)
+    # Keyed by the end instead, every hour would meet the wrong twin
+    shifted = api.with_columns(pl.col("measured_at") + timedelta(hours=1)).join(
+        rivm, on=["station_code", "component", "measured_at"], suffix="_rivm")
+    assert not (shifted["value_ugm3"] == shifted["value_ugm3_rivm"]).all()
+
+
 def test_a_repeated_hour_keeps_the_later_page_whatever_the_payload_order():
     def page(number: int, value: float) -> Payload:
         rows = [{"station_number": "NL49551", "formula": "NO2", "value": value,
@@ -98,8 +197,9 @@ def test_local_offsets_on_dst_days_become_24_distinct_utc_hours(day):
 
 
 def test_plus_one_and_plus_two_offsets_convert_to_the_same_utc_hour():
+    """Stamps are hour ends: 03:00+02:00 and 02:00+01:00 end the hours starting at 00:00 UTC."""
     rows = [{"station_number": "NL49551", "formula": "NO2", "value": v, "timestamp_measured": t}
-            for v, t in ((1.0, "2024-07-01T02:00:00+02:00"), (2.0, "2024-01-01T01:00:00+01:00"))]
+            for v, t in ((1.0, "2024-07-01T03:00:00+02:00"), (2.0, "2024-01-01T02:00:00+01:00"))]
     frame = parse_luchtmeetnet_measurements(
         [api_payload({"pagination": {"current_page": 1, "last_page": 1}, "data": rows})])
     assert frame["measured_at"].to_list() == [datetime(2024, 1, 1, tzinfo=UTC),
@@ -128,7 +228,7 @@ def mutated(change) -> Payload:
     (lambda d: [r.update(value=str(r["value"])) for r in d["data"]], "value is String"),
     (lambda d: d["data"][4].update(timestamp_measured="15-01-2024 04:00"), "15-01-2024 04:00"),
     (lambda d: d["data"][4].update(timestamp_measured="2024-01-15T04:30:00+00:00"),
-     "1 timestamp(s) not at the start of an hour, e.g. '2024-01-15T04:30:00+00:00'"),
+     "1 timestamp(s) not on the hour, e.g. '2024-01-15T04:30:00+00:00'"),
     (lambda d: d.update(data={"rows": []}), "data"),
 ])
 def test_contract_breaks_name_the_source_the_url_and_what_is_missing(change, complaint):

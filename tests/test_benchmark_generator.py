@@ -79,9 +79,9 @@ def test_rivm_files_parse_to_every_station_hour_at_the_intended_levels(generated
 
 def test_refresh_day_pages_parse_to_one_utc_day(generated):
     pages = list((generated.root / "api.luchtmeetnet.nl").rglob("*.json"))
-    assert len(pages) == generated.api_pages == SMALL.stations * len(SMALL.components)
+    assert len(pages) == generated.api_pages == SMALL.stations  # one page per station, all components
     frame = parse_luchtmeetnet_measurements([_payload(p, "luchtmeetnet") for p in pages])
-    assert frame.height == 24 * len(pages)
+    assert frame.height == 24 * len(pages) * len(SMALL.components)
     day = frame["measured_at"].dt.date().unique().to_list()
     assert day == [SMALL.refresh_day]
 

@@ -36,7 +36,7 @@ from transforms.validation import validate_frame
 
 PAYLOADS = Path(__file__).parent / "payloads"
 FAKE_KEY = "km-FAKE-key-7f3a9c"
-VARIABLE = "totale_co2_uitstoot"
+VARIABLE = "co2_totaal_combi_kton"  # a catalogue id (see tests/payloads/klimaatmonitor)
 ODATA = "/jiveservices/odata"
 
 
@@ -68,19 +68,28 @@ def value(frame: pl.DataFrame, **key) -> float | None:
 
 @pytest.fixture
 def odata(httpserver):
-    """A Klimaatmonitor server: two municipal pages chained by nextLink, one national page."""
+    """A Klimaatmonitor server: the catalogue in two pages, two municipal Values pages chained
+    by nextLink, one national page."""
     base = httpserver.url_for(ODATA)
     gemeente = f"{ODATA}/{klimaatmonitor.values_path(VARIABLE, 'gemeente')}"
-    land = f"{ODATA}/{klimaatmonitor.values_path(VARIABLE, 'land')}"
+    nederland = f"{ODATA}/{klimaatmonitor.values_path(VARIABLE, 'nederland')}"
 
     def pages(request: Request) -> Response:
         name = "values_page2.json" if request.args.get("$skip") == "4" else "values_page1.json"
         return Response(fixture_bytes("klimaatmonitor", name, base),
                         content_type="application/json")
 
+    def variables(request: Request) -> Response:
+        assert request.args.get("$select") == "ExternalCode,Name"
+        name = "variables_page2.json" if request.args.get("$skip") else "variables_page1.json"
+        return Response(fixture_bytes("klimaatmonitor", name, base),
+                        content_type="application/json")
+
+    httpserver.expect_request(f"{ODATA}/Variables").respond_with_handler(variables)
     httpserver.expect_request(gemeente).respond_with_handler(pages)
-    httpserver.expect_request(land).respond_with_data(
-        fixture_bytes("klimaatmonitor", "values_land.json", base), content_type="application/json")
+    httpserver.expect_request(nederland).respond_with_data(
+        fixture_bytes("klimaatmonitor", "values_nederland.json", base),
+        content_type="application/json")
     return httpserver
 
 
@@ -89,11 +98,12 @@ def live_klimaatmonitor(httpserver, fast_retry):
                      key=FAKE_KEY, retry=fast_retry, sleep=lambda s: None)
 
 
-def test_odata_pages_are_followed_through_next_link(odata, fast_retry):
+def test_the_catalogue_then_odata_pages_are_followed_through_next_link(odata, fast_retry):
     payloads = klimaatmonitor.fetch_all(live_klimaatmonitor(odata, fast_retry))
-    assert [p.request_key for p in payloads] == [f"{VARIABLE}/gemeente/p1",
-                                                 f"{VARIABLE}/gemeente/p2", f"{VARIABLE}/land/p1"]
-    frame = parse_klimaatmonitor(payloads)
+    assert [p.request_key for p in payloads] == [
+        "variables/p1", "variables/p2", f"{VARIABLE}/gemeente/p1", f"{VARIABLE}/gemeente/p2",
+        f"{VARIABLE}/nederland/p1"]
+    frame = parse_klimaatmonitor(payloads)  # the catalogue pages are read, not parsed as values
     assert frame.height == 7
     assert value(frame, region_code="GM0396", year=2021) == 181.25
     assert value(frame, region_code="NL01", year=2022) == 141250.0
@@ -116,15 +126,96 @@ def test_question_mark_and_empty_become_null_with_a_reason(odata, fast_retry):
                                                 "empty in Klimaatmonitor"]
 
 
-def test_padded_codes_are_stripped_and_voorlopig_marks_provisional(odata, fast_retry):
+def test_external_codes_become_cbs_codes_and_voorlopig_marks_provisional(odata, fast_retry):
     frame = parse_klimaatmonitor(klimaatmonitor.fetch_all(live_klimaatmonitor(odata, fast_retry)))
     assert set(frame["region_code"]) == {"GM0453", "GM0375", "GM0396", "NL01"}
     provisional = frame.filter("is_provisional").select("region_code", "year").rows()
     assert provisional == [("GM0396", 2022)]
 
 
-GOOD_RECORD = {"ExternalCode": "GM0453", "GeoLevel": "gemeente", "PeriodLevel": "year",
+def test_a_variable_missing_from_the_catalogue_stops_before_any_value(odata, fast_retry):
+    with pytest.raises(klimaatmonitor.UnknownVariable, match="'totale_co2_uitstoot'") as err:
+        klimaatmonitor.fetch_all(live_klimaatmonitor(odata, fast_retry),
+                                 variables=["totale_co2_uitstoot", VARIABLE])
+    assert "/Variables holds 4 variables" in str(err.value)
+    assert [r.path for r, _ in odata.log] == [f"{ODATA}/Variables"] * 2  # no Values asked
+
+
+@pytest.mark.parametrize("level", ["gemeente", "nederland"])
+def test_http_404_is_reported_as_not_published_naming_variable_and_level(
+        httpserver, fast_retry, level):
+    httpserver.expect_request(f"{ODATA}/{klimaatmonitor.values_path(VARIABLE, level)}"
+                              ).respond_with_data("Not Found", status=404)
+    with pytest.raises(klimaatmonitor.NotPublished) as err:
+        klimaatmonitor.fetch_values(live_klimaatmonitor(httpserver, fast_retry), VARIABLE, level)
+    assert (err.value.variable, err.value.geo_level) == (VARIABLE, level)
+    assert f"'{VARIABLE}'" in str(err.value) and f"GeoLevel '{level}'" in str(err.value)
+    assert len(httpserver.log) == 1  # a 404 is an answer, not retried
+
+
+GOOD_RECORD = {"ExternalCode": "gemeente_453", "GeoLevel": "gemeente", "PeriodLevel": "year",
                "Period": "2022", "ValueString": "6650.0", "Description": ""}
+
+
+def national_payload(records: list[dict]) -> Payload:
+    return payload("klimaatmonitor", json.dumps({"value": records}).encode(),
+                   url=values_url("nederland"))
+
+
+@pytest.mark.parametrize("code", ["nederland_1", "nederland", "nederland_nl", "NL", "NL01",
+                                  "nederland_0"])
+def test_the_one_nederland_item_is_nl01_whatever_its_code(code):
+    record = {**GOOD_RECORD, "ExternalCode": code, "GeoLevel": "nederland"}
+    frame = parse_klimaatmonitor([national_payload([record])])
+    assert frame.select("region_code", "year", "value").rows() == [("NL01", 2022, 6650.0)]
+
+
+def test_two_different_codes_at_the_nederland_level_break_the_contract():
+    records = [{**GOOD_RECORD, "ExternalCode": code, "GeoLevel": "nederland"}
+               for code in ("nederland_1", "nederland_2")]
+    with pytest.raises(ContractError, match="more than one area"):
+        parse_klimaatmonitor([national_payload(records)])
+
+
+@pytest.mark.parametrize("code", ["gemeente_453", "gemeente_0453", "GM0453", "Gemeente_453 "])
+def test_municipal_code_variants_become_the_cbs_code(code):
+    frame = parse_klimaatmonitor([records_payload([{**GOOD_RECORD, "ExternalCode": code}])])
+    assert frame["region_code"].to_list() == ["GM0453"]
+
+
+@pytest.mark.parametrize(("change", "complaint"), [
+    ({"ExternalCode": "res_14"}, "not like 'gemeente_453', e.g. 'res_14'"),
+    ({"ExternalCode": "gemeente_45300"}, "'gemeente_45300'"),
+    ({"GeoLevel": "nederland"}, "asked for GeoLevel 'gemeente', got ['nederland']"),
+    ({"PeriodLevel": "month", "Period": "2022MM01"}, "expected yearly periods"),
+])
+def test_codes_levels_and_periods_that_do_not_fit_break_the_contract(change, complaint):
+    with pytest.raises(ContractError) as err:
+        parse_klimaatmonitor([records_payload([{**GOOD_RECORD, **change}])])
+    assert complaint in str(err.value)
+
+
+def test_a_level_this_monitor_does_not_read_breaks_the_contract():
+    page = payload("klimaatmonitor", json.dumps({"value": [
+        {**GOOD_RECORD, "ExternalCode": "NL", "GeoLevel": "land"}]}).encode(),
+        url=values_url("land"))
+    with pytest.raises(ContractError, match="'land'"):
+        parse_klimaatmonitor([page])
+
+
+def test_odata_annotations_on_records_are_not_drift(recwarn):
+    annotated = {"@odata.type": "#Test.Value", "@odata.id": "Values('x')", **GOOD_RECORD}
+    frame = parse_klimaatmonitor([records_payload([annotated])])
+    assert frame.equals(parse_klimaatmonitor([records_payload([GOOD_RECORD])]))
+    assert not [w for w in recwarn if issubclass(w.category, SchemaDriftWarning)]
+
+
+def test_values_of_a_variable_the_catalogue_does_not_list_are_refused():
+    catalogue = payload("klimaatmonitor", json.dumps({"value": [
+        {"ExternalCode": "kern111a_co2_tot", "Name": "Totale CO2-uitstoot"}]}).encode(),
+        url="https://km.test/jiveservices/odata/Variables?$select=ExternalCode,Name")
+    with pytest.raises(ContractError, match="catalogue"):
+        parse_klimaatmonitor([catalogue, records_payload([GOOD_RECORD])])
 
 
 @pytest.mark.parametrize(("change", "named"), [
@@ -153,7 +244,7 @@ def test_unknown_text_in_value_string_breaks_the_contract():
 def test_a_page_url_without_a_known_variable_is_refused():
     page = payload("klimaatmonitor", json.dumps({"value": [GOOD_RECORD]}).encode(),
                    url="https://km.test/jiveservices/odata/Variables('unknown')/Values")
-    with pytest.raises(ContractError, match="Variables"):
+    with pytest.raises(ContractError, match="'unknown'"):
         parse_klimaatmonitor([page])
 
 
@@ -182,11 +273,13 @@ def test_the_key_never_appears_in_errors(httpserver, fast_retry):
     httpserver.expect_request(path).respond_with_data(f"forbidden for key {FAKE_KEY}",
                                                       status=403)
     with pytest.raises(SourceError) as forbidden:
-        klimaatmonitor.fetch_all(live_klimaatmonitor(httpserver, fast_retry), geo_levels=["gemeente"])
+        klimaatmonitor.fetch_values(live_klimaatmonitor(httpserver, fast_retry), VARIABLE,
+                                    "gemeente")
     httpserver.clear()
     httpserver.expect_request(path).respond_with_data("busy", status=503)
     with pytest.raises(SourceUnavailable) as busy:
-        klimaatmonitor.fetch_all(live_klimaatmonitor(httpserver, fast_retry), geo_levels=["gemeente"])
+        klimaatmonitor.fetch_values(live_klimaatmonitor(httpserver, fast_retry), VARIABLE,
+                                    "gemeente")
     for caught in (forbidden, busy):
         assert FAKE_KEY not in str(caught.value) and FAKE_KEY not in (caught.value.url or "")
     assert "forbidden" in str(forbidden.value)

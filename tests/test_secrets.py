@@ -13,6 +13,7 @@ from pytest_httpserver import URIPattern
 from werkzeug import Request, Response
 
 from orchestration.assets.statistics import raw_feed_asset
+from transforms.emissions import KLIMAATMONITOR_VARIABLES
 from orchestration.resources import SourcesResource, WarehouseResource
 
 FAKE_KEY = "fake-entsoe-key-0123456789"
@@ -65,7 +66,9 @@ def test_a_body_echoing_the_key_is_stored_without_it(httpserver, tmp_path, sourc
             return Response('<GL_MarketDocument xmlns="urn:iec62325.351:tc57wg16:451-6:'
                             f'generationloaddocument:2:0"><mRID>{escape(quoted)}</mRID>'
                             "</GL_MarketDocument>", content_type="application/xml")
-        return Response(json.dumps({"value": [], "echo": quoted}),
+        # the catalogue lists the variables the client checks before fetching values
+        variables = [{"ExternalCode": v, "Name": v} for v in KLIMAATMONITOR_VARIABLES]
+        return Response(json.dumps({"value": variables, "echo": quoted}),
                         content_type="application/json")
 
     httpserver.expect_request(UnderPath(path)).respond_with_handler(echo)

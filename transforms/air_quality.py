@@ -51,15 +51,25 @@ class SchemaDriftWarning(UserWarning):
 # -- Luchtmeetnet open API -------------------------------------------------------------------
 
 API_FIELDS = ("station_number", "formula", "timestamp_measured", "value")
+# Seen in some responses only (research note L3): the hour's start and end, spelled out.
+OPTIONAL_API_FIELDS = ("timestamp_measured_start", "timestamp_measured_end")
+HOUR = timedelta(hours=1)
 _NUMERIC = (pl.Float64, pl.Float32, pl.Int64, pl.Int32, pl.Int16, pl.Int8, pl.UInt64,
             pl.UInt32, pl.UInt16, pl.UInt8, pl.Null)
 
 
 def parse_luchtmeetnet_measurements(payloads: Sequence[Payload]) -> pl.DataFrame:
-    """Hourly measurements from `/measurements` pages, in UTC, one row per natural key.
+    """Hourly measurements of the monitored components from `/measurements` pages, keyed by
+    the START of each hour in UTC, one row per natural key.
 
-    A row repeated across pages (the API shifts rows when data arrive mid-walk) is kept once,
-    from the highest page. Offsets such as +01:00/+02:00 are converted to UTC.
+    `timestamp_measured` is the END of the averaging hour (RIVM's client documents it as
+    "Eindtijd van het uurgemiddelde", rivm-syso/samanapir), so an hour 10:00-11:00 stamped
+    11:00 is keyed 10:00, the key RIVM's validated files give the same hour. Where a record
+    also carries `timestamp_measured_start` (some responses do), that is the key, and it must
+    be one hour before `timestamp_measured` (as `timestamp_measured_end` must equal it), else
+    the contract is broken. Rows of other components (a station's chain holds all it
+    measures) are left out. A row repeated across pages (the API shifts rows when data arrive
+    mid-walk) is kept once, from the highest page. Offsets are converted to UTC.
     """
     # A national day is 300 pages: building and checking one frame per page cost more than
     # the rest of the refresh. The records of all pages become one frame, checked once; only
@@ -75,10 +85,12 @@ def parse_luchtmeetnet_measurements(payloads: Sequence[Payload]) -> pl.DataFrame
         pages_frame = pl.concat(frames) if frames else None
     if pages_frame is None or pages_frame.is_empty():
         return AIR_HOURLY_SHAPE.empty()
+    pages_frame = _with_optional_fields(pages_frame)
     rows = (pages_frame.select(station_code=pl.col("station_number"), component=pl.col("formula"),
-                               measured_at=_api_timestamps(payloads, pages_frame),
+                               measured_at=_hour_starts(payloads, pages_frame),
                                value_ugm3=pl.col("value").cast(pl.Float64), _page="_page",
                                _payload="_payload")
+            .filter(pl.col("component").is_in(COMPONENTS))
             .sort(["_page", "_payload"], maintain_order=True)
             .unique(subset=KEY, keep="last", maintain_order=True)
             .with_columns(source=pl.lit(API_SOURCE)).sort(KEY))
@@ -115,41 +127,86 @@ def _all_pages(pages: Sequence[tuple[list, int]]) -> pl.DataFrame | None:
 
 def _fields_as_contracted(frame: pl.DataFrame) -> bool:
     """The API fields all there, of their types and filled in, and no others."""
-    return (set(frame.columns) - {"_page", "_payload"} == set(API_FIELDS)
+    fields = set(frame.columns) - {"_page", "_payload"}
+    return (set(API_FIELDS) <= fields <= set(API_FIELDS) | set(OPTIONAL_API_FIELDS)
             and all(frame.schema[f] == pl.String for f in API_FIELDS[:3])
+            and all(frame.schema[f] in (pl.String, pl.Null)
+                    for f in OPTIONAL_API_FIELDS if f in fields)
             and frame.schema["value"] in _NUMERIC
             and not any(frame[f].null_count() for f in API_FIELDS[:3]))
 
 
 def _page_frame(payload: Payload, data: list, current_page: int, order: int) -> pl.DataFrame:
     """One page's records, contract-checked, tagged with its page and payload number."""
-    page = _rows_frame(payload, data)
+    page = _with_optional_fields(_rows_frame(payload, data))
     _check_api_fields(payload, page)
     return page.select(
-        pl.col("station_number", "formula", "timestamp_measured"),
+        pl.col("station_number", "formula", "timestamp_measured", *OPTIONAL_API_FIELDS),
         value=pl.col("value").cast(pl.Float64),
         _page=pl.lit(current_page, dtype=pl.Int64),
         _payload=pl.lit(order, dtype=pl.Int64))
 
 
-def _api_timestamps(payloads: Sequence[Payload], pages: pl.DataFrame) -> pl.Series:
-    """ISO 8601 stamps with any offset (or Z) as UTC datetimes, each at the start of an hour;
-    a failure names the first page it occurs on."""
-    stamps = pages["timestamp_measured"]
+def _with_optional_fields(frame: pl.DataFrame) -> pl.DataFrame:
+    """The optional start/end fields as text columns, all-null where a response lacks them."""
+    return frame.with_columns(pl.lit(None, dtype=pl.String).alias(f)
+                              for f in OPTIONAL_API_FIELDS if f not in frame.columns)
+
+
+def _hour_starts(payloads: Sequence[Payload], pages: pl.DataFrame) -> pl.Series:
+    """The UTC start of each record's hour: `timestamp_measured_start` where given, else
+    `timestamp_measured` (the hour's end) minus one hour; the spelled-out start and end must
+    agree with `timestamp_measured`. A failure names the first page it occurs on."""
+    end = _api_timestamps(payloads, pages, "timestamp_measured")
+    start = end - HOUR
+    for field, expected in (("timestamp_measured_start", start), ("timestamp_measured_end", end)):
+        if pages[field].null_count() == pages.height:
+            continue
+        given = _api_timestamps(payloads, pages, field)
+        disagree = given.is_not_null() & (given != expected)
+        if disagree.any():
+            page = pages.filter(disagree)["_payload"][0]
+            row = pages.filter(disagree & (pages["_payload"] == page)).row(0, named=True)
+            raise ContractError(payloads[page].source, f"{disagree.sum()} record(s) whose {field} "
+                                f"is not {'one hour before' if field.endswith('start') else 'equal to'}"
+                                f" timestamp_measured, e.g. {row[field]!r} with "
+                                f"{row['timestamp_measured']!r}", url=payloads[page].url)
+        start = start if field.endswith("end") else given.fill_null(start)
+    return start.alias("measured_at")
+
+
+def _api_timestamps(payloads: Sequence[Payload], pages: pl.DataFrame,
+                    field: str) -> pl.Series:
+    """ISO 8601 stamps with any offset (or Z) as UTC datetimes, each on the hour (NULL stays
+    NULL); a failure names the first page it occurs on."""
+    stamps = pages[field]
     parsed = (stamps.str.replace(r"Z$", "+00:00")
               .str.to_datetime("%Y-%m-%dT%H:%M:%S%z", time_zone="UTC", strict=False))
-    unparseable = parsed.is_null()
+    unparseable = parsed.is_null() & stamps.is_not_null()
     if unparseable.any():
         page = pages.filter(unparseable)["_payload"][0]
         bad = stamps.filter(unparseable & (pages["_payload"] == page))
-        raise ContractError(payloads[page].source, f"{bad.len()} unparseable timestamp_measured, "
+        raise ContractError(payloads[page].source, f"{bad.len()} unparseable {field}, "
                             f"e.g. {bad[0]!r}", url=payloads[page].url)
-    off_the_hour = parsed.dt.truncate("1h") != parsed
+    off_the_hour = (parsed.dt.truncate("1h") != parsed).fill_null(False)
     if off_the_hour.any():
         page = pages.filter(off_the_hour)["_payload"][0]
         on_page = pages["_payload"] == page
-        _check_on_the_hour(payloads[page], stamps.filter(on_page), parsed.filter(on_page))
-    return parsed.alias("measured_at")
+        _check_on_the_hour(payloads[page], stamps.filter(on_page), parsed.filter(on_page),
+                           "on the hour")
+    return parsed
+
+
+def keep_window(frame: pl.DataFrame, start: datetime, end: datetime) -> tuple[pl.DataFrame, int]:
+    """The rows whose hour starts in [start, end), and how many were left out.
+
+    A request's window bounds the hours' END stamps and its bounds may or may not be
+    inclusive, so a day's pages can hold an hour of the day before or after: those rows
+    belong to another partition and are dropped here (counted), never written or fatal.
+    """
+    inside = (pl.col("measured_at") >= start) & (pl.col("measured_at") < end)
+    kept = frame.filter(inside)
+    return kept, frame.height - kept.height
 
 
 def _json_object(payload: Payload) -> dict:
@@ -186,18 +243,25 @@ def _check_api_fields(payload: Payload, page: pl.DataFrame) -> None:
     blank = [f for f in API_FIELDS[:3] if page[f].null_count()]
     if blank:
         raise ContractError(payload.source, f"records without {blank}", url=payload.url)
-    extra = sorted(set(page.columns) - set(API_FIELDS))
+    retyped = [f"{f} is {page.schema[f]}" for f in OPTIONAL_API_FIELDS
+               if page.schema[f] not in (pl.String, pl.Null)]
+    if retyped:
+        raise ContractError(payload.source, f"field types changed: {', '.join(retyped)}",
+                            url=payload.url)
+    extra = sorted(set(page.columns) - set(API_FIELDS) - set(OPTIONAL_API_FIELDS))
     if extra:
         warnings.warn(SchemaDriftWarning(f"[{payload.source}] unknown field(s) {extra} ignored "
                                          f"(url: {payload.url})"), stacklevel=3)
 
 
-def _check_on_the_hour(payload: Payload, text: pl.Series, parsed: pl.Series) -> None:
-    """Hourly means are stamped at the start of their hour; anything else breaks the format."""
-    off = text.filter(parsed.dt.truncate("1h") != parsed)
+def _check_on_the_hour(payload: Payload, text: pl.Series, parsed: pl.Series,
+                       where: str = "at the start of an hour") -> None:
+    """Hourly means are stamped on the hour (their start or end); anything else breaks the
+    format."""
+    off = text.filter((parsed.dt.truncate("1h") != parsed).fill_null(False))
     if off.len():
-        raise ContractError(payload.source, f"{off.len()} timestamp(s) not at the start of an "
-                            f"hour, e.g. {off[0]!r}", url=payload.url)
+        raise ContractError(payload.source, f"{off.len()} timestamp(s) not {where}, "
+                            f"e.g. {off[0]!r}", url=payload.url)
 
 
 # -- Station detail --------------------------------------------------------------------------

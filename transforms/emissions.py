@@ -31,6 +31,7 @@ from python_calamine import CalamineWorkbook
 from core.errors import ContractError, first_bytes
 from core.payload import Payload
 from core.tables import STAT_SHAPE, TableSchema
+from transforms import odata_ods
 from transforms.air_quality import SchemaDriftWarning
 
 if TYPE_CHECKING:
@@ -46,15 +47,18 @@ NATIONAL_ALIASES = ("NL", "NL00", "NL01", "NEDERLAND")
 
 KT_CO2 = "kt CO2"
 EMISSIONS_UNITS: dict[str, str] = {
-    "co2_total_kt": KT_CO2,  # Klimaatmonitor: total CO2 within the municipal boundaries
+    "co2_total_kt": KT_CO2,  # Klimaatmonitor: total known CO2 from energy use and vehicle fuels
     "co2_sector_kt": KT_CO2,  # Emissieregistratie: CO2 per sector (entity = sector slug)
     "ets_verified_emissions_kt": KT_CO2,  # EU ETS: verified emissions of an installation
 }
 
-# Klimaatmonitor variable id -> (measure, factor to the measure's unit). The id is a plausible
-# name only: check it against `/Variables` of the Open Data Service where a network exists.
+# Klimaatmonitor variable id -> (measure, factor to the measure's unit). The id is a catalogue
+# id, "Totaal bekende CO2-uitstoot (aardgas, elektr., stadswarmte, voertuigbrandstoffen)" in
+# kton, 2010-2024 (a public copy of the `/Variables` catalogue; see the research note, K13);
+# the client checks it against `/Variables` before fetching. Its sibling `kern111a_co2_tot`
+# ("Totale CO2-uitstoot (aardgas, elektr., stadswarmte, brandstoffen)", kton) is documented too.
 KLIMAATMONITOR_VARIABLES: dict[str, tuple[str, float]] = {
-    "totale_co2_uitstoot": ("co2_total_kt", 1.0),  # published in kton CO2
+    "co2_totaal_combi_kton": ("co2_total_kt", 1.0),  # published in kton CO2
 }
 
 # The 14 sectors of the Emissieregistratie (emissieregistratie.nl, "Indeling emissiegegevens:
@@ -181,76 +185,42 @@ def read_text_csv(payload: Payload, separator: str, *, skip_rows: int = 0) -> pl
 
 # -- Klimaatmonitor Open Data Service (OData v4 JSON) ----------------------------------------
 
-KLIMAATMONITOR_FIELDS = ("ExternalCode", "GeoLevel", "PeriodLevel", "Period", "ValueString",
-                         "Description")
 KLIMAATMONITOR_MARKERS = {"?": "not available in Klimaatmonitor ('?')",
                           "": "empty in Klimaatmonitor"}
-_VARIABLE_IN_URL = re.compile(r"Variables\('([^']+)'\)")
 
 
 def parse_klimaatmonitor(payloads: Sequence[Payload]) -> pl.DataFrame:
     """Yearly values per municipality (and NL01) from Klimaatmonitor `Values` pages.
 
-    The variable comes from the page URL (`Variables('{id}')`), mapped to a measure through
+    The ODS format (envelope, fields, ExternalCode -> CBS code) is read by
+    `transforms.odata_ods`; here the variable becomes a measure through
     `KLIMAATMONITOR_VARIABLES`. A Description mentioning "voorlopig" marks a provisional value.
     """
-    frames = [_klimaatmonitor_page(p) for p in payloads]
+    catalogue_pages = [p for p in payloads if odata_ods.is_catalogue(p)]
+    catalogue = odata_ods.catalogue(catalogue_pages) if catalogue_pages else None
+    frames = [_klimaatmonitor_page(p, catalogue) for p in payloads
+              if not odata_ods.is_catalogue(p)]
     return merge_payload_frames(frames, STAT_SHAPE)
 
 
-def klimaatmonitor_variable(payload: Payload) -> str:
-    """The variable id a `Values` page belongs to, read from its URL."""
-    match = _VARIABLE_IN_URL.search(unquote(payload.url))
-    if match is None or match.group(1) not in KLIMAATMONITOR_VARIABLES:
-        raise ContractError(payload.source, "page URL names no known Variables('...') "
-                            f"(known: {sorted(KLIMAATMONITOR_VARIABLES)})", url=payload.url)
-    return match.group(1)
-
-
-def _klimaatmonitor_page(payload: Payload) -> pl.DataFrame:
-    variable = klimaatmonitor_variable(payload)
-    records = json_object(payload).get("value")
-    if not isinstance(records, list):
-        raise ContractError(payload.source, "OData response lacks a `value` list",
+def _klimaatmonitor_page(payload: Payload, catalogue: dict[str, str] | None) -> pl.DataFrame:
+    page = odata_ods.values_page(payload)
+    variable = odata_ods.variable_of(payload)
+    if catalogue is not None and variable not in catalogue:
+        raise ContractError(payload.source, f"Values of variable '{variable}', which the "
+                            "catalogue fetched with them does not list", url=payload.url)
+    if variable not in KLIMAATMONITOR_VARIABLES:
+        raise ContractError(payload.source, f"Values of variable '{variable}', which this "
+                            f"monitor does not read (known: {sorted(KLIMAATMONITOR_VARIABLES)})",
                             url=payload.url)
-    if not records:
+    if page.is_empty():
         return STAT_SHAPE.empty()
-    page = _records_frame(payload, records)
-    check_fields(payload, page.schema, KLIMAATMONITOR_FIELDS, "Values records")
-    require_text_fields(payload, page, KLIMAATMONITOR_FIELDS)
-    _require_yearly_periods(payload, page)
-    return _klimaatmonitor_rows(payload, page, variable)
-
-
-def _records_frame(payload: Payload, records: list) -> pl.DataFrame:
-    try:
-        return pl.from_dicts(records, infer_schema_length=None)
-    except (TypeError, ValueError, pl.exceptions.PolarsError) as exc:
-        raise ContractError(payload.source, f"records of mixed or unexpected types: {exc}",
-                            url=payload.url) from None
-
-
-def _require_yearly_periods(payload: Payload, page: pl.DataFrame) -> None:
-    odd = page.filter((pl.col("PeriodLevel").fill_null("").str.to_lowercase() != "year")
-                      | ~pl.col("Period").fill_null("").str.strip_chars().str.contains(r"^\d{4}$"))
-    if odd.height:
-        examples = odd.select("PeriodLevel", "Period").head(3).rows()
-        raise ContractError(payload.source, f"expected yearly periods, got {examples}",
-                            url=payload.url)
-
-
-def _klimaatmonitor_rows(payload: Payload, page: pl.DataFrame, variable: str) -> pl.DataFrame:
     measure, factor = KLIMAATMONITOR_VARIABLES[variable]
-    valued = parse_numbers(payload, page, "ValueString", KLIMAATMONITOR_MARKERS)
-    is_country = pl.col("GeoLevel").str.to_lowercase().is_in(["land", "nederland"])
+    valued = parse_numbers(payload, page, "value_text", KLIMAATMONITOR_MARKERS)
     rows = valued.select(
-        region_code=pl.when(is_country).then(pl.lit(NATIONAL))
-        .otherwise(normalise_region_code(pl.col("ExternalCode"))),
-        entity=pl.lit(""), measure=pl.lit(measure),
-        year=pl.col("Period").str.strip_chars().cast(pl.Int32),
+        "region_code", entity=pl.lit(""), measure=pl.lit(measure), year="year",
         value=pl.col("value") * factor,
-        is_provisional=pl.col("Description").cast(pl.String).fill_null("")
-        .str.to_lowercase().str.contains("voorlopig"),
+        is_provisional=pl.col("description").str.to_lowercase().str.contains("voorlopig"),
         missing_reason=pl.col("missing_reason"),
     )
     return stat_frame(STAT_SHAPE, rows, source=payload.source, units=EMISSIONS_UNITS,

@@ -15,6 +15,7 @@ from orchestration.partitions import air_quality_daily, validated_air_quality_ye
 from orchestration.resources import SourcesResource, WarehouseResource
 from sources import luchtmeetnet, rivm_air_quality
 from transforms.air_quality import (
+    keep_window,
     parse_luchtmeetnet_measurements,
     parse_rivm_yearly_csv,
     reporting_year_window,
@@ -47,14 +48,20 @@ def raw_luchtmeetnet_measurements(context: dg.AssetExecutionContext, sources: So
           check_specs=[gx_check_spec(HOURLY.table_name)])
 def clean_air_quality_hourly(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Hourly means (µg/m³) per station and component in UTC from the open API (unvalidated
-    by the network operators). NULL means no value, never zero."""
+    by the network operators), keyed by the start of the hour. NULL means no value, never
+    zero. The day's pages also hold an hour or two of the neighbouring days (the API's window
+    bounds the hours' end stamps): those rows are left out and counted."""
     day = date.fromisoformat(context.partition_key)
     wh = warehouse.warehouse()
     frame = parse_luchtmeetnet_measurements(
         wh.current_payloads("luchtmeetnet", "measurements", context.partition_key))
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    frame, outside = keep_window(frame, start, start + timedelta(days=1))
+    if outside:
+        context.log.info(f"{outside} row(s) of neighbouring days left out of this day")
     window = {"source": "luchtmeetnet_api", "measured_at": (start, start + timedelta(days=1))}
-    yield from _gate(wh, HOURLY, frame, window, context.partition_key)
+    yield from _gate(wh, HOURLY, frame, window, context.partition_key,
+                     {"rows_outside_window": outside})
 
 
 @dg.asset(partitions_def=validated_air_quality_yearly, group_name=GROUP_AIR_QUALITY,
@@ -84,11 +91,11 @@ def clean_air_quality_validated_hourly(context: dg.AssetExecutionContext,
     yield from _gate(wh, VALIDATED_HOURLY, frame, window, context.partition_key)
 
 
-def _gate(wh, family, frame: pl.DataFrame, window, partition: str):
+def _gate(wh, family, frame: pl.DataFrame, window, partition: str, extra=None):
     if not frame.columns:  # no payloads at all: validate an empty frame of the right shape
         frame = family.table.empty()
     result = validate_then_write(wh, family.table_name, frame, family.rules(), window, partition)
-    yield dg.MaterializeResult(metadata=frame_metadata(frame, result))
+    yield dg.MaterializeResult(metadata={**frame_metadata(frame, result), **(extra or {})})
     yield gx_check_result(result)
 
 

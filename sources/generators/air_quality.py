@@ -7,7 +7,9 @@ Two writers:
   large files are never committed. The hourly series are synthesized, but each station-year
   whose PM10 annual mean GGD published is scaled to that exact figure.
 - `write_api_recordings(root)` writes the small, committed Luchtmeetnet API pages for the
-  snapshot days and the station details. Run once: `python -m sources.generators.air_quality`.
+  snapshot days (one page per station and day, all monitored components, each hour stamped
+  with its END as the API does) and the station details. Run it after any change here:
+  `python -m sources.generators.air_quality`; a test checks the committed files equal its output.
 
 All randomness comes from numpy generators seeded per file, so every run writes the same bytes.
 """
@@ -243,10 +245,16 @@ SINGLE_PAGE = {"first_page": 1, "last_page": 1, "prev_page": 1, "next_page": 1,
 
 
 def api_week(component: str) -> tuple[pl.Series, dict[str, np.ndarray]]:
-    """Hourly values for the snapshot week, per station, around the 2025 synthesized level."""
+    """Hourly values for the snapshot week, per station, around the 2025 synthesized level.
+
+    The hours are keyed by their UTC start, as the RIVM files' are; the page writer stamps
+    each with its end. One hour more than the week: the last day's page holds the hour that
+    starts at midnight after it, as the API returns it for the request's window.
+    """
     rng = np.random.default_rng(np.random.SeedSequence([SEED, 2025, COMPONENTS.index(component)]))
     first = date.fromisoformat(SNAPSHOT_DAYS[0])
-    utc = local_hours(datetime(first.year, first.month, first.day), 24 * len(SNAPSHOT_DAYS))
+    utc = local_hours(datetime(first.year, first.month, first.day) - timedelta(hours=1),
+                      24 * len(SNAPSHOT_DAYS) + 2)
     shape = hourly_shape(utc.dt.offset_by("1h"), component)
     raw = synthesize_hours(rng, shape, len(STATIONS))
     series = {}
@@ -258,14 +266,16 @@ def api_week(component: str) -> tuple[pl.Series, dict[str, np.ndarray]]:
     return utc, series
 
 
-def measurement_page(station: str, component: str, utc: pl.Series,
-                     values: np.ndarray) -> bytes:
-    """One `/measurements` page as the API sends it (24 rows, one page)."""
-    rows = pl.DataFrame({
-        "station_number": station, "formula": component,
-        "value": pl.Series(values).fill_nan(None),
-        "timestamp_measured": utc.dt.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
-    })
+def measurement_page(station: str, series: dict[str, tuple[pl.Series, np.ndarray]]) -> bytes:
+    """One `/measurements` page as the API sends it for a station without a `formula` filter:
+    per hour one record per component, ascending, fields in the API's order
+    (`station_number, value, timestamp_measured, formula`), each stamped with the END of its
+    hour (`series` maps component -> (UTC hour starts, values))."""
+    frames = [pl.DataFrame({
+        "station_number": station, "value": pl.Series(values, dtype=pl.Float64).fill_nan(None),
+        "timestamp_measured": starts.dt.offset_by("1h").dt.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+        "formula": component}) for component, (starts, values) in series.items()]
+    rows = pl.concat(frames).sort("timestamp_measured", maintain_order=True)
     return json.dumps({"pagination": SINGLE_PAGE, "data": json.loads(rows.write_json())}).encode()
 
 
@@ -275,7 +285,7 @@ def station_detail(station: str) -> bytes:
     name = STATIONS[station]
     data = {"type": STATION_TYPE_EN[kind], "components": list(COMPONENTS),
             "geometry": {"type": "point", "coordinates": [lon, lat]},
-            "municipality": municipality, "url": "", "province": "", "organisation": organisation,
+            "municipality": municipality, "url": "", "province": None, "organisation": organisation,
             "location": name, "year_start": "",
             "description": {"NL": f"{name} (synthetische demodata)",
                             "EN": f"{name} (synthesized demo data)"}}
@@ -283,19 +293,24 @@ def station_detail(station: str) -> bytes:
 
 
 def write_api_recordings(root: Path = RECORDED_DIR) -> int:
-    """Write the snapshot week's API pages and the station details (gzipped); return count."""
+    """Write the snapshot week's API pages and the station details (gzipped); return count.
+
+    Each day's page answers the client's window (`sources.luchtmeetnet.measurement_query`):
+    stamps from the day's 00:00 to the next day's 01:00, both included (as the API seems to),
+    so it holds the day's 24 hours plus the hour before and the hour after, which the parser's
+    window filter drops.
+    """
+    weeks = {component: api_week(component) for component in COMPONENTS}
     written = 0
-    for component in COMPONENTS:
-        utc, series = api_week(component)
-        for n, day in enumerate(SNAPSHOT_DAYS):
-            hours = slice(24 * n, 24 * (n + 1))
-            for station, values in series.items():
-                query = {**measurement_query(station, component, date.fromisoformat(day)),
-                         "page": 1}
-                url = f"{API_BASE}/measurements?{urlencode(query)}"
-                body = measurement_page(station, component, utc[hours], values[hours])
-                write_recording(root, url, body, "json", compress=True)
-                written += 1
+    for n, day in enumerate(SNAPSHOT_DAYS):
+        hours = slice(24 * n, 24 * (n + 1) + 2)
+        for station in STATIONS:
+            series = {component: (utc[hours], values[station][hours])
+                      for component, (utc, values) in weeks.items()}
+            query = {**measurement_query(station, date.fromisoformat(day)), "page": 1}
+            url = f"{API_BASE}/measurements?{urlencode(query)}"
+            write_recording(root, url, measurement_page(station, series), "json", compress=True)
+            written += 1
     for station in STATIONS:
         write_recording(root, f"{API_BASE}/stations/{station}", station_detail(station), "json",
                         compress=True)

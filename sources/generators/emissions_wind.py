@@ -2,9 +2,9 @@
 upstream formats, at the paths `SnapshotTransport` looks them up.
 
 Two writers:
-- `write_recordings(root)` writes the small, committed snapshot: Klimaatmonitor OData `Values`
-  pages (gzipped; two pages for the municipalities, chained by `@odata.nextLink`, one for the
-  country), the EU ETS download listing and verified-emissions workbook (XLSX, header at row
+- `write_recordings(root)` writes the small, committed snapshot: Klimaatmonitor OData pages
+  (gzipped; a catalogue extract of `/Variables`; `Values` pages, two for the municipalities
+  chained by `@odata.nextLink`, one for the country at level `nederland`), the EU ETS download listing and verified-emissions workbook (XLSX, header at row
   21 as in the 2022-2024 files), and the Emissieregistratie data export (XLSX, sheet
   `Emissies`) as a dropped file under `sources/snapshot/files/`. Run once, with the dev
   dependencies (XlsxWriter): `python -m sources.generators.emissions_wind`.
@@ -81,12 +81,36 @@ def co2_total_kt(code: str, year: int) -> float:
 # -- Klimaatmonitor OData pages --------------------------------------------------------------
 
 KLIMAATMONITOR_BASE = SOURCES["klimaatmonitor"].base_url
+# The country's one item at GeoLevel 'nederland': its ExternalCode is not documented anywhere we
+# could read; this follows the '<level>_<code>' pattern of the others and is UNVERIFIED (the
+# parser maps any code at that level to NL01).
+KLIMAATMONITOR_NATIONAL_CODE = "nederland_1"
+# Catalogue extract: ids and names as listed in a public copy of the `/Variables` catalogue
+# (research note K13); the real catalogue holds about 1,574 variables.
+KLIMAATMONITOR_CATALOGUE = {
+    "kern111a_co2_tot": "Totale CO₂-uitstoot (aardgas, elektr., stadswarmte, brandstoffen)",
+    "co2_totaal_inw": "Totale CO₂-uitstoot per inwoner",
+    "co2_totaal_combi_kton": "Totaal bekende CO₂-uitstoot (aardgas, elektr., stadswarmte, "
+                             "voertuigbrandstoffen)",
+    "co2go_inw": "CO₂-uitstoot gebouwde omgeving per inwoner",
+    "co2verv_inw": "CO₂-uitstoot verkeer en vervoer per inwoner",
+    "co2ind_inw": "CO₂-uitstoot industrie per inwoner",
+    "perc_he_combi": "Aandeel hernieuwbare energie t.o.v. totaal verbruik",
+    "perc_he_el_combi": "Aandeel hernieuwbare elektriciteit",
+    "hern_tot_inw": "Totaal bekende hernieuwbare energie per inwoner",
+    "co2landb_inw": "CO₂-uitstoot landbouw, bosbouw en visserij per inwoner",
+}
+
+
+def klimaatmonitor_code(code: str) -> str:
+    """The ODS ExternalCode of a region: `gemeente_453` for GM0453 (no zero padding)."""
+    return KLIMAATMONITOR_NATIONAL_CODE if code == NATIONAL else f"gemeente_{int(code[2:])}"
 
 
 def klimaatmonitor_record(code: str, year: int, geo_level: str) -> dict[str, str]:
     marker = KLIMAATMONITOR_GAPS.get((code, year))
     value = marker if marker is not None else f"{co2_total_kt(code, year):.1f}"
-    return {"ExternalCode": "NL" if code == NATIONAL else code, "GeoLevel": geo_level,
+    return {"ExternalCode": klimaatmonitor_code(code), "GeoLevel": geo_level,
             "PeriodLevel": "year", "Period": str(year), "ValueString": value,
             "Description": "Voorlopige cijfers" if year == PROVISIONAL_YEAR else ""}
 
@@ -105,6 +129,15 @@ def klimaatmonitor_pages(variable: str, geo_level: str) -> Iterator[tuple[str, b
         if following < len(records):
             doc["@odata.nextLink"] = f"{first}?$skip={following}"
         yield url, json.dumps(doc, ensure_ascii=False, indent=1).encode()
+
+
+def klimaatmonitor_catalogue_page() -> tuple[str, bytes]:
+    """(url, body) of the catalogue request the client sends (`$select=ExternalCode,Name`)."""
+    url = (f"{KLIMAATMONITOR_BASE}/{klimaatmonitor.CATALOGUE_PATH}?"
+           f"{urlencode(klimaatmonitor.CATALOGUE_QUERY)}")
+    doc = {"@odata.context": f"{KLIMAATMONITOR_BASE}/$metadata#Variables(ExternalCode,Name)",
+           "value": [{"ExternalCode": k, "Name": v} for k, v in KLIMAATMONITOR_CATALOGUE.items()]}
+    return url, json.dumps(doc, ensure_ascii=False, indent=1).encode()
 
 
 # -- XLSX writing (generator and test side only) ---------------------------------------------
@@ -268,7 +301,8 @@ def ets_workbook(*, banner_rows: int, sheet: str = "data", before: tuple[str, ..
 def write_recordings(root: Path = RECORDED_DIR, files: Path = SNAPSHOT_FILES_DIR) -> int:
     """Write the committed snapshot: Klimaatmonitor pages and the EU ETS listing and workbook
     (recordings of requests), and the Emissieregistratie export (a dropped file)."""
-    written = 0
+    write_recording(root, *klimaatmonitor_catalogue_page(), "json", compress=True)
+    written = 1
     for variable in KLIMAATMONITOR_VARIABLES:
         for level in klimaatmonitor.GEO_LEVELS:
             for url, body in klimaatmonitor_pages(variable, level):
