@@ -13,8 +13,8 @@ from pytest_httpserver import URIPattern
 from werkzeug import Request, Response
 
 from orchestration.assets.statistics import raw_feed_asset
-from transforms.emissions import KLIMAATMONITOR_VARIABLES
 from orchestration.resources import SourcesResource, WarehouseResource
+from transforms.emissions import KLIMAATMONITOR_VARIABLES
 
 FAKE_KEY = "fake-entsoe-key-0123456789"
 
