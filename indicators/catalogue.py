@@ -6,6 +6,7 @@ a partner editing `regions.yaml` or staff adding an indicator see at once what t
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -18,6 +19,8 @@ __all__ = ["CatalogueError", "Region", "Regions", "Text", "load_regions"]
 
 HERE = Path(__file__).parent
 CATALOGUE_FILE = HERE / "catalogue.yaml"
+# A deployment may keep its catalogue elsewhere (its own indicators; a test's).
+CATALOGUE_FILE_ENV = "TRANSITION_MONITOR_CATALOGUE"
 
 THEMES = {"climate": "green_industrial_zone", "air": "green_industrial_zone",
           "offshore_wind": "green_industrial_zone", "work": "inclusion", "learning": "inclusion"}
@@ -91,7 +94,8 @@ class Catalogue(Strict):
 
 
 def load_catalogue(path: Path | str | None = None) -> Catalogue:
-    catalogue = load_yaml(Path(path or CATALOGUE_FILE), Catalogue, "indicators")
+    path = Path(path or os.environ.get(CATALOGUE_FILE_ENV) or CATALOGUE_FILE)
+    catalogue = load_yaml(path, Catalogue, "indicators")
     for indicator in catalogue.indicators:
         target_ids = [t.id for t in indicator.targets]
         if len(target_ids) != len(set(target_ids)):
