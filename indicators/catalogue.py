@@ -20,7 +20,9 @@ HERE = Path(__file__).parent
 CATALOGUE_FILE = HERE / "catalogue.yaml"
 
 THEMES = {"climate": "green_industrial_zone", "air": "green_industrial_zone",
-          "offshore_wind": "green_industrial_zone", "work": "inclusion", "learning": "inclusion"}
+          "offshore_wind": "green_industrial_zone", "work": "inclusion", "learning": "inclusion",
+          "youth": "inclusion", "poverty": "inclusion", "health": "inclusion",
+          "cohesion": "inclusion"}  # issue 16: youth .. cohesion
 AGGREGATIONS = ("sum", "population_weighted_mean", "per_inhabitant", "share", "station_mean",
                 "national_only", "farm_register")
 
@@ -66,7 +68,7 @@ class Indicator(Strict):
     name: Text
     description: Text
     definition: Text
-    theme: Literal["climate", "air", "offshore_wind", "work", "learning"]
+    theme: Literal[tuple(THEMES)]  # type: ignore[valid-type]
     unit: str
     direction: Literal["higher_is_better", "lower_is_better"]
     aggregation: Literal[AGGREGATIONS]  # type: ignore[valid-type]

@@ -1,0 +1,30 @@
+"""A statistical family filled by one CBS StatLine feed: the declaration the CBS-only families
+share (their table specs, a description and their rules differ)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from core.tables import STAT_SHAPE
+from families.base import Family, Feed
+from sources import statline
+from transforms.stat_rules import common_stat_rules
+from transforms.statline import TableSpec, parse_tables
+
+
+def cbs_family(name: str, description: str, tables: tuple[TableSpec, ...],
+               rules: Callable[[], list] = list) -> Family:
+    """Family `name` (table `clean_<name>`, feed `cbs_<name>`) reading `tables`; `rules` are
+    added to the rules every statistical family has."""
+    return Family(
+        name=name,
+        table=STAT_SHAPE.table(f"clean_{name}", description),
+        rules=lambda: common_stat_rules() + rules(),
+        sources=("cbs_statline",),
+        cadence="monthly",
+        feeds=(Feed(name=f"cbs_{name}", source="cbs_statline",
+                    description=f"CBS StatLine tables for {name}: "
+                                + ", ".join(s.table for s in tables),
+                    fetch=lambda http, geo: statline.fetch_tables(http, tables, geo.municipalities),
+                    parse=lambda payloads: parse_tables(tables, payloads)),),
+    )
