@@ -15,6 +15,9 @@ real service (research note cbs_duo.md, section 1.10) are handled here, once:
   total. An Observations column that is not a declared dimension is an error too.
 - Periods are filtered by type: a yearly spec keeps `YYYYJJ00` only (84575NED mixes
   `2023MM01`, `2023KW01`, `2023JJ00`); the provisional marker lives in `PeriodenCodes.Status`.
+- A table read at several codes of one dimension (a `Split`: waste types, SBI sections) finds
+  that dimension by content, as the one whose `<Dim>Codes` hold every configured title (its
+  identifier is unverified for several tables), and keeps the codes apart as `entity`.
 - Tables that publish counts instead of rates (85969NED, x 1000 persons) yield rates derived
   here (`Rate`), with the derivation stated in the indicator definition.
 - A regional table re-issued under a new id (a new regional division) is read from every
@@ -58,6 +61,10 @@ UNIT_CONVERSIONS: dict[tuple[str, str], float] = {
     ("%", "%"): 1.0,
     ("x 1000", "persons"): 1000.0,  # "x 1 000" normalises to this as well
     ("aantal", "inwoners"): 1.0,
+    ("x 1000", "jobs"): 1000.0,
+    ("kg per inwoner", "kg/inw."): 1.0,
+    ("kw", "kWp"): 1.0,  # 85005NED panel capacity: CBS spelling of the unit unverified
+    ("kwp", "kWp"): 1.0,
 }
 
 
@@ -74,11 +81,23 @@ class MeasureSpec:
     unit: str  # our unit, stored
     cbs_unit: str  # the Unit CBS publishes; checked against MeasureCodes
     identifier: str | None = None  # the CBS Identifier, only where verified
+    # Other spellings CBS may use for the same unit where the exact one is unverified; each
+    # must convert with the same factor.
+    cbs_unit_variants: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if (unit_key(self.cbs_unit), self.unit) not in UNIT_CONVERSIONS:
-            raise ValueError(f"{self.measure_id}: no conversion from CBS unit "
-                             f"{self.cbs_unit!r} to {self.unit!r}")
+        factors = set()
+        for cbs_unit in self.cbs_units:
+            if (unit_key(cbs_unit), self.unit) not in UNIT_CONVERSIONS:
+                raise ValueError(f"{self.measure_id}: no conversion from CBS unit "
+                                 f"{cbs_unit!r} to {self.unit!r}")
+            factors.add(UNIT_CONVERSIONS[(unit_key(cbs_unit), self.unit)])
+        if len(factors) > 1:
+            raise ValueError(f"{self.measure_id}: unit variants convert differently")
+
+    @property
+    def cbs_units(self) -> tuple[str, ...]:
+        return (self.cbs_unit, *self.cbs_unit_variants)
 
     @property
     def factor(self) -> float:
@@ -96,6 +115,14 @@ class Rate:
 
 
 @dataclass(frozen=True)
+class Split:
+    """Read one dimension at several codes, kept apart as `entity`: code title -> entity.
+    The dimension is the one whose code list holds every title (found at runtime)."""
+
+    titles: dict[str, str]
+
+
+@dataclass(frozen=True)
 class TableSpec:
     table: str  # the current issue's id (case-sensitive)
     measures: tuple[MeasureSpec, ...]
@@ -108,6 +135,7 @@ class TableSpec:
     dimension_titles: dict[str, str] = field(default_factory=dict)
     previous: tuple[str, ...] = ()  # older issues of the same series, newest first
     catalogue_title: str | None = None  # title stem to find newer issues in CBS/Datasets
+    split: Split | None = None  # one dimension read at several codes (entity per code)
 
     def __post_init__(self) -> None:
         ids = {m.measure_id for m in self.measures}
@@ -132,6 +160,8 @@ class Resolved:
     geo: str | None
     time: str
     fixed: dict[str, str]
+    split_dim: str | None = None
+    split_codes: dict[str, str] = field(default_factory=dict)  # CBS code -> entity
 
 
 # -- metadata ----------------------------------------------------------------------------------
@@ -184,7 +214,7 @@ def _resolve_one(spec: TableSpec, issue: str, m: MeasureSpec, rows: list[dict], 
             raise ContractError(SOURCE, f"table {issue} has no measure titled {m.title!r}; "
                                 "renamed or discontinued?", url=url)
     units = sorted({str(r["Unit"]) for r in found})
-    found = [r for r in found if unit_key(r["Unit"]) == unit_key(m.cbs_unit)]
+    found = [r for r in found if unit_key(r["Unit"]) in {unit_key(u) for u in m.cbs_units}]
     if not found:
         raise ContractError(SOURCE, f"table {issue}: measure {m.identifier or m.title!r} is in "
                             f"{units}, expected {m.cbs_unit!r}", url=url)
@@ -216,6 +246,31 @@ def dimension_total(spec: TableSpec, dim: str, codes: Payload) -> str:
                         "fix its value in the TableSpec", url=codes.url)
 
 
+def split_dimension(spec: TableSpec, issue: str, dims: Mapping[str, str],
+                    meta: Mapping[str, Payload]) -> tuple[str | None, dict[str, str]]:
+    """The dimension a `Split` reads (the one whose codes hold every configured title) and its
+    code -> entity map; none, or more than one such dimension, is an error naming the titles."""
+    if spec.split is None:
+        return None, {}
+    wanted = {title.strip().lower(): entity for title, entity in spec.split.titles.items()}
+    found = {}
+    for dim in code_lists(spec, dims):
+        if dims[dim] == TIME_KIND:
+            continue
+        rows = value_list(meta[f"{dim}Codes"], ("Identifier", "Title"))
+        by_title = {}
+        for row in rows:
+            by_title.setdefault(str(row["Title"]).strip().lower(), []).append(
+                str(row["Identifier"]).strip())
+        if all(len(by_title.get(t, [])) == 1 for t in wanted):
+            found[dim] = {by_title[t][0]: entity for t, entity in wanted.items()}
+    if len(found) != 1:
+        raise ContractError(SOURCE, f"table {issue}: {len(found)} dimensions hold each of the "
+                            f"code titles {sorted(spec.split.titles)} once (expected one)",
+                            url=meta["Dimensions"].url)
+    return next(iter(found.items()))
+
+
 def resolve(spec: TableSpec, issue: str, meta: Mapping[str, Payload]) -> Resolved:
     """Read one issue's metadata payloads, keyed "Dimensions", "MeasureCodes", "<Dim>Codes"."""
     dims = dimensions(meta["Dimensions"])
@@ -224,9 +279,10 @@ def resolve(spec: TableSpec, issue: str, meta: Mapping[str, Payload]) -> Resolve
     if len(time) != 1 or len(geo) > 1 or (spec.regional and not geo):
         raise ContractError(SOURCE, f"table {issue}: unexpected dimensions {dims}",
                             url=meta["Dimensions"].url)
+    split_dim, split_codes = split_dimension(spec, issue, dims, meta)
     fixed = {d: spec.filters[d] for d in dims if d in spec.filters}
     fixed |= {d: dimension_total(spec, d, meta[f"{d}Codes"]) for d in code_lists(spec, dims)
-              if d not in time}
+              if d not in time and d != split_dim}
     if geo and not spec.regional:
         fixed[geo[0]] = "NL01"
     missing = set(spec.filters) - set(dims)
@@ -234,7 +290,7 @@ def resolve(spec: TableSpec, issue: str, meta: Mapping[str, Payload]) -> Resolve
         raise ContractError(SOURCE, f"table {issue} has no dimension(s) {sorted(missing)}",
                             url=meta["Dimensions"].url)
     return Resolved(issue, resolve_measures(spec, issue, meta["MeasureCodes"]),
-                    geo[0] if spec.regional else None, time[0], fixed)
+                    geo[0] if spec.regional else None, time[0], fixed, split_dim, split_codes)
 
 
 def observations_filter(spec: TableSpec, resolved: Resolved, regions: Sequence[str]) -> str:
@@ -243,6 +299,9 @@ def observations_filter(spec: TableSpec, resolved: Resolved, regions: Sequence[s
     if resolved.geo:
         clauses.append("(" + " or ".join(f"{resolved.geo} eq '{r}'" for r in sorted(regions)) + ")")
     clauses += [f"{dim} eq '{value}'" for dim, value in sorted(resolved.fixed.items())]
+    if resolved.split_dim:
+        clauses.append("(" + " or ".join(f"{resolved.split_dim} eq '{c}'"
+                                         for c in sorted(resolved.split_codes)) + ")")
     clauses.append(f"contains({resolved.time},'{PERIOD_TYPES[spec.period][0]}')")
     return " and ".join(clauses)
 
@@ -272,8 +331,9 @@ def parse_issue(spec: TableSpec, resolved: Resolved, pages: Sequence[Payload],
     """Rows of one issue: measures in our units, derived rates, provisional flags."""
     rows = [row for page in pages for row in _observations(resolved, page)]
     frame = pl.DataFrame(rows, schema={"Measure": pl.String, "region": pl.String,
-                                       "Perioden": pl.String, "Value": pl.Float64,
-                                       "ValueAttribute": pl.String}, strict=False)
+                                       "entity": pl.String, "Perioden": pl.String,
+                                       "Value": pl.Float64, "ValueAttribute": pl.String},
+                         strict=False)
     lookup = pl.DataFrame({"Measure": list(resolved.measures),
                            "measure": [m.measure_id for m in resolved.measures.values()],
                            "unit": [m.unit for m in resolved.measures.values()],
@@ -288,7 +348,8 @@ def parse_issue(spec: TableSpec, resolved: Resolved, pages: Sequence[Payload],
 
 
 def _observations(resolved: Resolved, page: Payload) -> list[dict]:
-    dims = {resolved.time, *resolved.fixed} | ({resolved.geo} if resolved.geo else set())
+    dims = {resolved.time, *resolved.fixed} | ({resolved.geo} if resolved.geo else set()) \
+        | ({resolved.split_dim} if resolved.split_dim else set())
     required = OBSERVATION_FIELDS + (resolved.time,) + ((resolved.geo,) if resolved.geo else ())
     out = []
     for row in value_list(page, required):
@@ -296,10 +357,14 @@ def _observations(resolved: Resolved, page: Payload) -> list[dict]:
         if unknown:  # a dimension we did not filter to its total: its rows would add up wrong
             raise ContractError(SOURCE, f"table {resolved.issue}: undeclared dimension(s) "
                                 f"{sorted(unknown)} in Observations", url=page.url)
-        if all(str(row.get(d, "")).strip() == v for d, v in resolved.fixed.items()):
+        entity = ""
+        if resolved.split_dim:
+            entity = resolved.split_codes.get(str(row.get(resolved.split_dim, "")).strip())
+        if entity is not None and all(str(row.get(d, "")).strip() == v
+                                      for d, v in resolved.fixed.items()):
             region = str(row[resolved.geo]).strip() if resolved.geo else "NL01"
             out.append({**{f: row[f] for f in OBSERVATION_FIELDS}, "region": region,
-                        "Perioden": row[resolved.time]})
+                        "entity": entity, "Perioden": row[resolved.time]})
     return out
 
 
@@ -310,14 +375,14 @@ def _tidy(frame: pl.DataFrame, provisional: set[str]) -> pl.DataFrame:
     attribute = pl.col("ValueAttribute").fill_null("None")
     has_value = (attribute == "None") & pl.col("Value").is_not_null()
     return frame.with_columns(
-        region_code=pl.col("region"), entity=pl.lit(""), period=label,
+        region_code=pl.col("region"), entity=pl.col("entity").fill_null(""), period=label,
         year=period.str.slice(0, 4).cast(pl.Int32),
         value=pl.when(has_value).then(pl.col("Value") * pl.col("factor")),
         is_provisional=period.is_in(sorted(provisional)),
         missing_reason=pl.when(~has_value).then(
             attribute.replace_strict(MISSING_REASONS, default="not available")),
         source=pl.lit(SOURCE),
-    ).unique(["region_code", "measure", "period"], keep="last").select(TIDY_COLUMNS)
+    ).unique(["region_code", "entity", "measure", "period"], keep="last").select(TIDY_COLUMNS)
 
 
 def _with_rates(spec: TableSpec, tidy: pl.DataFrame) -> pl.DataFrame:
@@ -355,7 +420,8 @@ def _join_issues(frames: Sequence[pl.DataFrame], order: Sequence[str]) -> pl.Dat
     newest = ranked[0]
     both = pl.concat(frames).with_columns(
         _rank=pl.col("source_table").replace_strict({t: i for i, t in enumerate(ranked)}))
-    joined = both.sort("_rank").unique(["region_code", "measure", "period"], keep="first")
+    joined = both.sort("_rank").unique(["region_code", "entity", "measure", "period"],
+                                       keep="first")
     return STAT_SHAPE.conform(joined.with_columns(
         source_table=pl.when(pl.col("source_table") == newest).then(pl.col("source_table"))
         .otherwise(pl.col("source_table") + f" (earlier issue; series break, re-issued as {newest})")))
