@@ -20,9 +20,12 @@ HERE = Path(__file__).parent
 CATALOGUE_FILE = HERE / "catalogue.yaml"
 
 THEMES = {"climate": "green_industrial_zone", "air": "green_industrial_zone",
-          "offshore_wind": "green_industrial_zone", "work": "inclusion", "learning": "inclusion"}
+          "offshore_wind": "green_industrial_zone", "work": "inclusion", "learning": "inclusion",
+          # issue 15
+          "energy": "green_industrial_zone", "green_economy": "green_industrial_zone",
+          "circularity": "green_industrial_zone"}
 AGGREGATIONS = ("sum", "population_weighted_mean", "per_inhabitant", "share", "station_mean",
-                "national_only", "farm_register")
+                "national_only", "farm_register", "population_weighted_share")
 
 
 class SourceTable(Strict):
@@ -40,13 +43,25 @@ class Target(Strict):
     baseline_year: int | None = None
     baseline_from_year: int | None = None  # where the data series starts, if later
     label: Text
-    document: str
-    url: str | None = None
+    document: str = Field(min_length=1)
+    url: str = Field(pattern=r"^https://\S+$")  # where the document can be read
+    scope: Text  # what the target covers (area, gases or energy carriers, universe)
+    # False when the target's scope differs from the series it sits beside: it is shown with
+    # `scope_note` saying how, as context, and the series is not assessed against it.
+    assessed: bool = True
+    scope_note: Text | None = None
     applies_to: list[str] | Literal["all"] = "all"
     note: str | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> Target:
+        if not self.assessed:
+            if self.scope_note is None:
+                raise ValueError("a target shown as context ('assessed: false') needs "
+                                 "'scope_note' saying how its scope differs from the series")
+            if self.value is not None and self.value_change_pct is not None:
+                raise ValueError("give at most one of 'value' or 'value_change_pct'")
+            return self
         if (self.value is None) == (self.value_change_pct is None):
             raise ValueError("give exactly one of 'value' or 'value_change_pct'")
         if self.kind == "trajectory" and (self.target_year is None or self.baseline_year is None):
@@ -60,13 +75,18 @@ class Target(Strict):
     def applies(self, region_id: str) -> bool:
         return self.applies_to == "all" or region_id in self.applies_to
 
+    def assesses(self, region_id: str) -> bool:
+        """The region's series is assessed against this target (same scope, applies)."""
+        return self.assessed and self.applies(region_id)
+
 
 class Indicator(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: Text
     description: Text
     definition: Text
-    theme: Literal["climate", "air", "offshore_wind", "work", "learning"]
+    theme: Literal["climate", "air", "offshore_wind", "work", "learning",
+                   "energy", "green_economy", "circularity"]
     unit: str
     direction: Literal["higher_is_better", "lower_is_better"]
     aggregation: Literal[AGGREGATIONS]  # type: ignore[valid-type]
