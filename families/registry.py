@@ -7,7 +7,16 @@ sources, cadence), then add one line below.
 
 from __future__ import annotations
 
-from families import air_quality, emissions, employment, offshore_wind, training
+from families import (  # issue 15: the green industrial zone
+    air_quality,
+    circularity,
+    emissions,
+    employment,
+    energy,
+    green_economy,
+    offshore_wind,
+    training,
+)
 from families.base import Family, Feed
 
 FAMILIES: tuple[Family, ...] = (
@@ -17,6 +26,8 @@ FAMILIES: tuple[Family, ...] = (
     employment.FAMILY,
     training.FAMILY,
     offshore_wind.FAMILY,
+    # issue 15: energy, green economy and jobs, circularity
+    energy.FAMILY, green_economy.FAMILY, circularity.FAMILY,
 )
 
 
@@ -45,5 +56,6 @@ def snapshot_generators() -> list:
     from sources.generators.statline import statline_generator
 
     cbs_tables = employment.CBS_TABLES + training.CBS_TABLES + offshore_wind.CBS_TABLES
+    cbs_tables += energy.CBS_TABLES + green_economy.CBS_TABLES + circularity.CBS_TABLES  # issue 15
     return [*air_quality_generator.GENERATORS, *emissions_wind_generator.GENERATORS,
             statline_generator(cbs_tables), *onderwijsdata_generator.GENERATORS]
