@@ -161,7 +161,7 @@ def _population_weighted_share(indicator: Indicator, regions: Regions, tables) -
                  is_provisional=pl.col("is_provisional").any() | pl.col("is_provisional_whole").any(),
                  members_reporting=pl.len().cast(pl.Int32),
                  members_expected=pl.col("members_expected").first())
-            .filter(pl.col("members_reporting") == pl.col("members_expected")
+            .filter((pl.col("members_reporting") == pl.col("members_expected"))
                     & pl.col("value").is_finite()))
 
 
