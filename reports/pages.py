@@ -411,10 +411,9 @@ def _target_row(view: EditionView, target: dict, indicator_id: str, lang: str) -
     value = target.get("value")
     return {"label": _localized(target, "label", lang), "kind": target.get("kind"),
             "value": _fmt_value(view, indicator_id, value, lang) if value is not None else "",
-            "scope": _localized(target, "scope", lang) if target.get("scope_nl") else "",
-            "assessed": target.get("assessed") is not False is not False,
-            "scope_note": (_localized(target, "scope_note", lang)
-                           if target.get("scope_note_nl") else ""),
+            "scope": _localized(target, "scope", lang),
+            "assessed": target.get("assessed") is not False,
+            "scope_note": _localized(target, "scope_note", lang),
             "year": target.get("target_year"), "baseline_year": target.get("baseline_year"),
             "document": target.get("document") or "", "url": target.get("url") or ""}
 

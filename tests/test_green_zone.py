@@ -6,6 +6,7 @@ ODS), the derived measures, their GX suites, the regional shares, and targets th
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -321,3 +322,24 @@ def test_a_context_target_without_a_scope_note_is_refused():
         Target(id="x", kind="threshold", value=1, label={"nl": "a", "en": "a"},
                document="doc", url="javascript:alert(1)", scope={"nl": "s", "en": "s"})
     assert CatalogueError  # the loader's error type names the entry (tested elsewhere)
+
+
+def test_a_context_target_is_shown_with_its_scope_note_and_never_drawn_or_assessed():
+    from factories import make_inputs
+
+    from reports.pages import render_indicator
+    from reports.view import build_view
+
+    inputs = make_inputs()
+    context = inputs.targets.filter(pl.col("target_id") == "pm10-eu").with_columns(
+        target_id=pl.lit("pm10-cluster"), label_en=pl.lit("Cluster ambition"),
+        assessed=pl.lit(False), scope_en=pl.lit("The whole industry cluster"),
+        scope_note_en=pl.lit("Context only: one installation here."))
+    view = build_view(replace(inputs, targets=pl.concat([inputs.targets, context])))
+    page = render_indicator(view, "pm10", "en")
+    targets = page[page.index('id="targets-heading"'):]
+    assert "Scope: The whole industry cluster" in targets
+    assert "Context, not assessed:</em> Context only: one installation here." in targets
+    assert targets.count("Context, not assessed") == 1  # the assessed targets are not context
+    table = re.search(r'<table class="assessments">(.*?)</table>', page, re.S).group(1)
+    assert "Cluster ambition" not in table  # no status row for a target never assessed
