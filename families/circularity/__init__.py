@@ -13,10 +13,10 @@ issue, was not found in any public evidence and is not read.
 from __future__ import annotations
 
 from core.tables import STAT_SHAPE
-from families.base import Family, Feed
-from sources import statline
+from families.base import Family
+from families.cbs import cbs_feed
 from transforms.green_zone import add_waste_measures, circularity_rules
-from transforms.statline import MeasureSpec, Split, TableSpec, parse_tables
+from transforms.statline import MeasureSpec, Split, TableSpec
 
 CBS_TABLES: tuple[TableSpec, ...] = (
     TableSpec("83452NED", (
@@ -34,12 +34,7 @@ FAMILY = Family(
     rules=circularity_rules,
     sources=("cbs_statline",),
     cadence="monthly",
-    feeds=(
-        Feed(name="cbs_household_waste", source="cbs_statline",
-             description="CBS StatLine 83452NED: household waste per inhabitant (kg) by waste "
-                         "type, per municipality and NL; residual (fine + coarse) and "
-                         "separately collected waste derived.",
-             fetch=lambda http, geo: statline.fetch_tables(http, CBS_TABLES, geo.municipalities),
-             parse=lambda payloads: add_waste_measures(parse_tables(CBS_TABLES, payloads))),
-    ),
+    feeds=(cbs_feed("cbs_household_waste", "household waste per inhabitant by waste type "
+                    "(residual and separately collected waste derived)", CBS_TABLES,
+                    derive=add_waste_measures),),
 )

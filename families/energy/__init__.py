@@ -26,7 +26,8 @@ import polars as pl
 from core.payload import Payload
 from core.tables import STAT_SHAPE
 from families.base import Family, Feed
-from sources import klimaatmonitor, statline
+from families.cbs import cbs_feed
+from sources import klimaatmonitor
 from transforms.emissions import parse_klimaatmonitor
 from transforms.green_zone import (
     ENERGY_UNITS,
@@ -34,7 +35,7 @@ from transforms.green_zone import (
     add_non_renewable,
     energy_rules,
 )
-from transforms.statline import MeasureSpec, TableSpec, parse_tables
+from transforms.statline import MeasureSpec, TableSpec
 
 KLIMAATMONITOR_VARIABLES = KLIMAATMONITOR_ENERGY_VARIABLES
 CBS_TABLES: tuple[TableSpec, ...] = (
@@ -65,10 +66,7 @@ FAMILY = Family(
                          "municipality and for the Netherlands, yearly.",
              fetch=lambda http, geo: klimaatmonitor.fetch_all(http, KLIMAATMONITOR_VARIABLES),
              parse=parse_energy),
-        Feed(name="cbs_solar_capacity", source="cbs_statline",
-             description="CBS StatLine 85005NED: installed solar panel capacity (kWp), all "
-                         "sectors, per municipality and NL.",
-             fetch=lambda http, geo: statline.fetch_tables(http, CBS_TABLES, geo.municipalities),
-             parse=lambda payloads: parse_tables(CBS_TABLES, payloads)),
+        cbs_feed("cbs_solar_capacity", "installed solar panel capacity (kWp, all sectors)",
+                 CBS_TABLES),
     ),
 )

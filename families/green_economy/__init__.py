@@ -19,10 +19,10 @@ from pathlib import Path
 import yaml
 
 from core.tables import STAT_SHAPE
-from families.base import Family, Feed
-from sources import statline
+from families.base import Family
+from families.cbs import cbs_feed
 from transforms.green_zone import add_transition_jobs, green_economy_rules
-from transforms.statline import MeasureSpec, Split, TableSpec, parse_tables
+from transforms.statline import MeasureSpec, Split, TableSpec
 
 SECTORS_FILE = Path(__file__).parent / "sectors.yaml"
 
@@ -54,12 +54,7 @@ FAMILY = Family(
     rules=partial(green_economy_rules, tuple(SECTOR_TITLES.values())),
     sources=("cbs_statline",),
     cadence="monthly",
-    feeds=(
-        Feed(name="cbs_jobs_by_activity", source="cbs_statline",
-             description="CBS StatLine 83582NED: employee jobs in December by SBI section, per "
-                         "municipality and NL; the transition sectors (sectors.yaml) summed.",
-             fetch=lambda http, geo: statline.fetch_tables(http, CBS_TABLES, geo.municipalities),
-             parse=lambda payloads: add_transition_jobs(parse_tables(CBS_TABLES, payloads),
-                                                        TRANSITION_SECTORS)),
-    ),
+    feeds=(cbs_feed("cbs_jobs_by_activity", "employee jobs by SBI section (the transition "
+                    "sectors of sectors.yaml summed)", CBS_TABLES,
+                    derive=partial(add_transition_jobs, transition=TRANSITION_SECTORS)),),
 )
