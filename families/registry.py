@@ -7,7 +7,7 @@ sources, cadence), then add one line below.
 
 from __future__ import annotations
 
-from families import (  # issue 15: the green industrial zone
+from families import (
     air_quality,
     circularity,
     emissions,
