@@ -311,13 +311,14 @@ def _chart_input(view: EditionView, indicator_id: str, download: pl.DataFrame,
 def _thresholds(view: EditionView, indicator_id: str, lang: str) -> list[tuple[str, float]]:
     return [(f"{_localized(t, 'label', lang)} ({_fmt_value(view, indicator_id, t['value'], lang)})",
              t["value"]) for t in view.targets.get(indicator_id, [])
-            if t["kind"] == "threshold" and t["value"] is not None]
+            if t["kind"] == "threshold" and t["value"] is not None and t.get("assessed") is not False]
 
 
 def _trajectories(view: EditionView, indicator_id: str, lang: str) -> list[Trajectory]:
     """Base-to-target paths per featured region, from the assessment inputs (one per
     trajectory target; the target's label is added when an indicator has more than one)."""
-    kinds = [t for t in view.targets.get(indicator_id, []) if t["kind"] == "trajectory"]
+    kinds = [t for t in view.targets.get(indicator_id, [])
+             if t["kind"] == "trajectory" and t.get("assessed") is not False]
     out = []
     for region in view.featured:
         for a in view.assessments.get((indicator_id, region["region_id"]), []):
@@ -371,7 +372,7 @@ def _target_statuses(view: EditionView, indicator_id: str, lang: str) -> list[di
     per_region = [view.assessments.get((indicator_id, r["region_id"]), [])
                   for r in view.featured]
     rows = []
-    for target in view.targets.get(indicator_id, []):
+    for target in (t for t in view.targets.get(indicator_id, []) if t.get("assessed") is not False):
         found = [next((a for a in found if a.get("target_id") == target["target_id"]), None)
                  for found in per_region]
         rows.append({"label": _localized(target, "label", lang),
@@ -407,8 +408,12 @@ def _year_value(year, value_text: str) -> str:
 
 
 def _target_row(view: EditionView, target: dict, indicator_id: str, lang: str) -> dict:
+    value = target.get("value")
     return {"label": _localized(target, "label", lang), "kind": target.get("kind"),
-            "value": _fmt_value(view, indicator_id, target.get("value"), lang),
+            "value": _fmt_value(view, indicator_id, value, lang) if value is not None else "",
+            "scope": _localized(target, "scope", lang),
+            "assessed": target.get("assessed") is not False,
+            "scope_note": _localized(target, "scope_note", lang),
             "year": target.get("target_year"), "baseline_year": target.get("baseline_year"),
             "document": target.get("document") or "", "url": target.get("url") or ""}
 

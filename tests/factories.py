@@ -111,7 +111,9 @@ def _target(indicator_id, target_id, kind, value, year, label_nl, label_en) -> d
     return {"indicator_id": indicator_id, "target_id": target_id, "kind": kind, "value": value,
             "target_year": year, "baseline_year": 2015 if kind == "trajectory" else None,
             "label_nl": label_nl, "label_en": label_en, "document": "Beleidsdocument",
-            "url": "https://example.org/doc", "applies_to": None}
+            "url": "https://example.org/doc", "applies_to": None,
+            "scope_nl": "Reikwijdte", "scope_en": "Scope", "assessed": True,
+            "scope_note_nl": None, "scope_note_en": None}
 
 
 def region_row(region_id: str, name_nl: str, name_en: str, benchmark: bool,
