@@ -43,9 +43,18 @@ def pdf_name(edition_id: str, lang: str) -> str:
     return f"edition-{edition_id}-{lang}.pdf"
 
 
+LEGEND_ROW_PX, LEGEND_PER_ROW = 24, 3
+
+
 def print_figure(fig: go.Figure) -> go.Figure:
-    """The screen figure at a fixed size for paper, its legend under the plot."""
-    fig.update_layout(width=PRINT_CHART_WIDTH, height=PRINT_CHART_HEIGHT, autosize=False,
+    """The screen figure at a fixed size for paper, its legend under the plot. Lines a
+    screen reader switches on in the legend (stations) cannot be switched on on paper, so
+    they are left out; the plot grows with its legend, so no legend entry is cut off."""
+    fig.data = tuple(t for t in fig.data if t.visible != "legendonly")
+    entries = sum(1 for t in fig.data if t.showlegend is not False)
+    rows = -(-entries // LEGEND_PER_ROW)
+    fig.update_layout(width=PRINT_CHART_WIDTH, autosize=False,
+                      height=PRINT_CHART_HEIGHT + LEGEND_ROW_PX * max(rows - 2, 0),
                       margin={"l": 60, "r": 20, "t": 10, "b": 30})
     return fig
 
