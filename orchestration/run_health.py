@@ -7,6 +7,7 @@ A record of fetch failures kept in the warehouse can be added as a second produc
 same frame (`reports.contract.FETCH_FAILURE_SCHEMA`).
 """
 
+import os
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -29,7 +30,7 @@ def _root_message(event) -> str:
 
 def failed_fetches(instance: dg.DagsterInstance) -> pl.DataFrame:
     """One row per source whose raw asset failed after its last successful materialisation
-    (source, asset, failed_at, error); an empty frame when every last fetch succeeded."""
+    (source, title, asset, failed_at, error); an empty frame when every last fetch succeeded."""
     assets = raw_asset_sources()
     newest_failure: dict[str, tuple[float, str]] = {}
     records = instance.get_event_records(
@@ -40,13 +41,16 @@ def failed_fetches(instance: dg.DagsterInstance) -> pl.DataFrame:
         step = event.step_key if event else None
         if step in assets and step not in newest_failure:
             newest_failure[step] = (record.event_log_entry.timestamp, _root_message(event))
-    secrets = {name: "" for spec in SOURCES.values() for name in spec.secret_names}
+    secrets = {name: os.environ.get(name, "") for spec in SOURCES.values()
+               for name in spec.secret_names}
     rows = []
     for asset, (failed_ts, message) in sorted(newest_failure.items()):
         done = instance.get_latest_materialization_event(dg.AssetKey(asset))
         if done is not None and done.timestamp >= failed_ts:
             continue  # fetched again since
-        rows.append({"source": assets[asset], "asset": asset,
+        source = SOURCES.get(assets[asset])
+        rows.append({"source": assets[asset], "title": source.title if source else None,
+                     "asset": asset,
                      "failed_at": datetime.fromtimestamp(failed_ts, UTC),
                      "error": redact(message, secrets)[:500]})
     return pl.DataFrame(rows, schema=FETCH_FAILURE_SCHEMA)

@@ -150,7 +150,7 @@ def _title(source: str, source_row: dict | None) -> str:
 
 
 def _fetch_problem(row: dict, source_row: dict | None, lang: str) -> Problem:
-    title = _title(row["source"], source_row)
+    title = row.get("title") or _title(row["source"], source_row)
     return Problem(
         "fetch_failed", title,
         words("banner_not_refreshed", lang, source=title, date=_as_of(source_row, lang)),

@@ -70,7 +70,8 @@ def test_every_rule_the_suites_use_has_words_in_both_languages():
 
 
 def _failed_fetch(source: str = "luchtmeetnet") -> pl.DataFrame:
-    return pl.DataFrame([{"source": source, "asset": "raw_luchtmeetnet_measurements",
+    return pl.DataFrame([{"source": source, "title": None,
+                          "asset": "raw_luchtmeetnet_measurements",
                           "failed_at": datetime(2026, 11, 23, 6, 20, tzinfo=UTC),
                           "error": "SourceUnavailable: luchtmeetnet answered 503 three times"}],
                         schema=FETCH_FAILURE_SCHEMA)
@@ -162,3 +163,27 @@ def test_latest_holds_the_newest_editions_files_at_stable_addresses(tmp_path):
     assert (latest / "data" / "indicator_values.csv").read_bytes() == \
         (archived / "indicator_values.csv").read_bytes()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".staging-")]
+
+
+def test_a_raw_asset_that_failed_after_its_last_materialisation_is_a_failed_fetch():
+    import dagster as dg
+
+    from orchestration.run_health import failed_fetches
+
+    calls = {"fail": True}
+
+    @dg.asset(name="raw_duo_mbo_students")
+    def raw():
+        if calls["fail"]:
+            raise RuntimeError("duo answered 503 (url: https://example.invalid?apikey=s3cret)")
+
+    instance = dg.DagsterInstance.ephemeral()
+    assert failed_fetches(instance).height == 0
+    dg.materialize([raw], instance=instance, raise_on_error=False)
+    failed = failed_fetches(instance)
+    assert failed["source"].to_list() == ["duo"]
+    assert failed["title"][0] == "DUO open onderwijsdata (CKAN)"
+    assert "503" in failed["error"][0]
+    calls["fail"] = False
+    dg.materialize([raw], instance=instance)
+    assert failed_fetches(instance).height == 0  # fetched again since
