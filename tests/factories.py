@@ -268,6 +268,8 @@ def _failures() -> pl.DataFrame:
     return pl.DataFrame({
         "table_name": ["clean_air_quality_hourly"], "partition_key": ["2026-11-21"],
         "expectation": ["expect_column_values_to_be_between"], "column_name": ["value_ugm3"],
+        # as warehouse.store.record_validation stores a rule's parameters (sorted JSON)
+        "parameters": ['{"column": "value_ugm3", "max_value": 1000, "min_value": 0}'],
         "unexpected_count": [2], "unexpected_examples": [f"[1000000.0, {XSS!r}]"]})
 
 
