@@ -109,6 +109,14 @@ def plotly_text(value: str) -> str:
     return html.escape(value or "", quote=False)
 
 
+LEGEND_WIDTH = 38  # characters per legend line: a long entry wraps instead of widening a phone
+
+
+def legend_name(value: str) -> str:
+    """A legend entry, escaped, broken into lines that fit a phone-wide chart."""
+    return "<br>".join(wrap(plotly_text(value), LEGEND_WIDTH))
+
+
 def indicator_figure(chart: ChartInput, lang: str) -> go.Figure:
     """Region lines side by side, with target paths, limit values, provisional and
     low-coverage points each in their own legend entry."""
@@ -147,7 +155,7 @@ def _add_band(fig: go.Figure, band: Band, chart: ChartInput) -> None:
         fig.add_trace(go.Scatter(
             x=band.years, y=[_round(v, d) for v in values], mode="lines", fill=fill,
             fillcolor=BAND_FILL if fill else None, line={"width": 0, "color": BAND_FILL},
-            name=plotly_text(band.label), legendgroup="band", showlegend=fill is not None,
+            name=legend_name(band.label), legendgroup="band", showlegend=fill is not None,
             hovertemplate=f"{plotly_text(label)}<br>%{{x}}: %{{y:,.{d}f}} {unit}<extra></extra>"))
 
 
@@ -157,7 +165,7 @@ def _add_series(fig: go.Figure, part: pl.DataFrame, chart: ChartInput, lang: str
     style = style or chart.styles.get(series_id, SeriesStyle(OKABE_ITO[6], MARKERS[0]))
     fig.add_trace(go.Scatter(
         x=part["year"].to_list(), y=part["value"].to_list(), mode="lines+markers",
-        name=plotly_text(part["label"][0]), legendgroup=series_id, visible=visible,
+        name=legend_name(part["label"][0]), legendgroup=series_id, visible=visible,
         yaxis=_axis(chart, series_id),
         line={"color": style.colour, "width": 2.5, "dash": style.dash},
         marker={"symbol": style.marker, "size": 7, "color": style.colour},
@@ -188,7 +196,7 @@ def _add_trajectory(fig: go.Figure, trajectory: Trajectory, chart: ChartInput, l
     years = [y for y, _ in trajectory.points]
     fig.add_trace(go.Scatter(
         x=years, y=[_round(v, d) for _, v in trajectory.points], mode="lines+markers",
-        name=plotly_text(trajectory.label), legendgroup=trajectory.series_id, yaxis=axis,
+        name=legend_name(trajectory.label), legendgroup=trajectory.series_id, yaxis=axis,
         line={"color": style.colour, "width": 1.5, "dash": "dash"},
         marker={"symbol": ["circle-open"] + ["circle"] * (len(years) - 2) + ["star"],
                 "size": [6] + [0] * (len(years) - 2) + [12], "color": style.colour},
@@ -196,7 +204,7 @@ def _add_trajectory(fig: go.Figure, trajectory: Trajectory, chart: ChartInput, l
     if trajectory.edge:
         fig.add_trace(go.Scatter(
             x=[y for y, _ in trajectory.edge], y=[_round(v, d) for _, v in trajectory.edge],
-            mode="lines", name=plotly_text(trajectory.edge_label),
+            mode="lines", name=legend_name(trajectory.edge_label),
             legendgroup=trajectory.series_id, yaxis=axis,
             line={"color": style.colour, "width": 1, "dash": "dot"},
             hovertemplate=_hover(chart)))
@@ -210,7 +218,7 @@ def _add_threshold(fig: go.Figure, label: str, value: float, span: tuple[int, in
                    chart: ChartInput) -> None:
     fig.add_trace(go.Scatter(
         x=list(span), y=[_round(value, chart.decimals)] * 2, mode="lines",
-        name=plotly_text(label), legendgroup=f"threshold-{i}",
+        name=legend_name(label), legendgroup=f"threshold-{i}",
         line={"color": THRESHOLD_COLOUR, "width": 1.5, "dash": DASHES[(i + 2) % len(DASHES)]},
         hovertemplate=_hover(chart)))
 
@@ -242,6 +250,7 @@ def _apply_layout(fig: go.Figure, chart: ChartInput, lang: str) -> None:
     if chart.right_axis:
         fig.update_layout(yaxis2={
             "tickformat": axis_format, "overlaying": "y", "side": "right", "showgrid": False,
+            "tickmode": "auto",  # its own round ticks, not the left axis's grid
             "rangemode": "tozero", "title": {"text": plotly_text(chart.right_axis_title)}})
 
 

@@ -698,8 +698,10 @@ def render_data_quality(view: EditionView, lang: str) -> str:
 
 
 def _source_row(row: dict, lang: str) -> dict:
-    return {"title": row.get("title") or row.get("source") or "", "source": row.get("source"),
-            "licence": row.get("licence") or "", "url": row.get("url") or "",
+    name = row.get("source")
+    return {"title": words(SOURCE_TITLES, name, lang, row.get("title") or name or ""),
+            "source": name, "licence": words(SOURCE_LICENCES, name, lang, row.get("licence") or ""),
+            "url": row.get("url") or "",
             "last_fetched": format_datetime(row.get("last_fetched_at"), lang),
             "newest_period": row.get("newest_period") or format_number(None, lang),
             "rows": format_number(row.get("rows"), lang, 0),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from indicators.catalogue import Target
@@ -160,3 +160,44 @@ def test_the_worked_example_in_method_md():
                       trajectory(21000, base=2020, year=2032))
     assert a.status == "acceleration_needed"
     assert a.ratio == pytest.approx(0.913, abs=1e-3)
+
+
+@settings(deadline=None, max_examples=300)
+@given(st.floats(min_value=1, max_value=500), st.floats(min_value=0.1, max_value=3.0),
+       st.lists(st.floats(min_value=0.6, max_value=1.4), min_size=2, max_size=11),
+       st.sampled_from([0.0, -30.0]))
+def test_the_drawn_path_and_the_status_agree_on_the_side_of_the_latest_value(base, factor,
+                                                                            steps, shift):
+    """The page draws `required_path` and its on-track edge (reports.pages.trajectory_points):
+    the latest value is on the target's side of the edge exactly when the status is on track
+    or achieved, and a value ahead of the path itself is never behind schedule. Series move
+    by yearly factors; a shift below zero makes the assessment compare linear rates."""
+    from reports.pages import trajectory_points
+
+    assume(abs(factor - 1) > 0.01)
+    direction = "lower_is_better" if factor < 1 else "higher_is_better"
+    values = [base]
+    for step in steps:
+        values.append(values[-1] * step)
+    values = [v + shift for v in values]
+    years = list(range(2015, 2015 + len(values)))
+    a = assess_series(years, values, direction, trajectory(base * factor + shift, 2015, 2035))
+    assume(a.status in AHEAD | BEHIND)
+    row = {**a.__dict__, "target_kind": "trajectory"}
+    path, edge, _ = trajectory_points(row)
+    at = a.latest_year - a.base_year
+    lower = direction == "lower_is_better"
+    margin = 1e-9 * max(1.0, abs(a.latest_value), abs(a.base_value))  # float rounding only
+    assert _ahead(a.latest_value, edge[at][1], lower, margin) == (a.status in AHEAD)
+    if _ahead(a.latest_value, path[at][1], lower, -margin):
+        assert a.status in AHEAD
+    assert path[0] == (a.base_year, pytest.approx(a.base_value))
+    assert path[-1] == (2035, pytest.approx(a.target_value))
+
+
+AHEAD = {"on_track", "achieved"}
+BEHIND = {"acceleration_needed", "limited_progress", "moving_away"}
+
+
+def _ahead(latest: float, drawn: float, lower: bool, margin: float) -> bool:
+    return latest <= drawn + margin if lower else latest >= drawn - margin
