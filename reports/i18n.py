@@ -54,6 +54,7 @@ _STATUS_LOOK = {
     "achieved": ("★", "good"), "on_track": ("✔", "good"),
     "acceleration_needed": ("▲", "warn"), "limited_progress": ("◆", "bad"),
     "moving_away": ("✖", "bad"), "met": ("●", "good"), "not_met": ("○", "bad"),
+    "improving": ("↗", "good"), "little_change": ("→", "neutral"), "worsening": ("↘", "bad"),
     "cannot_assess": ("?", "neutral"), "not_measured": ("–", "neutral"),
     "context": ("ℹ", "neutral"),
 }
@@ -235,6 +236,9 @@ def reason_text(assessment: dict | None, number: Callable[[float | None], str], 
         fields.update(ratio=format_percent(p.get("ratio"), lang),
                       observed=_rate(p.get("observed"), p.get("method"), number, unit, lang),
                       required=_rate(p.get("required"), p.get("method"), number, unit, lang))
+    if stored["code"] == "direction":  # a relative rate either way (see direction_of_travel)
+        fields.update(observed=_rate(p.get("observed"), "cagr", number, unit, lang),
+                      threshold=f"{format_number((p.get('threshold') or 0) * 100, lang, 1)}%")
     sentence = pick(REASONS[code], lang).format(**fields)
     if stored["code"] == "threshold":
         trend_key = (assessment or {}).get("trend") or "none"
