@@ -57,7 +57,10 @@ class Target(Strict):
     assessed: bool = True
     scope_note: Text | None = None
     applies_to: list[str] | Literal["all"] = "all"
-    note: str | None = None
+    # What the monitor applies where it differs from the document (another base year, gas or
+    # boundary), in words for readers: shown next to the target on every page.
+    scope: Text | None = None
+    note: str | None = None  # for maintainers only: never shown on a page
 
     @model_validator(mode="after")
     def _complete(self) -> Target:
@@ -92,7 +95,9 @@ class Indicator(Strict):
     description: Text
     definition: Text
     theme: str
-    unit: str
+    unit: str  # as stored with every value (a symbol such as kt, %, MW)
+    # The unit as pages write it, per language, where it is a word ("students"); else `unit`.
+    unit_label: Text | None = None
     direction: Literal["higher_is_better", "lower_is_better"]
     aggregation: Literal[AGGREGATIONS]  # type: ignore[valid-type]
     scale: float = 1.0
@@ -113,6 +118,9 @@ class Indicator(Strict):
     @property
     def agenda(self) -> str:
         return THEMES[self.theme]
+
+    def unit_in(self, lang: str) -> str:
+        return getattr(self.unit_label, lang) if self.unit_label else self.unit
 
 
 class Catalogue(Strict):

@@ -7,6 +7,7 @@ import polars as pl
 
 CHANGE_SCHEMA = {
     "indicator_id": pl.String, "region_id": pl.String, "change": pl.String, "year": pl.Int32,
+    "target_id": pl.String,  # status changes: the target assessed (null: none, or a value)
     "old_value": pl.Float64, "new_value": pl.Float64, "old_status": pl.String,
     "new_status": pl.String, "explanation": pl.String,
 }
@@ -35,7 +36,7 @@ def value_changes(previous: pl.DataFrame, current: pl.DataFrame) -> pl.DataFrame
             .when(revised).then(pl.lit("revision")).otherwise(None))
     changes = joined.with_columns(change=kind).filter(pl.col("change").is_not_null())
     return changes.select(
-        *KEY, "change", old_value=pl.col("value"), new_value=pl.col("value_new"),
+        *KEY, "change", target_id=pl.lit(None, pl.String), old_value=pl.col("value"), new_value=pl.col("value_new"),
         old_status=pl.lit(None, pl.String), new_status=pl.lit(None, pl.String),
         explanation=pl.format("{} {}: {} -> {}", pl.col("change"), pl.col("year"),
                               pl.col("value").round(3), pl.col("value_new").round(3)),
@@ -56,6 +57,7 @@ def status_changes_only(previous: pl.DataFrame, current: pl.DataFrame) -> pl.Dat
     changes = joined.with_columns(change=kind).filter(pl.col("change").is_not_null())
     return changes.select(
         "indicator_id", "region_id", "change", year=pl.col("latest_year"),
+        target_id=pl.when(pl.col("target_id") != "").then("target_id"),
         old_value=pl.lit(None, pl.Float64), new_value=pl.lit(None, pl.Float64),
         old_status=pl.col("status_old"), new_status=pl.col("status"),
         explanation=pl.format("{} ({}): {} -> {}", pl.col("change"), pl.col("target_id"),

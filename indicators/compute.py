@@ -26,14 +26,17 @@ INDICATOR_SCHEMA = {
     "indicator_id": pl.String, "theme": pl.String, "agenda": pl.String, "name_nl": pl.String,
     "name_en": pl.String, "description_nl": pl.String, "description_en": pl.String,
     "definition_nl": pl.String, "definition_en": pl.String, "unit": pl.String,
+    "unit_nl": pl.String, "unit_en": pl.String,  # the unit as each language writes it
     "direction": pl.String, "aggregation": pl.String, "context_only": pl.Boolean,
     "source_tables": pl.List(pl.String),
     "validated_tables": pl.List(pl.String),  # the clean tables whose validation it rests on
 }
 TARGET_SCHEMA = {
     "indicator_id": pl.String, "target_id": pl.String, "kind": pl.String, "value": pl.Float64,
-    "target_year": pl.Int32, "baseline_year": pl.Int32, "label_nl": pl.String,
-    "label_en": pl.String, "document": pl.String, "url": pl.String,
+    "target_year": pl.Int32, "baseline_year": pl.Int32,
+    "value_change_pct": pl.Float64,  # a target relative to the base value (else `value`)
+    "baseline_from_year": pl.Int32,  # the base year used where the series starts later
+    "label_nl": pl.String, "label_en": pl.String, "document": pl.String, "url": pl.String,
     "applies_to": pl.List(pl.String),  # null: every region
     # what the target covers; a target not assessed (another scope) is shown as context
     "scope_nl": pl.String, "scope_en": pl.String, "assessed": pl.Boolean,
@@ -286,7 +289,8 @@ def catalogue_frames(catalogue: Catalogue) -> tuple[pl.DataFrame, pl.DataFrame]:
         "name_nl": i.name.nl, "name_en": i.name.en,
         "description_nl": i.description.nl, "description_en": i.description.en,
         "definition_nl": i.definition.nl, "definition_en": i.definition.en,
-        "unit": i.unit, "direction": i.direction, "aggregation": i.aggregation,
+        "unit": i.unit, "unit_nl": i.unit_in("nl"), "unit_en": i.unit_in("en"),
+        "direction": i.direction, "aggregation": i.aggregation,
         "context_only": i.context_only,
         "source_tables": [s.table for s in i.source_tables],
         "validated_tables": sorted(clean_inputs(i))} for i in catalogue.indicators],
@@ -294,6 +298,7 @@ def catalogue_frames(catalogue: Catalogue) -> tuple[pl.DataFrame, pl.DataFrame]:
     targets = pl.DataFrame([{
         "indicator_id": i.id, "target_id": t.id, "kind": t.kind, "value": t.value,
         "target_year": t.target_year, "baseline_year": t.baseline_year,
+        "value_change_pct": t.value_change_pct, "baseline_from_year": t.baseline_from_year,
         "label_nl": t.label.nl, "label_en": t.label.en, "document": t.document, "url": t.url,
         "applies_to": None if t.applies_to == "all" else list(t.applies_to),
         "scope_nl": t.scope.nl, "scope_en": t.scope.en, "assessed": t.assessed,

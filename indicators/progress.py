@@ -10,6 +10,7 @@ Every edge case is a named rule, and every input of a status is returned with it
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, fields
 
 import polars as pl
@@ -33,10 +34,26 @@ STABLE_PCT_PER_YEAR = 1.0  # |slope| below 1% of the mean per year counts as sta
 DIRECTION_THRESHOLD = 0.005
 
 
+def reason(code: str, **params) -> str:
+    """A stored reason: a code and the numbers behind it, as JSON (never a sentence), so the
+    report composes the explanation in each language from what was stored."""
+    return json.dumps({"code": code, **params}, separators=(",", ":"), sort_keys=True)
+
+
+def parse_reason(stored: str | None) -> dict | None:
+    """The code and parameters of a stored reason; None when absent or not a stored code
+    (an edition written before reasons were codes held an English sentence)."""
+    try:
+        found = json.loads(stored) if stored else None
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) and "code" in found else None
+
+
 @dataclass
 class Assessment:
     status: str
-    reason: str
+    reason: str  # a code with its parameters (`reason(...)`), rendered per language
     base_year: int | None = None
     base_value: float | None = None
     latest_year: int | None = None
@@ -55,6 +72,30 @@ class Assessment:
 def cagr(start: float, end: float, years: float) -> float:
     """Compound annual growth rate from start to end over `years` (both positive)."""
     return (end / start) ** (1.0 / years) - 1.0
+
+
+def rate_method(*values: float) -> str:
+    """Growth rates need positive values; otherwise linear rates are compared."""
+    return "cagr" if min(values) > 0 else "linear"
+
+
+def required_path(base_year: int, base_value: float, target_year: int, target_value: float,
+                  method: str | None = None, *, pace: float = 1.0) -> list[tuple[int, float]]:
+    """The path the status is measured against, one point per year from the base year to the
+    target year: compound growth at the required rate (`cagr`), or a straight line where
+    growth rates are undefined (`linear`). `pace` scales the rate: `ON_TRACK_RATIO` gives the
+    boundary of "on track" (a latest value on the target's side of it is on track)."""
+    method = method or rate_method(base_value, target_value)
+    horizon = target_year - base_year
+    points = []
+    for year in range(base_year, target_year + 1):
+        t = year - base_year
+        if method == "cagr":
+            value = base_value * (1 + pace * cagr(base_value, target_value, horizon)) ** t
+        else:
+            value = base_value + pace * (target_value - base_value) / horizon * t
+        points.append((year, value))
+    return points
 
 
 def status_for_ratio(ratio: float) -> str:
@@ -93,7 +134,7 @@ def assess_series(years: list[int], values: list[float], direction: str, target:
                                      ("series_break", series_break),
                                      ("low_coverage", low_coverage)) if on)
     if not years:
-        return Assessment("not_measured", "No data for this region.", flags=flags)
+        return Assessment("not_measured", reason("no_data"), flags=flags)
     common = {"latest_year": years[-1], "latest_value": values[-1], "n_points": len(years),
               "flags": flags, "trend": trend(years, values, direction)}
     if target.kind == "threshold":
@@ -103,24 +144,22 @@ def assess_series(years: list[int], values: list[float], direction: str, target:
 
 def _threshold(latest: float, direction: str, target: Target, common: dict) -> Assessment:
     met = reached(latest, target.value, direction)
-    word = "at or below" if direction == "lower_is_better" else "at or above"
-    reason = (f"Latest value {latest:.4g} ({common['latest_year']}) is "
-              f"{'' if met else 'not '}{word} the limit {target.value:.4g}; "
-              f"trend: {common['trend'] or 'too few points'}.")
-    return Assessment("met" if met else "not_met", reason, target_value=target.value, **common)
+    why = reason("threshold", met=met, latest=latest, year=common["latest_year"],
+                 limit=target.value, direction=direction)
+    return Assessment("met" if met else "not_met", why, target_value=target.value, **common)
 
 
 def _trajectory(years, values, direction, target: Target, common: dict) -> Assessment:
     if len(years) < MIN_POINTS:
-        return Assessment("cannot_assess", f"Only {len(years)} data point(s); at least "
-                          f"{MIN_POINTS} are needed.", target_year=target.target_year, **common)
+        return Assessment("cannot_assess", reason("too_few_points", n=len(years), min=MIN_POINTS),
+                          target_year=target.target_year, **common)
     start = target.baseline_from_year or target.baseline_year
     base = next(((y, v) for y, v in zip(years, values, strict=True)
                  if start <= y <= start + BASE_YEAR_SEARCH), None)
     if base is None:
-        return Assessment("cannot_assess", f"No value in the base year {start} or the "
-                          f"{BASE_YEAR_SEARCH} years after it.", target_year=target.target_year,
-                          **common)
+        return Assessment("cannot_assess", reason("no_base_value", start=start,
+                                                  search=BASE_YEAR_SEARCH),
+                          target_year=target.target_year, **common)
     base_year, base_value = base
     goal = target.value if target.value is not None else \
         base_value * (1 + target.value_change_pct / 100)
@@ -128,30 +167,29 @@ def _trajectory(years, values, direction, target: Target, common: dict) -> Asses
              "target_year": target.target_year, **common}
     latest_year, latest = years[-1], values[-1]
     if reached(latest, goal, direction):
-        return Assessment("achieved", f"Latest value {latest:.4g} ({latest_year}) has reached the "
-                          f"target {goal:.4g}.", **known)
+        return Assessment("achieved", reason("achieved", latest=latest, year=latest_year,
+                                             target=goal), **known)
     if latest_year <= base_year:
-        return Assessment("cannot_assess", "No value after the base year.", **known)
+        return Assessment("cannot_assess", reason("no_value_after_base", base_year=base_year),
+                          **known)
     return _ratio_assessment(base_year, base_value, latest_year, latest, goal, target, known)
 
 
 def _ratio_assessment(base_year, base_value, latest_year, latest, goal, target, known) -> Assessment:
     elapsed, horizon = latest_year - base_year, target.target_year - base_year
-    if min(base_value, latest, goal) > 0:
-        method = "cagr"
+    method = rate_method(base_value, latest, goal)
+    if method == "cagr":
         observed, required = cagr(base_value, latest, elapsed), cagr(base_value, goal, horizon)
     else:  # growth rates are undefined at zero or below: compare linear rates instead
-        method = "linear"
         observed, required = (latest - base_value) / elapsed, (goal - base_value) / horizon
     if required == 0:
-        return Assessment("cannot_assess", "The target equals the base value.", **known)
+        return Assessment("cannot_assess", reason("target_equals_base"), **known)
     ratio = observed / required
-    status = status_for_ratio(ratio)
-    reason = (f"From {base_value:.4g} ({base_year}) to {latest:.4g} ({latest_year}): observed "
-              f"{method} rate {observed:+.4g}/yr vs {required:+.4g}/yr required to reach "
-              f"{goal:.4g} by {target.target_year}; ratio {ratio:.2f}.")
-    return Assessment(status, reason, observed_cagr=observed, required_cagr=required, ratio=ratio,
-                      rate_method=method, **known)
+    why = reason("pace", method=method, base=base_value, base_year=base_year, latest=latest,
+                 year=latest_year, observed=observed, required=required, target=goal,
+                 target_year=target.target_year, ratio=ratio)
+    return Assessment(status_for_ratio(ratio), why, observed_cagr=observed,
+                      required_cagr=required, ratio=ratio, rate_method=method, **known)
 
 
 def direction_of_travel(years: list[int], values: list[float], direction: str,
@@ -160,14 +198,14 @@ def direction_of_travel(years: list[int], values: list[float], direction: str,
     year, no nulls), for an indicator without a documented target (indicators/METHOD.md)."""
     flags = "provisional" if latest_provisional else ""
     if not years:
-        return Assessment("not_measured", "No data for this region.", flags=flags)
+        return Assessment("not_measured", reason("no_data"), flags=flags)
     ys, vs = years[-TREND_POINTS:], values[-TREND_POINTS:]
     common = {"latest_year": years[-1], "latest_value": values[-1], "n_points": len(years),
               "flags": flags, "trend": trend(years, values, direction),
               "base_year": ys[0], "base_value": vs[0]}
     if len(ys) < MIN_POINTS:
-        return Assessment("cannot_assess", f"Only {len(ys)} data point(s); at least "
-                          f"{MIN_POINTS} are needed for a direction of travel.", **common)
+        return Assessment("cannot_assess", reason("too_few_points", n=len(ys), min=MIN_POINTS),
+                          **common)
     elapsed = ys[-1] - ys[0]
     if min(vs[0], vs[-1]) > 0:
         method, rate = "cagr", cagr(vs[0], vs[-1], elapsed)
@@ -177,11 +215,9 @@ def direction_of_travel(years: list[int], values: list[float], direction: str,
     signed = -rate if direction == "lower_is_better" else rate
     status = ("improving" if signed >= DIRECTION_THRESHOLD else
               "worsening" if signed <= -DIRECTION_THRESHOLD else "little_change")
-    better = "lower" if direction == "lower_is_better" else "higher"
-    reason = (f"From {vs[0]:.4g} ({ys[0]}) to {vs[-1]:.4g} ({ys[-1]}): {method} rate "
-              f"{rate:+.2%}/yr; {status.replace('_', ' ')} ({better} is better; threshold "
-              f"{DIRECTION_THRESHOLD:.1%}/yr either way).")
-    return Assessment(status, reason, observed_cagr=rate, rate_method=method, **common)
+    why = reason("direction", method=method, base=vs[0], base_year=ys[0], latest=vs[-1],
+                 year=ys[-1], observed=rate, threshold=DIRECTION_THRESHOLD, direction=direction)
+    return Assessment(status, why, observed_cagr=rate, rate_method=method, **common)
 
 
 ASSESSMENT_SCHEMA = {
@@ -228,9 +264,9 @@ def _assess_region(indicator: Indicator, region_id: str, series: dict | None) ->
     targets = [t for t in indicator.targets if t.assesses(region_id)]
     if indicator.context_only:
         status = "context" if years else "not_measured"
-        reason = "Context indicator: shown, not assessed." if years else "No data for this region."
+        why = reason("context_only" if years else "no_data")
         return [{**base, "target_id": None, "target_kind": None, "target_order": 0, "status": status,
-                 "reason": reason, "latest_year": years[-1] if years else None,
+                 "reason": why, "latest_year": years[-1] if years else None,
                  "latest_value": vals[-1] if vals else None, "n_points": len(years),
                  "trend": trend(years, vals, indicator.direction) if years else None,
                  "flags": ""}]

@@ -28,6 +28,22 @@ FRAME_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
 }
 
 
+@dataclass(frozen=True)
+class SourceUse:
+    """One upstream behind an indicator, as its page credits it: who publishes it, under which
+    licence, when it was fetched, how far its figures reach and when new ones are due."""
+
+    source: str  # the registry's name (in downloads; pages name the source in words)
+    title: str
+    licence: str
+    url: str
+    retrieved_at: datetime | None
+    newest_period: str | None  # newest period with a value, of the measures the indicator uses
+    cadence: str = "yearly"  # continuous | yearly | irregular (sources.registry)
+    release_month: int | None = None
+    max_data_age_days: int = 400
+
+
 class ContractError(TypeError):
     """An edition input does not have the schema its producer declares."""
 
@@ -52,7 +68,8 @@ class EditionInputs:
     validation: pl.DataFrame
     validation_failures: pl.DataFrame
     changes: pl.DataFrame
-    indicator_sources: dict[str, dict] = field(default_factory=dict)
+    # Per indicator id: the upstreams its values are computed from.
+    indicator_sources: dict[str, list[SourceUse]] = field(default_factory=dict)
     # Region ids the indicator and comparison pages show (regions.yaml `featured`); None
     # features every region. The others stay on their region pages and in the downloads.
     featured_regions: list[str] | None = None

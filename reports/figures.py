@@ -51,14 +51,15 @@ def region_styles(region_ids: list[str]) -> dict[str, SeriesStyle]:
 
 @dataclass(frozen=True)
 class Trajectory:
-    """The straight path from a region's base-year value to its target."""
+    """The path a region's status is measured against, one point per year from the base
+    year to the target year (`indicators.progress.required_path`), and the edge of "on
+    track" (the same path at the pace the status calls on track), each with its label."""
 
     series_id: str
     label: str
-    base_year: int
-    base_value: float
-    target_year: int
-    target_value: float
+    points: list[tuple[int, float]]
+    edge_label: str = ""
+    edge: list[tuple[int, float]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -93,12 +94,27 @@ class ChartInput:
     thresholds: list[tuple[str, float]] = field(default_factory=list)
     trajectories: list[Trajectory] = field(default_factory=list)
     band: Band | None = None
+    # Inside the figure, so a copied chart still says what it is and where it comes from.
+    title: str = ""
+    credit: str = ""
+    # Series drawn against a second axis on the right (one that dwarfs the others, such as
+    # the country beside its regions), and that axis's title.
+    right_axis: frozenset[str] = frozenset()
+    right_axis_title: str = ""
 
 
 def plotly_text(value: str) -> str:
     """Plotly renders trace names and hover text as a small HTML subset: escape source text
     so a name like `<b>` or `<a href>` shows literally and never becomes markup."""
     return html.escape(value or "", quote=False)
+
+
+LEGEND_WIDTH = 38  # characters per legend line: a long entry wraps instead of widening a phone
+
+
+def legend_name(value: str) -> str:
+    """A legend entry, escaped, broken into lines that fit a phone-wide chart."""
+    return "<br>".join(wrap(plotly_text(value), LEGEND_WIDTH))
 
 
 def indicator_figure(chart: ChartInput, lang: str) -> go.Figure:
@@ -139,7 +155,7 @@ def _add_band(fig: go.Figure, band: Band, chart: ChartInput) -> None:
         fig.add_trace(go.Scatter(
             x=band.years, y=[_round(v, d) for v in values], mode="lines", fill=fill,
             fillcolor=BAND_FILL if fill else None, line={"width": 0, "color": BAND_FILL},
-            name=plotly_text(band.label), legendgroup="band", showlegend=fill is not None,
+            name=legend_name(band.label), legendgroup="band", showlegend=fill is not None,
             hovertemplate=f"{plotly_text(label)}<br>%{{x}}: %{{y:,.{d}f}} {unit}<extra></extra>"))
 
 
@@ -149,7 +165,8 @@ def _add_series(fig: go.Figure, part: pl.DataFrame, chart: ChartInput, lang: str
     style = style or chart.styles.get(series_id, SeriesStyle(OKABE_ITO[6], MARKERS[0]))
     fig.add_trace(go.Scatter(
         x=part["year"].to_list(), y=part["value"].to_list(), mode="lines+markers",
-        name=plotly_text(part["label"][0]), legendgroup=series_id, visible=visible,
+        name=legend_name(part["label"][0]), legendgroup=series_id, visible=visible,
+        yaxis=_axis(chart, series_id),
         line={"color": style.colour, "width": 2.5, "dash": style.dash},
         marker={"symbol": style.marker, "size": 7, "color": style.colour},
         connectgaps=False, hovertemplate=_hover(chart)))
@@ -164,6 +181,7 @@ def _add_flag_points(fig: go.Figure, chart: ChartInput, flag: str, legend_key: s
         fig.add_trace(go.Scatter(
             x=part["year"].to_list(), y=part["value"].to_list(), mode="markers",
             name=text(legend_key, lang), legendgroup=flag, showlegend=i == 0,
+            yaxis=_axis(chart, part["series_id"][0]),
             marker={"symbol": symbol, "size": size, "color": style.colour,
                     "line": {"width": 2, "color": style.colour}},
             hovertemplate=f"{plotly_text(part['label'][0])}: {text(legend_key, lang)}"
@@ -171,44 +189,83 @@ def _add_flag_points(fig: go.Figure, chart: ChartInput, flag: str, legend_key: s
 
 
 def _add_trajectory(fig: go.Figure, trajectory: Trajectory, chart: ChartInput, lang: str) -> None:
+    """The required path, dashed, from an open circle (base) to a star (target); the edge of
+    "on track" dotted beside it, in the region's colour and legend group."""
     style = chart.styles.get(trajectory.series_id, SeriesStyle(OKABE_ITO[6], MARKERS[0]))
-    d = chart.decimals
+    d, axis = chart.decimals, _axis(chart, trajectory.series_id)
+    years = [y for y, _ in trajectory.points]
     fig.add_trace(go.Scatter(
-        x=[trajectory.base_year, trajectory.target_year],
-        y=[_round(trajectory.base_value, d), _round(trajectory.target_value, d)],
-        mode="lines+markers", name=f"{text('trajectory', lang)}: {plotly_text(trajectory.label)}",
-        legendgroup=trajectory.series_id,
+        x=years, y=[_round(v, d) for _, v in trajectory.points], mode="lines+markers",
+        name=legend_name(trajectory.label), legendgroup=trajectory.series_id, yaxis=axis,
         line={"color": style.colour, "width": 1.5, "dash": "dash"},
-        marker={"symbol": ["circle-open", "star"], "size": [6, 12], "color": style.colour},
+        marker={"symbol": ["circle-open"] + ["circle"] * (len(years) - 2) + ["star"],
+                "size": [6] + [0] * (len(years) - 2) + [12], "color": style.colour},
         hovertemplate=_hover(chart)))
+    if trajectory.edge:
+        fig.add_trace(go.Scatter(
+            x=[y for y, _ in trajectory.edge], y=[_round(v, d) for _, v in trajectory.edge],
+            mode="lines", name=legend_name(trajectory.edge_label),
+            legendgroup=trajectory.series_id, yaxis=axis,
+            line={"color": style.colour, "width": 1, "dash": "dot"},
+            hovertemplate=_hover(chart)))
+
+
+def _axis(chart: ChartInput, series_id: str) -> str:
+    return "y2" if series_id in chart.right_axis else "y"
 
 
 def _add_threshold(fig: go.Figure, label: str, value: float, span: tuple[int, int], i: int,
                    chart: ChartInput) -> None:
     fig.add_trace(go.Scatter(
         x=list(span), y=[_round(value, chart.decimals)] * 2, mode="lines",
-        name=plotly_text(label), legendgroup=f"threshold-{i}",
+        name=legend_name(label), legendgroup=f"threshold-{i}",
         line={"color": THRESHOLD_COLOUR, "width": 1.5, "dash": DASHES[(i + 2) % len(DASHES)]},
         hovertemplate=_hover(chart)))
 
 
 def _year_span(years: pl.Series, trajectories: list[Trajectory]) -> tuple[int, int]:
     known = [y for y in years.to_list() if y is not None]
-    known += [y for t in trajectories for y in (t.base_year, t.target_year)]
+    known += [y for t in trajectories for y, _ in t.points]
     return (min(known), max(known)) if known else (0, 1)
 
 
 def _apply_layout(fig: go.Figure, chart: ChartInput, lang: str) -> None:
+    credit_lines = wrap(chart.credit, CREDIT_WIDTH)
+    axis_format = f",.{chart.decimals}f" if chart.decimals else ",d"
     fig.update_layout(
-        template=None, separators=PLOTLY_SEPARATORS[lang], height=440, autosize=True,
-        font={"family": FONT, "size": 13, "color": "#1a1a1a"},
-        margin={"l": 60, "r": 36, "t": 20, "b": 40},  # room for the last year label
+        template=None, separators=PLOTLY_SEPARATORS[lang], height=440 + 14 * len(credit_lines),
+        autosize=True, font={"family": FONT, "size": 13, "color": "#1a1a1a"},
+        # room for the title and source lines above, the last year label on the right
+        margin={"l": 60, "r": 70 if chart.right_axis else 36,
+                "t": (34 if chart.title else 12) + 15 * len(credit_lines), "b": 40},
+        title={"text": plotly_text(chart.title), "x": 0, "xanchor": "left", "y": 0.99,
+               "yanchor": "top", "font": {"size": 15},
+               "subtitle": {"text": "<br>".join(plotly_text(line) for line in credit_lines),
+                            "font": {"size": 11, "color": "#595959"}}},
         paper_bgcolor="#ffffff", plot_bgcolor="#ffffff", hovermode="closest",
         legend={"orientation": "h", "y": -0.1, "yanchor": "top", "x": 0},
         xaxis={"tickformat": "d", "gridcolor": "#e5e5e5"},  # years need no axis title
-        yaxis={"tickformat": f",.{chart.decimals}f" if chart.decimals else ",d",
-               "gridcolor": "#e5e5e5", "zerolinecolor": "#bbbbbb",
-               "title": {"text": plotly_text(chart.unit)}})
+        yaxis={"tickformat": axis_format, "gridcolor": "#e5e5e5", "zerolinecolor": "#bbbbbb",
+               "title": {"text": plotly_text(chart.unit)}, "rangemode": "tozero"})
+    if chart.right_axis:
+        fig.update_layout(yaxis2={
+            "tickformat": axis_format, "overlaying": "y", "side": "right", "showgrid": False,
+            "tickmode": "auto",  # its own round ticks, not the left axis's grid
+            "rangemode": "tozero", "title": {"text": plotly_text(chart.right_axis_title)}})
+
+
+CREDIT_WIDTH = 58  # characters per source line: fits a phone-wide chart
+
+
+def wrap(line: str, width: int) -> list[str]:
+    """Words into lines of at most `width` characters (a longer word keeps its own line)."""
+    lines: list[str] = []
+    for word in (line or "").split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines
 
 
 def _round(value: float | None, decimals: int) -> float | None:

@@ -8,13 +8,15 @@ deficiencies.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from indicators.catalogue import THEMES as CATALOGUE_THEMES
-from reports.formatting import format_number, format_percent
+from indicators.progress import parse_reason
+from reports.formatting import MONTHS_EN, MONTHS_NL, format_number, format_percent
 
 LANGUAGES = ("nl", "en")
 OTHER_LANGUAGE = {"nl": "en", "en": "nl"}
@@ -67,6 +69,28 @@ THEME_ORDER = tuple(CATALOGUE_THEMES)  # the catalogue's order
 AGENDAS = _pairs("agendas")
 CHANGE_KINDS = _pairs("change_kinds")
 TEXT: dict[str, tuple[str, str]] = _pairs("text")
+SOURCE_TITLES = _pairs("source_titles")
+SOURCE_LICENCES = _pairs("source_licences")
+AGGREGATIONS = _pairs("aggregations")
+REASONS = _pairs("reasons")
+TRENDS = _pairs("trends")
+TABLES = _pairs("tables")
+
+
+def month_name(month: int, lang: str) -> str:
+    return (MONTHS_NL if lang == "nl" else MONTHS_EN)[month - 1]
+
+
+def words(section: dict[str, tuple[str, str]], key: str | None, lang: str,
+          default: str = "") -> str:
+    """The words for `key` in one locale section, or `default` where it has none."""
+    pair = section.get(key or "")
+    return pick(pair, lang) if pair else default
+
+
+def table_words(table: str, lang: str) -> str:
+    """A clean table in words ("Uitstoot"); the table name only where no words exist."""
+    return words(TABLES, table, lang, table)
 
 
 def text(key: str, lang: str, **fields) -> str:
@@ -133,7 +157,7 @@ def progress_sentence(obs: Observation, assessment: dict | None, target_label: s
                     "moving_away"):
         parts.append(_trajectory_clause(obs, assessment, target_label, lang))
     elif status == "cannot_assess":
-        parts.append(_cannot_assess_clause(assessment, lang))
+        parts.append(_cannot_assess_clause(assessment, lang, lambda v: _fmt(v, obs, lang)))
     else:
         parts.append(f"({status_words(status, lang)})")
     return f"{obs.region}: " + "; ".join(p for p in parts if p) + "."
@@ -184,7 +208,52 @@ def _trajectory_clause(obs: Observation, assessment: dict, label: str, lang: str
     return f"{aim}: {status_words(status, lang)}{pace}"
 
 
-def _cannot_assess_clause(assessment: dict | None, lang: str) -> str:
-    reason = (assessment or {}).get("reason")
-    words = status_words("cannot_assess", lang)
-    return f"{words} ({reason})" if reason else words
+def _cannot_assess_clause(assessment: dict | None, lang: str,
+                          number: Callable[[float | None], str] | None = None) -> str:
+    why = reason_text(assessment, number or (lambda v: format_number(v, lang, 1)), lang)
+    label = status_words("cannot_assess", lang)
+    return f"{label} ({why.rstrip('.')})" if why else label
+
+
+def reason_text(assessment: dict | None, number: Callable[[float | None], str], lang: str,
+                unit: str = "") -> str:
+    """Why an assessment has its status, in `lang`, from its stored code and numbers.
+
+    `number` formats a figure of the indicator as its page shows it; growth rates read as a
+    percentage a year (compound) or as units a year (linear); a reason stored before reasons
+    were codes (an English sentence) is not shown."""
+    stored = parse_reason((assessment or {}).get("reason"))
+    if stored is None:
+        return ""
+    code, p = stored["code"], stored
+    if code == "threshold":
+        side = "lower" if p.get("direction") == "lower_is_better" else "higher"
+        code = f"threshold_{'met' if p.get('met') else 'not_met'}_{side}"
+    if code not in REASONS:
+        return ""
+    fields = {k: number(v) if k in _FIGURES and v is not None else v for k, v in p.items()}
+    if stored["code"] == "pace":
+        fields.update(ratio=format_percent(p.get("ratio"), lang),
+                      observed=_rate(p.get("observed"), p.get("method"), number, unit, lang),
+                      required=_rate(p.get("required"), p.get("method"), number, unit, lang))
+    if stored["code"] == "direction":  # a relative rate either way (see direction_of_travel)
+        fields.update(observed=_rate(p.get("observed"), "cagr", number, unit, lang),
+                      threshold=f"{format_number((p.get('threshold') or 0) * 100, lang, 1)}%")
+    sentence = pick(REASONS[code], lang).format(**fields)
+    if stored["code"] == "threshold":
+        trend_key = (assessment or {}).get("trend") or "none"
+        sentence += f" {text('trend', lang)}: {words(TRENDS, trend_key, lang, trend_key)}."
+    return sentence
+
+
+_FIGURES = ("latest", "limit", "target", "base")  # reason parameters in the indicator's unit
+
+
+def _rate(rate: float | None, method: str | None, number, unit: str, lang: str) -> str:
+    if rate is None:
+        return format_number(None, lang)
+    if method == "linear":
+        sign = "+" if rate > 0 else ""
+        return f"{sign}{number(rate)} {unit}".rstrip()
+    sign = "+" if rate > 0 else ""
+    return f"{sign}{format_number(rate * 100, lang, 1)}%"

@@ -11,11 +11,16 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from families.registry import statistical
+from families.registry import FAMILIES, statistical
 from indicators.catalogue import load_catalogue, load_regions
 from indicators.changes import status_changes
-from indicators.compute import catalogue_frames, regions_frame
-from reports.contract import FETCH_FAILURE_SCHEMA, STATUS_HISTORY_SCHEMA, EditionInputs
+from indicators.compute import DERIVED_FROM, POPULATION, catalogue_frames, regions_frame
+from reports.contract import (
+    FETCH_FAILURE_SCHEMA,
+    STATUS_HISTORY_SCHEMA,
+    EditionInputs,
+    SourceUse,
+)
 from sources.registry import SOURCES
 from sources.snapshot import DEMO_MUNICIPALITIES, DEMO_STATIONS
 from warehouse.store import Warehouse
@@ -146,23 +151,75 @@ def not_in_snapshot(regions) -> dict[str, list[str]]:
     return out
 
 
-def indicator_sources(wh: Warehouse, catalogue, sources: pl.DataFrame) -> dict[str, dict]:
-    """Per indicator: the upstream(s) behind it, licence, retrieval date and vintage."""
-    by_source = {r["source"]: r for r in sources.iter_rows(named=True)}
-    out: dict[str, dict] = {}
+def indicator_sources(wh: Warehouse, catalogue, sources: pl.DataFrame) -> dict[str, list[SourceUse]]:
+    """Per indicator: the upstreams behind it. Each clean table it reads (through a derived
+    table such as the stations' annual means, and the population weights) is the table of a
+    family; the sources are that family's, narrowed to those with rows of the measures the
+    indicator uses, each with the newest year it has a value for."""
+    fetched = {r["source"]: r for r in sources.iter_rows(named=True)}
+    measured = _measure_sources(wh)
+    out = {}
     for indicator in catalogue.indicators:
-        names = sorted({_source_of(st.table) for st in indicator.source_tables} - {None})
-        rows = [by_source[n] for n in names if n in by_source]
-        fetched = [r["last_fetched_at"] for r in rows if r["last_fetched_at"]]
-        out[indicator.id] = {
-            "source_title": "; ".join(r["title"] for r in rows) or "; ".join(names),
-            "licence": "; ".join(sorted({r["licence"] for r in rows})),
-            "retrieved_at": max(fetched) if fetched else None,
-            "vintage": ", ".join(f"{r['source']} {r['newest_period']}" for r in rows),
-        }
+        newest: dict[str, str | None] = {}
+        for table, measure, entity in _clean_inputs(indicator):
+            found = _found(measured.get(table, {}), measure, entity)
+            for name in (found or dict.fromkeys(_family_sources(table))):
+                newest[name] = max(filter(None, (newest.get(name), (found or {}).get(name))),
+                                   default=None)
+        out[indicator.id] = [_source_use(name, period, fetched.get(name))
+                             for name, period in sorted(newest.items())]
     return out
 
 
-def _source_of(table: str) -> str | None:
-    """The upstream source name a catalogue source table refers to (best effort)."""
-    return {"air_station_annual": "rivm_air_quality"}.get(table, table if table in SOURCES else None)
+def _clean_inputs(indicator) -> list[tuple[str, str, str]]:
+    """(clean table, measure, entity) an indicator reads; derived tables become every clean
+    table they are computed from (measure '' there: the whole family counts)."""
+    inputs = [(s.table, s.measure, s.entity) for s in indicator.source_tables]
+    if indicator.aggregation == "population_weighted_mean":
+        inputs.append((POPULATION.table, POPULATION.measure, POPULATION.entity))
+    return [(clean, measure if clean == table else "", entity)
+            for table, measure, entity in inputs for clean in DERIVED_FROM.get(table, (table,))]
+
+
+def _found(table: dict, measure: str, entity: str) -> dict[str, str | None] | None:
+    """Sources (with newest year) of one measure: its entity's rows, or when the catalogue
+    names no entity (a register summed over its entities), the rows of every entity."""
+    if (measure, entity) in table:
+        return table[(measure, entity)]
+    rows = [found for (m, _), found in table.items() if m == measure] if not entity else []
+    merged: dict[str, str | None] = {}
+    for found in rows:
+        for name, newest in found.items():
+            merged[name] = max(filter(None, (merged.get(name), newest)), default=None)
+    return merged or None
+
+
+def _family_sources(table: str) -> tuple[str, ...]:
+    return next((f.sources for f in FAMILIES if f.table_name == table), ())
+
+
+def _measure_sources(wh: Warehouse) -> dict[str, dict[tuple[str, str], dict[str, str | None]]]:
+    """Per statistical table, per (measure, entity): each source with its newest year."""
+    out: dict[str, dict] = {}
+    for fam in statistical():
+        if not wh.has_table(fam.table_name):
+            continue
+        rows = wh.query(
+            "SELECT measure, entity, source, max(period) FILTER (WHERE value IS NOT NULL "  # noqa: S608
+            f"AND length(period) = 4) AS newest FROM {fam.table_name} GROUP BY ALL")
+        for r in rows.iter_rows(named=True):
+            out.setdefault(fam.table_name, {}).setdefault(
+                (r["measure"], r["entity"]), {})[r["source"]] = r["newest"]
+    return out
+
+
+def _source_use(name: str, newest: str | None, fetched: dict | None) -> SourceUse:
+    spec = SOURCES.get(name)
+    fetched = fetched or {}
+    return SourceUse(
+        source=name, title=spec.title if spec else name, licence=spec.licence if spec else "",
+        url=spec.link if spec else "", retrieved_at=fetched.get("last_fetched_at"),
+        newest_period=newest or fetched.get("newest_period"),
+        cadence=spec.cadence if spec else "yearly",
+        release_month=spec.release_month if spec else None,
+        max_data_age_days=spec.max_data_age_days if spec else 400)

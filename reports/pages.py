@@ -4,7 +4,7 @@ is never marked safe)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -12,7 +12,9 @@ import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from indicators.progress import ON_TRACK_RATIO, required_path
 from reports import health, history, i18n
+from reports.contract import SourceUse
 from reports.figures import (
     Band,
     ChartInput,
@@ -23,12 +25,36 @@ from reports.figures import (
     sparkline_svg,
 )
 from reports.formatting import (
+    format_date,
     format_datetime,
     format_number,
     format_percent,
 )
-from reports.i18n import LOCALES, OTHER_LANGUAGE, pick, status_label, status_tone, text
-from reports.view import EditionView, _localized, _series, headline, observation, sentence, slug
+from reports.i18n import (
+    AGGREGATIONS,
+    LOCALES,
+    OTHER_LANGUAGE,
+    SOURCE_LICENCES,
+    SOURCE_TITLES,
+    month_name,
+    pick,
+    reason_text,
+    status_label,
+    status_tone,
+    table_words,
+    text,
+    words,
+)
+from reports.view import (
+    EditionView,
+    _localized,
+    _series,
+    headline,
+    observation,
+    sentence,
+    slug,
+    unit_of,
+)
 
 PACKAGE_DIR = Path(__file__).parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
@@ -330,17 +356,76 @@ def _chart_input(view: EditionView, indicator_id: str, download: pl.DataFrame,
     regions = download.filter(pl.col("station_code").is_null()).select(
         series_id=pl.col("region_id"), label=pl.coalesce(name_col, "region_id"),
         year="year", value="value", is_provisional="is_provisional", low_coverage="low_coverage")
-    stations = download.filter(pl.col("station_code").is_not_null()).select(
-        series_id=pl.col("station_code"),
-        label=pl.concat_str([pl.col("station_code"), pl.lit(" ("),
-                             pl.coalesce(name_col, "region_id"), pl.lit(")")]),
+    stations = download.filter(pl.col("station_code").is_not_null()).with_columns(
+        label=pl.struct("station_code", name_col).map_elements(
+            lambda r: station_label(view, r["station_code"], r[name_col], lang),
+            return_dtype=pl.String)).select(
+        series_id=pl.col("station_code"), label="label",
         year="year", value="value", is_provisional="is_provisional", low_coverage="low_coverage")
+    indicator = view.indicator(indicator_id)
+    unit = unit_of(indicator, lang)
+    right = _dwarfing_series(regions)
+    if right:
+        regions = regions.with_columns(label=pl.when(pl.col("series_id").is_in(list(right)))
+                                       .then(pl.concat_str("label", pl.lit(
+                                           f" ({text('right_axis', lang)})")))
+                                       .otherwise("label"))
     return ChartInput(
-        unit=view.indicator(indicator_id).get("unit") or "",
-        decimals=view.decimals.get(indicator_id, 1), series=regions, stations=stations,
-        styles=region_styles(view.featured_ids),
+        unit=unit, decimals=view.decimals.get(indicator_id, 1), series=regions,
+        stations=stations, styles=region_styles(view.featured_ids),
         thresholds=_thresholds(view, indicator_id, lang),
-        trajectories=_trajectories(view, indicator_id, lang), band=band)
+        trajectories=_trajectories(view, indicator_id, lang), band=band,
+        title=f"{_localized(indicator, 'name', lang)} ({unit})" if unit
+        else _localized(indicator, "name", lang),
+        credit=text("chart_credit", lang, sources="; ".join(
+            source_title(u, lang) for u in view.inputs.indicator_sources.get(indicator_id, [])),
+            site=text("site_title", lang), region=_site_region(view, lang),
+            edition=view.inputs.edition_id),
+        right_axis=frozenset(right),
+        right_axis_title=f"{unit} ({', '.join(view.region_name(r, lang) for r in right)})"
+        if right else "")
+
+
+DWARF_FACTOR = 10  # a series this many times larger than every other gets its own axis
+
+
+def _dwarfing_series(regions: pl.DataFrame) -> set[str]:
+    """The one region series that would flatten all others on a shared axis (the country's
+    total beside its regions), if there is one and there are others to see."""
+    if not regions.schema["value"].is_numeric():
+        return set()  # an empty download (nothing computed yet)
+    peaks = (regions.filter(pl.col("value").is_not_null())
+             .group_by("series_id").agg(peak=pl.col("value").abs().max())
+             .sort("peak", descending=True))
+    if peaks.height < 2:
+        return set()
+    (top, top_peak), (_, next_peak) = peaks.row(0), peaks.row(1)
+    return {top} if next_peak > 0 and top_peak >= DWARF_FACTOR * next_peak else set()
+
+
+def station_label(view: EditionView, code: str, region_name: str | None, lang: str) -> str:
+    """A station by its name and place ("Wijk aan Zee-De Banjaert, Beverwijk"); the code
+    only where the station is not in the register (it is in the download either way)."""
+    for region in view.regions:
+        codes = list(region.get("stations") or [])
+        if code in codes:
+            name = (region.get("station_names") or codes)[codes.index(code)]
+            if name and name != code:
+                return text("station_label", lang, name=name, place=region_name or
+                            _localized(region, "name", lang))
+    return f"{code} ({region_name})" if region_name else code
+
+
+def _site_region(view: EditionView, lang: str) -> str:
+    return view.region_name(view.focus_region, lang) if view.focus_region else ""
+
+
+def source_title(use: SourceUse, lang: str) -> str:
+    return words(SOURCE_TITLES, use.source, lang, use.title)
+
+
+def source_licence(use: SourceUse, lang: str) -> str:
+    return words(SOURCE_LICENCES, use.source, lang, use.licence)
 
 
 def _thresholds(view: EditionView, indicator_id: str, lang: str) -> list[tuple[str, float]]:
@@ -350,22 +435,40 @@ def _thresholds(view: EditionView, indicator_id: str, lang: str) -> list[tuple[s
 
 
 def _trajectories(view: EditionView, indicator_id: str, lang: str) -> list[Trajectory]:
-    """Base-to-target paths per featured region, from the assessment inputs (one per
-    trajectory target; the target's label is added when an indicator has more than one)."""
+    """Per featured region and assessed trajectory target: the path its status is measured
+    against, year by year (compound growth, or a straight line where the assessment compared
+    linear rates), and the edge of "on track"; labelled with the method and base year."""
     kinds = [t for t in view.targets.get(indicator_id, [])
              if t["kind"] == "trajectory" and t.get("assessed") is not False]
     out = []
     for region in view.featured:
         for a in view.assessments.get((indicator_id, region["region_id"]), []):
-            needed = (a.get("base_year"), a.get("base_value"), a.get("target_year"),
-                      a.get("target_value"))
-            if a.get("target_kind") != "trajectory" or any(v is None for v in needed):
+            path = trajectory_points(a)
+            if path is None:
                 continue
-            label = _localized(region, "name", lang)
+            points, edge, method = path
+            label = f"{_localized(region, 'name', lang)}: " + text(
+                f"trajectory_{method}", lang, base_year=a["base_year"])
             if len(kinds) > 1:
                 label += f" ({view.target_label(a['target_id'], lang)})"
-            out.append(Trajectory(region["region_id"], label, *needed))
+            out.append(Trajectory(region["region_id"], label, points,
+                                  text("on_track_edge", lang), edge))
     return out
+
+
+def trajectory_points(a: dict):
+    """(path, on-track edge, method) of one trajectory assessment, or None without a base."""
+    needed = (a.get("base_year"), a.get("base_value"), a.get("target_year"),
+              a.get("target_value"))
+    if a.get("target_kind") != "trajectory" or any(v is None for v in needed):
+        return None
+    base_year, base_value, target_year, target_value = needed
+    method = a.get("rate_method") or None
+    points = required_path(base_year, base_value, target_year, target_value, method)
+    edge = required_path(base_year, base_value, target_year, target_value, method,
+                         pace=ON_TRACK_RATIO)
+    method = method or ("cagr" if min(base_value, target_value) > 0 else "linear")
+    return points, edge, method
 
 
 def _chart_summary(view: EditionView, indicator: dict, download: pl.DataFrame, lang: str) -> str:
@@ -373,7 +476,7 @@ def _chart_summary(view: EditionView, indicator: dict, download: pl.DataFrame, l
     if years.len() == 0:
         return text("no_data", lang)
     return text("chart_summary", lang, name=_localized(indicator, "name", lang),
-                first=years.min(), last=years.max(), unit=indicator.get("unit") or "")
+                first=years.min(), last=years.max(), unit=unit_of(indicator, lang))
 
 
 def _wide_table(frame: pl.DataFrame, key: str, view: EditionView, indicator_id: str,
@@ -385,8 +488,9 @@ def _wide_table(frame: pl.DataFrame, key: str, view: EditionView, indicator_id: 
     columns = frame.select(key, name_col).unique(key, maintain_order=True).rows()
     cells = {(r[key], r["year"]): r for r in frame.iter_rows(named=True)}
     years = sorted(frame["year"].unique().drop_nulls().to_list())
-    header = [{"key": k, "label": (n or k) if key == "region_id" else f"{k} ({n or ''})"}
-              for k, n in columns]
+    header = [{"key": k, "label": (n or k) if key == "region_id"
+               else station_label(view, k, n, lang),
+               "code": k if key == "station_code" else ""} for k, n in columns]
     rows = [{"year": y, "cells": [_cell(cells.get((k, y)), view, indicator_id, lang)
                                   for k, _ in columns]} for y in years]
     return {"columns": header, "rows": rows}
@@ -435,7 +539,9 @@ def _assessment_cell(view: EditionView, indicator_id: str, assessment: dict | No
     if a.get("ratio") is not None:
         parts.append(f"{text('ratio', lang)}: {format_percent(a['ratio'], lang)}")
     return {"label": status_label(a["status"], lang), "tone": status_tone(a["status"]),
-            "inputs": "; ".join(parts), "reason": a.get("reason") or "",
+            "inputs": "; ".join(parts),
+            "reason": reason_text(a, lambda v: _fmt_value(view, indicator_id, v, lang), lang,
+                                  unit_of(view.indicator(indicator_id), lang)),
             "since": history.since_text(_status_runs(view), indicator_id, a["region_id"],
                                         a.get("target_id"), a["status"], lang)}
 
@@ -451,31 +557,104 @@ def _year_value(year, value_text: str) -> str:
 
 
 def _target_row(view: EditionView, target: dict, indicator_id: str, lang: str) -> dict:
-    value = target.get("value")
+    """A target as its page lists it: the value (or the change from the base year used),
+    the year, the document, what it covers and, for a target of another scope, why the
+    series is not assessed against it."""
+    base_year = target.get("baseline_from_year") or target.get("baseline_year")
+    unit = unit_of(view.indicator(indicator_id), lang)
+    if target.get("value") is not None:
+        value = f"{_fmt_value(view, indicator_id, target['value'], lang)} {unit}".rstrip()
+    elif target.get("value_change_pct") is not None:
+        pct = target["value_change_pct"]
+        value = text("target_change", lang, year=base_year,
+                     pct=("+" if pct > 0 else "") + format_number(pct, lang, 0))
+    else:
+        value = ""
     return {"label": _localized(target, "label", lang), "kind": target.get("kind"),
-            "value": _fmt_value(view, indicator_id, value, lang) if value is not None else "",
-            "scope": _localized(target, "scope", lang),
+            "value": value, "year": target.get("target_year"), "baseline_year": base_year,
+            "document": target.get("document") or "", "url": target.get("url") or "",
+            "scope": _localized(target, "scope", lang) if target.get(f"scope_{lang}") else "",
             "assessed": target.get("assessed") is not False,
-            "scope_note": _localized(target, "scope_note", lang),
-            "year": target.get("target_year"), "baseline_year": target.get("baseline_year"),
-            "document": target.get("document") or "", "url": target.get("url") or ""}
+            "scope_note": _localized(target, "scope_note", lang)
+            if target.get(f"scope_note_{lang}") else ""}
 
 
 def _indicator_facts(view: EditionView, indicator: dict, lang: str) -> dict:
-    source = view.inputs.indicator_sources.get(indicator["indicator_id"]) or {}
+    indicator_id = indicator["indicator_id"]
+    uses = view.inputs.indicator_sources.get(indicator_id) or []
+    fetched = [u.retrieved_at for u in uses if u.retrieved_at]
+    name = _localized(indicator, "name", lang)
     return {
-        "name": _localized(indicator, "name", lang),
+        "name": name,
         "description": _localized(indicator, "description", lang),
         "definition": _localized(indicator, "definition", lang),
-        "unit": indicator.get("unit") or "", "aggregation": indicator.get("aggregation") or "",
+        "unit": unit_of(indicator, lang),
+        "aggregation": words(AGGREGATIONS, indicator.get("aggregation"), lang),
         "direction": text(indicator["direction"], lang)
         if indicator.get("direction") in ("higher_is_better", "lower_is_better") else "",
         "theme": pick(i18n.THEMES.get(indicator["theme"], (indicator["theme"],) * 2), lang),
         "agenda": pick(i18n.AGENDAS.get(indicator.get("agenda"), ("", "")), lang),
-        "source_title": source.get("source_title") or "", "licence": source.get("licence") or "",
-        "retrieved": format_datetime(source.get("retrieved_at"), lang),
-        "vintage": source.get("vintage") or "",
-        "validation": validation_status(view, indicator, lang)}
+        "sources": [source_facts(u, view.inputs.generated_at, lang) for u in uses],
+        "retrieved": format_datetime(max(fetched), lang) if fetched else "",
+        "method": _method_words(view, indicator, lang),
+        "validation": validation_status(view, indicator, lang),
+        "citation": text("citation", lang, site=text("site_title", lang),
+                         region=_site_region(view, lang), edition=view.inputs.edition_id,
+                         table=name),
+        # the edition's date until the page's script writes the reader's today
+        "consulted": format_date(view.inputs.generated_at, lang),
+        "generated_iso": view.inputs.generated_at.date().isoformat()}
+
+
+def source_facts(use: SourceUse, now: datetime, lang: str) -> dict:
+    """One source as an indicator page credits it: title, licence, link, when it was fetched,
+    how far its figures reach and when new ones are due, in words."""
+    return {"title": source_title(use, lang),
+            "licence": source_licence(use, lang),
+            "url": use.url, "retrieved": format_datetime(use.retrieved_at, lang),
+            "version": data_version(use, lang), "next": next_update(use, now, lang)}
+
+
+def data_version(use: SourceUse, lang: str) -> str:
+    """How far a source's figures reach, in words: a year, or a day for measurements."""
+    period = use.newest_period or ""
+    if use.cadence == "irregular" and use.retrieved_at:
+        return text("data_as_of", lang, date=format_date(use.retrieved_at, lang))
+    if len(period) == 4 and period.isdigit():
+        return text("data_through_year", lang, period=period)
+    if len(period) >= 10:
+        return text("data_through_date", lang, date=format_date(period[:10], lang))
+    if len(period) == 7:
+        return text("data_through_year", lang,
+                    period=f"{month_name(int(period[5:7]), lang)} {period[:4]}")
+    return format_number(None, lang)
+
+
+def next_update(use: SourceUse, now: datetime, lang: str) -> str:
+    """When new figures are due: continuously, in the publisher's release month, or within
+    the age the source declares acceptable (its freshness rule), marked when overdue."""
+    if use.cadence == "continuous":
+        return text("next_continuous", lang)
+    if use.cadence == "irregular":
+        return text("next_irregular", lang)
+    year = int(use.newest_period[:4]) if (use.newest_period or "")[:4].isdigit() else None
+    if year is None:
+        return format_number(None, lang)
+    if use.release_month:  # released in that month of the year after the period ends
+        due, key = datetime(year + 2, use.release_month, 1, tzinfo=now.tzinfo), \
+            "next_yearly_month"
+    else:
+        # the freshness rule: stale once the newest period ended longer ago than this
+        due = datetime(year, 12, 31, tzinfo=now.tzinfo) + timedelta(days=use.max_data_age_days)
+        key = "next_yearly_by"
+    words_ = text(key, lang, period=year + 1, month=month_name(due.month, lang), year=due.year)
+    return f"{words_} {text('next_overdue', lang)}" if due < now else words_
+
+
+def _method_words(view: EditionView, indicator: dict, lang: str) -> str:
+    kinds = {t["kind"] for t in view.targets.get(indicator["indicator_id"], [])}
+    parts = [text(f"method_{kind}", lang) for kind in ("trajectory", "threshold") if kind in kinds]
+    return " ".join(parts or [text("method_context", lang)])
 
 
 def validation_status(view: EditionView, indicator: dict, lang: str) -> str:
@@ -487,9 +666,11 @@ def validation_status(view: EditionView, indicator: dict, lang: str) -> str:
         return text("no_validation", lang)
     failed = runs.filter(~pl.col("success").fill_null(False)).height
     when = format_datetime(runs["validated_at"].max(), lang)
+    names = ", ".join(table_words(t, lang) for t in sorted(set(runs["table_name"].to_list())))
     if failed:
-        return text("validation_failed", lang, failed=failed, n=runs.height, date=when)
-    return text("validation_ok", lang, n=runs.height, date=when)
+        return text("validation_failed", lang, failed=failed, n=runs.height, date=when,
+                    tables=names)
+    return text("validation_ok", lang, date=when, tables=names)
 
 
 # -- region page ----------------------------------------------------------------------------
@@ -585,8 +766,10 @@ def _health_section(view: EditionView, lang: str) -> dict:
 
 
 def _source_row(row: dict, lang: str) -> dict:
-    return {"title": row.get("title") or row.get("source") or "", "source": row.get("source"),
-            "licence": row.get("licence") or "", "url": row.get("url") or "",
+    name = row.get("source")
+    return {"title": words(SOURCE_TITLES, name, lang, row.get("title") or name or ""),
+            "source": name, "licence": words(SOURCE_LICENCES, name, lang, row.get("licence") or ""),
+            "url": row.get("url") or "",
             "last_fetched": format_datetime(row.get("last_fetched_at"), lang),
             "newest_period": row.get("newest_period") or format_number(None, lang),
             "rows": format_number(row.get("rows"), lang, 0),
@@ -602,7 +785,7 @@ def _validation_summary(validation: pl.DataFrame, lang: str) -> list[dict]:
         partitions=pl.len(), failed=(~pl.col("success").fill_null(False)).sum(),
         last=pl.col("validated_at").max(), rows=pl.col("row_count").sum(),
         failed_partitions=pl.col("partition_key").filter(~pl.col("success").fill_null(False)))
-    return [{"table": health.table_words(r["table_name"], lang), "partitions": format_number(r["partitions"], lang, 0),
+    return [{"table": table_words(r["table_name"], lang), "partitions": format_number(r["partitions"], lang, 0),
              "failed": r["failed"], "last": format_datetime(r["last"], lang),
              "rows": format_number(r["rows"], lang, 0),
              "failed_partitions": ", ".join(str(p) for p in r["failed_partitions"][:20])}
@@ -638,7 +821,18 @@ def _change_row(view: EditionView, row: dict, lang: str) -> dict:
     return {"indicator": _localized(view.indicator(indicator_id), "name", lang) if known
             else indicator_id, "href": f"indicator/{slug(indicator_id)}.html" if known else "",
             "region": view.region_name(row["region_id"], lang), "year": row.get("year"),
-            "old": old, "new": new, "explanation": row.get("explanation") or ""}
+            "old": old, "new": new, "explanation": _change_words(view, row, old, new, lang)}
+
+
+def _change_words(view: EditionView, row: dict, old: str, new: str, lang: str) -> str:
+    """A change in words: "niet gemeten → norm gehaald", "nieuw doel 'WHO-advieswaarde': ..."."""
+    if row["change"] == "new_target":
+        target = view.target_label(row.get("target_id"), lang)
+        return text("change_new_target", lang, target=target, new=new) if target \
+            else text("change_status", lang, old=old, new=new)
+    if row["change"] == "status_change":
+        return text("change_status", lang, old=old, new=new)
+    return text("change_value", lang, old=old, new=new)
 
 
 # -- archive and redirects ------------------------------------------------------------------

@@ -24,6 +24,8 @@ from reports.pages import (
     _theme_section,
     _themes,
     indicator_chart,
+    source_licence,
+    source_title,
 )
 from reports.view import EditionView, sentence, slug
 
@@ -100,7 +102,7 @@ def _indicator_section(view: EditionView, indicator: dict, lang: str) -> dict:
     indicator_id = indicator["indicator_id"]
     chart, shown, others, _ = indicator_chart(view, indicator_id, lang)
     has_chart = bool(shown.height or chart.band)
-    source = view.inputs.indicator_sources.get(indicator_id) or {}
+    uses = view.inputs.indicator_sources.get(indicator_id) or []
     return {
         "id": f"ind-{slug(indicator_id)}", "name": _localized(indicator, "name", lang),
         "description": _localized(indicator, "description", lang),
@@ -114,4 +116,5 @@ def _indicator_section(view: EditionView, indicator: dict, lang: str) -> dict:
                                         lang),
         "statuses": _target_statuses(view, indicator_id, lang),
         "featured": [_localized(r, "name", lang) for r in view.featured],
-        "source": source.get("source_title") or "", "licence": source.get("licence") or ""}
+        "source": "; ".join(source_title(u, lang) for u in uses),
+        "licence": "; ".join(sorted({source_licence(u, lang) for u in uses}))}

@@ -72,6 +72,11 @@ class EditionView:
         return _localized(target, "label", lang) if target else ""
 
 
+def unit_of(indicator: dict, lang: str) -> str:
+    """The indicator's unit as `lang` writes it ("students"), else its stored symbol."""
+    return indicator.get(f"unit_{lang}") or indicator.get("unit") or ""
+
+
 def _localized(row: dict, field_name: str, lang: str) -> str:
     return row.get(f"{field_name}_{lang}") or row.get(f"{field_name}_nl") or ""
 
@@ -160,7 +165,7 @@ def observation(view: EditionView, indicator_id: str, region_id: str,
     years, shown = view.known_points.get((indicator_id, region_id), NO_POINTS)
     indicator = view.indicator(indicator_id)
     return i18n.Observation(
-        region=view.region_name(region_id, lang), unit=indicator.get("unit") or "",
+        region=view.region_name(region_id, lang), unit=unit_of(indicator, lang),
         decimals=view.decimals.get(indicator_id, 1),
         latest_year=years[-1] if years else None, latest_value=shown[-1] if shown else None,
         previous_year=years[-2] if len(years) > 1 else None,

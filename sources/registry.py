@@ -37,6 +37,17 @@ class SourceSpec:
     # The upstream's request-rate limit as (requests, seconds), kept in live mode by one
     # throttle per source and process (`shared_throttle`); None: no limit known.
     rate_limit: tuple[int, float] | None = None
+    # When new figures appear, for readers' "next expected update": "continuous" (new
+    # measurements every hour), "yearly" (one new year at a time) or "irregular". A yearly
+    # source names `release_month` only where the publisher's calendar is documented;
+    # otherwise the next year is expected within `max_data_age_days` of the newest period.
+    cadence: str = "yearly"
+    release_month: int | None = None
+    home_url: str = ""  # the page a reader follows (base_url is often a bare API endpoint)
+
+    @property
+    def link(self) -> str:
+        return self.home_url or self.base_url
 
     @property
     def secret_names(self) -> frozenset[str]:
@@ -51,14 +62,16 @@ SOURCES: dict[str, SourceSpec] = {
                    max_data_age_days=3, max_fetch_age_days=2,
                    # about 100 requests per 5 minutes allowed (SOURCES.md, Corrections);
                    # 90 leaves room for a clock that drifts or a request outside this client
-                   rate_limit=(90, 300.0)),
+                   rate_limit=(90, 300.0), cadence="continuous",
+                   home_url="https://www.luchtmeetnet.nl"),
         SourceSpec("rivm_air_quality", "RIVM validated air-quality data (yearly CSV)",
                    "https://data.rivm.nl/data/luchtmeetnet", "CC-BY 4.0, RIVM",
                    max_data_age_days=550),
         SourceSpec("klimaatmonitor", "Klimaatmonitor Open Data Service (Rijkswaterstaat)",
                    "https://klimaatmonitor.databank.nl/jiveservices/odata",
                    "Klimaatmonitor open data terms", key_env="KLIMAATMONITOR_API_KEY",
-                   key_header="apikey", max_data_age_days=900),
+                   key_header="apikey", max_data_age_days=900,
+                   home_url="https://klimaatmonitor.databank.nl"),
         # A file source: the export is made in the browser wizard at this page and dropped in
         # $TRANSITION_MONITOR_HOME/drop/emissieregistratie/ (sources.emissieregistratie).
         SourceSpec("emissieregistratie", "Emissieregistratie (RIVM) data export (file source)",
@@ -67,17 +80,22 @@ SOURCES: dict[str, SourceSpec] = {
         SourceSpec("eu_ets", "EU ETS verified emissions (Union Registry)",
                    "https://union-registry-data.ec.europa.eu",
                    "CC BY 4.0 (European Commission legal notice), source acknowledged",
-                   max_data_age_days=700),
+                   # verified emissions of year t are published in April of t+1
+                   # (research/ets_er_entsoe.md: "Last data update: 2025-04-01")
+                   max_data_age_days=700, release_month=4),
         SourceSpec("cbs_statline", "CBS StatLine OData v4", "https://datasets.cbs.nl/odata/v1/CBS",
-                   "CC BY 4.0, source: CBS", max_data_age_days=550),
+                   "CC BY 4.0, source: CBS", max_data_age_days=550,
+                   home_url="https://opendata.cbs.nl/statline"),
         SourceSpec("duo", "DUO open onderwijsdata (CKAN)", "https://onderwijsdata.duo.nl/api/3/action",
-                   "CC0, DUO", max_data_age_days=550),
+                   "CC0, DUO", max_data_age_days=550, home_url="https://onderwijsdata.duo.nl"),
         SourceSpec("wind_farms", "Register of offshore wind farms (project file, sourced per farm)",
                    "https://www.rvo.nl/onderwerpen/windenergie-op-zee",
-                   "compiled by the project from public sources", max_data_age_days=1000),
+                   "compiled by the project from public sources", max_data_age_days=1000,
+                   cadence="irregular"),
         SourceSpec("entsoe", "ENTSO-E Transparency Platform", "https://web-api.tp.entsoe.eu/api",
                    "ENTSO-E Transparency terms", key_env="ENTSOE_API_KEY",
-                   key_param="securityToken", max_data_age_days=40),
+                   key_param="securityToken", max_data_age_days=40, cadence="continuous",
+                   home_url="https://transparency.entsoe.eu"),
     )
 }
 

@@ -11,7 +11,7 @@ import polars as pl
 from indicators.changes import CHANGE_SCHEMA
 from indicators.compute import INDICATOR_SCHEMA, REGION_SCHEMA, TARGET_SCHEMA, VALUE_SCHEMA
 from indicators.progress import ASSESSMENT_SCHEMA
-from reports.contract import EditionInputs
+from reports.contract import EditionInputs, SourceUse
 from warehouse.schema import clean_table
 
 AIR_QUALITY_HOURLY = clean_table("clean_air_quality_hourly")
@@ -83,7 +83,8 @@ def _indicators(specs: list[dict]) -> pl.DataFrame:
         "name_nl": f"Indicator {s['id']} (nl)", "name_en": f"Indicator {s['id']} (en)",
         "description_nl": "Beschrijving.", "description_en": "Description.",
         "definition_nl": "Jaargemiddelde.", "definition_en": "Annual mean.", "unit": s["unit"],
-        "direction": s["direction"], "aggregation": "mean", "context_only": s["target"] is None,
+        "unit_nl": s["unit"], "unit_en": s["unit"],
+        "direction": s["direction"], "aggregation": "sum", "context_only": s["target"] is None,
         "source_tables": ["air_station_annual" if s["theme"] == "air" else "clean_emissions"],
         "validated_tables": (["clean_air_quality_hourly", "clean_air_quality_validated_hourly"]
                              if s["theme"] == "air" else ["clean_emissions"]),
@@ -110,6 +111,7 @@ def _targets(specs: list[dict]) -> pl.DataFrame:
 def _target(indicator_id, target_id, kind, value, year, label_nl, label_en) -> dict:
     return {"indicator_id": indicator_id, "target_id": target_id, "kind": kind, "value": value,
             "target_year": year, "baseline_year": 2015 if kind == "trajectory" else None,
+            "value_change_pct": None, "baseline_from_year": None,
             "label_nl": label_nl, "label_en": label_en, "document": "Beleidsdocument",
             "url": "https://example.org/doc", "applies_to": None,
             "scope_nl": "Reikwijdte", "scope_en": "Scope", "assessed": True,
@@ -214,10 +216,12 @@ def make_inputs(*, n_indicators: int = 5, n_years: int = 10, edition_id: str = "
         indicators=indicators, targets=targets, regions=_regions(), values=values,
         assessments=_assessments(values, targets, specs), sources=_sources(source_title),
         validation=_validation(), validation_failures=_failures(),
-        changes=_changes(), indicator_sources={s["id"]: {
-            "source_title": source_title, "licence": "CC BY 4.0",
-            "retrieved_at": datetime(2026, 11, 22, 6, 0, tzinfo=UTC),
-            "vintage": "rivm_air_quality 2024"} for s in specs})
+        changes=_changes(), indicator_sources={s["id"]: [SourceUse(
+            # a name the locales do not know, so the page shows this title as given
+            source="factory_source", title=source_title, licence="CC BY 4.0",
+            url="https://example.org/source",
+            retrieved_at=datetime(2026, 11, 22, 6, 0, tzinfo=UTC), newest_period="2024")]
+            for s in specs})
 
 
 FEATURED = [rid for rid, *_rest in REGIONS]

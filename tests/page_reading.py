@@ -13,10 +13,12 @@ from reports.formatting import parse_number
 
 class TableReader(HTMLParser):
     """Collects the cell texts of every <table class="figures"> on a page (the `.value`
-    span only, so footnote marks are left out)."""
+    span only, so footnote marks are left out). With `codes`, a header cell that carries a
+    code in its tooltip (a station's, under its name) reads as that code."""
 
-    def __init__(self) -> None:
+    def __init__(self, codes: bool = False) -> None:
         super().__init__()
+        self.codes = codes
         self.tables: list[list[list[str]]] = []
         self._in_table = self._in_value = self._in_cell = False
         self._text = ""
@@ -30,6 +32,7 @@ class TableReader(HTMLParser):
             self.tables[-1].append([])
         elif self._in_table and tag in ("td", "th"):
             self._in_cell, self._text = True, ""
+            self._code = attrs.get("title") if self.codes and tag == "th" else None
         elif self._in_cell and tag == "span" and attrs.get("class") == "value":
             self._in_value, self._text = True, ""
         elif self._in_cell and tag == "sup":
@@ -43,15 +46,15 @@ class TableReader(HTMLParser):
             self._in_value = False
         elif tag in ("td", "th") and self._in_cell:
             self._in_cell = False
-            self.tables[-1][-1].append(self._text.strip())
+            self.tables[-1][-1].append(self._code or self._text.strip())
 
     def handle_data(self, data):
         if self._in_cell:
             self._text += data
 
 
-def figure_tables(page: str) -> list[list[list[str]]]:
-    reader = TableReader()
+def figure_tables(page: str, *, codes: bool = False) -> list[list[list[str]]]:
+    reader = TableReader(codes)
     reader.feed(page)
     return reader.tables
 

@@ -230,3 +230,23 @@ def test_completeness_expects_values_where_inputs_exist(catalogue, regions):
     assert ("co2_total", "cleantech_regio") in expected - produced
     assert ("co2_total", "ijmond") in expected & produced
     assert ("co2_total", "den_haag") not in expected
+
+
+def test_no_catalogue_text_a_page_shows_is_a_placeholder_or_an_internal_note():
+    """Labels, scopes, documents, names and definitions reach the pages: no "(check)", no
+    illustrative target, no note to maintainers; every target names its document."""
+    import re
+
+    from indicators.catalogue import load_catalogue
+
+    shown = []
+    for indicator in load_catalogue().indicators:
+        for text in (indicator.name, indicator.description, indicator.definition):
+            shown += [text.nl, text.en]
+        for target in indicator.targets:
+            assert target.document.strip(), (indicator.id, target.id)
+            shown += [target.label.nl, target.label.en, target.document]
+            shown += [target.scope.nl, target.scope.en] if target.scope else []
+    for text in shown:
+        assert not re.search(r"\(check\)|illustrat|replace with|placeholder|TODO", text,
+                             re.IGNORECASE), text

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from indicators.catalogue import Target
@@ -17,6 +17,7 @@ from indicators.progress import (
     assess_series,
     cagr,
     direction_of_travel,
+    parse_reason,
     status_for_ratio,
     trend,
 )
@@ -74,14 +75,16 @@ def test_achieved_and_higher_is_better():
 
 def test_too_few_points_cannot_be_assessed():
     a = assess_series([2015, 2020], [100, 80], "lower_is_better", trajectory(50))
-    assert a.status == "cannot_assess" and "at least 3" in a.reason
+    assert a.status == "cannot_assess"
+    assert parse_reason(a.reason) == {"code": "too_few_points", "n": 2, "min": 3}
 
 
 def test_missing_base_year_uses_the_nearest_later_year_within_two():
     a = assess_series([2017, 2018, 2020], [100, 95, 90], "lower_is_better", trajectory(50))
     assert a.base_year == 2017
     b = assess_series([2018, 2019, 2020], [100, 95, 90], "lower_is_better", trajectory(50))
-    assert b.status == "cannot_assess" and "base year" in b.reason
+    assert b.status == "cannot_assess"
+    assert parse_reason(b.reason)["code"] == "no_base_value"
 
 
 def test_zero_or_negative_values_use_the_linear_rule():
@@ -162,6 +165,47 @@ def test_the_worked_example_in_method_md():
                       trajectory(21000, base=2020, year=2032))
     assert a.status == "acceleration_needed"
     assert a.ratio == pytest.approx(0.913, abs=1e-3)
+
+
+@settings(deadline=None, max_examples=300)
+@given(st.floats(min_value=1, max_value=500), st.floats(min_value=0.1, max_value=3.0),
+       st.lists(st.floats(min_value=0.6, max_value=1.4), min_size=2, max_size=11),
+       st.sampled_from([0.0, -30.0]))
+def test_the_drawn_path_and_the_status_agree_on_the_side_of_the_latest_value(base, factor,
+                                                                            steps, shift):
+    """The page draws `required_path` and its on-track edge (reports.pages.trajectory_points):
+    the latest value is on the target's side of the edge exactly when the status is on track
+    or achieved, and a value ahead of the path itself is never behind schedule. Series move
+    by yearly factors; a shift below zero makes the assessment compare linear rates."""
+    from reports.pages import trajectory_points
+
+    assume(abs(factor - 1) > 0.01)
+    direction = "lower_is_better" if factor < 1 else "higher_is_better"
+    values = [base]
+    for step in steps:
+        values.append(values[-1] * step)
+    values = [v + shift for v in values]
+    years = list(range(2015, 2015 + len(values)))
+    a = assess_series(years, values, direction, trajectory(base * factor + shift, 2015, 2035))
+    assume(a.status in AHEAD | BEHIND)
+    row = {**a.__dict__, "target_kind": "trajectory"}
+    path, edge, _ = trajectory_points(row)
+    at = a.latest_year - a.base_year
+    lower = direction == "lower_is_better"
+    margin = 1e-9 * max(1.0, abs(a.latest_value), abs(a.base_value))  # float rounding only
+    assert _ahead(a.latest_value, edge[at][1], lower, margin) == (a.status in AHEAD)
+    if _ahead(a.latest_value, path[at][1], lower, -margin):
+        assert a.status in AHEAD
+    assert path[0] == (a.base_year, pytest.approx(a.base_value))
+    assert path[-1] == (2035, pytest.approx(a.target_value))
+
+
+AHEAD = {"on_track", "achieved"}
+BEHIND = {"acceleration_needed", "limited_progress", "moving_away"}
+
+
+def _ahead(latest: float, drawn: float, lower: bool, margin: float) -> bool:
+    return latest <= drawn + margin if lower else latest >= drawn - margin
 
 
 # -- direction of travel (no documented target) ------------------------------------------------

@@ -17,6 +17,7 @@ import pytest
 from factories import FEATURED, GENERATED_AT, XSS, make_inputs, with_many_regions
 from page_reading import chart_payload, figure_tables
 
+from indicators.progress import reason
 from reports import i18n
 from reports.contract import EditionInputs
 from reports.figures import figure_json, indicator_figure, sparkline_svg
@@ -107,8 +108,10 @@ def test_not_measured_and_cannot_assess_sentences():
     assert i18n.progress_sentence(empty, {"status": "not_measured"}, "", "en") == \
         "Cleantech Regio: not measured."
     obs = i18n.Observation("Den Haag", "%", 1, 2024, 61.6)
-    text = i18n.progress_sentence(obs, {"status": "cannot_assess", "reason": "2 points"}, "", "en")
-    assert text == "Den Haag: 61.6 % in 2024; cannot assess (2 points)."
+    why = reason("too_few_points", n=2, min=3)
+    text = i18n.progress_sentence(obs, {"status": "cannot_assess", "reason": why}, "", "en")
+    assert text == ("Den Haag: 61.6 % in 2024; cannot assess (Too few data points: 2, at least "
+                    "3 are needed).")
 
 
 def test_sentence_from_view_uses_headline_target(view):
@@ -134,13 +137,21 @@ def test_threshold_indicator_has_horizontal_limit_lines(view):
     assert {t["y"][0] for t in lines} == {15.0, 40.0}
 
 
-def test_trajectory_indicator_has_a_base_to_target_line_per_region(view):
+def test_trajectory_is_the_compound_path_year_by_year_with_its_on_track_edge(view):
     figure = _figure(view, "co2", "en")
-    paths = [t for t in figure["data"] if t["name"].startswith("Path to target")]
-    assert len(paths) == 4
-    ijmond = next(t for t in paths if "IJmond" in t["name"])
-    assert ijmond["x"] == [2015, 2030]
-    assert ijmond["y"][1] == pytest.approx(9800 - 180 * 20, abs=1)
+    for trace in figure["data"]:  # long legend entries wrap onto lines
+        trace["name"] = trace["name"].replace("<br>", " ")
+    paths = [t for t in figure["data"] if "Required path to the target" in t["name"]]
+    edges = [t for t in figure["data"] if t["name"].startswith("Edge of ‘on track’")]
+    assert len(paths) == len(edges) == 4
+    ijmond = next(t for t in paths if t["name"].startswith("IJmond:"))
+    assert "(compound growth from 2015)" in ijmond["name"]
+    assert ijmond["x"] == list(range(2015, 2031))
+    base, goal = ijmond["y"][0], ijmond["y"][-1]
+    assert goal == pytest.approx(9800 - 180 * 20, abs=1)
+    rate = (goal / base) ** (1 / 15)  # compound: the same ratio every year, not a straight line
+    for before, after in zip(ijmond["y"], ijmond["y"][1:], strict=False):
+        assert after / before == pytest.approx(rate, rel=1e-3)
 
 
 def test_provisional_and_low_coverage_points_have_own_markers_and_legend(view):
@@ -167,8 +178,9 @@ def test_dutch_figure_uses_decimal_comma_and_compact_json(view):
 
 def test_station_lines_are_hidden_until_chosen(view):
     figure = _figure(view, "pm10", "en")
-    station = [t for t in figure["data"] if t["name"].startswith("NL49551")]
+    station = [t for t in figure["data"] if t["name"] == "IJmuiden-Kanaalstraat, IJmond"]
     assert station and station[0]["visible"] == "legendonly"
+    assert not any("NL49551" in t["name"] for t in figure["data"])  # the code: download only
 
 
 def test_figure_json_cannot_end_its_script_element():
@@ -242,8 +254,10 @@ def test_indicator_table_shows_the_download_figures_in_dutch(view):
 def test_indicator_page_lists_source_licence_vintage_validation(view):
     page = render_indicator(view, "pm10", "en")
     for fact in ("RIVM Luchtmeetnet", "CC BY 4.0", "22 November 2026, 06:00 UTC",
-                 "rivm_air_quality 2024", "1 of 2 partitions failed"):
-        assert fact in page
+                 "figures up to and including 2024", "Next expected update",
+                 "figures for 2025 expected before", "checks failed for 1 of 2 parts",
+                 "Hourly air measurements (current)", "accessed on", "edition 2026-11-23"):
+        assert fact in page, fact
     assert 'href="../../data/pm10.csv"' in page
 
 
@@ -338,7 +352,8 @@ def test_band_shows_the_middle_80_percent_of_the_other_regions(national_view):
     figure = _figure(national_view, "participation", "en")
     low, high = _band(figure)
     assert high["fill"] == "tonexty" and high["showlegend"] and not low["showlegend"]
-    assert high["name"] == "Middle 80% of the other 300 regions (10th–90th percentile)"
+    assert high["name"].replace("<br>", " ") == \
+        "Middle 80% of the other 300 regions (10th–90th percentile)"
     assert figure["data"].index(high) < min(
         i for i, t in enumerate(figure["data"]) if t["name"] == "IJmond")  # drawn beneath
     others = indicator_download(national_view, "participation").filter(
@@ -378,7 +393,7 @@ def test_a_region_with_more_stations_than_a_chart_can_show_leaves_them_to_the_do
     view = build_view(replace(inputs, values=pl.concat([inputs.values, country])))
     page = render_indicator(view, "pm10", "en")
     stations = figure_tables(page)[1][0]
-    assert stations == ["Year", "NL49551 (IJmond)"]
+    assert stations == ["Year", "IJmuiden-Kanaalstraat, IJmond"]
     assert "NL90000" not in page
     assert "More stations than a chart can show: The Netherlands (25)." in page
     assert indicator_download(view, "pm10").filter(pl.col("region_id") == "nl")[
@@ -420,7 +435,7 @@ def test_failed_expectation_examples_are_escaped(view):
 
 def test_hostile_unit_is_escaped_in_page_and_chart_axis():
     inputs = make_inputs(n_indicators=1)
-    inputs.indicators = inputs.indicators.with_columns(unit=pl.lit(XSS))
+    inputs.indicators = inputs.indicators.with_columns(unit=pl.lit(XSS), unit_en=pl.lit(XSS))
     page = render_indicator(build_view(inputs), "pm10", "en")
     _assert_escaped(page)
     layout = chart_payload(page)["figure"]["layout"]
@@ -498,6 +513,7 @@ def test_every_locale_key_exists_in_both_languages_with_the_same_placeholders():
 
 
 def test_every_theme_agenda_and_status_the_indicators_know_has_words_and_a_look():
+    from families.registry import FAMILIES
     from indicators.catalogue import THEMES
     from indicators.progress import STATUSES
 
@@ -506,4 +522,5 @@ def test_every_theme_agenda_and_status_the_indicators_know_has_words_and_a_look(
         assert set(words["themes"]) == set(THEMES)
         assert set(words["agendas"]) == set(THEMES.values())
         assert set(words["statuses"]) == set(STATUSES)
+        assert {f.table_name for f in FAMILIES} <= set(words["tables"])
     assert set(i18n.STATUSES) == set(STATUSES)

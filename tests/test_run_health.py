@@ -100,7 +100,7 @@ def test_the_data_quality_page_lists_the_failed_fetch_and_the_failed_expectation
     assert "ophalen mislukt" in text and "503 three times" in text
     assert "levering afgekeurd" in text and "2026-11-21" in text
     assert "waarden buiten het bereik 0–1.000 µg/m³ in kolom value_ugm3" in text
-    assert "luchtkwaliteit per uur (Luchtmeetnet)" in text
+    assert "Luchtmetingen per uur (actueel)" in text  # the table in words
     assert "expect_column_values_to_be_between" not in text  # the rule's code: a tooltip only
     changes = visible_text((edition / "en" / "changes.html").read_text(encoding="utf-8"))
     assert "fetch failed" in changes and "delivery rejected" in changes

@@ -61,7 +61,7 @@ def test_csv_download_equals_the_table_figures(written):
     for lang in ("nl", "en"):
         page = (edition / lang / "indicator" / "pm10.html").read_text()
         csv = pl.read_csv(edition / "data" / "pm10.csv", schema_overrides={"station_code": pl.String})
-        regions, stations = figure_tables(page)
+        regions, stations = figure_tables(page, codes=True)  # stations by their codes
         assert table_figures(regions, lang) == \
             csv_figures(csv.filter(pl.col("station_code").is_null()), "region_name_" + lang)
         assert table_figures(stations, lang, station=True) == \
@@ -87,7 +87,8 @@ def test_links_are_relative_and_resolve_and_no_page_loads_from_a_cdn(written):
             assert not url.startswith("/"), (page, url)
             assert (page.parent / parts.path).resolve().is_file(), (page, url)
     # the only absolute links are the documents and sources named in the data
-    assert outside <= {"https://example.org/doc", "https://api.luchtmeetnet.nl/open_api"}
+    assert outside <= {"https://example.org/doc", "https://example.org/source",
+                       "https://api.luchtmeetnet.nl/open_api"}
 
 
 def test_plotly_js_written_once_and_shared(written, monkeypatch, tmp_path):

@@ -51,9 +51,22 @@
     var follow = function (event) { if (event.matches) { forPrint(); } else { forScreen(); } };
     if (print.addEventListener) { print.addEventListener("change", follow); }
   }
+
+  // A citation names the day the reader consulted the page: today, in the page's language.
+  function datesToday() {
+    var lang = document.documentElement.lang === "en" ? "en-GB" : "nl-NL";
+    var today = new Date();
+    Array.prototype.forEach.call(document.querySelectorAll("time.consulted"), function (el) {
+      el.textContent = today.toLocaleDateString(lang, {day: "numeric", month: "long", year: "numeric"});
+      el.setAttribute("datetime", today.toISOString().slice(0, 10));
+    });
+  }
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", drawAll);
+    document.addEventListener("DOMContentLoaded", datesToday);
   } else {
     drawAll();
+    datesToday();
   }
 })();

@@ -1,5 +1,6 @@
 """Browser test fixtures: Debian's Chromium (installed when missing and running as root), a
-written edition served by a local http.server on 127.0.0.1, and a Playwright browser.
+written edition served by a local http.server on 127.0.0.1, a real edition built once per
+session from the snapshot, and a Playwright browser.
 
 When Chromium cannot be had, the browser tests fail with a message saying why: they never
 skip, so a machine without a browser cannot look green.
@@ -118,3 +119,37 @@ def page(browser):
     tab.on("dialog", lambda d: (tab.problems.append(f"dialog: {d.message}"), d.dismiss()))
     yield tab
     context.close()
+
+
+# -- the edition a user sees: built once per session from the bundled snapshot -------------
+
+
+@pytest.fixture(scope="session")
+def built_edition(tmp_path_factory) -> Path:
+    """A real edition, built by the README's command from the snapshot (once per session):
+    the pages the reading tests open are the ones a council member would.
+
+    TRANSITION_MONITOR_TEST_EDITION (an `editions/<id>` folder) reuses an edition already
+    built, to iterate on the reading tests without a new build each time."""
+    if os.environ.get("TRANSITION_MONITOR_TEST_EDITION"):
+        return Path(os.environ["TRANSITION_MONITOR_TEST_EDITION"])
+    home = tmp_path_factory.mktemp("built-home")
+    env = {**os.environ, "TRANSITION_MONITOR_HOME": str(home)}
+    env.pop("DAGSTER_HOME", None)
+    result = subprocess.run([sys.executable, "-m", "orchestration.cli", "build"], env=env,
+                            capture_output=True, text=True, timeout=1200, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    index = Path(result.stdout.strip().splitlines()[-1])
+    return index.parents[1]  # editions/<id>/nl/index.html -> editions/<id>
+
+
+@pytest.fixture(scope="session")
+def built_base_url(built_edition) -> str:
+    """The built site served over HTTP on a free loopback port (its root: assets are shared)."""
+    site = built_edition.parents[1]
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/editions/{built_edition.name}"
+    server.shutdown()
+    server.server_close()
