@@ -8,7 +8,6 @@ terminal; its last line is the path of the new edition's index.html.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -145,19 +144,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def ui_command(host: str, port: int, workspace: Path = Path("workspace.yaml")) -> list[str]:
-    """`dagster dev` on the given host (127.0.0.1 unless told otherwise), from workspace.yaml."""
-    target = ["-w", str(workspace)] if workspace.exists() else ["-m", "orchestration.definitions"]
-    return ["dagster", "dev", *target, "-h", host, "-p", str(port)]
-
-
 def cmd_ui(args: argparse.Namespace) -> int:
+    from orchestration.service import run_until_signalled, ui_command
+
     p = paths(args.home)
     prepare_dagster_home(p)
     env = {**os.environ, HOME_ENV: str(p.home)}
-    command = ui_command(args.host, args.port)
-    _say(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={p.dagster_home})")
-    return subprocess.call(command, env=env)
+    _say(f"Dagster UI and daemon on http://{args.host}:{args.port} "
+         f"(DAGSTER_HOME={p.dagster_home}); stop with Ctrl-C or SIGTERM")
+    return run_until_signalled(ui_command(args.host, args.port), env=env)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -178,7 +173,8 @@ def parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="sources, validation and indicators at a glance")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(func=cmd_status)
-    ui = sub.add_parser("ui", help="the Dagster web UI (binds to 127.0.0.1 by default)")
+    ui = sub.add_parser("ui", help="the Dagster web UI and daemon, `dg dev` (binds to 127.0.0.1 "
+                        "by default; stops every child on SIGTERM and SIGINT)")
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=cmd_ui)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from orchestration.cli import main, parser, planned_runs, ui_command
+from orchestration.cli import main, parser, planned_runs
+from orchestration.service import ui_command
 from orchestration.settings import DAGSTER_YAML, paths, prepare_dagster_home
 
 
@@ -16,7 +17,7 @@ def test_ui_binds_to_loopback_by_default():
     assert args.host == "127.0.0.1"
     command = ui_command(args.host, args.port, Path("workspace.yaml"))
     assert command[command.index("-h") + 1] == "127.0.0.1"
-    assert command[:3] == ["dagster", "dev", "-w"]
+    assert Path(command[0]).name == "dg" and command[1:3] == ["dev", "-w"]
 
 
 def test_dagster_home_has_telemetry_off_and_one_writer_slot(tmp_path, monkeypatch):
