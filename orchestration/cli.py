@@ -138,11 +138,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    """Exit codes: 0 healthy, 1 a validation failed, 3 stale (live data or fetches older than
+    allowed), 4 no warehouse yet or unreadable; see orchestration/status.py."""
     from orchestration.status import collect_status, format_status
 
-    status = collect_status(paths(args.home))
-    print(json.dumps(status, indent=2, default=str) if args.json else format_status(status))
-    return 0
+    status = collect_status(paths(args.home), source_mode=args.source)
+    print(json.dumps(status, indent=2) if args.json else format_status(status))
+    return status["exit_code"]
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -184,8 +186,15 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--source", choices=["snapshot", "live"], default="snapshot",
                        help="live: also report the API keys that are not set")
     check.set_defaults(func=cmd_check)
-    status = sub.add_parser("status", help="sources, validation and indicators at a glance")
+    status = sub.add_parser(
+        "status", help="health check: sources, validation and indicators at a glance",
+        description="Exit codes: 0 healthy; 1 a validation failed; 3 data or a fetch older "
+        "than its source allows; 4 no warehouse yet, or a build holds it; 2 usage error. Demo "
+        "data (a snapshot build) is old by design and not counted as stale.")
     status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.add_argument("--source", choices=["snapshot", "live"], default=None,
+                        help="judge the data as demo (snapshot) or live data; default: the "
+                        "mode of the latest edition")
     status.set_defaults(func=cmd_status)
     ui = sub.add_parser("ui", help="the Dagster web UI and daemon, `dg dev` (binds to 127.0.0.1 "
                         "by default; stops every child on SIGTERM and SIGINT)")

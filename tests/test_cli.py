@@ -30,10 +30,10 @@ def test_dagster_home_has_telemetry_off_and_one_writer_slot(tmp_path, monkeypatc
 
 
 def test_status_before_any_build_says_what_to_do(tmp_path, capsys):
-    assert main(["--home", str(tmp_path), "status", "--json"]) == 0
+    assert main(["--home", str(tmp_path), "status", "--json"]) == 4  # nothing to trust yet
     status = json.loads(capsys.readouterr().out)
-    assert "transition-monitor build" in status["error"]
-    assert status["paths"]["latest_edition"] is None
+    assert "transition-monitor build" in status["problems"][0]
+    assert status["health"] == "no_warehouse"
 
 
 def test_snapshot_build_plans_every_year_and_day_then_statistics_then_the_edition():

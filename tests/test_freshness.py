@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
+from core.freshness import is_stale as _is_stale
 from core.payload import Payload
 from orchestration.definitions import build_defs
 from orchestration.freshness import data_freshness_check, raw_asset_sources
 from orchestration.resources import NotifierResource, WarehouseResource
-from reports.inputs import _is_stale
 from sources.registry import SOURCES
 
 
