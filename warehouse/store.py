@@ -31,6 +31,7 @@ from families.air_quality.sql import (
 from transforms.air_quality import reporting_year_window
 from warehouse.payload_store import PayloadStore
 from warehouse.schema import CLEAN_TABLES, TableSchema, clean_table
+from warehouse.views import REFERENCE_TABLES, create_views, write_source_reference
 
 RAW_DDL = """
 CREATE TABLE IF NOT EXISTS raw_payloads (
@@ -219,6 +220,8 @@ class Warehouse:
         for table in CLEAN_TABLES.values():
             con.execute(table.ddl())
         con.execute(BEST_AIR_VIEW)
+        write_source_reference(con)
+        create_views(con)
 
     def _move_bodies_to_payload_store(self, con: duckdb.DuckDBPyConnection) -> None:
         """A warehouse written before bodies moved out of DuckDB: copy each body into the
@@ -400,7 +403,18 @@ class Warehouse:
             _log_write(con, name, frame.height)
             if consumed is not None:
                 _mark(con, consumed)
+            create_views(con)
         return frame.height
+
+    def replace_reference(self, name: str, frame: pl.DataFrame) -> None:
+        """Replace a reference table of names (`ref_*`, for the SQL views) with `frame`."""
+        if name not in REFERENCE_TABLES:
+            raise ValueError(f"not a reference table: {name!r}; allowed: {REFERENCE_TABLES}")
+        with self.transaction() as con:
+            con.register("incoming_frame", frame.to_arrow())
+            con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM incoming_frame")  # noqa: S608
+            con.unregister("incoming_frame")
+            create_views(con)
 
     def replace_derived_part(self, name: str, frame: pl.DataFrame, column: str,
                              keys: Sequence[object], *,
