@@ -180,7 +180,7 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--regions", type=Path, help="regions file (default "
                        "$TRANSITION_MONITOR_REGIONS or indicators/regions.yaml)")
     check.add_argument("--catalogue", type=Path, help="catalogue file (default "
-                       "indicators/catalogue.yaml)")
+                       "$TRANSITION_MONITOR_CATALOGUE or indicators/catalogue.yaml)")
     check.add_argument("--installations", type=Path, help="EU ETS installations file (default "
                        "families/emissions/installations.yaml)")
     check.add_argument("--source", choices=["snapshot", "live"], default="snapshot",

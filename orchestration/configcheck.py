@@ -2,7 +2,7 @@
 any Dagster start-up, one message per problem naming the file, the entry and the field.
 
 The files: the regions (`indicators/regions.yaml`, or $TRANSITION_MONITOR_REGIONS), the
-indicator catalogue (`indicators/catalogue.yaml`) and the sources' configuration (the EU ETS
+indicator catalogue (`indicators/catalogue.yaml`, or $TRANSITION_MONITOR_CATALOGUE) and the sources' configuration (the EU ETS
 installations, `families/emissions/installations.yaml`); then what one file says about
 another (a target for a region that is not declared, an installation outside every region);
 with `--source live`, the API keys live mode needs. Only pydantic and YAML are imported (no
@@ -21,6 +21,7 @@ from core.installations import load_installations_file
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE_FILE = ROOT / "indicators" / "catalogue.yaml"
+CATALOGUE_FILE_ENV = "TRANSITION_MONITOR_CATALOGUE"  # as indicators.catalogue reads it
 INSTALLATIONS_FILE = ROOT / "families" / "emissions" / "installations.yaml"
 
 
@@ -40,7 +41,8 @@ def _load_catalogue(path: Path):
 def config_files(regions: Path | None = None, catalogue: Path | None = None,
                  installations: Path | None = None) -> list[ConfigFile]:
     return [ConfigFile("regions", Path(regions or regions_file()), load_regions),
-            ConfigFile("catalogue", Path(catalogue or CATALOGUE_FILE), _load_catalogue),
+            ConfigFile("catalogue", Path(catalogue or os.environ.get(CATALOGUE_FILE_ENV)
+                                         or CATALOGUE_FILE), _load_catalogue),
             ConfigFile("installations", Path(installations or INSTALLATIONS_FILE),
                        load_installations_file)]
 

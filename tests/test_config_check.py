@@ -186,3 +186,10 @@ def test_build_refuses_to_start_on_a_broken_configuration(tmp_path, monkeypatch,
     err = capsys.readouterr().err
     assert "the configuration has errors" in err and "region 'ijmond'" in err
     assert not (tmp_path / "home" / "warehouse.duckdb").exists()
+
+
+def test_the_catalogue_from_the_environment_is_the_one_checked(tmp_path, monkeypatch):
+    doc = real(CATALOGUE_FILE)
+    indicator(doc, "co2_total")["unit"] = None
+    monkeypatch.setenv("TRANSITION_MONITOR_CATALOGUE", str(write(tmp_path, "mine.yaml", doc)))
+    assert configuration_problems()[0].startswith("mine.yaml: indicator 'co2_total', field 'unit'")

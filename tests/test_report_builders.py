@@ -492,3 +492,15 @@ def test_every_locale_key_exists_in_both_languages_with_the_same_placeholders():
             assert fields == english, (section, key)
             assert dutch.strip() and en[section][key].strip(), (section, key)
             assert not re.search(r"\(check\)|illustrat", dutch + en[section][key], re.I)
+
+
+def test_every_theme_agenda_and_status_the_indicators_know_has_words_and_a_look():
+    from indicators.catalogue import THEMES
+    from indicators.progress import STATUSES
+
+    for lang in ("nl", "en"):
+        words = i18n.LOCALES[lang]
+        assert set(words["themes"]) == set(THEMES)
+        assert set(words["agendas"]) == set(THEMES.values())
+        assert set(words["statuses"]) == set(STATUSES)
+    assert set(i18n.STATUSES) == set(STATUSES)

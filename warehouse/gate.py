@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from core.outcomes import ValidationOutcome
 from transforms.validation import Expectation, validate_frame
 from warehouse.schema import clean_table
-from warehouse.store import ValidationOutcome, Warehouse
+from warehouse.store import Warehouse
 
 
 @dataclass(frozen=True)
