@@ -1,10 +1,14 @@
-"""A feed of CBS StatLine tables, as families declare them: the one CBS client fetches the
-tables for the configured municipalities, the one CBS parser reads them."""
+"""CBS StatLine feeds and families as the families declare them: the one CBS client fetches
+the tables for the configured municipalities, the one CBS parser reads them."""
 
 from __future__ import annotations
 
-from families.base import Feed
+from collections.abc import Callable
+
+from core.tables import STAT_SHAPE
+from families.base import Family, Feed
 from sources import statline
+from transforms.stat_rules import common_stat_rules
 from transforms.statline import TableSpec, parse_tables
 
 
@@ -15,3 +19,17 @@ def cbs_feed(name: str, topic: str, tables: tuple[TableSpec, ...]) -> Feed:
                             + ", ".join(s.table for s in tables),
                 fetch=lambda http, geo: statline.fetch_tables(http, tables, geo.municipalities),
                 parse=lambda payloads: parse_tables(tables, payloads))
+
+
+def cbs_family(name: str, description: str, tables: tuple[TableSpec, ...],
+               rules: Callable[[], list] = list) -> Family:
+    """A family filled by one CBS feed: `name` (table `clean_<name>`, feed `cbs_<name>`)
+    reading `tables`; `rules` are added to the rules every statistical family has."""
+    return Family(
+        name=name,
+        table=STAT_SHAPE.table(f"clean_{name}", description),
+        rules=lambda: common_stat_rules() + rules(),
+        sources=("cbs_statline",),
+        cadence="monthly",
+        feeds=(cbs_feed(f"cbs_{name}", name.replace("_", " "), tables),),
+    )

@@ -7,8 +7,14 @@ sources, cadence), then add one line below.
 
 from __future__ import annotations
 
+import families.cohesion as cohesion  # issue 16 (inclusion): the four families below
+import families.health as health
+import families.poverty as poverty
+import families.youth as youth
 from families import air_quality, emissions, employment, offshore_wind, training
 from families.base import Family, Feed
+
+INCLUSION: tuple[Family, ...] = (youth.FAMILY, poverty.FAMILY, health.FAMILY, cohesion.FAMILY)
 
 FAMILIES: tuple[Family, ...] = (
     air_quality.HOURLY,
@@ -17,6 +23,7 @@ FAMILIES: tuple[Family, ...] = (
     employment.FAMILY,
     training.FAMILY,
     offshore_wind.FAMILY,
+    *INCLUSION,
 )
 
 
@@ -45,5 +52,6 @@ def snapshot_generators() -> list:
     from sources.generators.statline import statline_generator
 
     cbs_tables = employment.CBS_TABLES + training.CBS_TABLES + offshore_wind.CBS_TABLES
+    cbs_tables += tuple(t for f in (youth, poverty, health, cohesion) for t in f.CBS_TABLES)
     return [*air_quality_generator.GENERATORS, *emissions_wind_generator.GENERATORS,
             statline_generator(cbs_tables), *onderwijsdata_generator.GENERATORS]

@@ -25,7 +25,9 @@ CATALOGUE_FILE_ENV = "TRANSITION_MONITOR_CATALOGUE"
 # Every theme, in the order pages show them, and the agenda it belongs to (declared once: the
 # report's words for each are in reports/locales/*.yaml, tested to cover this list).
 THEMES = {"climate": "green_industrial_zone", "air": "green_industrial_zone",
-          "offshore_wind": "green_industrial_zone", "work": "inclusion", "learning": "inclusion"}
+          "offshore_wind": "green_industrial_zone", "work": "inclusion", "learning": "inclusion",
+          "youth": "inclusion", "poverty": "inclusion", "health": "inclusion",
+          "cohesion": "inclusion"}  # issue 16: youth .. cohesion
 AGENDA_ORDER = tuple(dict.fromkeys(THEMES.values()))
 AGGREGATIONS = ("sum", "population_weighted_mean", "per_inhabitant", "share", "station_mean",
                 "national_only", "farm_register")

@@ -52,6 +52,7 @@ _STATUS_LOOK = {
     "achieved": ("★", "good"), "on_track": ("✔", "good"),
     "acceleration_needed": ("▲", "warn"), "limited_progress": ("◆", "bad"),
     "moving_away": ("✖", "bad"), "met": ("●", "good"), "not_met": ("○", "bad"),
+    "improving": ("↗", "good"), "little_change": ("→", "neutral"), "worsening": ("↘", "bad"),
     "cannot_assess": ("?", "neutral"), "not_measured": ("–", "neutral"),
     "context": ("ℹ", "neutral"),
 }

@@ -17,6 +17,15 @@ real service (research note cbs_duo.md, section 1.10) are handled here, once:
   `2023MM01`, `2023KW01`, `2023JJ00`); the provisional marker lives in `PeriodenCodes.Status`.
 - Tables that publish counts instead of rates (85969NED, x 1000 persons) yield rates derived
   here (`Rate`), with the derivation stated in the indicator definition.
+- Titles whose exact wording is unverified are matched on their letters and digits only
+  ("Sociale cohesie (schaalscore)" = "SocialeCohesieSchaalscore", the form of a v3 key), and
+  a spec may list title variants (`aliases`) and unit variants (`alt_units`): every variant is
+  handled, none is guessed as the one truth, and still at most one measure may match.
+- A measure may be read at a slice of a dimension (`MeasureSpec.slice`, e.g. Arbeidskenmerken
+  "niet-werkzame bevolking") while the other measures read that dimension at its total; the
+  code is found by its title in `<Dim>Codes`.
+- A fixed code that applies only where the table has the dimension (`TableSpec.if_present`,
+  e.g. Marges "MW00000", the estimate without its margins, in survey tables).
 - A regional table re-issued under a new id (a new regional division) is read from every
   issue; the newest issue wins per period and rows from an older issue name it in
   `source_table`, so the series break is on record.
@@ -24,15 +33,18 @@ real service (research note cbs_duo.md, section 1.10) are handled here, once:
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
 from core.errors import ContractError
 from core.payload import Payload
 from core.tables import STAT_SHAPE
+
+log = logging.getLogger(__name__)
 
 SOURCE = "cbs_statline"
 OBSERVATION_FIELDS = ("Measure", "Value", "ValueAttribute")
@@ -45,8 +57,12 @@ MISSING_REASONS = {
     "NotAvailable": "not available", "Unknown": "not available", "": "not available",
 }
 PROVISIONAL_STATUS = {"voorlopig", "nadervoorlopig", "nader voorlopig"}
+# Period type -> (the `contains` filter sent to CBS, or None to filter here only; the codes kept).
+# "school_year": school-year tables (84780NED) may code a year as YYYYJJ00 or as a school-year
+# code YYYYSJnn (unverified which): both are kept, labelled by their first four digits.
 PERIOD_TYPES = {"year": ("JJ", re.compile(r"^\d{4}JJ00$")),
-                "quarter": ("KW", re.compile(r"^\d{4}KW0[1-4]$"))}
+                "quarter": ("KW", re.compile(r"^\d{4}KW0[1-4]$")),
+                "school_year": (None, re.compile(r"^\d{4}(JJ00|SJ\d{2})$"))}
 TOTAL_CODE = re.compile(r"^T\d{6}$")  # CBS's total codes: T001038, T001028, T001081
 GEO_KIND, TIME_KIND = "GeoDimension", "TimeDimension"
 TIDY_COLUMNS = [c for c in STAT_SHAPE.column_names if c != "source_table"]
@@ -58,7 +74,18 @@ UNIT_CONVERSIONS: dict[tuple[str, str], float] = {
     ("%", "%"): 1.0,
     ("x 1000", "persons"): 1000.0,  # "x 1 000" normalises to this as well
     ("aantal", "inwoners"): 1.0,
+    ("aantal", "persons"): 1.0,
+    ("schaalscore", "score"): 1.0,  # survey scale scores (Veiligheidsmonitor), as published
+    ("", "score"): 1.0,
+    ("score", "score"): 1.0,
+    ("rapportcijfer", "score"): 1.0,
 }
+
+
+def title_key(title: str | None) -> str:
+    """A CBS title compared on its letters and digits only: case, spaces, brackets and
+    punctuation ignored, so a title matches the v3 key built from it."""
+    return re.sub(r"[^0-9a-z]", "", str(title or "").lower())
 
 
 def unit_key(unit: str | None) -> str:
@@ -74,11 +101,27 @@ class MeasureSpec:
     unit: str  # our unit, stored
     cbs_unit: str  # the Unit CBS publishes; checked against MeasureCodes
     identifier: str | None = None  # the CBS Identifier, only where verified
+    aliases: tuple[str, ...] = ()  # other titles the measure may carry (unverified wording)
+    alt_units: tuple[str, ...] = ()  # other spellings of its unit CBS may use
+    # (dimension, code title): read the measure at that code instead of the dimension's total
+    slice: tuple[tuple[str, str], ...] = ()
+    # An unverified title may be absent from the real table: an optional measure that is not
+    # found is left out (its indicator reads "not measured") instead of failing the feed.
+    optional: bool = False
 
     def __post_init__(self) -> None:
-        if (unit_key(self.cbs_unit), self.unit) not in UNIT_CONVERSIONS:
-            raise ValueError(f"{self.measure_id}: no conversion from CBS unit "
-                             f"{self.cbs_unit!r} to {self.unit!r}")
+        for unit in (self.cbs_unit, *self.alt_units):
+            if (unit_key(unit), self.unit) not in UNIT_CONVERSIONS:
+                raise ValueError(f"{self.measure_id}: no conversion from CBS unit "
+                                 f"{unit!r} to {self.unit!r}")
+
+    @property
+    def titles(self) -> tuple[str, ...]:
+        return (self.title, *self.aliases)
+
+    @property
+    def units(self) -> tuple[str, ...]:
+        return (self.cbs_unit, *self.alt_units)
 
     @property
     def factor(self) -> float:
@@ -108,6 +151,10 @@ class TableSpec:
     dimension_titles: dict[str, str] = field(default_factory=dict)
     previous: tuple[str, ...] = ()  # older issues of the same series, newest first
     catalogue_title: str | None = None  # title stem to find newer issues in CBS/Datasets
+    # Fixed codes for dimensions the table may or may not have (Marges "MW00000").
+    if_present: dict[str, str] = field(default_factory=dict)
+    # The region dimension where its Kind may not say GeoDimension (84780NED "Regiokenmerken").
+    geo_dimension: str | None = None
 
     def __post_init__(self) -> None:
         ids = {m.measure_id for m in self.measures}
@@ -125,13 +172,22 @@ class TableSpec:
 
 @dataclass(frozen=True)
 class Resolved:
-    """One table issue's metadata read: CBS measure id -> ours, dimension names, fixed codes."""
+    """One table issue's metadata read: row key -> our measure, dimension names, fixed codes.
+
+    A row key is the CBS measure Identifier, followed by `|code` for each sliced dimension
+    (`sliced`, in order) where any measure reads a slice: "M001|T001", "M001|A028"."""
 
     issue: str
     measures: dict[str, MeasureSpec]
     geo: str | None
     time: str
     fixed: dict[str, str]
+    sliced: dict[str, tuple[str, ...]] = field(default_factory=dict)  # dim -> codes read
+
+    @property
+    def codes(self) -> list[str]:
+        """The CBS measure Identifiers read."""
+        return sorted({key.split("|")[0] for key in self.measures})
 
 
 # -- metadata ----------------------------------------------------------------------------------
@@ -161,38 +217,67 @@ def dimensions(payload: Payload) -> dict[str, str]:
 def code_lists(spec: TableSpec, dims: Mapping[str, str]) -> list[str]:
     """The `<Dim>Codes` lists a table issue needs: its periods and every other non-region
     dimension not fixed by the spec."""
-    return [d for d, kind in dims.items()
-            if kind == TIME_KIND or (kind != GEO_KIND and d not in spec.filters)]
+    return [d for d, kind in dims.items() if kind == TIME_KIND or (
+        kind != GEO_KIND and d not in spec.filters and d not in spec.if_present
+        and d != spec.geo_dimension)]
 
 
-def resolve_measures(spec: TableSpec, issue: str, measure_codes: Payload) -> dict[str, MeasureSpec]:
-    """CBS measure Identifier -> our measure. Pinned identifiers apply to `spec.table` only
-    (another issue may number its measures differently); the unit is checked either way."""
+def resolve_measures(spec: TableSpec, issue: str,
+                     measure_codes: Payload) -> list[tuple[str, MeasureSpec]]:
+    """(CBS measure Identifier, our measure) per measure of the spec. Pinned identifiers apply
+    to `spec.table` only (another issue may number its measures differently); the unit is
+    checked either way, and the measure carries the unit CBS states (one of its variants)."""
     rows = value_list(measure_codes, ("Identifier", "Title", "Unit"))
-    return {_resolve_one(spec, issue, m, rows, measure_codes.url): m for m in spec.measures}
+    out = []
+    for m in spec.measures:
+        try:
+            out.append(_resolve_one(spec, issue, m, rows, measure_codes.url))
+        except ContractError:
+            if not m.optional:
+                raise
+            log.warning("CBS %s: optional measure %s (%r) not found; left out",
+                        issue, m.measure_id, m.title)
+    if not out:
+        raise ContractError(SOURCE, f"table {issue}: none of its measures was found",
+                            url=measure_codes.url)
+    return out
 
 
-def _resolve_one(spec: TableSpec, issue: str, m: MeasureSpec, rows: list[dict], url: str) -> str:
+def _resolve_one(spec: TableSpec, issue: str, m: MeasureSpec, rows: list[dict],
+                 url: str) -> tuple[str, MeasureSpec]:
     if m.identifier and issue == spec.table:
         found = [r for r in rows if str(r["Identifier"]).strip() == m.identifier]
         if not found:
             raise ContractError(SOURCE, f"table {issue} has no measure {m.identifier} "
                                 f"({m.title}); renamed or discontinued?", url=url)
     else:
-        found = [r for r in rows if str(r["Title"]).strip().lower() == m.title.lower()]
+        wanted = {title_key(t) for t in m.titles}
+        found = [r for r in rows if title_key(r["Title"]) in wanted]
         if not found:
-            raise ContractError(SOURCE, f"table {issue} has no measure titled {m.title!r}; "
-                                "renamed or discontinued?", url=url)
+            raise ContractError(SOURCE, f"table {issue} has no measure titled "
+                                f"{' or '.join(repr(t) for t in m.titles)}; renamed or "
+                                "discontinued?", url=url)
     units = sorted({str(r["Unit"]) for r in found})
-    found = [r for r in found if unit_key(r["Unit"]) == unit_key(m.cbs_unit)]
+    found = [r for r in found if unit_key(r["Unit"]) in {unit_key(u) for u in m.units}]
     if not found:
         raise ContractError(SOURCE, f"table {issue}: measure {m.identifier or m.title!r} is in "
-                            f"{units}, expected {m.cbs_unit!r}", url=url)
+                            f"{units}, expected {' or '.join(repr(u) for u in m.units)}", url=url)
     if len(found) > 1:
         ids = sorted(str(r["Identifier"]) for r in found)
         raise ContractError(SOURCE, f"table {issue}: {len(found)} measures titled {m.title!r} in "
                             f"{m.cbs_unit!r} ({ids}); pin the Identifier", url=url)
-    return str(found[0]["Identifier"]).strip()
+    actual = next(u for u in m.units if unit_key(u) == unit_key(found[0]["Unit"]))
+    return str(found[0]["Identifier"]).strip(), replace(m, cbs_unit=actual, alt_units=())
+
+
+def code_titled(dim: str, title: str, codes: Payload) -> str:
+    """The one code of a dimension with this title (compared on letters and digits)."""
+    rows = value_list(codes, ("Identifier", "Title"))
+    hits = [r for r in rows if title_key(r["Title"]) == title_key(title)]
+    if len(hits) != 1:
+        raise ContractError(SOURCE, f"table dimension {dim}: {len(hits)} codes titled "
+                            f"{title!r}", url=codes.url)
+    return str(hits[0]["Identifier"]).strip()
 
 
 def dimension_total(spec: TableSpec, dim: str, codes: Payload) -> str:
@@ -200,12 +285,9 @@ def dimension_total(spec: TableSpec, dim: str, codes: Payload) -> str:
     else the one code titled "Totaal")."""
     rows = value_list(codes, ("Identifier", "Title"))
     if dim in spec.dimension_titles:
-        wanted = spec.dimension_titles[dim].lower()
-        hits = [r for r in rows if str(r["Title"]).strip().lower() == wanted]
-        if len(hits) != 1:
-            raise ContractError(SOURCE, f"table dimension {dim}: {len(hits)} codes titled "
-                                f"{spec.dimension_titles[dim]!r}", url=codes.url)
-        return str(hits[0]["Identifier"]).strip()
+        return code_titled(dim, spec.dimension_titles[dim], codes)
+    if len(rows) == 1:  # a dimension with one code (e.g. Leeftijd "18 jaar of ouder") is read there
+        return str(rows[0]["Identifier"]).strip()
     for rule in (lambda r: TOTAL_CODE.match(str(r["Identifier"]).strip()),
                  lambda r: str(r["Title"]).strip().lower() == "totaal"):
         hits = [r for r in rows if rule(r)]
@@ -219,12 +301,13 @@ def dimension_total(spec: TableSpec, dim: str, codes: Payload) -> str:
 def resolve(spec: TableSpec, issue: str, meta: Mapping[str, Payload]) -> Resolved:
     """Read one issue's metadata payloads, keyed "Dimensions", "MeasureCodes", "<Dim>Codes"."""
     dims = dimensions(meta["Dimensions"])
-    geo = [d for d, kind in dims.items() if kind == GEO_KIND]
+    geo = [d for d, kind in dims.items() if kind == GEO_KIND or d == spec.geo_dimension]
     time = [d for d, kind in dims.items() if kind == TIME_KIND]
     if len(time) != 1 or len(geo) > 1 or (spec.regional and not geo):
         raise ContractError(SOURCE, f"table {issue}: unexpected dimensions {dims}",
                             url=meta["Dimensions"].url)
     fixed = {d: spec.filters[d] for d in dims if d in spec.filters}
+    fixed |= {d: spec.if_present[d] for d in dims if d in spec.if_present and d not in fixed}
     fixed |= {d: dimension_total(spec, d, meta[f"{d}Codes"]) for d in code_lists(spec, dims)
               if d not in time}
     if geo and not spec.regional:
@@ -233,17 +316,40 @@ def resolve(spec: TableSpec, issue: str, meta: Mapping[str, Payload]) -> Resolve
     if missing:
         raise ContractError(SOURCE, f"table {issue} has no dimension(s) {sorted(missing)}",
                             url=meta["Dimensions"].url)
-    return Resolved(issue, resolve_measures(spec, issue, meta["MeasureCodes"]),
-                    geo[0] if spec.regional else None, time[0], fixed)
+    measures = resolve_measures(spec, issue, meta["MeasureCodes"])
+    sliced_dims = sorted({d for _, m in measures for d, _ in m.slice})
+    unknown = set(sliced_dims) - set(fixed)
+    if unknown:
+        raise ContractError(SOURCE, f"table {issue}: sliced dimension(s) {sorted(unknown)} "
+                            "absent or not read at a total", url=meta["Dimensions"].url)
+    keyed: dict[str, MeasureSpec] = {}
+    for code, m in measures:
+        cut = dict(m.slice)
+        parts = [code_titled(d, cut[d], meta[f"{d}Codes"]) if d in cut else fixed[d]
+                 for d in sliced_dims]
+        key = "|".join([code, *parts])
+        if key in keyed:
+            raise ContractError(SOURCE, f"table {issue}: {m.measure_id} and "
+                                f"{keyed[key].measure_id} read the same cells",
+                                url=meta["MeasureCodes"].url)
+        keyed[key] = m
+    sliced = {d: tuple(sorted({k.split("|")[1 + i] for k in keyed}))
+              for i, d in enumerate(sliced_dims)}
+    return Resolved(issue, keyed, geo[0] if spec.regional else None, time[0], fixed, sliced)
 
 
 def observations_filter(spec: TableSpec, resolved: Resolved, regions: Sequence[str]) -> str:
     """OData $filter: the resolved measures, the regions, fixed dimensions, the period type."""
-    clauses = ["(" + " or ".join(f"Measure eq '{c}'" for c in sorted(resolved.measures)) + ")"]
+    clauses = ["(" + " or ".join(f"Measure eq '{c}'" for c in resolved.codes) + ")"]
     if resolved.geo:
         clauses.append("(" + " or ".join(f"{resolved.geo} eq '{r}'" for r in sorted(regions)) + ")")
-    clauses += [f"{dim} eq '{value}'" for dim, value in sorted(resolved.fixed.items())]
-    clauses.append(f"contains({resolved.time},'{PERIOD_TYPES[spec.period][0]}')")
+    for dim, value in sorted(resolved.fixed.items()):
+        values = resolved.sliced.get(dim, (value,))
+        clause = " or ".join(f"{dim} eq '{v}'" for v in values)
+        clauses.append(clause if len(values) == 1 else f"({clause})")
+    marker = PERIOD_TYPES[spec.period][0]
+    if marker:
+        clauses.append(f"contains({resolved.time},'{marker}')")
     return " and ".join(clauses)
 
 
@@ -296,16 +402,19 @@ def _observations(resolved: Resolved, page: Payload) -> list[dict]:
         if unknown:  # a dimension we did not filter to its total: its rows would add up wrong
             raise ContractError(SOURCE, f"table {resolved.issue}: undeclared dimension(s) "
                                 f"{sorted(unknown)} in Observations", url=page.url)
-        if all(str(row.get(d, "")).strip() == v for d, v in resolved.fixed.items()):
+        if all(str(row.get(d, "")).strip() == v for d, v in resolved.fixed.items()
+               if d not in resolved.sliced):
             region = str(row[resolved.geo]).strip() if resolved.geo else "NL01"
-            out.append({**{f: row[f] for f in OBSERVATION_FIELDS}, "region": region,
-                        "Perioden": row[resolved.time]})
+            key = "|".join([str(row["Measure"]).strip(),
+                            *(str(row.get(d, "")).strip() for d in resolved.sliced)])
+            out.append({**{f: row[f] for f in OBSERVATION_FIELDS}, "Measure": key,
+                        "region": region, "Perioden": row[resolved.time]})
     return out
 
 
 def _tidy(frame: pl.DataFrame, provisional: set[str]) -> pl.DataFrame:
     period = pl.col("Perioden")
-    label = (pl.when(period.str.contains(r"JJ00$")).then(period.str.slice(0, 4))
+    label = (pl.when(period.str.contains(r"(JJ00|SJ\d{2})$")).then(period.str.slice(0, 4))
              .otherwise(period.str.slice(0, 4) + "-Q" + period.str.slice(7, 1)))
     attribute = pl.col("ValueAttribute").fill_null("None")
     has_value = (attribute == "None") & pl.col("Value").is_not_null()

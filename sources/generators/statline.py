@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from core.payload import Payload
+from sources.generators import statline_inclusion as inclusion
 from sources.registry import make_http
 from sources.snapshot import DEMO_MUNICIPALITIES, Generator, write_recording
 from sources.statline import catalogue_query
@@ -134,6 +135,10 @@ def _dimension(base: str, issue: str, name: str, kind: str) -> dict:
 
 
 def _dims(spec: TableSpec, issue: str) -> dict[str, str]:
+    if issue in inclusion.TABLES:  # issue 16's tables: their own dimensions
+        synth = inclusion.TABLES[issue]
+        return ({d: kind for d, (kind, _) in synth.dims.items()} | {synth.geo: synth.geo_kind}
+                | {"Perioden": "TimeDimension"})
     dims = {"BronTechniek": "Dimension"} if issue == "82610NED" else {}
     dims |= {d: "Dimension" for d in PERSON_DIMS.get(issue, ())}
     if spec.regional:
@@ -151,7 +156,8 @@ def _periods(issue: str) -> list[dict]:
     if issue == "82610NED":
         years, provisional = range(1990, 2026), {2024: "2024 ", 2025: "2025"}
     else:
-        years = ISSUE_YEARS.get(issue, SYNTH_YEARS)
+        years = inclusion.TABLES[issue].years if issue in inclusion.TABLES else \
+            ISSUE_YEARS.get(issue, SYNTH_YEARS)
         provisional = {max(years): f"{max(years)} "} if max(years) == PROVISIONAL_YEAR else {}
     rows = [{"Identifier": f"{y}JJ00", "Index": i + 1, "Title": provisional.get(y, str(y)),
              "Description": "Nader voorlopige cijfers" if y in provisional else "",
@@ -165,6 +171,8 @@ def _periods(issue: str) -> list[dict]:
 
 
 def _measures(spec: TableSpec, issue: str) -> list[dict]:
+    if issue in inclusion.TABLES:
+        return inclusion.measure_rows(issue, spec.measures)
     if issue == "82610NED":
         return [{"Identifier": i, "Index": n, "Title": t, "Description": "", "MeasureGroupId": g,
                  "DataType": dt, "Unit": u, "Decimals": d, "PresentationType": None}
@@ -195,6 +203,8 @@ def _values(spec: TableSpec, issue: str, title: str, region: str,
 
 def _observations(spec: TableSpec, issue: str, resolved, regions: list[str],
                   rng: np.random.Generator) -> list[dict]:
+    if issue in inclusion.TABLES:
+        return inclusion.observations(issue, spec, resolved, regions)
     titles = {row["Identifier"]: row["Title"] for row in _measures(spec, issue)}
     rows = []
     for code in sorted(resolved.measures):
@@ -222,6 +232,9 @@ def write_issue(root: Path, http, spec: TableSpec, issue: str, regions: list[str
         "LeeftijdCodes": _doc(base, issue, "LeeftijdCodes", _codes(LEEFTIJD)),
         "BronTechniekCodes": _doc(base, issue, "BronTechniekCodes", _codes(BRONTECHNIEK)),
     }
+    if issue in inclusion.TABLES:
+        metadata |= {f"{d}Codes": _doc(base, issue, f"{d}Codes", _codes(codes))
+                     for d, (_, codes) in inclusion.TABLES[issue].dims.items()}
     wanted = ["Dimensions", "MeasureCodes"] + [f"{d}Codes" for d in code_lists(spec, dims)]
     meta = {}
     for what in wanted:
@@ -243,7 +256,8 @@ def write_issue(root: Path, http, spec: TableSpec, issue: str, regions: list[str
 def write_catalogue(root: Path, http, spec: TableSpec) -> None:
     rows = [{"Identifier": i, "Title": t, "Description": "", "Status": s, "DatasetType": "Numeric",
              "Language": "nl", "Modified": "2025-06-30T02:00:00+02:00"}
-            for i, t, s in CATALOGUE.get(spec.catalogue_title or "", ())]
+            for i, t, s in CATALOGUE.get(spec.catalogue_title or "", ())
+            or inclusion.CATALOGUE.get(spec.catalogue_title or "", ())]
     _write(root, http.url_for("Datasets", catalogue_query(spec)),
            {"@odata.context": f"{http.base_url.rstrip('/')}/$metadata#Datasets", "value": rows})
 
@@ -272,4 +286,4 @@ def _write(root: Path, url: str, doc: dict) -> None:
 def statline_generator(specs: tuple[TableSpec, ...]) -> Generator:
     """The generator of every CBS table the families read (one seed over all of them, so the
     synthesized values do not depend on how the tables are split across families)."""
-    return Generator(source="cbs_statline", version="2", write=lambda root: write_statline(root, specs))
+    return Generator(source="cbs_statline", version="3", write=lambda root: write_statline(root, specs))
