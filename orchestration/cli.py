@@ -128,12 +128,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     from orchestration.configcheck import config_files, configuration_problems
 
     problems = configuration_problems(args.regions, args.catalogue, args.installations,
-                                      mode=args.source)
+                                      mode=args.source, agendas=args.agendas)
     for problem in problems:
         print(problem)
     _say(f"{len(problems)} problem(s) in the configuration" if problems
          else "configuration valid: " + ", ".join(str(f.path) for f in config_files(
-             args.regions, args.catalogue, args.installations)))
+             args.regions, args.catalogue, args.installations)) + ", the agendas")
     return 1 if problems else 0
 
 
@@ -174,13 +174,15 @@ def parser() -> argparse.ArgumentParser:
                          help="labels the edition: snapshot editions carry the demo-data banner")
     publish.set_defaults(func=cmd_build, days=0)
     check = sub.add_parser("check", help="validate the configuration files (regions, catalogue, "
-                           "sources) in about a second; exit 1 on any problem",
+                           "agendas, sources) in about a second; exit 1 on any problem",
                            description="One line per problem, naming file, entry and field. "
                            "Exit codes: 0 valid, 1 problems found, 2 usage error.")
     check.add_argument("--regions", type=Path, help="regions file (default "
                        "$TRANSITION_MONITOR_REGIONS or indicators/regions.yaml)")
     check.add_argument("--catalogue", type=Path, help="catalogue file (default "
                        "$TRANSITION_MONITOR_CATALOGUE or indicators/catalogue.yaml)")
+    check.add_argument("--agendas", type=Path, help="folder of the regions' agenda files "
+                       "(default indicators/agendas)")
     check.add_argument("--installations", type=Path, help="EU ETS installations file (default "
                        "families/emissions/installations.yaml)")
     check.add_argument("--source", choices=["snapshot", "live"], default="snapshot",

@@ -2,9 +2,11 @@
 any Dagster start-up, one message per problem naming the file, the entry and the field.
 
 The files: the regions (`indicators/regions.yaml`, or $TRANSITION_MONITOR_REGIONS), the
-indicator catalogue (`indicators/catalogue.yaml`, or $TRANSITION_MONITOR_CATALOGUE) and the sources' configuration (the EU ETS
+indicator catalogue (`indicators/catalogue.yaml`, or $TRANSITION_MONITOR_CATALOGUE), the
+regions' agendas (`indicators/agendas/*.yaml`) and the sources' configuration (the EU ETS
 installations, `families/emissions/installations.yaml`); then what one file says about
-another (a target for a region that is not declared, an installation outside every region);
+another (a target for a region that is not declared, an installation outside every region, an
+agenda goal measured by an indicator the catalogue lacks);
 with `--source live`, the API keys live mode needs. Only pydantic and YAML are imported (no
 Dagster, Polars or Great Expectations), which is what keeps it fast.
 """
@@ -15,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.config import CatalogueError
+from core.config import CatalogueError, load_yaml
 from core.geography import load_regions, regions_file
 from core.installations import load_installations_file
 
@@ -48,7 +50,8 @@ def config_files(regions: Path | None = None, catalogue: Path | None = None,
 
 
 def configuration_problems(regions: Path | None = None, catalogue: Path | None = None,
-                           installations: Path | None = None, mode: str = "snapshot") -> list[str]:
+                           installations: Path | None = None, mode: str = "snapshot",
+                           agendas: Path | None = None) -> list[str]:
     """Every problem, one line each ([] when the configuration is valid)."""
     loaded: dict[str, object] = {}
     problems: list[str] = []
@@ -61,6 +64,7 @@ def configuration_problems(regions: Path | None = None, catalogue: Path | None =
         except CatalogueError as exc:
             problems += str(exc).splitlines()
     problems += cross_references(loaded)
+    problems += agenda_problems(agendas, loaded.get("catalogue"), loaded.get("regions"))
     if mode == "live":
         problems += missing_keys()
     return problems
@@ -87,6 +91,28 @@ def cross_references(loaded: dict[str, object]) -> list[str]:
             problems.append(f"installations.yaml: installation {item.entity!r}, field "
                             f"'region_code': {item.region_code} is in no region of "
                             "regions.yaml, so its emissions would be reported nowhere")
+    return problems
+
+
+def agenda_problems(directory: Path | None, catalogue, regions) -> list[str]:
+    """Each agenda file on its own (one broken file does not hide the others); checked against
+    the catalogue and regions when both loaded."""
+    from indicators.agenda import AGENDA_DIR, Agenda, check_agenda
+
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for path in sorted(Path(directory or AGENDA_DIR).glob("*.yaml")):
+        try:
+            agenda = load_yaml(path, Agenda, "themes")
+            if catalogue is not None and regions is not None:
+                check_agenda(agenda, path.name, catalogue, regions)
+        except CatalogueError as exc:
+            problems += str(exc).splitlines()
+            continue
+        if agenda.region in seen:
+            problems.append(f"{path.name}: field 'region': a second agenda for region "
+                            f"{agenda.region!r} (the first is {seen[agenda.region]})")
+        seen.setdefault(agenda.region, path.name)
     return problems
 
 

@@ -193,3 +193,45 @@ def test_the_catalogue_from_the_environment_is_the_one_checked(tmp_path, monkeyp
     indicator(doc, "co2_total")["unit"] = None
     monkeypatch.setenv("TRANSITION_MONITOR_CATALOGUE", str(write(tmp_path, "mine.yaml", doc)))
     assert configuration_problems()[0].startswith("mine.yaml: indicator 'co2_total', field 'unit'")
+
+
+AGENDA_DIR = ROOT / "indicators" / "agendas"
+
+
+def test_broken_agendas_each_file_reported(tmp_path, capsys):
+    """A goal measured by an indicator the catalogue lacks, a goal citing an undeclared
+    document, and a file that does not parse: each named with file, goal and field."""
+    folder = tmp_path / "agendas"
+    folder.mkdir()
+    ijmond = real(AGENDA_DIR / "ijmond.yaml")
+    goal = ijmond["themes"][0]["goals"][0]
+    goal["indicators"] = [*goal.get("indicators", []), "co2_totaal"]
+    goal["document"] = "unknown_doc"
+    write(folder, "ijmond.yaml", ijmond)
+    haag = real(AGENDA_DIR / "den_haag.yaml")
+    del haag["documents"]
+    write(folder, "den_haag.yaml", haag)
+    code, lines = check(tmp_path, capsys, agendas=folder)
+    assert code == 1
+    assert f"ijmond.yaml: goal {goal['id']!r}, field 'document': unknown document " \
+           "'unknown_doc' (declare it under documents)" in lines
+    assert f"ijmond.yaml: goal {goal['id']!r}, field 'indicators': not in the catalogue: " \
+           "['co2_totaal']" in lines
+    assert "den_haag.yaml: file, field 'documents': Field required" in lines
+    assert len(lines) == 3
+
+
+def test_two_agendas_for_one_region(tmp_path, capsys):
+    folder = tmp_path / "agendas"
+    folder.mkdir()
+    write(folder, "a.yaml", real(AGENDA_DIR / "ijmond.yaml"))
+    write(folder, "b.yaml", real(AGENDA_DIR / "ijmond.yaml"))
+    code, lines = check(tmp_path, capsys, agendas=folder)
+    assert code == 1
+    assert lines == ["b.yaml: field 'region': a second agenda for region 'ijmond' (the first "
+                     "is a.yaml)"]
+
+
+def test_the_shipped_agendas_are_checked():
+    assert len(list(AGENDA_DIR.glob("*.yaml"))) >= 1
+    assert configuration_problems() == []
