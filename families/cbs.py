@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import polars as pl
+
 from core.tables import STAT_SHAPE
 from families.base import Family, Feed
 from sources import statline
@@ -12,13 +14,19 @@ from transforms.stat_rules import common_stat_rules
 from transforms.statline import TableSpec, parse_tables
 
 
-def cbs_feed(name: str, topic: str, tables: tuple[TableSpec, ...]) -> Feed:
-    """The feed `name` (raw asset `raw_<name>`) of the CBS tables on `topic`."""
+def cbs_feed(name: str, topic: str, tables: tuple[TableSpec, ...],
+             derive: Callable[[pl.DataFrame], pl.DataFrame] | None = None) -> Feed:
+    """The feed `name` (raw asset `raw_<name>`) of the CBS tables on `topic`; `derive` adds a
+    family's derived measures to the parsed rows (a pure function from `transforms`)."""
+    def parse(payloads):
+        rows = parse_tables(tables, payloads)
+        return derive(rows) if derive is not None else rows
+
     return Feed(name=name, source="cbs_statline",
                 description=f"CBS StatLine tables for {topic}: "
                             + ", ".join(s.table for s in tables),
                 fetch=lambda http, geo: statline.fetch_tables(http, tables, geo.municipalities),
-                parse=lambda payloads: parse_tables(tables, payloads))
+                parse=parse)
 
 
 def cbs_family(name: str, description: str, tables: tuple[TableSpec, ...],

@@ -25,12 +25,13 @@ CATALOGUE_FILE_ENV = "TRANSITION_MONITOR_CATALOGUE"
 # Every theme, in the order pages show them, and the agenda it belongs to (declared once: the
 # report's words for each are in reports/locales/*.yaml, tested to cover this list).
 THEMES = {"climate": "green_industrial_zone", "air": "green_industrial_zone",
-          "offshore_wind": "green_industrial_zone", "work": "inclusion", "learning": "inclusion",
-          "youth": "inclusion", "poverty": "inclusion", "health": "inclusion",
-          "cohesion": "inclusion"}  # issue 16: youth .. cohesion
+          "offshore_wind": "green_industrial_zone", "energy": "green_industrial_zone",
+          "green_economy": "green_industrial_zone", "circularity": "green_industrial_zone",
+          "work": "inclusion", "learning": "inclusion", "youth": "inclusion",
+          "poverty": "inclusion", "health": "inclusion", "cohesion": "inclusion"}
 AGENDA_ORDER = tuple(dict.fromkeys(THEMES.values()))
 AGGREGATIONS = ("sum", "population_weighted_mean", "per_inhabitant", "share", "station_mean",
-                "national_only", "farm_register")
+                "national_only", "farm_register", "population_weighted_share")
 
 
 class SourceTable(Strict):
@@ -48,13 +49,25 @@ class Target(Strict):
     baseline_year: int | None = None
     baseline_from_year: int | None = None  # where the data series starts, if later
     label: Text
-    document: str
-    url: str | None = None
+    document: str = Field(min_length=1)
+    url: str = Field(pattern=r"^https://\S+$")  # where the document can be read
+    scope: Text  # what the target covers (area, gases or energy carriers, universe)
+    # False when the target's scope differs from the series it sits beside: it is shown with
+    # `scope_note` saying how, as context, and the series is not assessed against it.
+    assessed: bool = True
+    scope_note: Text | None = None
     applies_to: list[str] | Literal["all"] = "all"
     note: str | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> Target:
+        if not self.assessed:
+            if self.scope_note is None:
+                raise ValueError("a target shown as context ('assessed: false') needs "
+                                 "'scope_note' saying how its scope differs from the series")
+            if self.value is not None and self.value_change_pct is not None:
+                raise ValueError("give at most one of 'value' or 'value_change_pct'")
+            return self
         if (self.value is None) == (self.value_change_pct is None):
             raise ValueError("give exactly one of 'value' or 'value_change_pct'")
         if self.kind == "trajectory" and (self.target_year is None or self.baseline_year is None):
@@ -67,6 +80,10 @@ class Target(Strict):
 
     def applies(self, region_id: str) -> bool:
         return self.applies_to == "all" or region_id in self.applies_to
+
+    def assesses(self, region_id: str) -> bool:
+        """The region's series is assessed against this target (same scope, applies)."""
+        return self.assessed and self.applies(region_id)
 
 
 class Indicator(Strict):

@@ -225,7 +225,7 @@ def _assess_region(indicator: Indicator, region_id: str, series: dict | None) ->
         options = {"latest_provisional": bool(series["is_provisional"][-1]),
                    "low_coverage": bool(series["low_coverage"][-1])}
     base = {"indicator_id": indicator.id, "region_id": region_id, "direction": indicator.direction}
-    targets = [t for t in indicator.targets if t.applies(region_id)]
+    targets = [t for t in indicator.targets if t.assesses(region_id)]
     if indicator.context_only:
         status = "context" if years else "not_measured"
         reason = "Context indicator: shown, not assessed." if years else "No data for this region."

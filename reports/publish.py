@@ -3,12 +3,13 @@ site atomically, then keep this edition's indicator values and statuses as vinta
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reports.writer import free_edition_id, list_editions, write_edition
+from reports.writer import EDITION_META, free_edition_id, list_editions, write_edition
 from warehouse.store import Warehouse
 
 
@@ -28,6 +29,8 @@ class Edition:
     edition_id: str
     index: Path
     pages: int
+    pdfs: tuple[str, ...] = ()  # the printed editions' file names
+    pdf_errors: tuple[str, ...] = ()  # why a PDF that was asked for is missing
 
 
 def latest_published(site_root: Path) -> str | None:
@@ -50,4 +53,6 @@ def publish_edition(wh: Warehouse, site_root: Path, *, source_mode: str, pdf: bo
     wh.snapshot_derived("progress_assessments", edition_id)
     wh.record_edition(edition_id, source_mode, str(index))
     pages = sum(1 for _ in index.parent.parent.rglob("*.html"))
-    return Edition(edition_id, index, pages)
+    meta = json.loads((index.parent.parent / EDITION_META).read_text(encoding="utf-8"))
+    return Edition(edition_id, index, pages, tuple((meta.get("pdfs") or {}).values()),
+                   tuple(meta.get("pdf_errors") or ()))

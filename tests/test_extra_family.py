@@ -113,7 +113,9 @@ def extended(tmp_path_factory) -> Path:
     (folder / "__init__.py").write_text(FAMILY_MODULE, encoding="utf-8")
     registry = root / "families" / "registry.py"
     text = registry.read_text(encoding="utf-8")
-    text = text.replace("from families import ", f"from families import {FAMILY}, ", 1)
+    # its own import line, whatever the formatting of the registry's import list
+    text = text.replace("from families.base import", f"from families import {FAMILY}\n"
+                        "from families.base import", 1)
     text = text.replace("FAMILIES: tuple[Family, ...] = (\n",
                         f"FAMILIES: tuple[Family, ...] = (\n    {FAMILY}.FAMILY,\n", 1)
     registry.write_text(text, encoding="utf-8")

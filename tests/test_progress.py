@@ -22,15 +22,17 @@ from indicators.progress import (
 )
 
 LABEL = {"nl": "doel", "en": "target"}
+# What every catalogue target must name besides its document: where to read it, its scope.
+SOURCE = {"url": "https://example.org/doc", "scope": {"nl": "reikwijdte", "en": "scope"}}
 
 
 def trajectory(value: float, base: int = 2015, year: int = 2030, **kw) -> Target:
     return Target(id="t", kind="trajectory", value=value, baseline_year=base, target_year=year,
-                  label=LABEL, document="doc", **kw)
+                  label=LABEL, document="doc", **SOURCE, **kw)
 
 
 def threshold(value: float) -> Target:
-    return Target(id="w", kind="threshold", value=value, label=LABEL, document="doc")
+    return Target(id="w", kind="threshold", value=value, label=LABEL, document="doc", **SOURCE)
 
 
 def test_on_track():
@@ -91,7 +93,7 @@ def test_zero_or_negative_values_use_the_linear_rule():
 
 def test_relative_target_from_the_base_value():
     t = Target(id="k", kind="trajectory", value_change_pct=-55, baseline_year=1990,
-               baseline_from_year=2010, target_year=2030, label=LABEL, document="doc")
+               baseline_from_year=2010, target_year=2030, label=LABEL, document="doc", **SOURCE)
     a = assess_series([2010, 2015, 2020], [200, 180, 160], "lower_is_better", t)
     assert a.target_value == pytest.approx(90) and a.base_year == 2010
 

@@ -1,7 +1,7 @@
 """CBS StatLine OData v4 payloads -> rows of the long statistical schema.
 
 What a table is read for is declared as a `TableSpec` in the family's folder. The traps of the
-real service (research note cbs_duo.md, section 1.10) are handled here, once:
+real service (docs/evidence/cbs_duo.md, section 1.10) are handled here, once:
 
 - Measures: `MeasureCodes.Title` repeats across measure groups (82610NED has "Netto
   elektriciteitsproductie" in mln kWh and in "% van het verbruik"), so a measure is resolved by
@@ -15,6 +15,9 @@ real service (research note cbs_duo.md, section 1.10) are handled here, once:
   total. An Observations column that is not a declared dimension is an error too.
 - Periods are filtered by type: a yearly spec keeps `YYYYJJ00` only (84575NED mixes
   `2023MM01`, `2023KW01`, `2023JJ00`); the provisional marker lives in `PeriodenCodes.Status`.
+- A table read at several codes of one dimension (a `Split`: waste types, SBI sections) finds
+  that dimension by content, as the one whose `<Dim>Codes` hold every configured title (its
+  identifier is unverified for several tables), and keeps the codes apart as `entity`.
 - Tables that publish counts instead of rates (85969NED, x 1000 persons) yield rates derived
   here (`Rate`), with the derivation stated in the indicator definition.
 - Titles whose exact wording is unverified are matched on their letters and digits only
@@ -79,6 +82,10 @@ UNIT_CONVERSIONS: dict[tuple[str, str], float] = {
     ("", "score"): 1.0,
     ("score", "score"): 1.0,
     ("rapportcijfer", "score"): 1.0,
+    ("x 1000", "jobs"): 1000.0,
+    ("kg per inwoner", "kg/inw."): 1.0,
+    ("kw", "kWp"): 1.0,  # 85005NED panel capacity: CBS spelling of the unit unverified
+    ("kwp", "kWp"): 1.0,
 }
 
 
@@ -102,7 +109,9 @@ class MeasureSpec:
     cbs_unit: str  # the Unit CBS publishes; checked against MeasureCodes
     identifier: str | None = None  # the CBS Identifier, only where verified
     aliases: tuple[str, ...] = ()  # other titles the measure may carry (unverified wording)
-    alt_units: tuple[str, ...] = ()  # other spellings of its unit CBS may use
+    # Other spellings CBS may use for the same unit where the exact one is unverified; each
+    # must convert with the same factor.
+    alt_units: tuple[str, ...] = ()
     # (dimension, code title): read the measure at that code instead of the dimension's total
     slice: tuple[tuple[str, str], ...] = ()
     # An unverified title may be absent from the real table: an optional measure that is not
@@ -110,10 +119,14 @@ class MeasureSpec:
     optional: bool = False
 
     def __post_init__(self) -> None:
-        for unit in (self.cbs_unit, *self.alt_units):
+        factors = set()
+        for unit in self.units:
             if (unit_key(unit), self.unit) not in UNIT_CONVERSIONS:
                 raise ValueError(f"{self.measure_id}: no conversion from CBS unit "
                                  f"{unit!r} to {self.unit!r}")
+            factors.add(UNIT_CONVERSIONS[(unit_key(unit), self.unit)])
+        if len(factors) > 1:
+            raise ValueError(f"{self.measure_id}: unit spellings convert differently")
 
     @property
     def titles(self) -> tuple[str, ...]:
@@ -139,6 +152,14 @@ class Rate:
 
 
 @dataclass(frozen=True)
+class Split:
+    """Read one dimension at several codes, kept apart as `entity`: code title -> entity.
+    The dimension is the one whose code list holds every title (found at runtime)."""
+
+    titles: dict[str, str]
+
+
+@dataclass(frozen=True)
 class TableSpec:
     table: str  # the current issue's id (case-sensitive)
     measures: tuple[MeasureSpec, ...]
@@ -155,6 +176,7 @@ class TableSpec:
     if_present: dict[str, str] = field(default_factory=dict)
     # The region dimension where its Kind may not say GeoDimension (84780NED "Regiokenmerken").
     geo_dimension: str | None = None
+    split: Split | None = None  # one dimension read at several codes (entity per code)
 
     def __post_init__(self) -> None:
         ids = {m.measure_id for m in self.measures}
@@ -183,6 +205,8 @@ class Resolved:
     time: str
     fixed: dict[str, str]
     sliced: dict[str, tuple[str, ...]] = field(default_factory=dict)  # dim -> codes read
+    split_dim: str | None = None
+    split_codes: dict[str, str] = field(default_factory=dict)  # CBS code -> entity
 
     @property
     def codes(self) -> list[str]:
@@ -298,6 +322,31 @@ def dimension_total(spec: TableSpec, dim: str, codes: Payload) -> str:
                         "fix its value in the TableSpec", url=codes.url)
 
 
+def split_dimension(spec: TableSpec, issue: str, dims: Mapping[str, str],
+                    meta: Mapping[str, Payload]) -> tuple[str | None, dict[str, str]]:
+    """The dimension a `Split` reads (the one whose codes hold every configured title) and its
+    code -> entity map; none, or more than one such dimension, is an error naming the titles."""
+    if spec.split is None:
+        return None, {}
+    wanted = {title.strip().lower(): entity for title, entity in spec.split.titles.items()}
+    found = {}
+    for dim in code_lists(spec, dims):
+        if dims[dim] == TIME_KIND:
+            continue
+        rows = value_list(meta[f"{dim}Codes"], ("Identifier", "Title"))
+        by_title = {}
+        for row in rows:
+            by_title.setdefault(str(row["Title"]).strip().lower(), []).append(
+                str(row["Identifier"]).strip())
+        if all(len(by_title.get(t, [])) == 1 for t in wanted):
+            found[dim] = {by_title[t][0]: entity for t, entity in wanted.items()}
+    if len(found) != 1:
+        raise ContractError(SOURCE, f"table {issue}: {len(found)} dimensions hold each of the "
+                            f"code titles {sorted(spec.split.titles)} once (expected one)",
+                            url=meta["Dimensions"].url)
+    return next(iter(found.items()))
+
+
 def resolve(spec: TableSpec, issue: str, meta: Mapping[str, Payload]) -> Resolved:
     """Read one issue's metadata payloads, keyed "Dimensions", "MeasureCodes", "<Dim>Codes"."""
     dims = dimensions(meta["Dimensions"])
@@ -306,10 +355,11 @@ def resolve(spec: TableSpec, issue: str, meta: Mapping[str, Payload]) -> Resolve
     if len(time) != 1 or len(geo) > 1 or (spec.regional and not geo):
         raise ContractError(SOURCE, f"table {issue}: unexpected dimensions {dims}",
                             url=meta["Dimensions"].url)
+    split_dim, split_codes = split_dimension(spec, issue, dims, meta)
     fixed = {d: spec.filters[d] for d in dims if d in spec.filters}
     fixed |= {d: spec.if_present[d] for d in dims if d in spec.if_present and d not in fixed}
     fixed |= {d: dimension_total(spec, d, meta[f"{d}Codes"]) for d in code_lists(spec, dims)
-              if d not in time}
+              if d not in time and d != split_dim}
     if geo and not spec.regional:
         fixed[geo[0]] = "NL01"
     missing = set(spec.filters) - set(dims)
@@ -335,7 +385,8 @@ def resolve(spec: TableSpec, issue: str, meta: Mapping[str, Payload]) -> Resolve
         keyed[key] = m
     sliced = {d: tuple(sorted({k.split("|")[1 + i] for k in keyed}))
               for i, d in enumerate(sliced_dims)}
-    return Resolved(issue, keyed, geo[0] if spec.regional else None, time[0], fixed, sliced)
+    return Resolved(issue, keyed, geo[0] if spec.regional else None, time[0], fixed, sliced,
+                    split_dim, split_codes)
 
 
 def observations_filter(spec: TableSpec, resolved: Resolved, regions: Sequence[str]) -> str:
@@ -347,6 +398,9 @@ def observations_filter(spec: TableSpec, resolved: Resolved, regions: Sequence[s
         values = resolved.sliced.get(dim, (value,))
         clause = " or ".join(f"{dim} eq '{v}'" for v in values)
         clauses.append(clause if len(values) == 1 else f"({clause})")
+    if resolved.split_dim:
+        clauses.append("(" + " or ".join(f"{resolved.split_dim} eq '{c}'"
+                                         for c in sorted(resolved.split_codes)) + ")")
     marker = PERIOD_TYPES[spec.period][0]
     if marker:
         clauses.append(f"contains({resolved.time},'{marker}')")
@@ -378,8 +432,9 @@ def parse_issue(spec: TableSpec, resolved: Resolved, pages: Sequence[Payload],
     """Rows of one issue: measures in our units, derived rates, provisional flags."""
     rows = [row for page in pages for row in _observations(resolved, page)]
     frame = pl.DataFrame(rows, schema={"Measure": pl.String, "region": pl.String,
-                                       "Perioden": pl.String, "Value": pl.Float64,
-                                       "ValueAttribute": pl.String}, strict=False)
+                                       "entity": pl.String, "Perioden": pl.String,
+                                       "Value": pl.Float64, "ValueAttribute": pl.String},
+                         strict=False)
     lookup = pl.DataFrame({"Measure": list(resolved.measures),
                            "measure": [m.measure_id for m in resolved.measures.values()],
                            "unit": [m.unit for m in resolved.measures.values()],
@@ -394,7 +449,8 @@ def parse_issue(spec: TableSpec, resolved: Resolved, pages: Sequence[Payload],
 
 
 def _observations(resolved: Resolved, page: Payload) -> list[dict]:
-    dims = {resolved.time, *resolved.fixed} | ({resolved.geo} if resolved.geo else set())
+    dims = {resolved.time, *resolved.fixed} | ({resolved.geo} if resolved.geo else set()) \
+        | ({resolved.split_dim} if resolved.split_dim else set())
     required = OBSERVATION_FIELDS + (resolved.time,) + ((resolved.geo,) if resolved.geo else ())
     out = []
     for row in value_list(page, required):
@@ -402,13 +458,17 @@ def _observations(resolved: Resolved, page: Payload) -> list[dict]:
         if unknown:  # a dimension we did not filter to its total: its rows would add up wrong
             raise ContractError(SOURCE, f"table {resolved.issue}: undeclared dimension(s) "
                                 f"{sorted(unknown)} in Observations", url=page.url)
-        if all(str(row.get(d, "")).strip() == v for d, v in resolved.fixed.items()
-               if d not in resolved.sliced):
+        entity = ""
+        if resolved.split_dim:
+            entity = resolved.split_codes.get(str(row.get(resolved.split_dim, "")).strip())
+        if entity is not None and all(str(row.get(d, "")).strip() == v
+                                      for d, v in resolved.fixed.items()
+                                      if d not in resolved.sliced):
             region = str(row[resolved.geo]).strip() if resolved.geo else "NL01"
             key = "|".join([str(row["Measure"]).strip(),
                             *(str(row.get(d, "")).strip() for d in resolved.sliced)])
             out.append({**{f: row[f] for f in OBSERVATION_FIELDS}, "Measure": key,
-                        "region": region, "Perioden": row[resolved.time]})
+                        "region": region, "entity": entity, "Perioden": row[resolved.time]})
     return out
 
 
@@ -419,14 +479,14 @@ def _tidy(frame: pl.DataFrame, provisional: set[str]) -> pl.DataFrame:
     attribute = pl.col("ValueAttribute").fill_null("None")
     has_value = (attribute == "None") & pl.col("Value").is_not_null()
     return frame.with_columns(
-        region_code=pl.col("region"), entity=pl.lit(""), period=label,
+        region_code=pl.col("region"), entity=pl.col("entity").fill_null(""), period=label,
         year=period.str.slice(0, 4).cast(pl.Int32),
         value=pl.when(has_value).then(pl.col("Value") * pl.col("factor")),
         is_provisional=period.is_in(sorted(provisional)),
         missing_reason=pl.when(~has_value).then(
             attribute.replace_strict(MISSING_REASONS, default="not available")),
         source=pl.lit(SOURCE),
-    ).unique(["region_code", "measure", "period"], keep="last").select(TIDY_COLUMNS)
+    ).unique(["region_code", "entity", "measure", "period"], keep="last").select(TIDY_COLUMNS)
 
 
 def _with_rates(spec: TableSpec, tidy: pl.DataFrame) -> pl.DataFrame:
@@ -464,7 +524,8 @@ def _join_issues(frames: Sequence[pl.DataFrame], order: Sequence[str]) -> pl.Dat
     newest = ranked[0]
     both = pl.concat(frames).with_columns(
         _rank=pl.col("source_table").replace_strict({t: i for i, t in enumerate(ranked)}))
-    joined = both.sort("_rank").unique(["region_code", "measure", "period"], keep="first")
+    joined = both.sort("_rank").unique(["region_code", "entity", "measure", "period"],
+                                       keep="first")
     return STAT_SHAPE.conform(joined.with_columns(
         source_table=pl.when(pl.col("source_table") == newest).then(pl.col("source_table"))
         .otherwise(pl.col("source_table") + f" (earlier issue; series break, re-issued as {newest})")))
