@@ -26,15 +26,17 @@ class Text(Strict):
     en: str
 
 
-def load_yaml(path: Path, model: type[BaseModel], list_key: str):
+def load_yaml(path: Path, model: type[BaseModel], list_key: str, id_key: str = "id"):
     """The file validated as `model`; read once per version of the file in a process (the
     models are frozen, so every consumer can share one)."""
     stat = Path(path).stat()
-    return _load_yaml(Path(path).resolve(), stat.st_mtime_ns, stat.st_size, model, list_key)
+    return _load_yaml(Path(path).resolve(), stat.st_mtime_ns, stat.st_size, model, list_key,
+                      id_key)
 
 
 @functools.lru_cache(maxsize=32)
-def _load_yaml(path: Path, _mtime_ns: int, _size: int, model: type[BaseModel], list_key: str):
+def _load_yaml(path: Path, _mtime_ns: int, _size: int, model: type[BaseModel], list_key: str,
+               id_key: str = "id"):
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -42,15 +44,16 @@ def _load_yaml(path: Path, _mtime_ns: int, _size: int, model: type[BaseModel], l
     try:
         loaded = model.model_validate(raw)
     except ValidationError as exc:
-        raise CatalogueError(describe_errors(Path(path).name, raw, list_key, exc)) from None
-    ids = [item.id for item in getattr(loaded, list_key)]
+        raise CatalogueError(describe_errors(Path(path).name, raw, list_key, exc, id_key)) from None
+    ids = [getattr(item, id_key) for item in getattr(loaded, list_key)]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise CatalogueError(f"{Path(path).name}: duplicate id(s) {duplicates}")
     return loaded
 
 
-def describe_errors(filename: str, raw, list_key: str, exc: ValidationError) -> str:
+def describe_errors(filename: str, raw, list_key: str, exc: ValidationError,
+                    id_key: str = "id") -> str:
     """One line per problem: file, entry id and field, and what is wrong."""
     lines = []
     for error in exc.errors():
@@ -59,12 +62,13 @@ def describe_errors(filename: str, raw, list_key: str, exc: ValidationError) -> 
         if len(loc) >= 2 and loc[0] == list_key and isinstance(loc[1], int):
             items = (raw or {}).get(list_key) or []
             item = items[loc[1]] if loc[1] < len(items) else {}
-            entry = f"{list_key[:-1]} {item.get('id', '#' + str(loc[1]))!r}"
+            item = item if isinstance(item, dict) else {}
+            entry = f"{list_key[:-1]} {item.get(id_key, '#' + str(loc[1]))!r}"
             loc = loc[2:]
         field = ".".join(str(part) for part in loc)
         message = error["msg"].removeprefix("Value error, ")  # pydantic's wrapper adds nothing
         if not field and entry == "file":  # a rule across entries: its message names them
-            lines.extend(f"{filename}: {part}" for part in message.split("; "))
+            lines.extend(f"{filename}: {part}" for part in message.splitlines())
             continue
         lines.append(f"{filename}: {entry}, field '{field or '(entry)'}': {message}")
     return "\n".join(lines)

@@ -119,7 +119,7 @@ class Regions(Strict):
                     problems.append(f"region {region.id!r}, field 'municipalities': no name "
                                     f"for {unnamed}; add each under 'municipality_names'")
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("\n".join(problems))  # one line per problem
         return self
 
     @property

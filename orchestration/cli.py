@@ -8,7 +8,6 @@ terminal; its last line is the path of the new edition's index.html.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -104,9 +103,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     p = paths(args.home)
     os.environ[SOURCE_MODE_ENV] = args.source
     os.environ[HOME_ENV] = str(p.home)
-    problems = configuration_problems()
+    from orchestration.configcheck import configuration_problems
+
+    problems = configuration_problems()  # a missing key fails only its own source's feeds
     if problems:
-        _say("the configuration has errors; fix them and run again:\n" + problems)
+        _say("the configuration has errors; fix them and run again:\n" + "\n".join(problems))
         return 2
     _say(f"{args.command}: {args.source} sources, state in {p.home}")
     before = _latest_edition_id(p)
@@ -123,48 +124,45 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def configuration_problems() -> str:
-    """The regions and catalogue files' errors, one line each ("" when both are valid)."""
-    from core.config import CatalogueError
-    from core.geography import load_regions
-    from indicators.catalogue import load_catalogue
-
-    problems = []
-    for load in (load_regions, load_catalogue):
-        try:
-            load()
-        except CatalogueError as exc:
-            problems.append(str(exc))
-    return "\n".join(problems)
-
-
 def _latest_edition_id(p: Paths) -> str | None:
     from reports.publish import latest_published
 
     return latest_published(p.site)
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Exit 0 when every configuration file is valid, 1 when any problem was found."""
+    from orchestration.configcheck import config_files, configuration_problems
+
+    problems = configuration_problems(args.regions, args.catalogue, args.installations,
+                                      mode=args.source, agendas=args.agendas)
+    for problem in problems:
+        print(problem)
+    _say(f"{len(problems)} problem(s) in the configuration" if problems
+         else "configuration valid: " + ", ".join(str(f.path) for f in config_files(
+             args.regions, args.catalogue, args.installations)) + ", the agendas")
+    return 1 if problems else 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
+    """Exit codes: 0 healthy, 1 a validation failed, 3 stale (live data or fetches older than
+    allowed), 4 no warehouse yet or unreadable; see orchestration/status.py."""
     from orchestration.status import collect_status, format_status
 
-    status = collect_status(paths(args.home))
-    print(json.dumps(status, indent=2, default=str) if args.json else format_status(status))
-    return 0
-
-
-def ui_command(host: str, port: int, workspace: Path = Path("workspace.yaml")) -> list[str]:
-    """`dagster dev` on the given host (127.0.0.1 unless told otherwise), from workspace.yaml."""
-    target = ["-w", str(workspace)] if workspace.exists() else ["-m", "orchestration.definitions"]
-    return ["dagster", "dev", *target, "-h", host, "-p", str(port)]
+    status = collect_status(paths(args.home), source_mode=args.source)
+    print(json.dumps(status, indent=2) if args.json else format_status(status))
+    return status["exit_code"]
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
+    from orchestration.service import run_until_signalled, ui_command
+
     p = paths(args.home)
     prepare_dagster_home(p)
     env = {**os.environ, HOME_ENV: str(p.home)}
-    command = ui_command(args.host, args.port)
-    _say(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={p.dagster_home})")
-    return subprocess.call(command, env=env)
+    _say(f"Dagster UI and daemon on http://{args.host}:{args.port} "
+         f"(DAGSTER_HOME={p.dagster_home}); stop with Ctrl-C or SIGTERM")
+    return run_until_signalled(ui_command(args.host, args.port), env=env)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -182,10 +180,33 @@ def parser() -> argparse.ArgumentParser:
     publish.add_argument("--source", choices=["snapshot", "live"], default="snapshot",
                          help="labels the edition: snapshot editions carry the demo-data banner")
     publish.set_defaults(func=cmd_build, days=0)
-    status = sub.add_parser("status", help="sources, validation and indicators at a glance")
+    check = sub.add_parser("check", help="validate the configuration files (regions, catalogue, "
+                           "agendas, sources) in about a second; exit 1 on any problem",
+                           description="One line per problem, naming file, entry and field. "
+                           "Exit codes: 0 valid, 1 problems found, 2 usage error.")
+    check.add_argument("--regions", type=Path, help="regions file (default "
+                       "$TRANSITION_MONITOR_REGIONS or indicators/regions.yaml)")
+    check.add_argument("--catalogue", type=Path, help="catalogue file (default "
+                       "$TRANSITION_MONITOR_CATALOGUE or indicators/catalogue.yaml)")
+    check.add_argument("--agendas", type=Path, help="folder of the regions' agenda files "
+                       "(default indicators/agendas)")
+    check.add_argument("--installations", type=Path, help="EU ETS installations file (default "
+                       "families/emissions/installations.yaml)")
+    check.add_argument("--source", choices=["snapshot", "live"], default="snapshot",
+                       help="live: also report the API keys that are not set")
+    check.set_defaults(func=cmd_check)
+    status = sub.add_parser(
+        "status", help="health check: sources, validation and indicators at a glance",
+        description="Exit codes: 0 healthy; 1 a validation failed; 3 data or a fetch older "
+        "than its source allows; 4 no warehouse yet, or a build holds it; 2 usage error. Demo "
+        "data (a snapshot build) is old by design and not counted as stale.")
     status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.add_argument("--source", choices=["snapshot", "live"], default=None,
+                        help="judge the data as demo (snapshot) or live data; default: the "
+                        "mode of the latest edition")
     status.set_defaults(func=cmd_status)
-    ui = sub.add_parser("ui", help="the Dagster web UI (binds to 127.0.0.1 by default)")
+    ui = sub.add_parser("ui", help="the Dagster web UI and daemon, `dg dev` (binds to 127.0.0.1 "
+                        "by default; stops every child on SIGTERM and SIGINT)")
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=cmd_ui)

@@ -14,7 +14,7 @@ from orchestration.assets.air_quality import air_quality_assets
 from orchestration.assets.indicators import indicator_assets
 from orchestration.assets.report import report_edition
 from orchestration.assets.statistics import statistics_assets
-from orchestration.freshness import all_freshness_checks, materialisation_freshness_checks
+from orchestration.freshness import all_freshness_checks
 from orchestration.jobs import ALL_JOBS
 from orchestration.resources import (
     NotifierResource,
@@ -51,11 +51,9 @@ def build_defs(resource_overrides: Mapping[str, object] | None = None,
                home: str | None = None, mode: str | None = None) -> dg.Definitions:
     resources = default_resources(paths(home), mode or source_mode())
     resources.update(resource_overrides or {})
-    freshness_sensor = dg.build_sensor_for_freshness_checks(
-        freshness_checks=materialisation_freshness_checks(), minimum_interval_seconds=3600)
     return dg.Definitions(
         assets=all_assets(), asset_checks=all_freshness_checks(), jobs=ALL_JOBS,
-        schedules=ALL_SCHEDULES, sensors=[*ALL_SENSORS, freshness_sensor],
+        schedules=ALL_SCHEDULES, sensors=ALL_SENSORS,
         resources=resources,
         # DuckDB allows one writer process: run every step in the run's own process.
         executor=dg.in_process_executor,

@@ -1,13 +1,14 @@
 """Freshness checks, on materialisation time and on data time, with thresholds from
 `sources.registry` (declared next to each source).
 
-Materialisation time: Dagster's last-update checks on every raw asset. Data time: a check on
-each clean table comparing its newest period per source with the allowed age; a stale source
-(the same last timestamp for days) fails it and alerts through the notifier.
+Materialisation time: a Dagster `FreshnessPolicy` on every raw asset (`fetch_freshness` in
+orchestration/assets: failing when its last materialisation is older than the source's
+`max_fetch_age_days`), evaluated by the daemon's freshness loop (enabled in DAGSTER_HOME's
+dagster.yaml) and shown as the asset's freshness state in the UI. Data time: a check on each clean table comparing its newest period per source with
+the allowed age; a stale source (the same last timestamp for days) fails it and alerts through
+the notifier.
 """
 
-
-from datetime import timedelta
 
 import dagster as dg
 
@@ -22,14 +23,6 @@ CLEAN_TABLE_SOURCES = {f.table_name: list(f.sources) for f in FAMILIES}
 
 def raw_asset_sources() -> dict[str, str]:
     return {**RAW_ASSET_SOURCES, **{f"raw_{feed.name}": feed.source for _, feed in feeds()}}
-
-
-def materialisation_freshness_checks() -> list[dg.AssetChecksDefinition]:
-    checks: list[dg.AssetChecksDefinition] = []
-    for asset, source in raw_asset_sources().items():
-        checks += dg.build_last_update_freshness_checks(
-            assets=[asset], lower_bound_delta=timedelta(days=SOURCES[source].max_fetch_age_days))
-    return checks
 
 
 def data_freshness_check(table: str) -> dg.AssetChecksDefinition:
@@ -57,5 +50,4 @@ def data_freshness_check(table: str) -> dg.AssetChecksDefinition:
 
 
 def all_freshness_checks() -> list[dg.AssetChecksDefinition]:
-    return [*materialisation_freshness_checks(),
-            *(data_freshness_check(t) for t in CLEAN_TABLE_SOURCES)]
+    return [data_freshness_check(t) for t in CLEAN_TABLE_SOURCES]

@@ -1,4 +1,8 @@
-"""Sensors: a new edition after new clean data, and failure alerts through the notifier."""
+"""Sensors: a new edition after new clean data, and failure alerts through the notifier.
+
+Both start RUNNING when a daemon runs (`default_status`); `dagster sensor stop NAME -w
+workspace.yaml` (or the UI toggle) turns one off and the instance remembers it.
+"""
 
 
 import json
@@ -21,7 +25,8 @@ def new_materialisations(latest: dict[str, float | None], cursor: dict[str, floa
     return sorted(k for k, ts in latest.items() if ts is not None and ts > cursor.get(k, 0.0))
 
 
-@dg.sensor(job=edition_job, minimum_interval_seconds=3600)
+@dg.sensor(job=edition_job, minimum_interval_seconds=3600,
+           default_status=dg.DefaultSensorStatus.RUNNING)
 def edition_after_new_data(context: dg.SensorEvaluationContext):
     """Request an edition when a clean statistical table was materialised since last time."""
     latest = {}
@@ -45,7 +50,8 @@ def failure_message(job: str, run_id: str, step: str | None, error: str) -> dict
                     "by the next schedule, a validation failure needs the input fixed."}
 
 
-@dg.run_failure_sensor(name="alert_on_run_failure", monitor_all_code_locations=False)
+@dg.run_failure_sensor(name="alert_on_run_failure", monitor_all_code_locations=False,
+                       default_status=dg.DefaultSensorStatus.RUNNING)
 def alert_on_run_failure(context: dg.RunFailureSensorContext, notifier: NotifierResource) -> None:
     step_failures = context.get_step_failure_events()
     step = step_failures[0].step_key if step_failures else None

@@ -13,13 +13,16 @@ from pathlib import Path
 HOME_ENV = "TRANSITION_MONITOR_HOME"
 SOURCE_MODE_ENV = "TRANSITION_MONITOR_SOURCE"
 
-# Telemetry off (no outside connection), and a single concurrency slot for the DuckDB writers.
+# Telemetry off (no outside connection), a single concurrency slot for the DuckDB writers, and
+# the daemon's evaluation of the raw assets' freshness policies (off by default in Dagster 1.13).
 DAGSTER_YAML = """\
 telemetry:
   enabled: false
 concurrency:
   pools:
     default_limit: 1
+freshness:
+  enabled: true
 """
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import polars as pl
 
+from core.freshness import is_stale
 from families.registry import FAMILIES, statistical
 from indicators.catalogue import load_catalogue, load_regions
 from indicators.changes import status_changes
@@ -23,30 +24,11 @@ from reports.contract import (
 )
 from sources.registry import SOURCES
 from sources.snapshot import DEMO_MUNICIPALITIES, DEMO_STATIONS
+from warehouse.health_sql import source_freshness_sql
 from warehouse.store import Warehouse
 
 # Every statistical family's table, by name from the registry (the allowlist).
-STAT_UNION = " UNION ALL ".join(
-    f"SELECT source, period, value FROM {f.table_name}" for f in statistical())  # noqa: S608
-SOURCE_FRESHNESS_SQL = f"""
-WITH fetched AS (
-  SELECT source, max(fetched_at) AS last_fetched_at, count(*) AS payloads
-  FROM raw_payloads_current GROUP BY source),
-stat_periods AS (
-  -- the newest period with a value: CBS publishes a new period empty first
-  SELECT source, max(period) FILTER (WHERE value IS NOT NULL) AS newest_period,
-         count(*) AS rows FROM ({STAT_UNION})
-  GROUP BY source),
-periods AS (
-  -- hourly tables: take the max first, format one value (not millions of timestamps)
-  SELECT * FROM stat_periods UNION ALL
-  SELECT 'luchtmeetnet', strftime(max(measured_at), '%Y-%m-%d'), count(*)
-    FROM clean_air_quality_hourly UNION ALL
-  SELECT 'rivm_air_quality', strftime(max(measured_at), '%Y-%m-%d'), count(*)
-    FROM clean_air_quality_validated_hourly)
-SELECT f.source, f.last_fetched_at, p.newest_period, coalesce(p.rows, 0) AS rows
-FROM fetched f LEFT JOIN periods p ON p.source = f.source ORDER BY f.source
-"""  # noqa: S608
+SOURCE_FRESHNESS_SQL = source_freshness_sql([f.table_name for f in statistical()])
 
 FAILURES_SQL = """
 SELECT r.table_name, r.partition_key, e.expectation, e.column_name, e.parameters,
@@ -65,22 +47,11 @@ def source_freshness(wh: Warehouse, now: datetime | None = None) -> pl.DataFrame
         spec = SOURCES.get(r["source"])
         rows.append({**r, "title": spec.title if spec else r["source"],
                      "licence": spec.licence if spec else "", "url": spec.base_url if spec else "",
-                     "stale": _is_stale(r["newest_period"], spec.max_data_age_days if spec else 400, now)})
+                     "stale": is_stale(r["newest_period"], spec.max_data_age_days if spec else 400, now)})
     schema = {"source": pl.String, "last_fetched_at": pl.Datetime("us", "UTC"),
               "newest_period": pl.String, "rows": pl.Int64, "title": pl.String,
               "licence": pl.String, "url": pl.String, "stale": pl.Boolean}
     return pl.DataFrame(rows, schema=schema)
-
-
-def _is_stale(newest_period: str | None, max_age_days: int, now: datetime) -> bool:
-    """Data-time freshness: the end of the newest period is older than the source allows."""
-    if not newest_period:
-        return True
-    year = int(newest_period[:4])
-    month = int(newest_period[5:7]) if len(newest_period) >= 7 and newest_period[5:7].isdigit() else 12
-    day = int(newest_period[8:10]) if len(newest_period) >= 10 else 28
-    end = datetime(year, month, day, tzinfo=UTC)
-    return (now - end).days > max_age_days
 
 
 def previous_edition(wh: Warehouse, before: str) -> str | None:

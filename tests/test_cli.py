@@ -7,7 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from orchestration.cli import main, parser, planned_runs, ui_command
+from orchestration.cli import main, parser, planned_runs
+from orchestration.service import ui_command
 from orchestration.settings import DAGSTER_YAML, paths, prepare_dagster_home
 
 
@@ -16,7 +17,7 @@ def test_ui_binds_to_loopback_by_default():
     assert args.host == "127.0.0.1"
     command = ui_command(args.host, args.port, Path("workspace.yaml"))
     assert command[command.index("-h") + 1] == "127.0.0.1"
-    assert command[:3] == ["dagster", "dev", "-w"]
+    assert Path(command[0]).name == "dg" and command[1:3] == ["dev", "-w"]
 
 
 def test_dagster_home_has_telemetry_off_and_one_writer_slot(tmp_path, monkeypatch):
@@ -29,10 +30,10 @@ def test_dagster_home_has_telemetry_off_and_one_writer_slot(tmp_path, monkeypatc
 
 
 def test_status_before_any_build_says_what_to_do(tmp_path, capsys):
-    assert main(["--home", str(tmp_path), "status", "--json"]) == 0
+    assert main(["--home", str(tmp_path), "status", "--json"]) == 4  # nothing to trust yet
     status = json.loads(capsys.readouterr().out)
-    assert "transition-monitor build" in status["error"]
-    assert status["paths"]["latest_edition"] is None
+    assert "transition-monitor build" in status["problems"][0]
+    assert status["health"] == "no_warehouse"
 
 
 def test_snapshot_build_plans_every_year_and_day_then_statistics_then_the_edition():

@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
+from core.freshness import is_stale as _is_stale
 from core.payload import Payload
-from orchestration.freshness import data_freshness_check, materialisation_freshness_checks
+from orchestration.definitions import build_defs
+from orchestration.freshness import data_freshness_check, raw_asset_sources
 from orchestration.resources import NotifierResource, WarehouseResource
-from reports.inputs import _is_stale
+from sources.registry import SOURCES
 
 
 def _seed(path, newest: datetime) -> WarehouseResource:
@@ -56,11 +58,21 @@ def test_staleness_rule_by_period_kind():
     assert _is_stale(None, 400, now)
 
 
-def test_every_raw_asset_has_a_materialisation_freshness_check():
-    from orchestration.definitions import build_defs
-
-    raw = {k.to_user_string() for k in build_defs().resolve_all_asset_keys()
+def test_every_raw_asset_has_a_freshness_policy_with_its_sources_fetch_age(tmp_path):
+    """Materialisation time is a FreshnessPolicy per raw asset (the superseded last-update
+    checks and their sensor are gone), failing after the source's declared fetch age."""
+    defs = build_defs(home=str(tmp_path), mode="snapshot")
+    graph = defs.resolve_asset_graph()
+    with_policy = {}
+    for key in graph.get_all_asset_keys():
+        policy = graph.get(key).freshness_policy
+        if policy is not None:
+            with_policy[key.to_user_string()] = policy.fail_window.to_timedelta()
+    raw = {k.to_user_string() for k in graph.get_all_asset_keys()
            if k.to_user_string().startswith("raw_")}
-    checked = {key.asset_key.to_user_string() for c in materialisation_freshness_checks()
-               for key in c.check_keys}
-    assert len(raw) >= 10 and checked == raw
+    assert len(raw) >= 10 and set(with_policy) == raw == set(raw_asset_sources())
+    assert any(name.startswith("raw_cbs_") for name in with_policy)
+    for asset, source in raw_asset_sources().items():
+        assert with_policy[asset] == timedelta(days=SOURCES[source].max_fetch_age_days), asset
+    assert with_policy["raw_luchtmeetnet_measurements"] < with_policy["raw_rivm_air_quality"]
+    assert not any("freshness_checks" in s.name for s in defs.sensors)

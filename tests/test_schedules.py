@@ -34,3 +34,32 @@ def test_a_year_of_daily_runs_has_no_gap_and_no_duplicate():
         keys.append(air_quality_daily_schedule(context).partition_key)
     assert len(keys) == len(set(keys)) == 365
     assert keys[0] == "2025-01-01" and keys[-1] == "2025-12-31"
+
+
+@pytest.mark.slow
+def test_the_documented_way_to_turn_a_schedule_off(tmp_path, monkeypatch):
+    """README: `dagster schedule stop NAME -w workspace.yaml` stops a schedule that is RUNNING
+    by default, and the instance remembers it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from orchestration.settings import paths, prepare_dagster_home
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)  # restored after: prepare_ sets it
+    root = Path(__file__).resolve().parent.parent
+    home = paths(tmp_path)
+    env = {**os.environ, "TRANSITION_MONITOR_HOME": str(home.home),
+           "DAGSTER_HOME": str(prepare_dagster_home(home))}
+    dagster = str(Path(sys.executable).parent / "dagster")
+
+    def run(*args: str) -> str:
+        return subprocess.run([dagster, *args, "-w", "workspace.yaml"], cwd=root, env=env,
+                              capture_output=True, text=True, check=True).stdout
+
+    assert "Schedule: edition_weekly_schedule [RUNNING]" in run("schedule", "list")
+    run("schedule", "stop", "edition_weekly_schedule")
+    listed = run("schedule", "list")
+    assert "Schedule: edition_weekly_schedule [STOPPED]" in listed
+    assert "Schedule: statistics_monthly_schedule [RUNNING]" in listed

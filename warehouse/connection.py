@@ -14,6 +14,7 @@ import polars as pl
 from families.air_quality.sql import BEST_AIR_VIEW
 from warehouse.payload_store import PayloadStore
 from warehouse.schema import CLEAN_TABLES
+from warehouse.views import create_views, write_source_reference
 
 # Which writes happened, and which of them each derived table has seen.
 BOOKKEEPING_TABLES = ("write_log", "consumer_marks")
@@ -176,6 +177,8 @@ class WarehouseConnection:
         for table in CLEAN_TABLES.values():
             con.execute(table.ddl())
         con.execute(BEST_AIR_VIEW)
+        write_source_reference(con)
+        create_views(con)
 
     def _move_bodies_to_payload_store(self, con: duckdb.DuckDBPyConnection) -> None:
         """A warehouse written before bodies moved out of DuckDB: copy each body into the

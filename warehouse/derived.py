@@ -13,6 +13,7 @@ import polars as pl
 import pyarrow as pa
 
 from warehouse.connection import DERIVED_TABLES
+from warehouse.views import REFERENCE_TABLES, create_views
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,18 @@ class DerivedTables:
             log_write(con, name, frame.height)
             if consumed is not None:
                 _mark(con, consumed)
+            create_views(con)
         return frame.height
+
+    def replace_reference(self, name: str, frame: pl.DataFrame) -> None:
+        """Replace a reference table of names (`ref_*`, for the SQL views) with `frame`."""
+        if name not in REFERENCE_TABLES:
+            raise ValueError(f"not a reference table: {name!r}; allowed: {REFERENCE_TABLES}")
+        with self.transaction() as con:
+            con.register("incoming_frame", frame.to_arrow())
+            con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM incoming_frame")  # noqa: S608
+            con.unregister("incoming_frame")
+            create_views(con)
 
     def replace_derived_part(self, name: str, frame: pl.DataFrame, column: str,
                              keys: Sequence[object], *,

@@ -7,8 +7,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-import yaml
-
+from core.installations import load_installations_file
 from core.tables import STAT_SHAPE
 from families.base import Family, Feed
 from sources import emissieregistratie, eu_ets, klimaatmonitor
@@ -24,12 +23,12 @@ INSTALLATIONS_FILE = Path(__file__).parent / "installations.yaml"
 
 
 def load_installations(path: Path = INSTALLATIONS_FILE) -> tuple[EtsInstallation, ...]:
-    """The followed EU ETS installations; ids are text (the registry's numbers as written)."""
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    """The followed EU ETS installations, validated (`core.installations`); ids are text (the
+    registry's numbers as written)."""
     return tuple(EtsInstallation(
-        entity=item["entity"], region_code=item["region_code"], registry=item["registry"],
-        installation_ids=tuple(str(i).strip() for i in item.get("installation_ids") or ()),
-        name_pattern=item.get("name_pattern")) for item in doc.get("installations", ()))
+        entity=item.entity, region_code=item.region_code, registry=item.registry,
+        installation_ids=tuple(item.installation_ids), name_pattern=item.name_pattern)
+        for item in load_installations_file(path).installations)
 
 
 ETS_INSTALLATIONS = load_installations()

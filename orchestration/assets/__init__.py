@@ -7,6 +7,12 @@ progress_assessments     status per indicator, region and target, with its input
 report_edition           the published static site
 """
 
+from datetime import timedelta
+
+import dagster as dg
+
+from sources.registry import SOURCES
+
 GROUP_AIR_QUALITY = "air_quality"
 GROUP_STATISTICS = "statistics"
 GROUP_INDICATORS = "indicators"
@@ -14,3 +20,11 @@ GROUP_REPORTS = "reports"
 
 # Every asset that writes DuckDB takes a slot in this pool (limit 1 in dagster.yaml).
 WAREHOUSE_POOL = "duckdb_writer"
+
+
+def fetch_freshness(source: str) -> dg.FreshnessPolicy:
+    """A raw asset's freshness on materialisation time: failing once its last fetch is older
+    than the age declared for its source (`max_fetch_age_days` in sources/registry.py). The
+    daemon evaluates it (`freshness: enabled` in dagster.yaml); the UI shows the state."""
+    return dg.FreshnessPolicy.time_window(
+        fail_window=timedelta(days=SOURCES[source].max_fetch_age_days))

@@ -9,7 +9,7 @@ import dagster as dg
 import polars as pl
 
 from families.air_quality import HOURLY, VALIDATED_HOURLY
-from orchestration.assets import GROUP_AIR_QUALITY, WAREHOUSE_POOL
+from orchestration.assets import GROUP_AIR_QUALITY, WAREHOUSE_POOL, fetch_freshness
 from orchestration.checks import frame_metadata, gx_check_result, gx_check_spec
 from orchestration.partitions import air_quality_daily, validated_air_quality_yearly
 from orchestration.resources import SourcesResource, WarehouseResource
@@ -31,7 +31,7 @@ def _record(warehouse_res: WarehouseResource, payloads, partition: str) -> dg.Ma
 
 
 @dg.asset(partitions_def=air_quality_daily, group_name=GROUP_AIR_QUALITY, pool=WAREHOUSE_POOL,
-          kinds={"duckdb"})
+          kinds={"duckdb"}, freshness_policy=fetch_freshness("luchtmeetnet"))
 def raw_luchtmeetnet_measurements(context: dg.AssetExecutionContext, sources: SourcesResource,
                                   warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Luchtmeetnet `/measurements` JSON pages for one UTC day, every station and component,
@@ -65,7 +65,7 @@ def clean_air_quality_hourly(context: dg.AssetExecutionContext, warehouse: Wareh
 
 
 @dg.asset(partitions_def=validated_air_quality_yearly, group_name=GROUP_AIR_QUALITY,
-          pool=WAREHOUSE_POOL, kinds={"duckdb"})
+          pool=WAREHOUSE_POOL, kinds={"duckdb"}, freshness_policy=fetch_freshness("rivm_air_quality"))
 def raw_rivm_air_quality(context: dg.AssetExecutionContext, sources: SourcesResource,
                          warehouse: WarehouseResource) -> dg.MaterializeResult:
     """RIVM's validated yearly CSV files (`;`-separated, a column per station, a row per
@@ -99,7 +99,7 @@ def _gate(wh, family, frame: pl.DataFrame, window, partition: str, extra=None):
     yield gx_check_result(result)
 
 
-# The source behind each raw air asset (for the freshness checks).
+# The source behind each raw air asset (for its freshness policy and the checks' tests).
 RAW_ASSET_SOURCES = {"raw_luchtmeetnet_measurements": "luchtmeetnet",
                      "raw_rivm_air_quality": "rivm_air_quality"}
 

@@ -7,6 +7,7 @@ import dagster as dg
 from indicators.catalogue import load_catalogue, load_regions
 from indicators.compute import regions_with_inputs
 from indicators.progress import STATUSES
+from indicators.reference import reference_frames
 from indicators.refresh import (
     STAT_TABLES,
     Refresh,
@@ -48,6 +49,8 @@ def indicator_values(warehouse: WarehouseResource):
     # read once: the completeness check below needs every input table anyway
     tables = wh.read_tables([*STAT_TABLES, "air_station_annual"], read_only=False)
     refresh = refresh_indicator_values(wh, catalogue, regions, tables)
+    for name, frame in reference_frames(catalogue, regions).items():
+        wh.replace_reference(name, frame)  # names for the SQL views
     values = refresh.frame
     yield dg.MaterializeResult(metadata={
         **_refresh_metadata(refresh), "indicators": values["indicator_id"].n_unique(),

@@ -11,7 +11,7 @@ import polars as pl
 
 from families.base import Family, Feed
 from families.registry import statistical
-from orchestration.assets import GROUP_STATISTICS, WAREHOUSE_POOL
+from orchestration.assets import GROUP_STATISTICS, WAREHOUSE_POOL, fetch_freshness
 from orchestration.checks import frame_metadata, gx_check_result, gx_check_spec
 from orchestration.resources import SourcesResource, WarehouseResource
 from warehouse.gate import validate_then_write
@@ -20,7 +20,8 @@ from warehouse.gate import validate_then_write
 def raw_feed_asset(family: Family, feed: Feed) -> dg.AssetsDefinition:
     @dg.asset(name=f"raw_{feed.name}", group_name=GROUP_STATISTICS, pool=WAREHOUSE_POOL,
               description=feed.description, kinds={"duckdb"},
-              metadata={"source": feed.source, "family": family.name})
+              metadata={"source": feed.source, "family": family.name},
+              freshness_policy=fetch_freshness(feed.source))
     def _raw(context: dg.AssetExecutionContext, sources: SourcesResource,
              warehouse: WarehouseResource) -> dg.MaterializeResult:
         geography = sources.geography()

@@ -1,0 +1,237 @@
+"""`transition-monitor check`: the configuration validated in about a second, one message per
+problem naming file, entry and field; exit 0 when valid, 1 on any problem."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from orchestration.cli import main
+from orchestration.configcheck import CATALOGUE_FILE, INSTALLATIONS_FILE, configuration_problems
+from orchestration.configcheck import config_files as the_files
+
+ROOT = Path(__file__).resolve().parent.parent
+REGIONS_FILE = ROOT / "indicators" / "regions.yaml"
+
+
+def write(tmp_path: Path, name: str, doc) -> Path:
+    path = tmp_path / name
+    path.write_text(doc if isinstance(doc, str) else yaml.safe_dump(doc, allow_unicode=True))
+    return path
+
+
+def real(path: Path):
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def region(doc, region_id):
+    return next(r for r in doc["regions"] if r["id"] == region_id)
+
+
+def indicator(doc, indicator_id):
+    return next(i for i in doc["indicators"] if i["id"] == indicator_id)
+
+
+def starts(lines: list[str], prefix: str) -> bool:
+    return any(line.startswith(prefix) for line in lines)
+
+
+def check(tmp_path, capsys, **files) -> tuple[int, list[str]]:
+    args = ["check"]
+    for option, path in files.items():
+        args += [f"--{option}", str(path)]
+    code = main(args)
+    return code, capsys.readouterr().out.splitlines()
+
+
+def test_the_shipped_configuration_is_valid(capsys):
+    assert main(["check"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "configuration valid" in captured.err and "regions.yaml" in captured.err
+    assert {f.name for f in the_files()} == {"regions", "catalogue", "installations"}
+
+
+def test_check_takes_about_a_second_and_imports_no_pipeline():
+    """A fresh interpreter: no Dagster, Polars or GX import, well under two seconds."""
+    code = ("import sys, time; t = time.perf_counter(); from orchestration.cli import main; "
+            "rc = main(['check']); took = time.perf_counter() - t; "
+            "heavy = [m for m in ('dagster', 'polars', 'great_expectations', 'duckdb', 'pandas') "
+            "if m in sys.modules]; print(rc, round(took, 3), heavy)")
+    started = time.monotonic()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, check=True).stdout.split(maxsplit=2)
+    wall = time.monotonic() - started
+    assert out[0] == "0" and out[2].strip() == "[]"
+    assert float(out[1]) < 1.5 and wall < 4.0, (out, wall)
+
+
+def test_broken_regions_each_problem_named_by_file_entry_and_field(tmp_path, capsys):
+    doc = real(REGIONS_FILE)
+    region(doc, "ijmond")["municipalities"] = ["GM453", "GM0375"]
+    region(doc, "den_haag")["stations"] = ["NL99999"]
+    region(doc, "nederland")["kind"] = "nation"
+    code, lines = check(tmp_path, capsys, regions=write(tmp_path, "regions.yaml", doc))
+    assert code == 1
+    assert "regions.yaml: region 'ijmond', field 'municipalities': malformed municipality " \
+           "code(s) ['GM453']: write 'GM' and four digits, e.g. GM0453 (or NL01 for the " \
+           "country)" in lines
+    assert starts(lines, "regions.yaml: region 'nederland', field 'kind': Input should "
+                               "be 'region', 'municipality' or 'country'")
+    assert len(lines) == 2  # the undeclared station is reported once the codes load
+
+
+def test_an_undeclared_station_is_reported_with_the_region(tmp_path, capsys):
+    doc = real(REGIONS_FILE)
+    region(doc, "den_haag")["stations"] = ["NL99999"]
+    code, lines = check(tmp_path, capsys, regions=write(tmp_path, "regions.yaml", doc))
+    assert code == 1
+    assert lines == ["regions.yaml: region 'den_haag', field 'stations': unknown station "
+                     "code(s) ['NL99999']; declare each under 'station_register' with its name"]
+
+
+def test_a_file_that_is_not_yaml(tmp_path, capsys):
+    code, lines = check(tmp_path, capsys,
+                        catalogue=write(tmp_path, "catalogue.yaml", "indicators: [\n  - id: x\n"))
+    assert code == 1
+    assert len(lines) >= 1 and lines[0].startswith("catalogue.yaml: not valid YAML:")
+
+
+def test_broken_catalogue_and_a_target_for_an_undeclared_region(tmp_path, capsys):
+    doc = real(CATALOGUE_FILE)
+    indicator(doc, "co2_per_inhabitant")["direction"] = "up"
+    indicator(doc, "co2_per_inhabitant")["colour"] = "green"
+    target = indicator(doc, "co2_total")["targets"][0]
+    target["applies_to"] = ["nedrland"]
+    code, lines = check(tmp_path, capsys, catalogue=write(tmp_path, "catalogue.yaml", doc))
+    assert code == 1
+    assert starts(lines, "catalogue.yaml: indicator 'co2_per_inhabitant', field "
+                               "'direction': Input should be 'higher_is_better' or "
+                               "'lower_is_better'")
+    assert "catalogue.yaml: indicator 'co2_per_inhabitant', field 'colour': Extra inputs are " \
+           "not permitted" in lines
+    # the cross-file rule needs the catalogue to load: fixed fields, then it shows
+    indicator(doc, "co2_per_inhabitant")["direction"] = "lower_is_better"
+    del indicator(doc, "co2_per_inhabitant")["colour"]
+    code, lines = check(tmp_path, capsys, catalogue=write(tmp_path, "catalogue.yaml", doc))
+    assert code == 1
+    assert lines == [f"catalogue.yaml: indicator 'co2_total', target '{target['id']}', field "
+                     "'applies_to': unknown region id(s) ['nedrland']; regions.yaml declares "
+                     f"{[r['id'] for r in real(REGIONS_FILE)['regions']]}"]
+
+
+def test_broken_installations(tmp_path, capsys):
+    doc = real(INSTALLATIONS_FILE)
+    doc["installations"][0].update(installation_ids=[], name_pattern=None)
+    doc["installations"].append({"entity": "other_plant", "region_code": "GM0999",
+                                 "registry": "nl", "name_pattern": "(unclosed"})
+    code, lines = check(tmp_path, capsys,
+                        installations=write(tmp_path, "installations.yaml", doc))
+    assert code == 1
+    assert "installations.yaml: installation 'tata_steel_ijmuiden', field '(entry)': give " \
+           "'installation_ids', or a 'name_pattern' to resolve the installation by name while " \
+           "its id is not configured" in lines
+    assert starts(lines, "installations.yaml: installation 'other_plant', field "
+                               "'registry': String should match pattern")
+    assert starts(lines, "installations.yaml: installation 'other_plant', field "
+                               "'name_pattern': not a valid regular expression")
+
+
+def test_an_installation_outside_every_region(tmp_path, capsys):
+    doc = real(INSTALLATIONS_FILE)
+    doc["installations"][0]["region_code"] = "GM0999"
+    code, lines = check(tmp_path, capsys,
+                        installations=write(tmp_path, "installations.yaml", doc))
+    assert code == 1
+    assert lines == ["installations.yaml: installation 'tata_steel_ijmuiden', field "
+                     "'region_code': GM0999 is in no region of regions.yaml, so its emissions "
+                     "would be reported nowhere"]
+
+
+def test_problems_in_several_files_are_all_reported_and_a_missing_file_named(tmp_path):
+    doc = real(REGIONS_FILE)
+    region(doc, "ijmond")["municipalities"] = ["GM453"]
+    problems = configuration_problems(regions=write(tmp_path, "regions.yaml", doc),
+                                      catalogue=tmp_path / "nope.yaml")
+    assert problems[0].startswith("regions.yaml: region 'ijmond', field 'municipalities'")
+    assert problems[1] == f"{tmp_path / 'nope.yaml'}: file not found (catalogue)"
+    assert len(problems) == 2
+
+
+def test_live_mode_names_the_keys_that_are_not_set(monkeypatch):
+    monkeypatch.delenv("KLIMAATMONITOR_API_KEY", raising=False)
+    monkeypatch.setenv("ENTSOE_API_KEY", "x")
+    assert configuration_problems(mode="snapshot") == []
+    assert configuration_problems(mode="live") == [
+        "environment: $KLIMAATMONITOR_API_KEY is not set: live mode fails the klimaatmonitor "
+        "feeds (snapshot mode needs no key)"]
+
+
+def test_the_regions_file_from_the_environment_is_the_one_checked(tmp_path, monkeypatch):
+    doc = real(REGIONS_FILE)
+    region(doc, "ijmond")["municipalities"] = ["GM453"]
+    monkeypatch.setenv("TRANSITION_MONITOR_REGIONS", str(write(tmp_path, "mine.yaml", doc)))
+    assert configuration_problems()[0].startswith("mine.yaml: region 'ijmond'")
+
+
+def test_build_refuses_to_start_on_a_broken_configuration(tmp_path, monkeypatch, capsys):
+    doc = real(REGIONS_FILE)
+    region(doc, "ijmond")["municipalities"] = ["GM453"]
+    monkeypatch.setenv("TRANSITION_MONITOR_REGIONS", str(write(tmp_path, "regions.yaml", doc)))
+    assert main(["--home", str(tmp_path / "home"), "build"]) == 2
+    err = capsys.readouterr().err
+    assert "the configuration has errors" in err and "region 'ijmond'" in err
+    assert not (tmp_path / "home" / "warehouse.duckdb").exists()
+
+
+def test_the_catalogue_from_the_environment_is_the_one_checked(tmp_path, monkeypatch):
+    doc = real(CATALOGUE_FILE)
+    indicator(doc, "co2_total")["unit"] = None
+    monkeypatch.setenv("TRANSITION_MONITOR_CATALOGUE", str(write(tmp_path, "mine.yaml", doc)))
+    assert configuration_problems()[0].startswith("mine.yaml: indicator 'co2_total', field 'unit'")
+
+
+AGENDA_DIR = ROOT / "indicators" / "agendas"
+
+
+def test_broken_agendas_each_file_reported(tmp_path, capsys):
+    """A goal measured by an indicator the catalogue lacks, a goal citing an undeclared
+    document, and a file that does not parse: each named with file, goal and field."""
+    folder = tmp_path / "agendas"
+    folder.mkdir()
+    ijmond = real(AGENDA_DIR / "ijmond.yaml")
+    goal = ijmond["themes"][0]["goals"][0]
+    goal["indicators"] = [*goal.get("indicators", []), "co2_totaal"]
+    goal["document"] = "unknown_doc"
+    write(folder, "ijmond.yaml", ijmond)
+    haag = real(AGENDA_DIR / "den_haag.yaml")
+    del haag["documents"]
+    write(folder, "den_haag.yaml", haag)
+    code, lines = check(tmp_path, capsys, agendas=folder)
+    assert code == 1
+    assert f"ijmond.yaml: goal {goal['id']!r}, field 'document': unknown document " \
+           "'unknown_doc' (declare it under documents)" in lines
+    assert f"ijmond.yaml: goal {goal['id']!r}, field 'indicators': not in the catalogue: " \
+           "['co2_totaal']" in lines
+    assert "den_haag.yaml: file, field 'documents': Field required" in lines
+    assert len(lines) == 3
+
+
+def test_two_agendas_for_one_region(tmp_path, capsys):
+    folder = tmp_path / "agendas"
+    folder.mkdir()
+    write(folder, "a.yaml", real(AGENDA_DIR / "ijmond.yaml"))
+    write(folder, "b.yaml", real(AGENDA_DIR / "ijmond.yaml"))
+    code, lines = check(tmp_path, capsys, agendas=folder)
+    assert code == 1
+    assert lines == ["b.yaml: field 'region': a second agenda for region 'ijmond' (the first "
+                     "is a.yaml)"]
+
+
+def test_the_shipped_agendas_are_checked():
+    assert len(list(AGENDA_DIR.glob("*.yaml"))) >= 1
+    assert configuration_problems() == []
