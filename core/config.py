@@ -6,6 +6,7 @@ A mistake is a `CatalogueError` naming the file, the entry and the field, so a p
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import yaml
@@ -26,6 +27,14 @@ class Text(Strict):
 
 
 def load_yaml(path: Path, model: type[BaseModel], list_key: str):
+    """The file validated as `model`; read once per version of the file in a process (the
+    models are frozen, so every consumer can share one)."""
+    stat = Path(path).stat()
+    return _load_yaml(Path(path).resolve(), stat.st_mtime_ns, stat.st_size, model, list_key)
+
+
+@functools.lru_cache(maxsize=32)
+def _load_yaml(path: Path, _mtime_ns: int, _size: int, model: type[BaseModel], list_key: str):
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:

@@ -11,6 +11,7 @@ can show names where people expect them.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -53,20 +54,21 @@ class Region(Strict):
     @field_validator("municipalities")
     @classmethod
     def _municipality_codes(cls, codes: list[str]) -> list[str]:
-        bad = [c for c in codes if not _matches(MUNICIPALITY_CODE, c)]
-        if bad:
-            raise ValueError(f"malformed municipality code(s) {bad}: write 'GM' and four "
-                             "digits, e.g. GM0453 (or NL01 for the country)")
-        return codes
+        return _well_formed(codes, MUNICIPALITY_CODE, "municipality", "write 'GM' and four "
+                            "digits, e.g. GM0453 (or NL01 for the country)")
 
     @field_validator("stations")
     @classmethod
     def _station_codes(cls, codes: list[str]) -> list[str]:
-        bad = [c for c in codes if not _matches(STATION_CODE, c)]
-        if bad:
-            raise ValueError(f"malformed station code(s) {bad}: write a Luchtmeetnet station "
-                             "number, e.g. NL49551")
-        return codes
+        return _well_formed(codes, STATION_CODE, "station",
+                            "write a Luchtmeetnet station number, e.g. NL49551")
+
+
+def _well_formed(codes: list[str], pattern: str, kind: str, advice: str) -> list[str]:
+    bad = [c for c in codes if not re.fullmatch(pattern.strip("^$"), c)]
+    if bad:
+        raise ValueError(f"malformed {kind} code(s) {bad}: {advice}")
+    return codes
 
 
 class Regions(Strict):
@@ -146,12 +148,6 @@ class Regions(Strict):
 
     def municipality_name(self, code: str) -> str:
         return self.municipality_names.get(code, code)
-
-
-def _matches(pattern: str, value: str) -> bool:
-    import re
-
-    return re.fullmatch(pattern.strip("^$"), value) is not None
 
 
 def regions_file() -> Path:

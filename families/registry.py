@@ -7,7 +7,20 @@ sources, cadence), then add one line below.
 
 from __future__ import annotations
 
-from families import air_quality, emissions, employment, offshore_wind, training
+from families import (
+    air_quality,
+    circularity,
+    cohesion,
+    emissions,
+    employment,
+    energy,
+    green_economy,
+    health,
+    offshore_wind,
+    poverty,
+    training,
+    youth,
+)
 from families.base import Family, Feed
 
 FAMILIES: tuple[Family, ...] = (
@@ -17,6 +30,13 @@ FAMILIES: tuple[Family, ...] = (
     employment.FAMILY,
     training.FAMILY,
     offshore_wind.FAMILY,
+    youth.FAMILY,
+    poverty.FAMILY,
+    health.FAMILY,
+    cohesion.FAMILY,
+    energy.FAMILY,
+    green_economy.FAMILY,
+    circularity.FAMILY,
 )
 
 
@@ -44,6 +64,9 @@ def snapshot_generators() -> list:
     from sources.generators import onderwijsdata as onderwijsdata_generator
     from sources.generators.statline import statline_generator
 
-    cbs_tables = employment.CBS_TABLES + training.CBS_TABLES + offshore_wind.CBS_TABLES
+    # in this order: the generator draws its synthesized values from one seed, table by table
+    cbs_tables = tuple(spec for family in (employment, training, offshore_wind, youth, poverty,
+                                            health, cohesion, energy, green_economy, circularity)
+                       for spec in family.CBS_TABLES)
     return [*air_quality_generator.GENERATORS, *emissions_wind_generator.GENERATORS,
             statline_generator(cbs_tables), *onderwijsdata_generator.GENERATORS]

@@ -6,10 +6,11 @@ a partner editing `regions.yaml` or staff adding an indicator see at once what t
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from core.config import CatalogueError, Strict, Text, load_yaml
 from core.geography import Region, Regions, load_regions
@@ -18,11 +19,19 @@ __all__ = ["CatalogueError", "Region", "Regions", "Text", "load_regions"]
 
 HERE = Path(__file__).parent
 CATALOGUE_FILE = HERE / "catalogue.yaml"
+# A deployment may keep its catalogue elsewhere (its own indicators; a test's).
+CATALOGUE_FILE_ENV = "TRANSITION_MONITOR_CATALOGUE"
 
+# Every theme, in the order pages show them, and the agenda it belongs to (declared once: the
+# report's words for each are in reports/locales/*.yaml, tested to cover this list).
 THEMES = {"climate": "green_industrial_zone", "air": "green_industrial_zone",
-          "offshore_wind": "green_industrial_zone", "work": "inclusion", "learning": "inclusion"}
+          "offshore_wind": "green_industrial_zone", "energy": "green_industrial_zone",
+          "green_economy": "green_industrial_zone", "circularity": "green_industrial_zone",
+          "work": "inclusion", "learning": "inclusion", "youth": "inclusion",
+          "poverty": "inclusion", "health": "inclusion", "cohesion": "inclusion"}
+AGENDA_ORDER = tuple(dict.fromkeys(THEMES.values()))
 AGGREGATIONS = ("sum", "population_weighted_mean", "per_inhabitant", "share", "station_mean",
-                "national_only", "farm_register")
+                "national_only", "farm_register", "population_weighted_share")
 
 
 class SourceTable(Strict):
@@ -40,13 +49,25 @@ class Target(Strict):
     baseline_year: int | None = None
     baseline_from_year: int | None = None  # where the data series starts, if later
     label: Text
-    document: str
-    url: str | None = None
+    document: str = Field(min_length=1)
+    url: str = Field(pattern=r"^https://\S+$")  # where the document can be read
+    scope: Text  # what the target covers (area, gases or energy carriers, universe)
+    # False when the target's scope differs from the series it sits beside: it is shown with
+    # `scope_note` saying how, as context, and the series is not assessed against it.
+    assessed: bool = True
+    scope_note: Text | None = None
     applies_to: list[str] | Literal["all"] = "all"
     note: str | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> Target:
+        if not self.assessed:
+            if self.scope_note is None:
+                raise ValueError("a target shown as context ('assessed: false') needs "
+                                 "'scope_note' saying how its scope differs from the series")
+            if self.value is not None and self.value_change_pct is not None:
+                raise ValueError("give at most one of 'value' or 'value_change_pct'")
+            return self
         if (self.value is None) == (self.value_change_pct is None):
             raise ValueError("give exactly one of 'value' or 'value_change_pct'")
         if self.kind == "trajectory" and (self.target_year is None or self.baseline_year is None):
@@ -60,13 +81,17 @@ class Target(Strict):
     def applies(self, region_id: str) -> bool:
         return self.applies_to == "all" or region_id in self.applies_to
 
+    def assesses(self, region_id: str) -> bool:
+        """The region's series is assessed against this target (same scope, applies)."""
+        return self.assessed and self.applies(region_id)
+
 
 class Indicator(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: Text
     description: Text
     definition: Text
-    theme: Literal["climate", "air", "offshore_wind", "work", "learning"]
+    theme: str
     unit: str
     direction: Literal["higher_is_better", "lower_is_better"]
     aggregation: Literal[AGGREGATIONS]  # type: ignore[valid-type]
@@ -77,6 +102,13 @@ class Indicator(Strict):
     context_only: bool = False
     source_tables: list[SourceTable] = Field(min_length=1)
     targets: list[Target] = []
+
+    @field_validator("theme")
+    @classmethod
+    def _known_theme(cls, theme: str) -> str:
+        if theme not in THEMES:
+            raise ValueError(f"unknown theme {theme!r}; known: {', '.join(THEMES)}")
+        return theme
 
     @property
     def agenda(self) -> str:
@@ -91,7 +123,8 @@ class Catalogue(Strict):
 
 
 def load_catalogue(path: Path | str | None = None) -> Catalogue:
-    catalogue = load_yaml(Path(path or CATALOGUE_FILE), Catalogue, "indicators")
+    path = Path(path or os.environ.get(CATALOGUE_FILE_ENV) or CATALOGUE_FILE)
+    catalogue = load_yaml(path, Catalogue, "indicators")
     for indicator in catalogue.indicators:
         target_ids = [t.id for t in indicator.targets]
         if len(target_ids) != len(set(target_ids)):

@@ -35,6 +35,9 @@ TARGET_SCHEMA = {
     "target_year": pl.Int32, "baseline_year": pl.Int32, "label_nl": pl.String,
     "label_en": pl.String, "document": pl.String, "url": pl.String,
     "applies_to": pl.List(pl.String),  # null: every region
+    # what the target covers; a target not assessed (another scope) is shown as context
+    "scope_nl": pl.String, "scope_en": pl.String, "assessed": pl.Boolean,
+    "scope_note_nl": pl.String, "scope_note_en": pl.String,
 }
 REGION_SCHEMA = {
     "region_id": pl.String, "name_nl": pl.String, "name_en": pl.String, "kind": pl.String,
@@ -50,7 +53,7 @@ DERIVED_FROM = {"air_station_annual": AIR_HOURLY_TABLES}
 def input_tables(indicator: Indicator) -> set[str]:
     """The tables an indicator's values are computed from (population weights included)."""
     tables = {s.table for s in indicator.source_tables}
-    if indicator.aggregation == "population_weighted_mean":
+    if indicator.aggregation in ("population_weighted_mean", "population_weighted_share"):
         tables.add(POPULATION.table)
     return tables
 
@@ -139,6 +142,27 @@ def _population_weighted_mean(indicator: Indicator, regions: Regions, tables) ->
                  members_reporting=pl.len().cast(pl.Int32),
                  members_expected=pl.col("members_expected").first())
             .filter(pl.col("members_reporting") == pl.col("members_expected")))
+
+
+def _population_weighted_share(indicator: Indicator, regions: Regions, tables) -> pl.DataFrame:
+    """sum(first x population) / sum(second x population) x 100 over the region's members:
+    the exact regional share when both sources are per-inhabitant figures of one universe
+    (kg of separated waste and kg of all waste per inhabitant). Every member must report."""
+    population = yearly_rows(tables, POPULATION).select("region_code", "year",
+                                                        pl.col("value").alias("population"))
+    part, whole = (yearly_rows(tables, s).join(population, on=["region_code", "year"])
+                   .select("region_code", "year", "is_provisional",
+                           (pl.col("value") * pl.col("population")).alias("amount"))
+                   for s in indicator.source_tables[:2])
+    return (part.join(whole, on=["region_code", "year"], suffix="_whole")
+            .join(membership(regions), on="region_code")
+            .group_by("region_id", "year")
+            .agg(value=pl.col("amount").sum() / pl.col("amount_whole").sum() * 100,
+                 is_provisional=pl.col("is_provisional").any() | pl.col("is_provisional_whole").any(),
+                 members_reporting=pl.len().cast(pl.Int32),
+                 members_expected=pl.col("members_expected").first())
+            .filter((pl.col("members_reporting") == pl.col("members_expected"))
+                    & pl.col("value").is_finite()))
 
 
 def _ratio(numerator: pl.DataFrame, denominators: list[pl.DataFrame], factor: float) -> pl.DataFrame:
@@ -236,6 +260,7 @@ _RAW_AGGREGATIONS: dict[str, Callable[[Indicator, Regions, Mapping], pl.DataFram
     "sum": _sum, "population_weighted_mean": _population_weighted_mean,
     "per_inhabitant": _per_inhabitant, "share": _share, "national_only": _national_only,
     "station_mean": _station_mean, "farm_register": _farm_register,
+    "population_weighted_share": _population_weighted_share,
 }
 
 
@@ -270,7 +295,10 @@ def catalogue_frames(catalogue: Catalogue) -> tuple[pl.DataFrame, pl.DataFrame]:
         "indicator_id": i.id, "target_id": t.id, "kind": t.kind, "value": t.value,
         "target_year": t.target_year, "baseline_year": t.baseline_year,
         "label_nl": t.label.nl, "label_en": t.label.en, "document": t.document, "url": t.url,
-        "applies_to": None if t.applies_to == "all" else list(t.applies_to)}
+        "applies_to": None if t.applies_to == "all" else list(t.applies_to),
+        "scope_nl": t.scope.nl, "scope_en": t.scope.en, "assessed": t.assessed,
+        "scope_note_nl": t.scope_note.nl if t.scope_note else None,
+        "scope_note_en": t.scope_note.en if t.scope_note else None}
         for i in catalogue.indicators for t in i.targets], schema=TARGET_SCHEMA)
     return indicators, targets
 

@@ -3,6 +3,8 @@
 Trajectory targets: the ratio of the observed compound annual growth rate since the base
 year to the rate required to reach the target by the target year (Eurostat / Open SDG).
 Threshold targets (limit values): met / not met on the latest year, plus the trend.
+No documented target: a direction-of-travel status (improving / little change / worsening)
+from the growth rate over the last points, with Open SDG's growth-rate threshold.
 Every edge case is a named rule, and every input of a status is returned with it.
 """
 
@@ -15,13 +17,20 @@ import polars as pl
 from indicators.catalogue import Catalogue, Indicator, Regions, Target
 
 STATUSES = ("achieved", "on_track", "acceleration_needed", "limited_progress", "moving_away",
-            "met", "not_met", "cannot_assess", "not_measured", "context")
+            "met", "not_met", "improving", "little_change", "worsening", "cannot_assess",
+            "not_measured", "context")
+DIRECTION_STATUSES = ("improving", "little_change", "worsening")
+DIRECTION_KIND = "direction_of_travel"  # target_kind of an assessment without a target
 ON_TRACK_RATIO = 0.95
 ACCELERATION_RATIO = 0.60
 MIN_POINTS = 3
 BASE_YEAR_SEARCH = 2  # a missing base year falls back to the nearest later year within this
 TREND_POINTS = 5
 STABLE_PCT_PER_YEAR = 1.0  # |slope| below 1% of the mean per year counts as stable
+# Direction of travel (no target): the growth rate over the last TREND_POINTS points, signed by
+# the desired direction. Open SDG (Statistics Canada) counts a directional growth rate below
+# 0.5% a year as "limited progress"; we use the same 0.5% on both sides as "little change".
+DIRECTION_THRESHOLD = 0.005
 
 
 @dataclass
@@ -145,6 +154,36 @@ def _ratio_assessment(base_year, base_value, latest_year, latest, goal, target, 
                       rate_method=method, **known)
 
 
+def direction_of_travel(years: list[int], values: list[float], direction: str,
+                        *, latest_provisional: bool = False) -> Assessment:
+    """improving / little_change / worsening over the last `TREND_POINTS` points (sorted by
+    year, no nulls), for an indicator without a documented target (indicators/METHOD.md)."""
+    flags = "provisional" if latest_provisional else ""
+    if not years:
+        return Assessment("not_measured", "No data for this region.", flags=flags)
+    ys, vs = years[-TREND_POINTS:], values[-TREND_POINTS:]
+    common = {"latest_year": years[-1], "latest_value": values[-1], "n_points": len(years),
+              "flags": flags, "trend": trend(years, values, direction),
+              "base_year": ys[0], "base_value": vs[0]}
+    if len(ys) < MIN_POINTS:
+        return Assessment("cannot_assess", f"Only {len(ys)} data point(s); at least "
+                          f"{MIN_POINTS} are needed for a direction of travel.", **common)
+    elapsed = ys[-1] - ys[0]
+    if min(vs[0], vs[-1]) > 0:
+        method, rate = "cagr", cagr(vs[0], vs[-1], elapsed)
+    else:  # a growth rate is undefined at zero or below: change per year relative to the mean
+        mean = abs(sum(vs) / len(vs))
+        method, rate = "linear", ((vs[-1] - vs[0]) / elapsed / mean) if mean else 0.0
+    signed = -rate if direction == "lower_is_better" else rate
+    status = ("improving" if signed >= DIRECTION_THRESHOLD else
+              "worsening" if signed <= -DIRECTION_THRESHOLD else "little_change")
+    better = "lower" if direction == "lower_is_better" else "higher"
+    reason = (f"From {vs[0]:.4g} ({ys[0]}) to {vs[-1]:.4g} ({ys[-1]}): {method} rate "
+              f"{rate:+.2%}/yr; {status.replace('_', ' ')} ({better} is better; threshold "
+              f"{DIRECTION_THRESHOLD:.1%}/yr either way).")
+    return Assessment(status, reason, observed_cagr=rate, rate_method=method, **common)
+
+
 ASSESSMENT_SCHEMA = {
     "indicator_id": pl.String, "region_id": pl.String, "target_id": pl.String,
     "target_kind": pl.String, "target_order": pl.Int32, "status": pl.String, "base_year": pl.Int32,
@@ -186,17 +225,20 @@ def _assess_region(indicator: Indicator, region_id: str, series: dict | None) ->
         options = {"latest_provisional": bool(series["is_provisional"][-1]),
                    "low_coverage": bool(series["low_coverage"][-1])}
     base = {"indicator_id": indicator.id, "region_id": region_id, "direction": indicator.direction}
-    targets = [t for t in indicator.targets if t.applies(region_id)]
-    if indicator.context_only or not targets:
+    targets = [t for t in indicator.targets if t.assesses(region_id)]
+    if indicator.context_only:
         status = "context" if years else "not_measured"
-        reason = ("Context indicator: shown, not assessed." if indicator.context_only
-                  else "No target set for this region: shown with its trend.") if years \
-            else "No data for this region."
+        reason = "Context indicator: shown, not assessed." if years else "No data for this region."
         return [{**base, "target_id": None, "target_kind": None, "target_order": 0, "status": status,
                  "reason": reason, "latest_year": years[-1] if years else None,
                  "latest_value": vals[-1] if vals else None, "n_points": len(years),
                  "trend": trend(years, vals, indicator.direction) if years else None,
                  "flags": ""}]
+    if not targets:  # no documented target: the direction of travel, never an invented target
+        result = direction_of_travel(years, vals, indicator.direction,
+                                     latest_provisional=options.get("latest_provisional", False))
+        return [{**base, "target_id": None, "target_kind": DIRECTION_KIND, "target_order": 0,
+                 **_fields(result)}]
     out = []
     for order, target in enumerate(targets):
         result = assess_series(years, vals, indicator.direction, target, **options)

@@ -42,6 +42,8 @@ def planned_runs(mode: str, days: int, today: date | None = None) -> list[tuple[
 
 
 def _run_failure_summary(result) -> str:
+    import dagster as dg
+
     lines = []
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
@@ -49,6 +51,11 @@ def _run_failure_summary(result) -> str:
             while error is not None and error.cause is not None:  # the source's own error
                 error = error.cause
             lines.append(f"    {event.step_key}: {error.message.strip() if error else ''}")
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            check = event.event_specific_data
+            if not check.passed and check.severity == dg.AssetCheckSeverity.ERROR:
+                lines.append(f"    {check.asset_key.to_user_string()} {check.check_name}: "
+                             f"{check.description or 'failed'}")
     return "\n".join(lines) or "    (see the run in the web UI)"
 
 

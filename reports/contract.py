@@ -15,6 +15,12 @@ from indicators.changes import CHANGE_SCHEMA
 from indicators.compute import INDICATOR_SCHEMA, REGION_SCHEMA, TARGET_SCHEMA, VALUE_SCHEMA
 from indicators.progress import ASSESSMENT_SCHEMA
 
+FETCH_FAILURE_SCHEMA = {"source": pl.String, "title": pl.String, "asset": pl.String,
+                        "failed_at": pl.Datetime("us", "UTC"), "error": pl.String}
+STATUS_HISTORY_SCHEMA = {"edition_id": pl.String, "built_at": pl.Datetime("us", "UTC"),
+                         "indicator_id": pl.String, "region_id": pl.String,
+                         "target_id": pl.String, "status": pl.String}
+
 # Each frame of the contract and the schema its producer declares.
 FRAME_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "indicators": INDICATOR_SCHEMA, "targets": TARGET_SCHEMA, "regions": REGION_SCHEMA,
@@ -53,6 +59,14 @@ class EditionInputs:
     # Per region id: names of its municipalities and stations the demo snapshot has no
     # figures for (snapshot mode only), so pages say why they read "not measured".
     not_in_snapshot: dict[str, list[str]] = field(default_factory=dict)
+    # Sources whose latest fetch failed after their last good one (source, title, asset,
+    # failed_at, error): the edition shows their older figures.
+    fetch_failures: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
+        schema=FETCH_FAILURE_SCHEMA))
+    # Headline status per indicator and region in earlier editions (edition_id, built_at,
+    # indicator_id, region_id, target_id, status), for "on track since edition ...".
+    status_history: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
+        schema=STATUS_HISTORY_SCHEMA))
 
     def __post_init__(self) -> None:
         problems = [problem for name, schema in FRAME_SCHEMAS.items()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from indicators.catalogue import THEMES as CATALOGUE_THEMES
 from reports.formatting import format_number, format_percent
 
 LANGUAGES = ("nl", "en")
@@ -51,6 +52,7 @@ _STATUS_LOOK = {
     "achieved": ("★", "good"), "on_track": ("✔", "good"),
     "acceleration_needed": ("▲", "warn"), "limited_progress": ("◆", "bad"),
     "moving_away": ("✖", "bad"), "met": ("●", "good"), "not_met": ("○", "bad"),
+    "improving": ("↗", "good"), "little_change": ("→", "neutral"), "worsening": ("↘", "bad"),
     "cannot_assess": ("?", "neutral"), "not_measured": ("–", "neutral"),
     "context": ("ℹ", "neutral"),
 }
@@ -61,7 +63,7 @@ GOOD_STATUSES = frozenset(s for s, spec in STATUSES.items() if spec.tone == "goo
 UNASSESSED_STATUSES = frozenset({"cannot_assess", "not_measured", "context"})
 
 THEMES = _pairs("themes")
-THEME_ORDER = tuple(THEMES)
+THEME_ORDER = tuple(CATALOGUE_THEMES)  # the catalogue's order
 AGENDAS = _pairs("agendas")
 CHANGE_KINDS = _pairs("change_kinds")
 TEXT: dict[str, tuple[str, str]] = _pairs("text")

@@ -15,7 +15,7 @@ from families.registry import statistical
 from indicators.catalogue import load_catalogue, load_regions
 from indicators.changes import status_changes
 from indicators.compute import catalogue_frames, regions_frame
-from reports.contract import EditionInputs
+from reports.contract import FETCH_FAILURE_SCHEMA, STATUS_HISTORY_SCHEMA, EditionInputs
 from sources.registry import SOURCES
 from sources.snapshot import DEMO_MUNICIPALITIES, DEMO_STATIONS
 from warehouse.store import Warehouse
@@ -44,8 +44,8 @@ FROM fetched f LEFT JOIN periods p ON p.source = f.source ORDER BY f.source
 """  # noqa: S608
 
 FAILURES_SQL = """
-SELECT r.table_name, r.partition_key, e.expectation, e.column_name, e.unexpected_count,
-       e.unexpected_examples
+SELECT r.table_name, r.partition_key, e.expectation, e.column_name, e.parameters,
+       e.unexpected_count, e.unexpected_examples
 FROM validation_latest r JOIN validation_expectations e USING (validation_id)
 WHERE NOT e.success ORDER BY r.table_name, r.partition_key
 """
@@ -92,7 +92,10 @@ def _history(wh: Warehouse, name: str, edition_id: str | None, like: pl.DataFram
     return frame
 
 
-def load_edition_inputs(wh: Warehouse, edition_id: str, *, demo_data: bool) -> EditionInputs:
+def load_edition_inputs(wh: Warehouse, edition_id: str, *, demo_data: bool,
+                        fetch_failures: pl.DataFrame | None = None) -> EditionInputs:
+    """Everything an edition shows. `fetch_failures` (contract.FETCH_FAILURE_SCHEMA): the
+    sources whose latest fetch failed, as the orchestration layer knows them."""
     catalogue, regions = load_catalogue(), load_regions()
     indicators, targets = catalogue_frames(catalogue)
     values = wh.query("SELECT * FROM indicator_values")
@@ -110,7 +113,24 @@ def load_edition_inputs(wh: Warehouse, edition_id: str, *, demo_data: bool) -> E
         indicator_sources=indicator_sources(wh, catalogue, sources),
         featured_regions=regions.featured,
         not_in_snapshot=not_in_snapshot(regions) if demo_data else {},
+        fetch_failures=fetch_failures if fetch_failures is not None
+        else pl.DataFrame(schema=FETCH_FAILURE_SCHEMA),
+        status_history=status_history(wh),
     )
+
+
+STATUS_HISTORY_SQL = """
+SELECT h.edition_id, e.built_at, h.indicator_id, h.region_id, h.target_id, h.status
+FROM progress_assessments_history h JOIN editions e USING (edition_id)
+ORDER BY e.built_at, h.indicator_id, h.region_id
+"""
+
+
+def status_history(wh: Warehouse) -> pl.DataFrame:
+    """Every status of earlier editions, oldest edition first (kept per edition by publish)."""
+    if not wh.has_table("progress_assessments_history"):
+        return pl.DataFrame(schema=STATUS_HISTORY_SCHEMA)
+    return wh.query(STATUS_HISTORY_SQL).cast(STATUS_HISTORY_SCHEMA)
 
 
 def not_in_snapshot(regions) -> dict[str, list[str]]:

@@ -12,7 +12,7 @@ import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from reports import i18n
+from reports import health, history, i18n
 from reports.figures import (
     Band,
     ChartInput,
@@ -27,7 +27,7 @@ from reports.formatting import (
     format_number,
     format_percent,
 )
-from reports.i18n import OTHER_LANGUAGE, pick, status_label, status_tone, text
+from reports.i18n import LOCALES, OTHER_LANGUAGE, pick, status_label, status_tone, text
 from reports.view import EditionView, _localized, _series, headline, observation, sentence, slug
 
 PACKAGE_DIR = Path(__file__).parent
@@ -67,7 +67,25 @@ def _page_context(view: EditionView, lang: str, page_path: str, title: str) -> d
         "snapshot_gaps": _snapshot_gaps(view, lang),
         "generated": format_datetime(view.inputs.generated_at, lang),
         "t": partial(text, lang=lang), "scripts": [],
+        "health_banner": _health_banner(view, lang),
+        "health_href": f"{to_lang}data-quality.html",
     }
+
+
+def _problems(view: EditionView, lang: str) -> list[health.Problem]:
+    key = ("problems", lang)
+    if key not in view.memo:
+        view.memo[key] = health.problems(view.inputs, lang)
+    return view.memo[key]
+
+
+def _health_banner(view: EditionView, lang: str) -> dict | None:
+    """The banner on every page when a source could not be refreshed (or was rejected)."""
+    found = _problems(view, lang)
+    if not found:
+        return None
+    return {"label": health.words("banner_label", lang),
+            "lines": [p.banner for p in found], "more": health.words("banner_more", lang)}
 
 
 def _snapshot_gaps(view: EditionView, lang: str) -> str:
@@ -112,8 +130,18 @@ def render_overview(view: EditionView, lang: str) -> str:
         themes=[_theme_section(view, theme, lang) for theme in _themes(view)],
         focus_note=text("focus_region", lang, region=view.region_name(focus, lang))
         if focus else "",
-        regions=[_region_link(view, r, lang) for r in view.regions])
+        regions=[_region_link(view, r, lang) for r in view.regions],
+        pdf_links=_pdf_links(view, lang, context["to_edition"]))
     return _render("overview.html", context)
+
+
+def _pdf_links(view: EditionView, lang: str, to_edition: str) -> list[dict]:
+    """The printed editions that exist, this page's language first."""
+    pdfs = view.memo.get("pdfs") or {}
+    words = LOCALES[lang]["print"]
+    return [{"href": f"{to_edition}{pdfs[code]}", "hreflang": code,
+             "label": words["pdf_link"] if code == lang else words["pdf_other"]}
+            for code in (lang, OTHER_LANGUAGE[lang]) if code in pdfs]
 
 
 def _themes(view: EditionView) -> list[str]:
@@ -217,13 +245,7 @@ def render_indicator(view: EditionView, indicator_id: str, lang: str) -> str:
     indicator = view.indicator(indicator_id)
     page = f"indicator/{slug(indicator_id)}.html"
     context = _page_context(view, lang, page, _localized(indicator, "name", lang))
-    download = indicator_download(view, indicator_id)
-    featured = pl.col("region_id").is_in(view.featured_ids)
-    many_stations = _regions_with_many_stations(download.filter(featured))
-    shown = download.filter(featured & (pl.col("station_code").is_null()
-                                        | ~pl.col("region_id").is_in(list(many_stations))))
-    others = download.filter(pl.col("station_code").is_null() & ~featured)
-    chart = _chart_input(view, indicator_id, shown, lang, band=_others_band(view, others, lang))
+    chart, shown, others, many_stations = indicator_chart(view, indicator_id, lang)
     csv_href = f"{context['to_edition']}data/{slug(indicator_id)}.csv"
     context.update(
         indicator=_indicator_facts(view, indicator, lang), chart_id=f"chart-{slug(indicator_id)}",
@@ -247,6 +269,19 @@ def render_indicator(view: EditionView, indicator_id: str, lang: str) -> str:
         assessments_href=f"{context['to_edition']}data/progress_assessments.csv",
         scripts=[f"{context['to_site']}{PLOTLY_JS}", f"{context['to_edition']}assets/charts.js"])
     return _render("indicator.html", context)
+
+
+def indicator_chart(view: EditionView, indicator_id: str, lang: str):
+    """What an indicator's chart shows: (chart input, the featured rows it draws, the other
+    regions' rows, featured regions whose many stations are left to the download)."""
+    download = indicator_download(view, indicator_id)
+    featured = pl.col("region_id").is_in(view.featured_ids)
+    many_stations = _regions_with_many_stations(download.filter(featured))
+    shown = download.filter(featured & (pl.col("station_code").is_null()
+                                        | ~pl.col("region_id").is_in(list(many_stations))))
+    others = download.filter(pl.col("station_code").is_null() & ~featured)
+    chart = _chart_input(view, indicator_id, shown, lang, band=_others_band(view, others, lang))
+    return chart, shown, others, many_stations
 
 
 MAX_STATIONS_SHOWN = 20  # per region: more lines than a legend or a table row can carry
@@ -311,13 +346,14 @@ def _chart_input(view: EditionView, indicator_id: str, download: pl.DataFrame,
 def _thresholds(view: EditionView, indicator_id: str, lang: str) -> list[tuple[str, float]]:
     return [(f"{_localized(t, 'label', lang)} ({_fmt_value(view, indicator_id, t['value'], lang)})",
              t["value"]) for t in view.targets.get(indicator_id, [])
-            if t["kind"] == "threshold" and t["value"] is not None]
+            if t["kind"] == "threshold" and t["value"] is not None and t.get("assessed") is not False]
 
 
 def _trajectories(view: EditionView, indicator_id: str, lang: str) -> list[Trajectory]:
     """Base-to-target paths per featured region, from the assessment inputs (one per
     trajectory target; the target's label is added when an indicator has more than one)."""
-    kinds = [t for t in view.targets.get(indicator_id, []) if t["kind"] == "trajectory"]
+    kinds = [t for t in view.targets.get(indicator_id, [])
+             if t["kind"] == "trajectory" and t.get("assessed") is not False]
     out = []
     for region in view.featured:
         for a in view.assessments.get((indicator_id, region["region_id"]), []):
@@ -371,7 +407,7 @@ def _target_statuses(view: EditionView, indicator_id: str, lang: str) -> list[di
     per_region = [view.assessments.get((indicator_id, r["region_id"]), [])
                   for r in view.featured]
     rows = []
-    for target in view.targets.get(indicator_id, []):
+    for target in (t for t in view.targets.get(indicator_id, []) if t.get("assessed") is not False):
         found = [next((a for a in found if a.get("target_id") == target["target_id"]), None)
                  for found in per_region]
         rows.append({"label": _localized(target, "label", lang),
@@ -389,7 +425,7 @@ def _assessment_cell(view: EditionView, indicator_id: str, assessment: dict | No
                      lang: str) -> dict:
     if assessment is None:
         return {"label": format_number(None, lang), "tone": "neutral",
-                "inputs": text("target_not_applicable", lang), "reason": ""}
+                "inputs": text("target_not_applicable", lang), "reason": "", "since": ""}
     a = assessment
     parts = []
     for name in ("base", "latest", "target"):  # the same names as the assessment columns
@@ -399,7 +435,15 @@ def _assessment_cell(view: EditionView, indicator_id: str, assessment: dict | No
     if a.get("ratio") is not None:
         parts.append(f"{text('ratio', lang)}: {format_percent(a['ratio'], lang)}")
     return {"label": status_label(a["status"], lang), "tone": status_tone(a["status"]),
-            "inputs": "; ".join(parts), "reason": a.get("reason") or ""}
+            "inputs": "; ".join(parts), "reason": a.get("reason") or "",
+            "since": history.since_text(_status_runs(view), indicator_id, a["region_id"],
+                                        a.get("target_id"), a["status"], lang)}
+
+
+def _status_runs(view: EditionView) -> dict:
+    if "status_runs" not in view.memo:
+        view.memo["status_runs"] = history.status_runs(view.inputs.status_history)
+    return view.memo["status_runs"]
 
 
 def _year_value(year, value_text: str) -> str:
@@ -407,8 +451,12 @@ def _year_value(year, value_text: str) -> str:
 
 
 def _target_row(view: EditionView, target: dict, indicator_id: str, lang: str) -> dict:
+    value = target.get("value")
     return {"label": _localized(target, "label", lang), "kind": target.get("kind"),
-            "value": _fmt_value(view, indicator_id, target.get("value"), lang),
+            "value": _fmt_value(view, indicator_id, value, lang) if value is not None else "",
+            "scope": _localized(target, "scope", lang),
+            "assessed": target.get("assessed") is not False,
+            "scope_note": _localized(target, "scope_note", lang),
             "year": target.get("target_year"), "baseline_year": target.get("baseline_year"),
             "document": target.get("document") or "", "url": target.get("url") or ""}
 
@@ -515,12 +563,25 @@ def render_data_quality(view: EditionView, lang: str) -> str:
     context = _page_context(view, lang, "data-quality.html", text("data_quality", lang))
     failures = view.inputs.validation_failures
     context.update(
+        health=_health_section(view, lang),
         sources=[_source_row(r, lang) for r in view.inputs.sources.to_dicts()],
         tables=_validation_summary(view.inputs.validation, lang),
-        failures=failures.head(MAX_LISTED_ROWS).to_dicts(),
+        failures=[health.describe_failure(r, lang)
+                  for r in failures.head(MAX_LISTED_ROWS).to_dicts()],
         more_failures=max(failures.height - MAX_LISTED_ROWS, 0),
         failures_href=f"{context['to_edition']}data/validation_failures.csv")
     return _render("data_quality.html", context)
+
+
+def _health_section(view: EditionView, lang: str) -> dict:
+    """Failed fetches, rejected deliveries and stale sources, one row each."""
+    rows = [{"kind": health.words(p.kind, lang), "subject": p.subject, "banner": p.banner,
+             "detail": p.detail} for p in _problems(view, lang)]
+    return {"rows": rows, "intro": health.words("intro", lang),
+            "heading": health.words("heading", lang), "ok": health.words("all_refreshed", lang),
+            "problem": health.words("problem", lang), "subject": health.words("subject", lang),
+            "detail": health.words("detail", lang), "rule": health.words("rule", lang),
+            "rule_code": health.words("rule_code", lang)}
 
 
 def _source_row(row: dict, lang: str) -> dict:
@@ -541,7 +602,7 @@ def _validation_summary(validation: pl.DataFrame, lang: str) -> list[dict]:
         partitions=pl.len(), failed=(~pl.col("success").fill_null(False)).sum(),
         last=pl.col("validated_at").max(), rows=pl.col("row_count").sum(),
         failed_partitions=pl.col("partition_key").filter(~pl.col("success").fill_null(False)))
-    return [{"table": r["table_name"], "partitions": format_number(r["partitions"], lang, 0),
+    return [{"table": health.table_words(r["table_name"], lang), "partitions": format_number(r["partitions"], lang, 0),
              "failed": r["failed"], "last": format_datetime(r["last"], lang),
              "rows": format_number(r["rows"], lang, 0),
              "failed_partitions": ", ".join(str(p) for p in r["failed_partitions"][:20])}
@@ -560,7 +621,8 @@ def render_changes(view: EditionView, lang: str) -> str:
                            "rows": [_change_row(view, r, lang)
                                     for r in part.head(MAX_LISTED_ROWS).to_dicts()],
                            "more": max(part.height - MAX_LISTED_ROWS, 0)})
-    context.update(groups=groups, changes_href=f"{context['to_edition']}data/changes.csv")
+    context.update(groups=groups, changes_href=f"{context['to_edition']}data/changes.csv",
+                   health=_health_section(view, lang))
     return _render("changes.html", context)
 
 
@@ -612,8 +674,14 @@ def _archive_rows(editions: list[dict], lang: str, prefix: str) -> list[dict]:
     return [{"id": e["edition_id"], "href": f"{prefix}{e['edition_id']}/{lang}/index.html",
              "generated": format_datetime(_parse_time(e.get("generated_at")), lang),
              "demo": bool(e.get("demo_data")),
-             "pdf": f"{prefix}{e['edition_id']}/{e['pdf']}" if e.get("pdf") else ""}
+             "pdf": f"{prefix}{e['edition_id']}/{_edition_pdf(e, lang)}"
+             if _edition_pdf(e, lang) else ""}
             for e in editions]
+
+
+def _edition_pdf(edition: dict, lang: str) -> str | None:
+    """The edition's PDF in `lang` (older editions have a Dutch one only, as `pdf`)."""
+    return (edition.get("pdfs") or {}).get(lang) or edition.get("pdf")
 
 
 def _parse_time(value: str | None) -> datetime | None:

@@ -1,7 +1,8 @@
 """Print a report page to PDF with headless Chromium (the page's print stylesheet applies).
 
-Printing is optional: without Chromium on the machine an edition is still complete, so
-`print_pdf` answers False instead of raising.
+A print that was asked for and did not happen is an error (`PrintFailed`, saying why: no
+Chromium found, Chromium exited with an error, it timed out, or it wrote no PDF), never a
+silent "skipped": the build reports it and exits non-zero.
 """
 
 from __future__ import annotations
@@ -14,9 +15,15 @@ from pathlib import Path
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 PRINT_TIMEOUT_S = 120
 # No network, no background services, no first-run work: the page and its assets are local.
+# The virtual-time budget lets the page's scripts (the charts) finish before printing.
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run",
-                  "--no-pdf-header-footer")
+                  "--no-pdf-header-footer", "--virtual-time-budget=10000",
+                  "--run-all-compositor-stages-before-draw")
+
+
+class PrintFailed(RuntimeError):
+    """A PDF that was asked for could not be printed; the message says why."""
 
 
 def find_chromium(chromium: str | Path | None = None) -> Path | None:
@@ -29,18 +36,28 @@ def find_chromium(chromium: str | Path | None = None) -> Path | None:
     return None
 
 
-def print_pdf(html_path: Path, pdf_path: Path, chromium: str | Path | None = None) -> bool:
-    """Print `html_path` (A4, print stylesheet) to `pdf_path`; False if it could not."""
+def print_pdf(html_path: Path, pdf_path: Path, chromium: str | Path | None = None) -> Path:
+    """Print `html_path` (A4, print stylesheet) to `pdf_path` and return it; `PrintFailed`
+    naming the cause when no PDF was written."""
     binary = find_chromium(chromium)
     if binary is None:
-        return False
+        raise PrintFailed(f"no Chromium found ({chromium or DEFAULT_CHROMIUM}, or chromium on "
+                          "PATH): install Debian's chromium package, or build without the PDF")
     pdf_path = Path(pdf_path).resolve()
     pdf_path.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
         command = [str(binary), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
                    f"--print-to-pdf={pdf_path}", Path(html_path).resolve().as_uri()]
         try:
-            subprocess.run(command, capture_output=True, timeout=PRINT_TIMEOUT_S, check=False)
-        except (OSError, subprocess.TimeoutExpired):
-            return False
-    return pdf_path.is_file() and pdf_path.stat().st_size > 0
+            done = subprocess.run(command, capture_output=True, timeout=PRINT_TIMEOUT_S,
+                                  check=False, text=True, errors="replace")
+        except subprocess.TimeoutExpired:
+            raise PrintFailed(f"{binary} did not finish printing {html_path} within "
+                              f"{PRINT_TIMEOUT_S} s") from None
+        except OSError as exc:
+            raise PrintFailed(f"{binary} could not be started: {exc}") from None
+    if not pdf_path.is_file() or pdf_path.stat().st_size == 0:
+        tail = (done.stderr or "").strip().splitlines()[-3:]
+        raise PrintFailed(f"{binary} exited with {done.returncode} and wrote no PDF for "
+                          f"{html_path}" + (f": {' / '.join(tail)}" if tail else ""))
+    return pdf_path

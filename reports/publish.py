@@ -3,12 +3,13 @@ site atomically, then keep this edition's indicator values and statuses as vinta
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reports.writer import free_edition_id, list_editions, write_edition
+from reports.writer import EDITION_META, free_edition_id, list_editions, write_edition
 from warehouse.store import Warehouse
 
 # The consumer mark an edition leaves in the warehouse: the writes it was built from.
@@ -68,6 +69,8 @@ class Edition:
     edition_id: str
     index: Path
     pages: int
+    pdfs: tuple[str, ...] = ()  # the printed editions' file names
+    pdf_errors: tuple[str, ...] = ()  # why a PDF that was asked for is missing
 
 
 def latest_published(site_root: Path) -> str | None:
@@ -92,4 +95,6 @@ def publish_edition(wh: Warehouse, site_root: Path, *, source_mode: str, pdf: bo
     wh.mark_seen(wh.changes_since(EDITION_CONSUMER, _edition_tables(),
                                   edition_config(source_mode, today)))
     pages = sum(1 for _ in index.parent.parent.rglob("*.html"))
-    return Edition(edition_id, index, pages)
+    meta = json.loads((index.parent.parent / EDITION_META).read_text(encoding="utf-8"))
+    return Edition(edition_id, index, pages, tuple((meta.get("pdfs") or {}).values()),
+                   tuple(meta.get("pdf_errors") or ()))

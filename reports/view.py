@@ -46,6 +46,7 @@ class EditionView:
     indicators_by_id: dict[str, dict] = field(default_factory=dict)
     regions_by_id: dict[str, dict] = field(default_factory=dict)
     targets_by_id: dict[str, dict] = field(default_factory=dict)
+    memo: dict = field(default_factory=dict)  # per-language results every page shares
 
     @property
     def featured_ids(self) -> list[str]:

@@ -8,8 +8,10 @@ Layout of a site root::
     editions/<id>/{nl,en}/index.html, compare.html, data-quality.html, changes.html,
         archive.html, indicator/<indicator_id>.html, region/<region_id>.html
     editions/<id>/data/<indicator_id>.csv, indicator_values.csv, indicator_values.parquet
-    editions/<id>/assets/style.css, charts.js, compare.js
-    editions/<id>/edition-<id>-nl.pdf             -> when Chromium is available
+    editions/<id>/assets/style.css, print.css, charts.js, compare.js
+    latest/data/<file>, latest/edition-{nl,en}.pdf -> stable addresses of the newest edition
+    editions/<id>/{nl,en}/print.html              -> the council edition laid out for print
+    editions/<id>/edition-<id>-{nl,en}.pdf        -> print.html printed by headless Chromium
 
 Every link is relative, so an edition works from disk (file://) and from any web server,
 without network access. Templates autoescape everything; source text is never marked safe.
@@ -44,12 +46,13 @@ from reports.pages import (
     render_region,
     render_site_archive,
 )
-from reports.pdf import print_pdf
+from reports.pdf import PrintFailed, print_pdf
+from reports.print_page import PRINT_PAGE, pdf_name, render_print
 from reports.view import EditionView, build_view, slug
 
 PACKAGE_DIR = Path(__file__).parent
 STATIC_DIR = PACKAGE_DIR / "static"
-STATIC_FILES = ("style.css", "charts.js", "compare.js")
+STATIC_FILES = ("style.css", "print.css", "charts.js", "compare.js")
 EDITION_META = "edition.json"
 STAGING_PREFIX = ".staging-"
 EDITION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -59,6 +62,8 @@ def edition_pages(view: EditionView, editions: list[dict]) -> Iterator[tuple[str
     """(path inside the edition, renderer) for every page of an edition, both languages."""
     for lang in LANGUAGES:
         yield f"{lang}/index.html", partial(render_overview, view, lang)
+        if not view.memo.get("print_pages_written"):
+            yield f"{lang}/{PRINT_PAGE}", partial(render_print, view, lang)
         yield f"{lang}/compare.html", partial(render_compare, view, lang)
         yield f"{lang}/data-quality.html", partial(render_data_quality, view, lang)
         yield f"{lang}/changes.html", partial(render_changes, view, lang)
@@ -87,6 +92,7 @@ def write_edition(inputs: EditionInputs, site_root: Path, *, progress=None, pdf:
     editions_dir.mkdir(parents=True, exist_ok=True)
     edition_id = free_edition_id(editions_dir, inputs.edition_id)
     view = build_view(replace(inputs, edition_id=edition_id))
+    view.memo["site_root"] = site_root
     write_plotly_js(site_root)
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=site_root))
     try:
@@ -123,25 +129,50 @@ def write_plotly_js(site_root: Path) -> Path:
 
 def _write_edition_files(view: EditionView, build: Path, editions: list[dict], say,
                          pdf: bool, chromium) -> None:
-    this = _edition_meta(view, pdf_name=None)
+    _copy_static(build / "assets")
+    printed, errors = _print_editions(view, build, say, chromium) if pdf else ({}, [])
+    view.memo["pdfs"] = printed  # the overview links the PDFs that exist
+    this = _edition_meta(view, printed, errors)
     pages = list(edition_pages(view, [this, *editions]))
     for n, (path, renderer) in enumerate(pages, start=1):
         if n == 1 or n % 20 == 0 or n == len(pages):
             say(f"report: page {n} of {len(pages)} ({path})")
         _write_text(build / path, renderer())
     write_data_exports(view, build / "data")
-    _copy_static(build / "assets")
-    pdf_name = f"edition-{view.inputs.edition_id}-nl.pdf"
-    printed = pdf and print_pdf(build / "nl" / "index.html", build / pdf_name, chromium)
-    say(f"report: PDF {'printed' if printed else 'skipped (no Chromium)' if pdf else 'off'}")
-    meta = _edition_meta(view, pdf_name if printed else None)
-    _write_text(build / EDITION_META, json.dumps(meta, indent=1))
+    _write_text(build / EDITION_META, json.dumps(this, indent=1))
 
 
-def _edition_meta(view: EditionView, pdf_name: str | None) -> dict:
+def _print_editions(view: EditionView, build: Path, say, chromium) -> tuple[dict, list[str]]:
+    """The print page per language, printed to PDF; (language -> PDF name, errors)."""
+    # While staged, the edition's shared plotly.js is not beside it: link it in for printing.
+    staged_site = build.parent.parent
+    plotly_js = staged_site / PLOTLY_JS
+    if not plotly_js.exists():
+        plotly_js.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Path(view.memo.get("site_root", staged_site)) / PLOTLY_JS, plotly_js)
+    printed, errors = {}, []
+    view.memo["print_pages_written"] = True
+    for lang in LANGUAGES:
+        page = build / lang / PRINT_PAGE
+        _write_text(page, render_print(view, lang))
+        try:
+            print_pdf(page, build / pdf_name(view.inputs.edition_id, lang), chromium)
+        except PrintFailed as exc:
+            errors.append(f"{lang}: {exc}")
+            say(f"report: PDF ({lang}) FAILED: {exc}")
+            continue
+        printed[lang] = pdf_name(view.inputs.edition_id, lang)
+        say(f"report: PDF ({lang}) printed")
+    return printed, errors
+
+
+def _edition_meta(view: EditionView, pdfs: dict | None = None,
+                  pdf_errors: list[str] | None = None) -> dict:
+    pdfs = pdfs or {}
     return {"edition_id": view.inputs.edition_id,
             "generated_at": view.inputs.generated_at.isoformat(),
-            "demo_data": view.inputs.demo_data, "pdf": pdf_name}
+            "demo_data": view.inputs.demo_data, "pdf": pdfs.get("nl"), "pdfs": pdfs,
+            "pdf_errors": pdf_errors or []}
 
 
 def write_data_exports(view: EditionView, data_dir: Path) -> None:
@@ -182,6 +213,34 @@ def update_site_pages(site_root: Path, latest: str) -> None:
                        render_redirect(f"editions/{latest}/nl/index.html"))
     _atomic_write_text(site_root / "archive.html", render_site_archive(editions, "nl"))
     _atomic_write_text(site_root / "archive-en.html", render_site_archive(editions, "en"))
+    update_latest(site_root, latest)
+
+
+LATEST_DIR = "latest"
+
+
+def update_latest(site_root: Path, latest: str) -> Path:
+    """Stable addresses for the newest edition's files, beside the archived ones:
+    `latest/data/<file>` (every export), `latest/edition-{nl,en}.pdf` and `latest/edition.json`.
+
+    Built in a staging directory and swapped in with two renames, so a reader sees the old
+    or the new set, never a mix (and a failure leaves the old set)."""
+    edition = site_root / "editions" / latest
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=site_root))
+    try:
+        ready = staging / "new"
+        shutil.copytree(edition / "data", ready / "data")
+        meta = json.loads((edition / EDITION_META).read_text(encoding="utf-8"))
+        for lang, name in (meta.get("pdfs") or {}).items():
+            shutil.copyfile(edition / name, ready / f"edition-{lang}.pdf")
+        shutil.copyfile(edition / EDITION_META, ready / EDITION_META)
+        target = site_root / LATEST_DIR
+        if target.exists():
+            os.rename(target, staging / "old")
+        os.rename(ready, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return site_root / LATEST_DIR
 
 
 def _write_text(path: Path, content: str) -> None:

@@ -111,7 +111,9 @@ def _target(indicator_id, target_id, kind, value, year, label_nl, label_en) -> d
     return {"indicator_id": indicator_id, "target_id": target_id, "kind": kind, "value": value,
             "target_year": year, "baseline_year": 2015 if kind == "trajectory" else None,
             "label_nl": label_nl, "label_en": label_en, "document": "Beleidsdocument",
-            "url": "https://example.org/doc", "applies_to": None}
+            "url": "https://example.org/doc", "applies_to": None,
+            "scope_nl": "Reikwijdte", "scope_en": "Scope", "assessed": True,
+            "scope_note_nl": None, "scope_note_en": None}
 
 
 def region_row(region_id: str, name_nl: str, name_en: str, benchmark: bool,
@@ -266,6 +268,8 @@ def _failures() -> pl.DataFrame:
     return pl.DataFrame({
         "table_name": ["clean_air_quality_hourly"], "partition_key": ["2026-11-21"],
         "expectation": ["expect_column_values_to_be_between"], "column_name": ["value_ugm3"],
+        # as warehouse.store.record_validation stores a rule's parameters (sorted JSON)
+        "parameters": ['{"column": "value_ugm3", "max_value": 1000, "min_value": 0}'],
         "unexpected_count": [2], "unexpected_examples": [f"[1000000.0, {XSS!r}]"]})
 
 

@@ -15,14 +15,13 @@ import pytest
 from factories import EMISSIONS, demo_geography
 from werkzeug import Request, Response
 
-from core.errors import ContractError, MissingCredential, SourceError, SourceUnavailable
+from core.errors import ContractError
 from core.payload import Payload
 from families import emissions as emissions_family
-from sources import eu_ets, klimaatmonitor
+from sources import klimaatmonitor
 from sources.generators.emissions_wind import (
     MONITORED_MUNICIPALITIES,
     MONITORED_REGIONS,
-    ets_workbook,
 )
 from sources.registry import make_http
 from sources.snapshot import MANIFEST_DIR, RECORDED_DIR
@@ -268,35 +267,8 @@ def test_a_next_link_looping_back_is_refused(httpserver, fast_retry):
                                     "gemeente")
 
 
-def test_the_key_never_appears_in_errors(httpserver, fast_retry):
-    path = f"{ODATA}/{klimaatmonitor.values_path(VARIABLE, 'gemeente')}"
-    httpserver.expect_request(path).respond_with_data(f"forbidden for key {FAKE_KEY}",
-                                                      status=403)
-    with pytest.raises(SourceError) as forbidden:
-        klimaatmonitor.fetch_values(live_klimaatmonitor(httpserver, fast_retry), VARIABLE,
-                                    "gemeente")
-    httpserver.clear()
-    httpserver.expect_request(path).respond_with_data("busy", status=503)
-    with pytest.raises(SourceUnavailable) as busy:
-        klimaatmonitor.fetch_values(live_klimaatmonitor(httpserver, fast_retry), VARIABLE,
-                                    "gemeente")
-    for caught in (forbidden, busy):
-        assert FAKE_KEY not in str(caught.value) and FAKE_KEY not in (caught.value.url or "")
-    assert "forbidden" in str(forbidden.value)
 
 
-def test_missing_key_fails_klimaatmonitor_alone(monkeypatch, httpserver, fast_retry):
-    monkeypatch.delenv("KLIMAATMONITOR_API_KEY", raising=False)
-    with pytest.raises(MissingCredential, match="KLIMAATMONITOR_API_KEY"):
-        make_http("klimaatmonitor", mode="live")
-    httpserver.expect_request("/api/data-download").respond_with_json(
-        [{"action": "d", "url": httpserver.url_for("/doc/verified_emissions_2024_en.xlsx")}])
-    httpserver.expect_request("/doc/verified_emissions_2024_en.xlsx").respond_with_data(
-        ets_workbook(banner_rows=20))
-    other = make_http("eu_ets", mode="live", base_url=httpserver.url_for("/").rstrip("/"),
-                      retry=fast_retry)
-    frame = emissions_family.FAMILY.feeds[2].parse(eu_ets.fetch_verified_emissions(other))
-    assert frame.filter(year=2022)["value"].to_list() == [5800.0]
 
 
 # -- snapshot mode, end to end ---------------------------------------------------------------

@@ -19,7 +19,6 @@ from werkzeug import Request, Response
 
 from core.errors import (
     ContractError,
-    MissingCredential,
     NotInSnapshot,
     SourceError,
     SourceUnavailable,
@@ -271,13 +270,6 @@ def test_years_run_up_to_the_current_one(entsoe_api, fast_retry):
     assert windows[-1] == ("202512312300", "202612312300")
 
 
-def test_missing_token_fails_entsoe_alone(monkeypatch):
-    monkeypatch.delenv("ENTSOE_API_KEY", raising=False)
-    with pytest.raises(MissingCredential, match="ENTSOE_API_KEY"):
-        make_http("entsoe", mode="live")
-    _, register = feed("wind_farm_register")
-    payloads = register.fetch(make_http("wind_farms", mode="live"), demo_geography())
-    assert parse_wind_farm_register(payloads).height == len(wind_farms.wind_farms()) - 2
 
 
 # -- wind-farm register ----------------------------------------------------------------------

@@ -4,24 +4,35 @@ property tests for the growth-rate arithmetic."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from indicators.catalogue import Target
-from indicators.progress import STATUSES, assess_series, cagr, status_for_ratio, trend
+from indicators.progress import (
+    STATUSES,
+    assess_series,
+    cagr,
+    direction_of_travel,
+    status_for_ratio,
+    trend,
+)
 
 LABEL = {"nl": "doel", "en": "target"}
+# What every catalogue target must name besides its document: where to read it, its scope.
+SOURCE = {"url": "https://example.org/doc", "scope": {"nl": "reikwijdte", "en": "scope"}}
 
 
 def trajectory(value: float, base: int = 2015, year: int = 2030, **kw) -> Target:
     return Target(id="t", kind="trajectory", value=value, baseline_year=base, target_year=year,
-                  label=LABEL, document="doc", **kw)
+                  label=LABEL, document="doc", **SOURCE, **kw)
 
 
 def threshold(value: float) -> Target:
-    return Target(id="w", kind="threshold", value=value, label=LABEL, document="doc")
+    return Target(id="w", kind="threshold", value=value, label=LABEL, document="doc", **SOURCE)
 
 
 def test_on_track():
@@ -82,7 +93,7 @@ def test_zero_or_negative_values_use_the_linear_rule():
 
 def test_relative_target_from_the_base_value():
     t = Target(id="k", kind="trajectory", value_change_pct=-55, baseline_year=1990,
-               baseline_from_year=2010, target_year=2030, label=LABEL, document="doc")
+               baseline_from_year=2010, target_year=2030, label=LABEL, document="doc", **SOURCE)
     a = assess_series([2010, 2015, 2020], [200, 180, 160], "lower_is_better", t)
     assert a.target_value == pytest.approx(90) and a.base_year == 2010
 
@@ -151,3 +162,88 @@ def test_the_worked_example_in_method_md():
                       trajectory(21000, base=2020, year=2032))
     assert a.status == "acceleration_needed"
     assert a.ratio == pytest.approx(0.913, abs=1e-3)
+
+
+# -- direction of travel (no documented target) ------------------------------------------------
+
+def method_examples() -> list[dict]:
+    """The worked examples in indicators/METHOD.md, read from their fenced table."""
+    text = (Path(__file__).parents[1] / "indicators" / "METHOD.md").read_text(encoding="utf-8")
+    block = text.split("```direction-of-travel-examples\n", 1)[1].split("```", 1)[0]
+    header, *rows = [[c.strip() for c in line.split("|")] for line in block.strip().splitlines()]
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def test_method_examples_are_recomputed():
+    examples = method_examples()
+    assert len(examples) >= 5
+    for ex in examples:
+        years = [int(y) for y in ex["years"].split()]
+        values = [float(v) for v in ex["values"].split()]
+        a = direction_of_travel(years, values, ex["direction"])
+        assert a.status == ex["status"], ex
+        if ex["rate"] == "none":
+            assert a.observed_cagr is None
+        else:
+            assert a.observed_cagr == pytest.approx(float(ex["rate"]), abs=5e-5), ex
+
+
+def test_direction_uses_the_last_five_points_only():
+    # 2015 value 1.0 would make the rate huge; the window starts at 2016 (10 -> 10.4 over 4y)
+    years, values = [2015, 2016, 2017, 2018, 2019, 2020], [1.0, 10.0, 10.1, 10.2, 10.3, 10.4]
+    a = direction_of_travel(years, values, "higher_is_better")
+    assert a.base_year == 2016 and a.observed_cagr == pytest.approx(1.04 ** 0.25 - 1)
+    assert a.status == "improving" and a.n_points == 6
+
+
+def test_direction_threshold_edges():
+    # +0.5%/yr over 2 years is 100 -> 100.5025: just above is improving, just below is not
+    up = 100 * 1.005 ** 2
+    assert direction_of_travel([2020, 2021, 2022], [100, 100, up + 0.01],
+                               "higher_is_better").status == "improving"
+    assert direction_of_travel([2020, 2021, 2022], [100, 100, up - 0.01],
+                               "higher_is_better").status == "little_change"
+    # the same fall is worsening when higher is better and improving when lower is
+    down = [100, 99, 98]
+    assert direction_of_travel([2020, 2021, 2022], down, "higher_is_better").status == "worsening"
+    assert direction_of_travel([2020, 2021, 2022], down, "lower_is_better").status == "improving"
+
+
+def test_direction_edge_cases():
+    assert direction_of_travel([], [], "higher_is_better").status == "not_measured"
+    assert direction_of_travel([2020, 2021, 2022], [0, 0, 0], "higher_is_better").status \
+        == "little_change"
+    negative = direction_of_travel([2020, 2021, 2022], [-4, -3, -2], "higher_is_better")
+    assert negative.rate_method == "linear" and negative.status == "improving"
+    # -4 -> -2 over 2 years, |mean| 3: +1/yr / 3 = +0.333
+    assert negative.observed_cagr == pytest.approx(1 / 3)
+    flagged = direction_of_travel([2020, 2021, 2022], [1, 2, 3], "higher_is_better",
+                                  latest_provisional=True)
+    assert flagged.flags == "provisional"
+
+
+def test_every_indicator_without_target_gets_a_direction_status():
+    from indicators.catalogue import load_catalogue, load_regions
+    from indicators.progress import assess_all
+
+    catalogue, regions = load_catalogue(), load_regions()
+    untargeted = next(i for i in catalogue.indicators if not i.targets and not i.context_only)
+    values = pl.DataFrame({
+        "indicator_id": [untargeted.id] * 3, "region_id": ["ijmond"] * 3,
+        "station_code": [None] * 3, "year": [2020, 2021, 2022], "value": [1.0, 2.0, 3.0],
+        "is_provisional": [False] * 3, "low_coverage": [False] * 3})
+    out = assess_all(catalogue, regions, values).filter(
+        (pl.col("indicator_id") == untargeted.id) & (pl.col("region_id") == "ijmond"))
+    assert out["target_kind"].to_list() == ["direction_of_travel"]
+    expected = "improving" if untargeted.direction == "higher_is_better" else "worsening"
+    assert out["status"].to_list() == [expected] and out["target_id"].to_list() == [None]
+
+
+def test_no_target_without_a_document():
+    from indicators.catalogue import load_catalogue
+
+    for indicator in load_catalogue().indicators:
+        for target in indicator.targets:
+            assert target.document.strip() and "illustrat" not in target.document.lower()
+    participation = load_catalogue().get("net_labour_participation")
+    assert participation.targets == []

@@ -200,7 +200,7 @@ def test_overview_groups_by_theme_with_symbols_and_summary(view):
     assert page.count("<h1") == 1
     assert "Demodata, geen officiële cijfers" in page
     assert "○ norm niet gehaald" in page and "▲ versnelling nodig" in page
-    assert re.search(r"\d+ van \d+ beoordeelde indicatoren op koers of gehaald", page)
+    assert re.search(r"\d+ van \d+ beoordeelde indicatoren op koers, gehaald of verbeterend", page)
     assert page.count('class="sparkline"') == 5
     assert 'href="#main"' in page and 'id="main"' in page
 
@@ -209,8 +209,11 @@ def test_theme_summary_counts_good_statuses():
     from reports.pages import _theme_summary
 
     assert _theme_summary(["on_track", "met", "not_met", "context"], "en") == \
-        "2 of 3 assessed indicators on track or met (1 not assessed)"
-    assert _theme_summary(["context"], "nl") == "Geen indicator met een doel in dit thema."
+        "2 of 3 assessed indicators on track, met or improving (1 not assessed)"
+    # a direction of travel is an assessment: improving counts as good, little change does not
+    assert _theme_summary(["improving", "little_change", "worsening"], "en") == \
+        "1 of 3 assessed indicators on track, met or improving"
+    assert _theme_summary(["context"], "nl") == "Geen beoordeelde indicator in dit thema."
 
 
 def test_english_page_has_english_banner_and_switch_back(view):
@@ -492,3 +495,15 @@ def test_every_locale_key_exists_in_both_languages_with_the_same_placeholders():
             assert fields == english, (section, key)
             assert dutch.strip() and en[section][key].strip(), (section, key)
             assert not re.search(r"\(check\)|illustrat", dutch + en[section][key], re.I)
+
+
+def test_every_theme_agenda_and_status_the_indicators_know_has_words_and_a_look():
+    from indicators.catalogue import THEMES
+    from indicators.progress import STATUSES
+
+    for lang in ("nl", "en"):
+        words = i18n.LOCALES[lang]
+        assert set(words["themes"]) == set(THEMES)
+        assert set(words["agendas"]) == set(THEMES.values())
+        assert set(words["statuses"]) == set(STATUSES)
+    assert set(i18n.STATUSES) == set(STATUSES)

@@ -89,20 +89,35 @@ def test_a_body_echoing_the_key_is_stored_without_it(httpserver, tmp_path, sourc
     assert all(FAKE_KEY.encode() not in f.read_bytes() for f in stored)
 
 
-def test_a_missing_key_fails_that_source_alone(tmp_path):
+KEYED_FEEDS = {"entsoe": "entsoe_offshore_wind_generation",
+               "klimaatmonitor": "klimaatmonitor_emissions"}
+
+
+def test_every_keyed_source_is_covered_here():
+    from sources.registry import SOURCES
+
+    assert set(KEYED_FEEDS) == {s.name for s in SOURCES.values() if s.key_env}
+
+
+@pytest.mark.parametrize("source", sorted(KEYED_FEEDS))
+def test_a_missing_key_fails_that_source_alone(tmp_path, monkeypatch, source):
+    from sources.registry import SOURCES
+
+    monkeypatch.delenv(SOURCES[source].key_env, raising=False)
     resources = {
         "warehouse": WarehouseResource(path=str(tmp_path / "wh.duckdb")),
-        "sources": SourcesResource(mode="live", entsoe_api_key=None),
+        "sources": SourcesResource(mode="live"),
     }
-    result = dg.materialize([raw_feed_asset(*feed("entsoe_offshore_wind_generation")),
+    keyed = f"raw_{KEYED_FEEDS[source]}"
+    result = dg.materialize([raw_feed_asset(*feed(KEYED_FEEDS[source])),
                              raw_feed_asset(*feed("wind_farm_register"))],
                             resources=resources, raise_on_error=False)
     failed = {e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"}
     succeeded = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
-    assert failed == {"raw_entsoe_offshore_wind_generation"}
+    assert failed == {keyed}
     assert succeeded == {"raw_wind_farm_register"}
     message = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     error = message.event_specific_data.error
     while error.cause is not None:
         error = error.cause
-    assert "ENTSOE_API_KEY" in error.message
+    assert SOURCES[source].key_env in error.message

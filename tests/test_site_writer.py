@@ -4,6 +4,7 @@ downloads that match the pages, and page weight on a realistic edition."""
 from __future__ import annotations
 
 import errno
+import json
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -14,7 +15,7 @@ from factories import make_inputs, with_many_regions
 from page_reading import csv_figures, figure_tables, table_figures
 
 from reports import writer as site
-from reports.pdf import print_pdf
+from reports.pdf import PrintFailed, print_pdf
 from reports.writer import write_edition
 
 MAX_PAGE_BYTES = 300 * 1024
@@ -161,15 +162,30 @@ def test_unsafe_edition_id_is_refused(tmp_path):
     assert not (tmp_path / "escape").exists()
 
 
-def test_pdf_is_skipped_without_chromium(tmp_path):
-    assert print_pdf(tmp_path / "a.html", tmp_path / "a.pdf", chromium=tmp_path / "none") is False
+def test_a_print_without_chromium_is_an_error_that_names_the_cause(tmp_path):
+    with pytest.raises(PrintFailed, match="no Chromium found"):
+        print_pdf(tmp_path / "a.html", tmp_path / "a.pdf", chromium=tmp_path / "none")
     messages = []
     index = write_edition(make_inputs(n_indicators=1), tmp_path, pdf=True,
                           chromium=tmp_path / "none", progress=messages.append)
-    assert index.is_file()
-    assert not list(index.parent.parent.glob("*.pdf"))
-    assert any("PDF skipped" in m for m in messages)
-    assert any(m.startswith("report: page 1 of") for m in messages)
+    edition = index.parent.parent
+    assert index.is_file() and (edition / "nl" / "print.html").is_file()
+    assert not list(edition.glob("*.pdf"))
+    meta = json.loads((edition / "edition.json").read_text())
+    assert meta["pdfs"] == {} and len(meta["pdf_errors"]) == 2
+    assert all("no Chromium found" in e for e in meta["pdf_errors"])
+    assert any("PDF (nl) FAILED" in m for m in messages)
+    assert "type=\"application/pdf\"" not in index.read_text()  # no link to a missing file
+
+
+def test_a_chromium_that_fails_is_reported_with_its_exit_status_and_message(tmp_path):
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\necho 'crashed: out of memory' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    page = tmp_path / "a.html"
+    page.write_text("<p>x</p>")
+    with pytest.raises(PrintFailed, match=r"exited with 3 .*crashed: out of memory"):
+        print_pdf(page, tmp_path / "a.pdf", chromium=fake)
 
 
 def test_every_page_stays_under_300_kb_on_a_realistic_edition(tmp_path):
@@ -177,7 +193,7 @@ def test_every_page_stays_under_300_kb_on_a_realistic_edition(tmp_path):
     assert inputs.values.filter(pl.col("station_code").is_null()).height >= 4 * 20 * 20 * 0.9
     index = write_edition(inputs, tmp_path, pdf=False)
     pages = [p for p in index.parent.parent.rglob("*.html")]
-    assert len(pages) == 2 * (5 + 20 + 4) + 1
+    assert len(pages) == 2 * (6 + 20 + 4) + 1  # 6: overview, compare, quality, changes, archive, print
     sizes = {p.relative_to(tmp_path): p.stat().st_size for p in pages}
     too_big = {p: s for p, s in sizes.items() if s > MAX_PAGE_BYTES}
     assert not too_big, too_big
@@ -189,7 +205,7 @@ def test_every_page_stays_under_300_kb_with_300_regions_of_which_4_featured(tmp_
     index = write_edition(inputs, tmp_path, pdf=False)
     edition = index.parent.parent
     pages = list(edition.rglob("*.html"))
-    assert len(pages) == 2 * (5 + 10 + 304) + 1  # every region keeps its own page
+    assert len(pages) == 2 * (6 + 10 + 304) + 1  # every region keeps its own page
     too_big = {p.name: p.stat().st_size for p in pages if p.stat().st_size > MAX_PAGE_BYTES}
     assert not too_big, too_big
     csv = pl.read_csv(edition / "data" / "co2.csv", schema_overrides={"station_code": pl.String})

@@ -4,7 +4,7 @@ local server replaying the generated snapshot (RELIABILITY.md cases 3, 7, 8, 9, 
 The payloads below follow the structure of verbatim captures of
 `https://datasets.cbs.nl/odata/v1/CBS/...` (Stefan7168/checkdecijfers `tests/fixtures/cbs/`:
 82610NED measure-codes, dimensions, codes-BronTechniek; 80590ned codes-Geslacht, codes-Leeftijd;
-research note cbs_duo.md section 1). 82610NED's measure identifiers, titles and units are the
+docs/evidence/cbs_duo.md section 1). 82610NED's measure identifiers, titles and units are the
 real ones; every value not cited in the manifest is made up for the test.
 """
 
@@ -21,7 +21,18 @@ from werkzeug import Request, Response
 
 from core.errors import ContractError
 from core.geography import Geography
-from families import employment, offshore_wind, training
+from families import (
+    circularity,
+    cohesion,
+    employment,
+    energy,
+    green_economy,
+    health,
+    offshore_wind,
+    poverty,
+    training,
+    youth,
+)
 from families.registry import statistical
 from sources.generators.statline import write_statline
 from sources.http import Payload, SnapshotTransport
@@ -31,7 +42,10 @@ from sources.statline import fetch_table
 from transforms.statline import MeasureSpec, Rate, TableSpec, parse_table, parse_tables
 from warehouse.store import Warehouse
 
-TABLES = employment.CBS_TABLES + training.CBS_TABLES + offshore_wind.CBS_TABLES
+# every CBS table the families read, in the order the snapshot generator draws them
+TABLES = tuple(spec for family in (employment, training, offshore_wind, youth, poverty, health,
+                                   cohesion, energy, green_economy, circularity)
+               for spec in family.CBS_TABLES)
 DEMO_GEOGRAPHY = Geography(tuple(sorted(DEMO_MUNICIPALITIES)), ())
 WIND = offshore_wind.CBS_TABLES[0]
 
@@ -324,7 +338,9 @@ def test_a_page_failing_once_is_retried(httpserver, replay, fast_retry):
 
 def test_snapshot_mode_fills_every_family_with_the_published_wind_figures(generated):
     feeds = [feed for f in statistical() for feed in f.feeds if feed.source == "cbs_statline"]
-    assert len(feeds) == 3
+    assert {"cbs_employment", "cbs_training", "cbs_offshore_wind", "cbs_youth", "cbs_poverty",
+            "cbs_health", "cbs_cohesion", "cbs_solar_capacity",
+            "cbs_jobs_by_activity", "cbs_household_waste"} <= {feed.name for feed in feeds}
     frames = []
     for feed in feeds:
         http = make_http("cbs_statline", mode="snapshot", generated_dir=generated)

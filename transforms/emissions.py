@@ -54,7 +54,7 @@ EMISSIONS_UNITS: dict[str, str] = {
 
 # Klimaatmonitor variable id -> (measure, factor to the measure's unit). The id is a catalogue
 # id, "Totaal bekende CO2-uitstoot (aardgas, elektr., stadswarmte, voertuigbrandstoffen)" in
-# kton, 2010-2024 (a public copy of the `/Variables` catalogue; see the research note, K13);
+# kton, 2010-2024 (a public copy of the `/Variables` catalogue; see docs/evidence/luchtmeetnet_klimaatmonitor.md K13);
 # the client checks it against `/Variables` before fetching. Its sibling `kern111a_co2_tot`
 # ("Totale CO2-uitstoot (aardgas, elektr., stadswarmte, brandstoffen)", kton) is documented too.
 KLIMAATMONITOR_VARIABLES: dict[str, tuple[str, float]] = {
@@ -189,33 +189,38 @@ KLIMAATMONITOR_MARKERS = {"?": "not available in Klimaatmonitor ('?')",
                           "": "empty in Klimaatmonitor"}
 
 
-def parse_klimaatmonitor(payloads: Sequence[Payload]) -> pl.DataFrame:
+def parse_klimaatmonitor(payloads: Sequence[Payload],
+                         variables: Mapping[str, tuple[str, float]] = KLIMAATMONITOR_VARIABLES,
+                         units: Mapping[str, str] = EMISSIONS_UNITS) -> pl.DataFrame:
     """Yearly values per municipality (and NL01) from Klimaatmonitor `Values` pages.
 
     The ODS format (envelope, fields, ExternalCode -> CBS code) is read by
-    `transforms.odata_ods`; here the variable becomes a measure through
-    `KLIMAATMONITOR_VARIABLES`. A Description mentioning "voorlopig" marks a provisional value.
+    `transforms.odata_ods`; here the variable becomes a measure through `variables` (variable
+    id -> (measure, factor); the CO2 ones by default, a family passes its own with their
+    `units`). A Description mentioning "voorlopig" marks a provisional value.
     """
     catalogue_pages = [p for p in payloads if odata_ods.is_catalogue(p)]
     catalogue = odata_ods.catalogue(catalogue_pages) if catalogue_pages else None
-    frames = [_klimaatmonitor_page(p, catalogue) for p in payloads
+    frames = [_klimaatmonitor_page(p, catalogue, variables, units) for p in payloads
               if not odata_ods.is_catalogue(p)]
     return merge_payload_frames(frames, STAT_SHAPE)
 
 
-def _klimaatmonitor_page(payload: Payload, catalogue: dict[str, str] | None) -> pl.DataFrame:
+def _klimaatmonitor_page(payload: Payload, catalogue: dict[str, str] | None,
+                         variables: Mapping[str, tuple[str, float]],
+                         units: Mapping[str, str]) -> pl.DataFrame:
     page = odata_ods.values_page(payload)
     variable = odata_ods.variable_of(payload)
     if catalogue is not None and variable not in catalogue:
         raise ContractError(payload.source, f"Values of variable '{variable}', which the "
                             "catalogue fetched with them does not list", url=payload.url)
-    if variable not in KLIMAATMONITOR_VARIABLES:
+    if variable not in variables:
         raise ContractError(payload.source, f"Values of variable '{variable}', which this "
-                            f"monitor does not read (known: {sorted(KLIMAATMONITOR_VARIABLES)})",
+                            f"feed does not read (known: {sorted(variables)})",
                             url=payload.url)
     if page.is_empty():
         return STAT_SHAPE.empty()
-    measure, factor = KLIMAATMONITOR_VARIABLES[variable]
+    measure, factor = variables[variable]
     valued = parse_numbers(payload, page, "value_text", KLIMAATMONITOR_MARKERS)
     rows = valued.select(
         "region_code", entity=pl.lit(""), measure=pl.lit(measure), year="year",
@@ -223,7 +228,7 @@ def _klimaatmonitor_page(payload: Payload, catalogue: dict[str, str] | None) -> 
         is_provisional=pl.col("description").str.to_lowercase().str.contains("voorlopig"),
         missing_reason=pl.col("missing_reason"),
     )
-    return stat_frame(STAT_SHAPE, rows, source=payload.source, units=EMISSIONS_UNITS,
+    return stat_frame(STAT_SHAPE, rows, source=payload.source, units=units,
                       source_table=f"Variables('{variable}')")
 
 

@@ -18,3 +18,18 @@ def common_stat_rules() -> list:
         gx.expectations.ExpectColumnValuesToNotBeNull(
             column="missing_reason", row_condition="value.isnull()", condition_parser="pandas"),
     ]
+
+
+def share_rules(measures: tuple[str, ...]) -> list:
+    """Shares in percent lie between 0 and 100 (a derived rate above 100 means the counts it
+    comes from were read at different slices)."""
+    return score_rules(measures, 0, 100)
+
+
+def score_rules(measures: tuple[str, ...], low: float, high: float) -> list:
+    import great_expectations as gx
+
+    listed = ", ".join(repr(m) for m in measures)
+    return [gx.expectations.ExpectColumnValuesToBeBetween(
+        column="value", min_value=low, max_value=high,
+        row_condition=f"measure.isin([{listed}]) & value.notnull()", condition_parser="pandas")]

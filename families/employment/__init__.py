@@ -4,10 +4,10 @@ municipality (CBS StatLine)."""
 from __future__ import annotations
 
 from core.tables import STAT_SHAPE
-from families.base import Family, Feed
-from sources import statline
+from families.base import Family
+from families.cbs import cbs_feed
 from transforms.stat_rules import common_stat_rules
-from transforms.statline import MeasureSpec, Rate, TableSpec, parse_tables
+from transforms.statline import MeasureSpec, Rate, TableSpec
 
 # 85969NED publishes counts (x 1000), not rates (SOURCES.md Corrections): the rates are
 # derived in the parser. Measure identifiers are unverified, so measures resolve by title and
@@ -41,10 +41,6 @@ FAMILY = Family(
     sources=("cbs_statline",),
     cadence="monthly",
     feeds=(
-        Feed(name="cbs_employment", source="cbs_statline",
-             description="CBS StatLine tables for employment: "
-                         + ", ".join(s.table for s in CBS_TABLES),
-             fetch=lambda http, geo: statline.fetch_tables(http, CBS_TABLES, geo.municipalities),
-             parse=lambda payloads: parse_tables(CBS_TABLES, payloads)),
+        cbs_feed("cbs_employment", "employment", CBS_TABLES),
     ),
 )

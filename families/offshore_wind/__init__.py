@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from core.tables import STAT_SHAPE
 from families.base import Family, Feed
-from sources import entsoe, statline, wind_farms
+from families.cbs import cbs_feed
+from sources import entsoe, wind_farms
 from transforms.offshore_wind import (
     offshore_wind_rules,
     parse_entsoe_generation,
     parse_wind_farm_register,
 )
-from transforms.statline import MeasureSpec, TableSpec, parse_tables
+from transforms.statline import MeasureSpec, TableSpec
 
 # 82610NED: identifiers, units and BronTechniek E006638 ("Windenergie op zee") verified in a
-# verbatim capture of the v4 service (research note cbs_duo.md 1.7). Titles repeat across the
+# verbatim capture of the v4 service (docs/evidence/cbs_duo.md 1.7). Titles repeat across the
 # mln kWh and "in % van het verbruik" groups, hence the pinned identifiers.
 # 84575NED: v4 structure unverified (seen through v3 only): title and unit resolved at runtime.
 CBS_TABLES: tuple[TableSpec, ...] = (
@@ -37,11 +38,7 @@ FAMILY = Family(
     sources=("cbs_statline", "entsoe", "wind_farms"),
     cadence="monthly",
     feeds=(
-        Feed(name="cbs_offshore_wind", source="cbs_statline",
-             description="CBS StatLine tables for offshore wind: "
-                         + ", ".join(s.table for s in CBS_TABLES),
-             fetch=lambda http, geo: statline.fetch_tables(http, CBS_TABLES, geo.municipalities),
-             parse=lambda payloads: parse_tables(CBS_TABLES, payloads)),
+        cbs_feed("cbs_offshore_wind", "offshore wind", CBS_TABLES),
         Feed(name="entsoe_offshore_wind_generation", source="entsoe",
              description="ENTSO-E A75 actual generation, Wind Offshore (B18), Netherlands: GWh "
                          "per month and per year, 2015 to the current year (consumption series "

@@ -11,10 +11,11 @@ from core.geography import load_regions
 from core.payload import Payload
 from core.tables import STAT_SHAPE
 from families.base import Family, Feed
-from sources import onderwijsdata, statline
+from families.cbs import cbs_feed
+from sources import onderwijsdata
 from transforms.onderwijsdata import parse_enrolment
 from transforms.stat_rules import common_stat_rules
-from transforms.statline import MeasureSpec, TableSpec, parse_tables
+from transforms.statline import MeasureSpec, TableSpec
 
 # Both tables' v4 measure titles and units are unverified (85525NED was seen through v3 only,
 # where its person dimensions were read at Geslacht T001038 and Leeftijd 52052 "15 tot 75
@@ -44,11 +45,7 @@ FAMILY = Family(
     sources=("cbs_statline", "duo"),
     cadence="monthly",
     feeds=(
-        Feed(name="cbs_training", source="cbs_statline",
-             description="CBS StatLine tables for training: "
-                         + ", ".join(s.table for s in CBS_TABLES),
-             fetch=lambda http, geo: statline.fetch_tables(http, CBS_TABLES, geo.municipalities),
-             parse=lambda payloads: parse_tables(CBS_TABLES, payloads)),
+        cbs_feed("cbs_training", "training", CBS_TABLES),
         Feed(name="duo_mbo_students", source="duo",
              description="DUO open onderwijsdata: mbo students (BBL, BOL, technical sector "
                          "chambers) by home municipality.",

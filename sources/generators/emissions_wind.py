@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
@@ -86,7 +86,7 @@ KLIMAATMONITOR_BASE = SOURCES["klimaatmonitor"].base_url
 # parser maps any code at that level to NL01).
 KLIMAATMONITOR_NATIONAL_CODE = "nederland_1"
 # Catalogue extract: ids and names as listed in a public copy of the `/Variables` catalogue
-# (research note K13); the real catalogue holds about 1,574 variables.
+# (docs/evidence/luchtmeetnet_klimaatmonitor.md K13); the real catalogue holds about 1,574 variables.
 KLIMAATMONITOR_CATALOGUE = {
     "kern111a_co2_tot": "Totale CO₂-uitstoot (aardgas, elektr., stadswarmte, brandstoffen)",
     "co2_totaal_inw": "Totale CO₂-uitstoot per inwoner",
@@ -99,6 +99,11 @@ KLIMAATMONITOR_CATALOGUE = {
     "perc_he_el_combi": "Aandeel hernieuwbare elektriciteit",
     "hern_tot_inw": "Totaal bekende hernieuwbare energie per inwoner",
     "co2landb_inw": "CO₂-uitstoot landbouw, bosbouw en visserij per inwoner",
+    # The energy family's variables: the gas one as listed in the same public copy; the names
+    # of the other two are not in it and are written here as descriptions (see the manifest).
+    "kern331b_gas_wont": "Gemiddeld aardgasverbruik alle woningen (weergecorrigeerd)",
+    "energie_totaal_combi": "Totaal bekend energieverbruik",
+    "hern_tot": "Totaal bekende hernieuwbare energie",
 }
 
 
@@ -107,18 +112,25 @@ def klimaatmonitor_code(code: str) -> str:
     return KLIMAATMONITOR_NATIONAL_CODE if code == NATIONAL else f"gemeente_{int(code[2:])}"
 
 
-def klimaatmonitor_record(code: str, year: int, geo_level: str) -> dict[str, str]:
+def co2_value_string(code: str, year: int) -> str:
     marker = KLIMAATMONITOR_GAPS.get((code, year))
-    value = marker if marker is not None else f"{co2_total_kt(code, year):.1f}"
+    return marker if marker is not None else f"{co2_total_kt(code, year):.1f}"
+
+
+def klimaatmonitor_record(code: str, year: int, geo_level: str,
+                          value: Callable[[str, int], str] = co2_value_string,
+                          provisional_year: int = PROVISIONAL_YEAR) -> dict[str, str]:
     return {"ExternalCode": klimaatmonitor_code(code), "GeoLevel": geo_level,
-            "PeriodLevel": "year", "Period": str(year), "ValueString": value,
-            "Description": "Voorlopige cijfers" if year == PROVISIONAL_YEAR else ""}
+            "PeriodLevel": "year", "Period": str(year), "ValueString": value(code, year),
+            "Description": "Voorlopige cijfers" if year == provisional_year else ""}
 
 
-def klimaatmonitor_pages(variable: str, geo_level: str) -> Iterator[tuple[str, bytes]]:
-    """(url, body) of each Values page, as the service sends them (OData v4 JSON)."""
+def klimaatmonitor_pages(variable: str, geo_level: str, years: tuple[int, ...] = YEARS,
+                         **record: Callable | int) -> Iterator[tuple[str, bytes]]:
+    """(url, body) of each Values page, as the service sends them (OData v4 JSON); `record`
+    passes another value writer (and provisional year) to `klimaatmonitor_record`."""
     codes = MONITORED_MUNICIPALITIES if geo_level == "gemeente" else (NATIONAL,)
-    records = [klimaatmonitor_record(c, y, geo_level) for y in YEARS for c in codes]
+    records = [klimaatmonitor_record(c, y, geo_level, **record) for y in years for c in codes]
     first = f"{KLIMAATMONITOR_BASE}/{klimaatmonitor.values_path(variable, geo_level)}"
     context = f"{KLIMAATMONITOR_BASE}/$metadata#Values"
     for skip in range(0, len(records), KLIMAATMONITOR_PAGE_SIZE):

@@ -5,7 +5,7 @@ client requests: `Dimensions`, `MeasureCodes`, the `<Dim>Codes` lists, the `Obse
 at the filtered URL (paged through `@odata.nextLink`) and, where a spec looks for newer issues,
 the `Datasets` catalogue answer. The structure follows verbatim captures of
 `https://datasets.cbs.nl/odata/v1/CBS/...` made by a third party (Stefan7168/checkdecijfers,
-`tests/fixtures/cbs/`, 82610NED captured 2026-07-02; research note cbs_duo.md section 1): the
+`tests/fixtures/cbs/`, 82610NED captured 2026-07-02; docs/evidence/cbs_duo.md section 1): the
 `{"@odata.context", "value"}` envelope; rows with `Id` (position in the full table, gaps under a
 filter), `Measure`, `ValueAttribute`, `Value`, `StringValue` and one column per dimension;
 unpadded region codes; `Status` on period codes ("NaderVoorlopig" with a trailing space in
@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from core.payload import Payload
+from sources.generators import statline_inclusion as inclusion
 from sources.registry import make_http
 from sources.snapshot import DEMO_MUNICIPALITIES, Generator, write_recording
 from sources.statline import catalogue_query
@@ -73,6 +74,38 @@ CATALOGUE = {  # synthesized catalogue rows for the title stems the specs search
         ("84703NED", "Arbeidsdeelname; regionale indeling 2019", "Gediscontinueerd"),
         ("85494NED", "Arbeidsdeelname; regionale indeling 2022", "Gediscontinueerd"),
         ("85969NED", "Arbeidsdeelname; regionale indeling 2023", "Regulier"))}
+
+# Issue 15 tables (structure unverified; every value synthesized): the dimension each splits
+# or fixes, named here as CBS's v3 service spells it (the v4 identifiers are unverified, and
+# the client finds a split dimension by its code titles, not by this name), and its codes.
+GREEN_DIMS = {"83452NED": "Afvalsoort", "83582NED": "BedrijfstakkenBranchesSBI2008",
+              "85005NED": "SectorEnVermogensklasse"}
+GREEN_CODES = {
+    "Afvalsoort": (("T001126", "Totaal huishoudelijk afval"), ("A047330", "Huishoudelijk restafval"),
+                   ("A047331", "Grof huishoudelijk restafval"), ("A047336", "GFT-afval"),
+                   ("A047337", "Oud papier en karton")),
+    "BedrijfstakkenBranchesSBI2008": (
+        ("T001081", "A-U Alle economische activiteiten"), ("300002", "A Landbouw, bosbouw en visserij"),
+        ("307500", "C Industrie"), ("346600", "D Energievoorziening"),
+        ("348000", "E Waterbedrijven en afvalbeheer"), ("350000", "F Bouwnijverheid"),
+        ("389100", "H Vervoer en opslag"), ("422400", "Q Gezondheids- en welzijnszorg")),
+    "SectorEnVermogensklasse": (("E007161", "Totaal alle sectoren"), ("E007037", "Woningen"),
+                                ("T001081", "Economische activiteiten")),
+}
+# Synthesized shares of all employee jobs per SBI section (Velsen: the steelworks).
+JOB_SHARES = {"C Industrie": 0.09, "D Energievoorziening": 0.006, "F Bouwnijverheid": 0.05,
+              "H Vervoer en opslag": 0.045, "E Waterbedrijven en afvalbeheer": 0.007,
+              "A Landbouw, bosbouw en visserij": 0.01, "Q Gezondheids- en welzijnszorg": 0.16}
+# NL household waste, kg per inhabitant, 2013-2024 (synthesized paths of a realistic size).
+WASTE_NL = {"Totaal huishoudelijk afval": [495, 497, 500, 505, 502, 494, 490, 515, 496, 460, 453, 450],
+            "Huishoudelijk restafval": [240, 232, 222, 205, 185, 172, 165, 168, 158, 152, 150, 146],
+            "Grof huishoudelijk restafval": [36, 35, 34, 33, 31, 29, 28, 30, 29, 27, 27, 26],
+            "GFT-afval": [80, 82, 84, 88, 92, 94, 95, 99, 97, 93, 92, 92],
+            "Oud papier en karton": [62, 60, 58, 57, 56, 55, 54, 55, 52, 48, 46, 45]}
+WASTE_FACTOR = {"GM0518": 1.25, "GM0453": 1.1, "GM0375": 1.05, "GM0232": 0.55, "GM0285": 0.6,
+                "GM0262": 0.6, "GM0213": 0.65, "GM0246": 0.55}
+SUPPRESSED = {("GM0246", "D Energievoorziening"), ("GM0213", "D Energievoorziening"),
+              ("GM0285", "D Energievoorziening")}
 
 POPULATION = {"GM0453": 68_000, "GM0375": 42_000, "GM0396": 39_500, "GM0518": 550_000,
               "GM0200": 165_000, "GM0150": 101_000, "GM0301": 48_000, "GM0232": 33_500,
@@ -134,8 +167,14 @@ def _dimension(base: str, issue: str, name: str, kind: str) -> dict:
 
 
 def _dims(spec: TableSpec, issue: str) -> dict[str, str]:
+    if issue in inclusion.TABLES:  # issue 16's tables: their own dimensions
+        synth = inclusion.TABLES[issue]
+        return ({d: kind for d, (kind, _) in synth.dims.items()} | {synth.geo: synth.geo_kind}
+                | {"Perioden": "TimeDimension"})
     dims = {"BronTechniek": "Dimension"} if issue == "82610NED" else {}
     dims |= {d: "Dimension" for d in PERSON_DIMS.get(issue, ())}
+    if issue in GREEN_DIMS:
+        dims[GREEN_DIMS[issue]] = "Dimension"
     if spec.regional:
         dims["RegioS"] = "GeoDimension"
     return dims | {"Perioden": "TimeDimension"}
@@ -151,7 +190,8 @@ def _periods(issue: str) -> list[dict]:
     if issue == "82610NED":
         years, provisional = range(1990, 2026), {2024: "2024 ", 2025: "2025"}
     else:
-        years = ISSUE_YEARS.get(issue, SYNTH_YEARS)
+        years = inclusion.TABLES[issue].years if issue in inclusion.TABLES else \
+            ISSUE_YEARS.get(issue, SYNTH_YEARS)
         provisional = {max(years): f"{max(years)} "} if max(years) == PROVISIONAL_YEAR else {}
     rows = [{"Identifier": f"{y}JJ00", "Index": i + 1, "Title": provisional.get(y, str(y)),
              "Description": "Nader voorlopige cijfers" if y in provisional else "",
@@ -165,17 +205,43 @@ def _periods(issue: str) -> list[dict]:
 
 
 def _measures(spec: TableSpec, issue: str) -> list[dict]:
+    if issue in inclusion.TABLES:
+        return inclusion.measure_rows(issue, spec.measures)
     if issue == "82610NED":
         return [{"Identifier": i, "Index": n, "Title": t, "Description": "", "MeasureGroupId": g,
                  "DataType": dt, "Unit": u, "Decimals": d, "PresentationType": None}
                 for i, n, t, g, dt, u, d in MEASURES_82610]
-    return [{"Identifier": f"SYN{issue[:5]}{n:02d}", "Index": n + 1, "Title": m.title,
+    return [{"Identifier": m.identifier or f"SYN{issue[:5]}{n:02d}", "Index": n + 1, "Title": m.title,
              "Description": "", "MeasureGroupId": None, "DataType": "Double",
              "Unit": CBS_UNITS.get(m.title, m.cbs_unit), "Decimals": 1, "PresentationType": None}
             for n, m in enumerate(spec.measures)]
 
 
 # -- observations --------------------------------------------------------------------------------
+
+def _green_values(issue: str, code_title: str, region: str,
+                  rng: np.random.Generator) -> dict[int, float | None]:
+    """Synthesized yearly values of an issue-15 table at one code of its split dimension."""
+    steps = np.arange(len(SYNTH_YEARS))
+    people = POPULATION[region] * (1 + 0.004 * steps)
+    if issue == "85005NED":  # kWp: from ~60 Wp to ~1,500 Wp per inhabitant
+        wp = 60 * (1.34 ** steps) * (1.2 if region in WASTE_FACTOR and region != "GM0518" else 1.0)
+        values = people * wp / 1000 * (1 + rng.normal(0, 0.03, len(steps)))
+    elif issue == "83452NED":
+        factor = 1.0 if region == "NL01" else WASTE_FACTOR.get(region, 0.9)
+        if code_title == "Totaal huishoudelijk afval":
+            factor = 1.0 if region == "NL01" else 0.95 + 0.1 * (factor > 1)
+        values = np.array(WASTE_NL[code_title]) * factor * (1 + rng.normal(0, 0.02, len(steps)))
+    else:  # 83582NED, x 1000 jobs in December
+        jobs = people * 0.47 / 1000 * (1 + 0.006 * steps)
+        if code_title != "A-U Alle economische activiteiten":
+            share = JOB_SHARES[code_title] * (2.6 if (region, code_title) == ("GM0453", "C Industrie") else 1)
+            jobs = jobs * share
+        values = jobs * (1 + rng.normal(0, 0.01, len(steps)))
+    if (region, code_title) in SUPPRESSED:
+        return {y: None for y in SYNTH_YEARS}
+    return {y: round(float(v), 1) for y, v in zip(SYNTH_YEARS, values, strict=True)}
+
 
 def _values(spec: TableSpec, issue: str, title: str, region: str,
             rng: np.random.Generator) -> dict[int, float | None]:
@@ -195,17 +261,31 @@ def _values(spec: TableSpec, issue: str, title: str, region: str,
 
 def _observations(spec: TableSpec, issue: str, resolved, regions: list[str],
                   rng: np.random.Generator) -> list[dict]:
+    if issue in inclusion.TABLES:
+        return inclusion.observations(issue, spec, resolved, regions)
     titles = {row["Identifier"]: row["Title"] for row in _measures(spec, issue)}
+    split = resolved.split_dim
+    code_titles = dict(GREEN_CODES.get(split, ())) if split else {}
     rows = []
     for code in sorted(resolved.measures):
         for region in (regions if resolved.geo else ["NL01"]):
-            for year, value in _values(spec, issue, titles[code], region, rng).items():
-                row = {"Id": len(rows) * 7 + 3, "Measure": code,
-                       "ValueAttribute": "None" if value is not None else "Impossible",
-                       "Value": value, "StringValue": None, **resolved.fixed}
-                if resolved.geo:
-                    row[resolved.geo] = region
-                rows.append(row | {resolved.time: f"{year}JJ00"})
+            for part in (sorted(resolved.split_codes) if split else [None]):
+                if issue in GREEN_DIMS:
+                    title = code_titles.get(part, "") if split else ""
+                    values = _green_values(issue, title, region, rng)
+                else:
+                    values = _values(spec, issue, titles[code], region, rng)
+                for year, value in values.items():
+                    # A suppressed cell: the enum value for it is unverified ("Confidential").
+                    attribute = "None" if value is not None else (
+                        "Confidential" if issue in GREEN_DIMS else "Impossible")
+                    row = {"Id": len(rows) * 7 + 3, "Measure": code, "ValueAttribute": attribute,
+                           "Value": value, "StringValue": None, **resolved.fixed}
+                    if resolved.geo:
+                        row[resolved.geo] = region
+                    if split:
+                        row[split] = part
+                    rows.append(row | {resolved.time: f"{year}JJ00"})
     return rows
 
 
@@ -221,7 +301,11 @@ def write_issue(root: Path, http, spec: TableSpec, issue: str, regions: list[str
         "GeslachtCodes": _doc(base, issue, "GeslachtCodes", _codes(GESLACHT)),
         "LeeftijdCodes": _doc(base, issue, "LeeftijdCodes", _codes(LEEFTIJD)),
         "BronTechniekCodes": _doc(base, issue, "BronTechniekCodes", _codes(BRONTECHNIEK)),
+        **{f"{d}Codes": _doc(base, issue, f"{d}Codes", _codes(c)) for d, c in GREEN_CODES.items()},
     }
+    if issue in inclusion.TABLES:
+        metadata |= {f"{d}Codes": _doc(base, issue, f"{d}Codes", _codes(codes))
+                     for d, (_, codes) in inclusion.TABLES[issue].dims.items()}
     wanted = ["Dimensions", "MeasureCodes"] + [f"{d}Codes" for d in code_lists(spec, dims)]
     meta = {}
     for what in wanted:
@@ -243,7 +327,8 @@ def write_issue(root: Path, http, spec: TableSpec, issue: str, regions: list[str
 def write_catalogue(root: Path, http, spec: TableSpec) -> None:
     rows = [{"Identifier": i, "Title": t, "Description": "", "Status": s, "DatasetType": "Numeric",
              "Language": "nl", "Modified": "2025-06-30T02:00:00+02:00"}
-            for i, t, s in CATALOGUE.get(spec.catalogue_title or "", ())]
+            for i, t, s in CATALOGUE.get(spec.catalogue_title or "", ())
+            or inclusion.CATALOGUE.get(spec.catalogue_title or "", ())]
     _write(root, http.url_for("Datasets", catalogue_query(spec)),
            {"@odata.context": f"{http.base_url.rstrip('/')}/$metadata#Datasets", "value": rows})
 
@@ -272,4 +357,4 @@ def _write(root: Path, url: str, doc: dict) -> None:
 def statline_generator(specs: tuple[TableSpec, ...]) -> Generator:
     """The generator of every CBS table the families read (one seed over all of them, so the
     synthesized values do not depend on how the tables are split across families)."""
-    return Generator(source="cbs_statline", version="2", write=lambda root: write_statline(root, specs))
+    return Generator(source="cbs_statline", version="3", write=lambda root: write_statline(root, specs))

@@ -35,7 +35,7 @@ def open_page(page, url: str, *, redirects: bool = False) -> None:
 def test_every_page_loads_cleanly_draws_its_charts_and_runs_no_injected_script(
         page, base_url, edition_dir):
     paths = edition_pages(edition_dir)
-    assert len(paths) == 2 * (5 + 5 + 4) + 1
+    assert len(paths) == 2 * (6 + 5 + 4) + 1  # 6 page kinds with print.html
     drawn = 0
     for path in paths:
         open_page(page, f"{base_url}/editions/{edition_dir.name}/{path}",
@@ -45,7 +45,7 @@ def test_every_page_loads_cleanly_draws_its_charts_and_runs_no_injected_script(
             drawn += 1
         assert page.evaluate("window.__xss") is None, f"injected script ran on {path}"
         assert page.problems == [], (path, page.problems)
-    assert drawn == 2 * 5  # one chart per indicator page, both languages
+    assert drawn == 2 * 5 * 2  # one per indicator page and one per indicator on print.html
 
 
 def test_injected_names_show_as_text(page, base_url, edition_dir):

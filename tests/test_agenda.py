@@ -1,0 +1,70 @@
+"""The regions' own agendas (indicators/agendas/*.yaml): goal -> theme -> indicator, each goal
+with its document, goals that no open data measures said to be so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.config import CatalogueError
+from indicators.agenda import load_agendas
+from indicators.catalogue import load_catalogue
+
+GOOD = """region: ijmond
+documents: [{id: doc, title: "A document", publisher: "Someone"}]
+themes:
+  - id: t
+    name: {nl: "Thema", en: "Theme"}
+    goals:
+      - {id: g1, name: {nl: "Doel", en: "Goal"}, document: doc, indicators: [unemployment]}
+      - id: g2
+        name: {nl: "Doel 2", en: "Goal 2"}
+        document: doc
+        not_measured: {nl: "Geen open data.", en: "No open data."}
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "ijmond.yaml") -> Path:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_the_shipped_agendas_load_and_cover_every_inclusion_indicator():
+    agendas = load_agendas()
+    assert {"ijmond", "cleantech_regio", "den_haag"} <= set(agendas)
+    assert [t.name.nl for t in agendas["cleantech_regio"].themes] == ["Inclusie", "Duurzaam", "Groei"]
+    assert agendas["ijmond"].themes[0].name.nl == "In Velsen doet iedereen mee"
+    on_an_agenda = {i for a in agendas.values() for g in a.goals for i in g.indicators}
+    inclusion = {i.id for i in load_catalogue().indicators if i.agenda == "inclusion"}
+    assert inclusion <= on_an_agenda, inclusion - on_an_agenda
+    unmeasured = [g for a in agendas.values() for g in a.goals if not g.indicators]
+    assert unmeasured and all(g.not_measured.nl and g.not_measured.en for g in unmeasured)
+
+
+def test_a_valid_agenda_loads(tmp_path):
+    agenda = load_agendas(write(tmp_path, GOOD))["ijmond"]
+    assert [g.id for g in agenda.goals] == ["g1", "g2"]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("indicators: [unemployment]", "indicators: [no_such_indicator]"),
+     "goal 'g1', field 'indicators': not in the catalogue: ['no_such_indicator']"),
+    (("document: doc, indicators", "document: other, indicators"),
+     "goal 'g1', field 'document': unknown document 'other'"),
+    (("region: ijmond", "region: atlantis"), "region 'atlantis' is not declared"),
+    (("        not_measured: {nl: \"Geen open data.\", en: \"No open data.\"}\n", ""),
+     "give 'indicators' or say in 'not_measured' why none measures it"),
+    (("id: g2", "id: g1"), "duplicate"),
+])
+def test_mistakes_are_named(tmp_path, change, message):
+    with pytest.raises(CatalogueError, match=message.replace("[", r"\[").replace("]", r"\]")
+                       .replace("(", r"\(").replace(")", r"\)")):
+        load_agendas(write(tmp_path, GOOD.replace(*change)))
+
+
+def test_two_agendas_for_one_region_are_refused(tmp_path):
+    write(tmp_path, GOOD)
+    write(tmp_path, GOOD, "ijmond_again.yaml")
+    with pytest.raises(CatalogueError, match="a second agenda for region 'ijmond'"):
+        load_agendas(tmp_path)
