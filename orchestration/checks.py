@@ -60,10 +60,14 @@ def _project_version() -> str:
 
 
 def inputs_fingerprint(wh: Warehouse, table: TableSchema,
-                       requests: Iterable[tuple[str, str | None, str | None]]) -> str:
-    """The fingerprint of a clean write's inputs: its payloads' hashes, the table's schema
-    and the project version (a new version may parse or validate differently)."""
-    return wh.inputs_fingerprint(requests, table.ddl(), _project_version())
+                       requests: Iterable[tuple[str, str | None, str | None]],
+                       rules: Iterable) -> str:
+    """The fingerprint of a clean write's inputs: its payloads' hashes, the table's schema,
+    the business rules it must pass (each with its settings) and the project version (a new
+    version may parse differently). Building the rules imports Great Expectations: a run with
+    nothing new pays that import once, so that a changed rule is never skipped."""
+    described = [f"{type(rule).__name__}:{rule.json()}" for rule in rules]
+    return wh.inputs_fingerprint(requests, table.ddl(), _project_version(), *described)
 
 
 def unchanged_events(wh: Warehouse, table: str, partition_key: str,

@@ -16,7 +16,7 @@ from warehouse.payload_store import PayloadStore
 from warehouse.schema import CLEAN_TABLES
 
 # Which writes happened, and which of them each derived table has seen.
-BOOKKEEPING_TABLES = ("write_log", "consumer_marks", "clean_inputs")
+BOOKKEEPING_TABLES = ("write_log", "consumer_marks", "input_fingerprints")
 # Derived tables: replaced whole on each computation; their history is kept per edition.
 DERIVED_TABLES = ("indicator_values", "progress_assessments", "air_station_annual")
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 INPUTS_DDL = """
-CREATE TABLE IF NOT EXISTS clean_inputs (
+CREATE TABLE IF NOT EXISTS input_fingerprints (
   table_name VARCHAR NOT NULL,
   partition_key VARCHAR NOT NULL,
   inputs_hash VARCHAR NOT NULL,
@@ -62,7 +62,7 @@ class CleanInputs:
         with self.connect(read_only=False) as con:
             con.execute(INPUTS_DDL)
             row = con.execute(
-                "SELECT v.validation_id, v.row_count, v.expectations FROM clean_inputs i "
+                "SELECT v.validation_id, v.row_count, v.expectations FROM input_fingerprints i "
                 "JOIN validation_latest v ON v.table_name = i.table_name "
                 "AND v.partition_key = i.partition_key AND v.validation_id = i.validation_id "
                 "WHERE i.table_name = ? AND i.partition_key = ? AND i.inputs_hash = ? "
@@ -74,9 +74,9 @@ class CleanInputs:
         """After a gate: remember the inputs of a passed write (None: forget, it failed)."""
         with self.transaction() as con:
             con.execute(INPUTS_DDL)
-            con.execute("DELETE FROM clean_inputs WHERE table_name = ? AND partition_key = ?",
+            con.execute("DELETE FROM input_fingerprints WHERE table_name = ? AND partition_key = ?",
                         [table, partition_key])
             if fingerprint is not None:
-                con.execute("INSERT INTO clean_inputs VALUES (?, ?, ?, ?, ?)",
+                con.execute("INSERT INTO input_fingerprints VALUES (?, ?, ?, ?, ?)",
                             [table, partition_key, fingerprint, validation_id,
                              datetime.now(UTC)])

@@ -60,7 +60,8 @@ def clean_air_quality_hourly(context: dg.AssetExecutionContext, warehouse: Wareh
     day = date.fromisoformat(context.partition_key)
     wh = warehouse.warehouse()
     inputs = inputs_fingerprint(wh, HOURLY.table,
-                                [("luchtmeetnet", "measurements", context.partition_key)])
+                                [("luchtmeetnet", "measurements", context.partition_key)],
+                                HOURLY.rules())
     if (unchanged := unchanged_events(wh, HOURLY.table_name, context.partition_key, inputs)):
         yield from unchanged
         return
@@ -96,7 +97,8 @@ def clean_air_quality_validated_hourly(context: dg.AssetExecutionContext,
     year = int(context.partition_key)
     wh = warehouse.warehouse()
     inputs = inputs_fingerprint(wh, VALIDATED_HOURLY.table,
-                                [("rivm_air_quality", "validated_yearly", context.partition_key)])
+                                [("rivm_air_quality", "validated_yearly", context.partition_key)],
+                                VALIDATED_HOURLY.rules())
     if (unchanged := unchanged_events(wh, VALIDATED_HOURLY.table_name, context.partition_key,
                                       inputs)):
         yield from unchanged

@@ -47,7 +47,8 @@ def clean_family_asset(family: Family) -> dg.AssetsDefinition:
               kinds={"duckdb", "polars"}, check_specs=[gx_check_spec(table.name)])
     def _clean(warehouse: WarehouseResource):
         wh = warehouse.warehouse()
-        inputs = inputs_fingerprint(wh, table, [(f.source, f.name, None) for f in family.feeds])
+        inputs = inputs_fingerprint(wh, table, [(f.source, f.name, None) for f in family.feeds],
+                                    family.rules())
         if (unchanged := unchanged_events(wh, table.name, "", inputs)):
             yield from unchanged
             return
