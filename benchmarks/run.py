@@ -654,6 +654,12 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument("--workdir", type=Path, help="where input, warehouse and site go "
                      "(default: a temporary directory, removed afterwards)")
     cli.add_argument("--keep", action="store_true", help="keep the work directory")
+    cli.add_argument("--commands", action="store_true",
+                     help="time the commands users run instead (fresh `build`, no-op `build`, "
+                     "`publish`, `status` in subprocesses) against the direct baseline")
+    cli.add_argument("--repeat", type=int, default=3, help="--commands: rounds (medians)")
+    cli.add_argument("--before", type=Path, help="--commands: another checkout (with its own "
+                     ".venv) timed in the same rounds, e.g. the code before a change")
     cli.add_argument("--child", choices=sorted(SIZES), help=argparse.SUPPRESS)
     cli.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     return cli
@@ -665,6 +671,8 @@ def main(argv: list[str] | None = None) -> int:
         run_child(args.child, args.workdir, args.result)
         return 0
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="transition-monitor-bench-"))
+    if args.commands:
+        return run_commands_main(args, workdir)
     try:
         results = [run_size(size, workdir) for size in (args.size or ["small", "national"])]
     finally:
@@ -676,6 +684,24 @@ def main(argv: list[str] | None = None) -> int:
         payload = json.dumps({"machine": machine_facts(), "results": results}, indent=1) \
             if args.out.suffix == ".json" else text
         args.out.write_text(payload, encoding="utf-8")
+    return 0
+
+
+def run_commands_main(args: argparse.Namespace, workdir: Path) -> int:
+    from benchmarks.commands import render_commands, run_commands
+
+    try:
+        result = run_commands(workdir, repeat=args.repeat, before=args.before, say=say)
+    finally:
+        if not args.keep and args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    text = "\n".join([f"# Command benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)", "",
+                      "Machine: " + ", ".join(f"{k} {v}" for k, v in machine_facts().items()),
+                      "", *render_commands(result)])
+    print(text)
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=1) if args.out.suffix == ".json"
+                            else text, encoding="utf-8")
     return 0
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from orchestration.run_storage import deferred_sync
 from orchestration.settings import HOME_ENV, SOURCE_MODE_ENV, Paths, paths, prepare_dagster_home
 
 
@@ -58,9 +59,10 @@ def _run_failure_summary(result) -> str:
 
 
 def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
-              only_edition: bool = False) -> tuple[Path | None, int]:
-    """Materialise everything (or only the edition) and publish; return the latest index.html
-    and how many runs failed."""
+              only_edition: bool = False) -> tuple[Path | None, int, str | None]:
+    """Materialise everything (or only the edition) and publish; return the latest index.html,
+    how many runs failed, and the edition that stands when a build found nothing new (then no
+    edition is built: `nothing_new_since`)."""
     import dagster as dg
 
     from orchestration.definitions import build_defs
@@ -72,24 +74,57 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
     defs = build_defs(home=str(p.home), mode=mode)
     instance = dg.DagsterInstance.get()
     runs = [("edition_job", None)] if only_edition else planned_runs(mode, days)
-    failures = 0
-    for n, (job_name, key) in enumerate(runs, 1):
-        label = f"[{n}/{len(runs)}] {job_name}" + (f" {key}" if key else "")
-        started = time.monotonic()
-        result = defs.resolve_job_def(job_name).execute_in_process(
-            instance=instance, partition_key=key, raise_on_error=False, run_config=QUIET_RUN_CONFIG)
-        took = time.monotonic() - started
-        if result.success:
-            say(f"{label} ... ok ({took:.1f}s)")
-        else:
-            failures += 1
-            say(f"{label} ... FAILED ({took:.1f}s)\n{_run_failure_summary(result)}")
+    jobs = build_jobs(defs, runs)
+    failures, unchanged = 0, None
+    with deferred_sync(p.dagster_home):
+        for n, ((job_name, key), job) in enumerate(zip(runs, jobs, strict=True), 1):
+            label = f"[{n}/{len(runs)}] {job_name}" + (f" {key}" if key else "")
+            if job_name == "edition_job" and not only_edition:
+                unchanged = _nothing_new(p, mode)
+                if unchanged:
+                    say(f"{label} ... skipped: nothing new since edition {unchanged}")
+                    continue
+            started = time.monotonic()
+            result = job.execute_in_process(instance=instance, partition_key=key,
+                                            raise_on_error=False, run_config=QUIET_RUN_CONFIG)
+            took = time.monotonic() - started
+            if result.success:
+                say(f"{label} ... ok ({took:.1f}s)")
+            else:
+                failures += 1
+                say(f"{label} ... FAILED ({took:.1f}s)\n{_run_failure_summary(result)}")
     latest = latest_published(p.site)
     if latest is None:
-        return None, failures
+        return None, failures, None
     index = p.site / "editions" / latest / "nl" / "index.html"
     say(f"done: {len(runs) - failures} of {len(runs)} runs succeeded; edition {latest}")
-    return index, failures
+    return index, failures, unchanged
+
+
+def _nothing_new(p: Paths, mode: str) -> str | None:
+    from reports.publish import nothing_new_since
+    from warehouse.store import Warehouse
+
+    return nothing_new_since(Warehouse(p.warehouse), p.site, mode)
+
+
+def build_jobs(defs, runs: list[tuple[str, str | None]]) -> list:
+    """The job each planned run executes. Freshness checks are steps of every run of a job,
+    but a build needs their verdict once, after the last partition: the earlier runs of a
+    job go without them (a partitioned job's runs are most of a build's runs and steps)."""
+    from orchestration.freshness import all_freshness_checks
+
+    freshness = {key for checks in all_freshness_checks() for key in checks.check_keys}
+    last = {job_name: n for n, (job_name, _) in enumerate(runs)}
+    out = []
+    for n, (job_name, _) in enumerate(runs):
+        job = defs.resolve_job_def(job_name)
+        graph = job.asset_layer.asset_graph
+        if n != last[job_name] and graph.asset_check_keys & freshness:
+            job = job.get_subset(asset_selection=graph.executable_asset_keys,
+                                 asset_check_selection=graph.asset_check_keys - freshness)
+        out.append(job)
+    return out
 
 
 def _prepare_snapshot(p: Paths, say: Callable[[str], None]) -> None:
@@ -111,8 +146,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 2
     _say(f"{args.command}: {args.source} sources, state in {p.home}")
     before = _latest_edition_id(p)
-    index, failures = run_build(p, args.source, args.days, only_edition=args.command == "publish")
-    if index is None or _latest_edition_id(p) == before:
+    index, failures, unchanged = run_build(p, args.source, args.days,
+                                           only_edition=args.command == "publish")
+    if unchanged and index is not None:
+        _say(f"nothing new since edition {unchanged}: it stays the current one")
+    elif index is None or _latest_edition_id(p) == before:
         _say("no new edition was published (see the failures above); "
              + (f"the previous edition stays: {index}" if index else "none exists yet"))
         return 1

@@ -8,6 +8,7 @@ logic they wrap stays testable without Dagster. Keys are read from the environme
 
 import json
 import smtplib
+import threading
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -30,7 +31,16 @@ class WarehouseResource(dg.ConfigurableResource):
     lock_timeout_s: float = 30.0
 
     def warehouse(self) -> Warehouse:
-        return Warehouse(self.path, lock_timeout_s=self.lock_timeout_s)
+        # One object per file and thread for the process: its schema statements run once, not
+        # in every asset (they cost tens of ms per open; BENCHMARKS.md). Its connections are
+        # still opened per unit of work, so other processes can take the file in between.
+        key = (str(Path(self.path).resolve()), self.lock_timeout_s, threading.get_ident())
+        if key not in _WAREHOUSES:
+            _WAREHOUSES[key] = Warehouse(self.path, lock_timeout_s=self.lock_timeout_s)
+        return _WAREHOUSES[key]
+
+
+_WAREHOUSES: dict[tuple[str, float, int], Warehouse] = {}
 
 
 class SourcesResource(dg.ConfigurableResource):

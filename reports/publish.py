@@ -12,6 +12,46 @@ from pathlib import Path
 from reports.writer import EDITION_META, free_edition_id, list_editions, write_edition
 from warehouse.store import Warehouse
 
+# The consumer mark an edition leaves in the warehouse: the writes it was built from.
+EDITION_CONSUMER = "report_edition"
+
+
+def edition_config(source_mode: str, day: str) -> str:
+    """What an edition depends on besides the tables: the catalogue, the regions, the source
+    mode, the day it is built for (its id, and the staleness it shows) and the project
+    version (pages change with the code)."""
+    import hashlib
+    from importlib import metadata
+
+    from indicators.catalogue import load_catalogue, load_regions
+
+    try:
+        version = metadata.version("transition-monitor")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    text = "\n".join([load_catalogue().model_dump_json(), load_regions().model_dump_json(),
+                      source_mode, day, version])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _edition_tables() -> list[str]:
+    from warehouse.connection import DERIVED_TABLES
+    from warehouse.schema import CLEAN_TABLES
+
+    return [*CLEAN_TABLES, *DERIVED_TABLES]
+
+
+def nothing_new_since(wh: Warehouse, site_root: Path, source_mode: str) -> str | None:
+    """The latest edition's id when nothing was written to any table since it was published
+    and it was built today, from the same configuration and code; else None."""
+    latest = latest_published(site_root)
+    if latest is None or not wh.path.exists():
+        return None
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    seen = wh.changes_since(EDITION_CONSUMER, _edition_tables(),
+                            edition_config(source_mode, today))
+    return None if seen.everything or seen.changes else latest
+
 
 class PublishRefused(RuntimeError):
     def __init__(self, tables: list[str], previous: str | None) -> None:
@@ -52,6 +92,8 @@ def publish_edition(wh: Warehouse, site_root: Path, *, source_mode: str, pdf: bo
     wh.snapshot_derived("indicator_values", edition_id)
     wh.snapshot_derived("progress_assessments", edition_id)
     wh.record_edition(edition_id, source_mode, str(index))
+    wh.mark_seen(wh.changes_since(EDITION_CONSUMER, _edition_tables(),
+                                  edition_config(source_mode, today)))
     pages = sum(1 for _ in index.parent.parent.rglob("*.html"))
     meta = json.loads((index.parent.parent / EDITION_META).read_text(encoding="utf-8"))
     return Edition(edition_id, index, pages, tuple((meta.get("pdfs") or {}).values()),

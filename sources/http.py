@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-import defusedxml.ElementTree as SafeET
 import httpx
 import tenacity
 
@@ -36,6 +35,8 @@ from core.errors import (
     first_bytes,
 )
 from core.payload import Payload
+from transforms.xml_safe import ParseError as XmlParseError
+from transforms.xml_safe import check_xml
 
 if TYPE_CHECKING:
     from sources.files import FileDrop
@@ -224,8 +225,8 @@ def check_body(source: str, body: bytes, expect: str, url: str, partition: str |
         if expect == "json":
             json.loads(body)
         elif expect == "xml":
-            SafeET.fromstring(body)
-    except (ValueError, SafeET.ParseError) as exc:
+            check_xml(body)
+    except (ValueError, XmlParseError) as exc:
         raise ContractError(source, f"invalid {expect} ({exc.__class__.__name__}): "
                             f"{first_bytes(body)}", url=url, partition=partition) from None
 

@@ -45,11 +45,15 @@ def recording_path(root: Path, url: str, ext: str, *, exclude_params: frozenset[
 
 
 def write_recording(root: Path, url: str, body: bytes, ext: str, *,
-                    exclude_params: frozenset[str] = frozenset(), compress: bool = False) -> Path:
-    """Store one payload where `SnapshotTransport` will find it. gzip output is reproducible."""
+                    exclude_params: frozenset[str] = frozenset(), compress: bool = False,
+                    level: int = 9) -> Path:
+    """Store one payload where `SnapshotTransport` will find it. gzip output is reproducible
+    (fixed mtime). `level` 1 suits the large files a fresh home synthesizes at first use: level
+    9 spent most of the generation compressing (0.07 s against 0.005 s for a 590 KB file, for
+    files 1.5 times larger)."""
     path = recording_path(root, url, ext, exclude_params=exclude_params, compress=compress)
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = gzip.compress(body, mtime=0) if compress else body
+    data = gzip.compress(body, compresslevel=level, mtime=0) if compress else body
     if not path.exists() or path.read_bytes() != data:
         path.write_bytes(data)
     return path

@@ -113,6 +113,27 @@ def test_report_only_run_refuses_after_a_failed_validation_and_keeps_the_edition
     assert site_after == site_before
 
 
+def test_a_second_build_with_nothing_new_does_no_work_and_keeps_the_edition(built, tmp_path):
+    home, result, _ = built
+    assert result.returncode == 0
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy)
+    editions = sorted(p.name for p in (copy / "site" / "editions").iterdir())
+    counts_sql = ("SELECT (SELECT count(*) FROM validation_runs), (SELECT count(*) FROM write_log), "
+                  "(SELECT count(*) FROM editions)")
+    with Warehouse(copy / "warehouse.duckdb").connect(read_only=True) as con:
+        before = con.execute(counts_sql).fetchone()
+    again = cli(copy, "build")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "nothing new since edition" in again.stderr
+    index = Path(again.stdout.strip().splitlines()[-1])
+    assert index.is_file() and index.is_relative_to(copy)
+    assert sorted(p.name for p in (copy / "site" / "editions").iterdir()) == editions
+    with Warehouse(copy / "warehouse.duckdb").connect(read_only=True) as con:
+        after = con.execute(counts_sql).fetchone()
+    assert after == before  # nothing validated, written or published again
+
+
 def test_the_built_warehouse_holds_exactly_the_registered_families_tables(built):
     from families.registry import FAMILIES
 

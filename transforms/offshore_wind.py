@@ -2,8 +2,8 @@
 monthly and yearly generation totals, and the project's wind-farm register into capacity rows;
 plus the business rules (GX expectations) that guard `clean_offshore_wind`.
 
-Pure functions over payload bytes. XML is parsed with defusedxml and matched on local names
-(`{*}`), so a namespace version bump does not break the parser. Points are gathered with one
+Pure functions over payload bytes. XML is parsed safely (`transforms.xml_safe`) and matched on
+local names (`{*}`), so a namespace version bump does not break the parser. Points are gathered with one
 list build per document and expanded, filled and aggregated in Polars.
 
 ENTSO-E answers a query it cannot serve with an `Acknowledgement_MarketDocument`. Reason code
@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element
 
-import defusedxml.ElementTree as SafeET
 import polars as pl
 
 from core.errors import ContractError
@@ -38,6 +37,8 @@ from transforms.emissions import (
     stat_common_rules,
     stat_frame,
 )
+from transforms.xml_safe import ParseError as XmlParseError
+from transforms.xml_safe import parse_xml
 
 if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
@@ -82,8 +83,8 @@ def text_at(element: Element, path: str) -> str | None:
 
 def _xml_root(payload: Payload) -> Element:
     try:
-        return SafeET.fromstring(payload.body)
-    except (SafeET.ParseError, ValueError) as exc:  # defusedxml refusals are ValueErrors
+        return parse_xml(payload.body)
+    except (XmlParseError, ValueError) as exc:  # defusedxml refusals are ValueErrors
         raise ContractError(payload.source, f"invalid XML ({exc.__class__.__name__}): {exc}",
                             url=payload.url) from None
 

@@ -17,7 +17,7 @@ from warehouse.schema import CLEAN_TABLES
 from warehouse.views import create_views, write_source_reference
 
 # Which writes happened, and which of them each derived table has seen.
-BOOKKEEPING_TABLES = ("write_log", "consumer_marks")
+BOOKKEEPING_TABLES = ("write_log", "consumer_marks", "input_fingerprints")
 # Derived tables: replaced whole on each computation; their history is kept per edition.
 DERIVED_TABLES = ("indicator_values", "progress_assessments", "air_station_annual")
 

@@ -4,7 +4,8 @@
 - `warehouse.raw`: append-only raw payload vintages;
 - `warehouse.clean`: clean-table windows;
 - `warehouse.derived`: derived tables, the write log, edition history;
-- `warehouse.validation_results`: stored validation outcomes.
+- `warehouse.validation_results`: stored validation outcomes;
+- `warehouse.inputs`: the raw payload hashes each clean window was last written from.
 
 Rules (DESIGN.md): raw payloads are append-only, a new vintage only when the content hash
 changes; clean writes replace one window in one transaction; SQL binds values as parameters
@@ -21,6 +22,7 @@ from warehouse.connection import (
     WarehouseConnection,
 )
 from warehouse.derived import Changes, DerivedTables, TableChange
+from warehouse.inputs import CleanInputs
 from warehouse.raw import RawVintages
 from warehouse.validation_results import ValidationResults
 
@@ -28,6 +30,6 @@ __all__ = ["BOOKKEEPING_TABLES", "DERIVED_TABLES", "Changes", "TableChange", "Wa
            "WarehouseBusy"]
 
 
-class Warehouse(RawVintages, CleanWindows, DerivedTables, ValidationResults,
+class Warehouse(RawVintages, CleanWindows, DerivedTables, ValidationResults, CleanInputs,
                 WarehouseConnection):
     """One DuckDB file. Open a connection per unit of work; never share one across processes."""

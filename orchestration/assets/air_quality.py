@@ -10,7 +10,13 @@ import polars as pl
 
 from families.air_quality import HOURLY, VALIDATED_HOURLY
 from orchestration.assets import GROUP_AIR_QUALITY, WAREHOUSE_POOL, fetch_freshness
-from orchestration.checks import frame_metadata, gx_check_result, gx_check_spec
+from orchestration.checks import (
+    frame_metadata,
+    gx_check_result,
+    gx_check_spec,
+    inputs_fingerprint,
+    unchanged_events,
+)
 from orchestration.partitions import air_quality_daily, validated_air_quality_yearly
 from orchestration.resources import SourcesResource, WarehouseResource
 from sources import luchtmeetnet, rivm_air_quality
@@ -53,6 +59,12 @@ def clean_air_quality_hourly(context: dg.AssetExecutionContext, warehouse: Wareh
     bounds the hours' end stamps): those rows are left out and counted."""
     day = date.fromisoformat(context.partition_key)
     wh = warehouse.warehouse()
+    inputs = inputs_fingerprint(wh, HOURLY.table,
+                                [("luchtmeetnet", "measurements", context.partition_key)],
+                                HOURLY.rules())
+    if (unchanged := unchanged_events(wh, HOURLY.table_name, context.partition_key, inputs)):
+        yield from unchanged
+        return
     frame = parse_luchtmeetnet_measurements(
         wh.current_payloads("luchtmeetnet", "measurements", context.partition_key))
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
@@ -61,7 +73,7 @@ def clean_air_quality_hourly(context: dg.AssetExecutionContext, warehouse: Wareh
         context.log.info(f"{outside} row(s) of neighbouring days left out of this day")
     window = {"source": "luchtmeetnet_api", "measured_at": (start, start + timedelta(days=1))}
     yield from _gate(wh, HOURLY, frame, window, context.partition_key,
-                     {"rows_outside_window": outside})
+                     {"rows_outside_window": outside}, inputs=inputs)
 
 
 @dg.asset(partitions_def=validated_air_quality_yearly, group_name=GROUP_AIR_QUALITY,
@@ -84,17 +96,25 @@ def clean_air_quality_validated_hourly(context: dg.AssetExecutionContext,
     files; preferred over API values for the same hour."""
     year = int(context.partition_key)
     wh = warehouse.warehouse()
+    inputs = inputs_fingerprint(wh, VALIDATED_HOURLY.table,
+                                [("rivm_air_quality", "validated_yearly", context.partition_key)],
+                                VALIDATED_HOURLY.rules())
+    if (unchanged := unchanged_events(wh, VALIDATED_HOURLY.table_name, context.partition_key,
+                                      inputs)):
+        yield from unchanged
+        return
     payloads = wh.current_payloads("rivm_air_quality", "validated_yearly", context.partition_key)
     frames = [parse_rivm_yearly_csv(p) for p in payloads]
     frame = pl.concat(frames) if frames else pl.DataFrame()
     window = {"source": "rivm_validated", "measured_at": reporting_year_window(year)}
-    yield from _gate(wh, VALIDATED_HOURLY, frame, window, context.partition_key)
+    yield from _gate(wh, VALIDATED_HOURLY, frame, window, context.partition_key, inputs=inputs)
 
 
-def _gate(wh, family, frame: pl.DataFrame, window, partition: str, extra=None):
+def _gate(wh, family, frame: pl.DataFrame, window, partition: str, extra=None, inputs=None):
     if not frame.columns:  # no payloads at all: validate an empty frame of the right shape
         frame = family.table.empty()
-    result = validate_then_write(wh, family.table_name, frame, family.rules(), window, partition)
+    result = validate_then_write(wh, family.table_name, frame, family.rules(), window, partition,
+                                 inputs=inputs)
     yield dg.MaterializeResult(metadata={**frame_metadata(frame, result), **(extra or {})})
     yield gx_check_result(result)
 

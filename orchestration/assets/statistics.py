@@ -12,7 +12,13 @@ import polars as pl
 from families.base import Family, Feed
 from families.registry import statistical
 from orchestration.assets import GROUP_STATISTICS, WAREHOUSE_POOL, fetch_freshness
-from orchestration.checks import frame_metadata, gx_check_result, gx_check_spec
+from orchestration.checks import (
+    frame_metadata,
+    gx_check_result,
+    gx_check_spec,
+    inputs_fingerprint,
+    unchanged_events,
+)
 from orchestration.resources import SourcesResource, WarehouseResource
 from warehouse.gate import validate_then_write
 
@@ -42,10 +48,16 @@ def clean_family_asset(family: Family) -> dg.AssetsDefinition:
               kinds={"duckdb", "polars"}, check_specs=[gx_check_spec(table.name)])
     def _clean(warehouse: WarehouseResource):
         wh = warehouse.warehouse()
+        inputs = inputs_fingerprint(wh, table, [(f.source, f.name, None) for f in family.feeds],
+                                    family.rules())
+        if (unchanged := unchanged_events(wh, table.name, "", inputs)):
+            yield from unchanged
+            return
         # parsers return their shape; the gate conforms the whole frame once more before writing
         frames = [f.parse(wh.current_payloads(f.source, f.name)) for f in family.feeds]
         frame = pl.concat(frames) if frames else table.empty()
-        result = validate_then_write(wh, table.name, frame, family.rules(), window={})
+        result = validate_then_write(wh, table.name, frame, family.rules(), window={},
+                                     inputs=inputs)
         yield dg.MaterializeResult(metadata=frame_metadata(frame, result))
         yield gx_check_result(result)
 

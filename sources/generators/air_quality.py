@@ -231,7 +231,7 @@ def write_rivm_years(root: Path, years: tuple[int, ...] = YEARS) -> None:
     for year in years:
         for component in COMPONENTS:
             write_recording(root, rivm_url(year, component), rivm_csv(year, component), "csv",
-                            compress=True)
+                            compress=True, level=1)
 
 
 GENERATORS: list[Generator] = [Generator(source="rivm_air_quality", version="1",

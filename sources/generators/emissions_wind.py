@@ -438,7 +438,7 @@ def write_entsoe_years(root: Path, years: tuple[int, ...] = ENTSOE_YEARS) -> Non
     secrets = SOURCES["entsoe"].secret_names
     for year in years:
         write_recording(root, entsoe_url(year), a75_document(year), "xml",
-                        exclude_params=secrets, compress=True)
+                        exclude_params=secrets, compress=True, level=1)
 
 
 GENERATORS: list[Generator] = [Generator(source="entsoe", version="2",
