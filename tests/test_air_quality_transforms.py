@@ -88,7 +88,7 @@ def real_page(change=None) -> Payload:
 
 
 def spell_out_start_and_end(doc: dict) -> None:
-    """The optional fields some responses carry (research note L3), added to every record."""
+    """The optional fields some responses carry (docs/evidence/luchtmeetnet_klimaatmonitor.md L3), added to every record."""
     for record in doc["data"]:
         end = datetime.fromisoformat(record["timestamp_measured"])
         record["timestamp_measured_start"] = (end - timedelta(hours=1)).isoformat()

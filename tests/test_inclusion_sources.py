@@ -5,7 +5,7 @@ periods, a dimension with a single code).
 
 Structure of the payloads: the v4 envelope and rows as in verbatim captures of
 `https://datasets.cbs.nl/odata/v1/CBS/...` (Stefan7168/checkdecijfers `tests/fixtures/cbs/`,
-research note cbs_duo.md). Per table, what public evidence shows is named in the family's
+docs/evidence/cbs_duo.md). Per table, what public evidence shows is named in the family's
 declaration (families/youth, poverty, health, cohesion) and in the snapshot manifest; codes
 spelled `SYN...` and every value here are made up for the test.
 """

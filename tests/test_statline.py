@@ -4,7 +4,7 @@ local server replaying the generated snapshot (RELIABILITY.md cases 3, 7, 8, 9, 
 The payloads below follow the structure of verbatim captures of
 `https://datasets.cbs.nl/odata/v1/CBS/...` (Stefan7168/checkdecijfers `tests/fixtures/cbs/`:
 82610NED measure-codes, dimensions, codes-BronTechniek; 80590ned codes-Geslacht, codes-Leeftijd;
-research note cbs_duo.md section 1). 82610NED's measure identifiers, titles and units are the
+docs/evidence/cbs_duo.md section 1). 82610NED's measure identifiers, titles and units are the
 real ones; every value not cited in the manifest is made up for the test.
 """
 

@@ -51,7 +51,7 @@ class SchemaDriftWarning(UserWarning):
 # -- Luchtmeetnet open API -------------------------------------------------------------------
 
 API_FIELDS = ("station_number", "formula", "timestamp_measured", "value")
-# Seen in some responses only (research note L3): the hour's start and end, spelled out.
+# Seen in some responses only (docs/evidence/luchtmeetnet_klimaatmonitor.md L3): the hour's start and end, spelled out.
 OPTIONAL_API_FIELDS = ("timestamp_measured_start", "timestamp_measured_end")
 HOUR = timedelta(hours=1)
 _NUMERIC = (pl.Float64, pl.Float32, pl.Int64, pl.Int32, pl.Int16, pl.Int8, pl.UInt64,

@@ -54,7 +54,7 @@ EMISSIONS_UNITS: dict[str, str] = {
 
 # Klimaatmonitor variable id -> (measure, factor to the measure's unit). The id is a catalogue
 # id, "Totaal bekende CO2-uitstoot (aardgas, elektr., stadswarmte, voertuigbrandstoffen)" in
-# kton, 2010-2024 (a public copy of the `/Variables` catalogue; see the research note, K13);
+# kton, 2010-2024 (a public copy of the `/Variables` catalogue; see docs/evidence/luchtmeetnet_klimaatmonitor.md K13);
 # the client checks it against `/Variables` before fetching. Its sibling `kern111a_co2_tot`
 # ("Totale CO2-uitstoot (aardgas, elektr., stadswarmte, brandstoffen)", kton) is documented too.
 KLIMAATMONITOR_VARIABLES: dict[str, tuple[str, float]] = {

@@ -2,7 +2,7 @@
 this one module, so the announced v2 (a changed structure; v1 reportedly stays until
 31 December 2026) is one change here and in the paths of `sources.klimaatmonitor`.
 
-Evidence (see /work/research/luchtmeetnet_klimaatmonitor.md, section 2; all public client
+Evidence (see docs/evidence/luchtmeetnet_klimaatmonitor.md, section 2; all public client
 code, none of it the publisher's documentation, which is not in the searchable corpora):
 - envelope `{"@odata.context": ..., "value": [...], "@odata.nextLink": ...}` (Jan Hoogenraad's
   notebook; Team-Data-Antwerpen/stadincijfers.py for the Swing ODS in general);

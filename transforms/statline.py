@@ -1,7 +1,7 @@
 """CBS StatLine OData v4 payloads -> rows of the long statistical schema.
 
 What a table is read for is declared as a `TableSpec` in the family's folder. The traps of the
-real service (research note cbs_duo.md, section 1.10) are handled here, once:
+real service (docs/evidence/cbs_duo.md, section 1.10) are handled here, once:
 
 - Measures: `MeasureCodes.Title` repeats across measure groups (82610NED has "Netto
   elektriciteitsproductie" in mln kWh and in "% van het verbruik"), so a measure is resolved by

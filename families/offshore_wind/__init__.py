@@ -15,7 +15,7 @@ from transforms.offshore_wind import (
 from transforms.statline import MeasureSpec, TableSpec
 
 # 82610NED: identifiers, units and BronTechniek E006638 ("Windenergie op zee") verified in a
-# verbatim capture of the v4 service (research note cbs_duo.md 1.7). Titles repeat across the
+# verbatim capture of the v4 service (docs/evidence/cbs_duo.md 1.7). Titles repeat across the
 # mln kWh and "in % van het verbruik" groups, hence the pinned identifiers.
 # 84575NED: v4 structure unverified (seen through v3 only): title and unit resolved at runtime.
 CBS_TABLES: tuple[TableSpec, ...] = (

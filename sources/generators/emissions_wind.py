@@ -86,7 +86,7 @@ KLIMAATMONITOR_BASE = SOURCES["klimaatmonitor"].base_url
 # parser maps any code at that level to NL01).
 KLIMAATMONITOR_NATIONAL_CODE = "nederland_1"
 # Catalogue extract: ids and names as listed in a public copy of the `/Variables` catalogue
-# (research note K13); the real catalogue holds about 1,574 variables.
+# (docs/evidence/luchtmeetnet_klimaatmonitor.md K13); the real catalogue holds about 1,574 variables.
 KLIMAATMONITOR_CATALOGUE = {
     "kern111a_co2_tot": "Totale CO₂-uitstoot (aardgas, elektr., stadswarmte, brandstoffen)",
     "co2_totaal_inw": "Totale CO₂-uitstoot per inwoner",

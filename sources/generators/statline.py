@@ -5,7 +5,7 @@ client requests: `Dimensions`, `MeasureCodes`, the `<Dim>Codes` lists, the `Obse
 at the filtered URL (paged through `@odata.nextLink`) and, where a spec looks for newer issues,
 the `Datasets` catalogue answer. The structure follows verbatim captures of
 `https://datasets.cbs.nl/odata/v1/CBS/...` made by a third party (Stefan7168/checkdecijfers,
-`tests/fixtures/cbs/`, 82610NED captured 2026-07-02; research note cbs_duo.md section 1): the
+`tests/fixtures/cbs/`, 82610NED captured 2026-07-02; docs/evidence/cbs_duo.md section 1): the
 `{"@odata.context", "value"}` envelope; rows with `Id` (position in the full table, gaps under a
 filter), `Measure`, `ValueAttribute`, `Value`, `StringValue` and one column per dimension;
 unpadded region codes; `Status` on period codes ("NaderVoorlopig" with a trailing space in
