@@ -70,7 +70,8 @@ class CleanWindows:
                 con.unregister("incoming_frame")
             start, end = next(((b[0], b[1]) for b in window.values() if isinstance(b, tuple)
                                and isinstance(b[0], datetime)), (None, None))
-            log_write(con, schema.name, frame.height, start, end)
+            log_write(con, schema.name, frame.height, start, end,
+                      write_id_sql=self.write_id_sql)
         return frame.height
 
     def read_table(self, table: str, where: Mapping[str, object | tuple[object, object]] | None = None,
@@ -81,7 +82,7 @@ class CleanWindows:
         if where:
             clause, params = _window_sql(schema, where)
             sql += f" WHERE {clause}"
-        with self.connect(read_only=read_only and self.path.exists()) as con:
+        with self.connect(read_only=read_only and self.exists()) as con:
             return con.execute(sql, params).pl()
 
     def read_tables(self, tables: Sequence[str], *, read_only: bool = True) -> dict[str, pl.DataFrame]:
@@ -91,9 +92,10 @@ class CleanWindows:
             if name not in DERIVED_TABLES:
                 clean_table(name)  # the allowlist: raises for an unknown name
         out: dict[str, pl.DataFrame] = {}
-        with self.connect(read_only=read_only and self.path.exists()) as con:
+        with self.connect(read_only=read_only and self.exists()) as con:
             present = {r[0] for r in con.execute(
-                "SELECT table_name FROM information_schema.tables").fetchall()}
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_catalog = current_database()").fetchall()}
             for name in tables:
                 out[name] = con.execute(f"SELECT * FROM {name}").pl() if name in present else None  # noqa: S608
         return out
@@ -107,7 +109,7 @@ class CleanWindows:
         the two hourly tables has rows in those years, the best-of rule has nothing to decide
         and that table is aggregated alone (the year to date, before RIVM's validated file
         exists; BENCHMARKS.md)."""
-        with self.connect(read_only=self.path.exists()) as con:
+        with self.connect(read_only=self.exists()) as con:
             con.execute("SET TimeZone = 'UTC'")
             try:
                 return con.execute(*self._station_annual_query(con, years)).pl()

@@ -12,6 +12,9 @@ import duckdb
 import polars as pl
 
 from families.air_quality.sql import BEST_AIR_VIEW
+from warehouse import lake
+from warehouse.inputs import INPUTS_DDL
+from warehouse.lake import LakeSettings
 from warehouse.payload_store import PayloadStore
 from warehouse.schema import CLEAN_TABLES
 from warehouse.views import create_views, write_source_reference
@@ -87,6 +90,16 @@ SELECT * EXCLUDE (rn) FROM (
 """
 
 
+# DuckLake has no sequences and no key constraints: write ids come from a PostgreSQL sequence
+# (`lake.WRITE_ID_SQL`) and consumer marks are replaced by delete-then-insert.
+LAKE_DDL = (RAW_DDL.replace("CREATE SEQUENCE IF NOT EXISTS write_log_seq;\n", "")
+            .replace("write_id BIGINT NOT NULL DEFAULT nextval('write_log_seq')",
+                     "write_id BIGINT NOT NULL")
+            .replace("consumer VARCHAR PRIMARY KEY", "consumer VARCHAR NOT NULL"))
+EMBEDDED_WRITE_ID_SQL = "nextval('write_log_seq')"
+LAKE_WRITE_ID_SQL = lake.WRITE_ID_SQL
+
+
 class WarehouseBusy(RuntimeError):
     """Another process holds the DuckDB file's write lock."""
 
@@ -98,11 +111,17 @@ def _is_lock_error(exc: Exception) -> bool:
 
 
 class WarehouseConnection:
-    """One DuckDB file. Open a connection per unit of work; never share one across processes."""
+    """One DuckDB file, or a DuckLake lake when `lake` is given (or configured in the
+    environment, `LakeSettings.from_env`). Open a connection per unit of work; never share one
+    across processes. In lake mode `path` still places the payload store."""
 
-    def __init__(self, path: Path | str, *, lock_timeout_s: float = 30.0) -> None:
+    def __init__(self, path: Path | str, *, lock_timeout_s: float = 30.0,
+                 lake: LakeSettings | None | bool = None) -> None:
         self.path = Path(path)
         self.lock_timeout_s = lock_timeout_s
+        # None: the environment decides; False: the embedded file whatever the environment says.
+        self.lake = LakeSettings.from_env() if lake is None else (lake or None)
+        self.write_id_sql = LAKE_WRITE_ID_SQL if self.lake else EMBEDDED_WRITE_ID_SQL
         # The schema statements run on the first write connection of this object, not on every
         # one (each open costs tens of milliseconds on a national file; BENCHMARKS.md).
         self._schema_ready = False
@@ -131,6 +150,16 @@ class WarehouseConnection:
         `session`, that session's connection (read-only requests included)."""
         if self._session is not None:
             yield self._session
+            return
+        if self.lake is not None:
+            con = self.lake.connect()
+            try:
+                if not read_only and not self._schema_ready:
+                    self._ensure_lake_schema(con)
+                    self._schema_ready = True
+                yield con
+            finally:
+                con.close()
             return
         if read_only and not self.path.exists():
             raise FileNotFoundError(f"no warehouse at {self.path}; run `transition-monitor build`")
@@ -174,11 +203,49 @@ class WarehouseConnection:
     def _ensure_schema(self, con: duckdb.DuckDBPyConnection) -> None:
         self._move_bodies_to_payload_store(con)
         con.execute(RAW_DDL)
+        con.execute(INPUTS_DDL)
         for table in CLEAN_TABLES.values():
             con.execute(table.ddl())
         con.execute(BEST_AIR_VIEW)
         write_source_reference(con)
         create_views(con)
+
+    def _ensure_lake_schema(self, con: duckdb.DuckDBPyConnection) -> None:
+        """The same tables and views in the lake; workers starting together may race to
+        create them, so a commit that lost the race is retried (IF NOT EXISTS then holds)."""
+        wanted = {"raw_payloads", "raw_payloads_current", "validation_runs",
+                  "validation_expectations", "editions", "write_log", "consumer_marks",
+                  "validation_latest", "air_quality_hourly_best", "input_fingerprints",
+                  "ref_sources", *CLEAN_TABLES}
+        present = {r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_catalog = current_database()").fetchall()}
+        if wanted <= present:  # made already: `CREATE OR REPLACE VIEW` would be a write
+            return
+        lake.ensure_sequence(con)
+        statements = [s for s in LAKE_DDL.split(";\n") if s.strip()]
+        statements += [INPUTS_DDL] + [t.ddl() for t in CLEAN_TABLES.values()] + [BEST_AIR_VIEW]
+        for attempt in range(10):
+            try:
+                con.begin()
+                for sql in statements:
+                    con.execute(sql)
+                write_source_reference(con)
+                con.commit()
+                return
+            except duckdb.TransactionException:
+                try:
+                    con.rollback()
+                except duckdb.Error:
+                    pass  # the failed commit ended the transaction already
+                if attempt == 9:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+
+    def exists(self) -> bool:
+        """Whether there is a warehouse to read (a lake always is: its schema is made on the
+        first write)."""
+        return self.lake is not None or self.path.exists()
 
     def _move_bodies_to_payload_store(self, con: duckdb.DuckDBPyConnection) -> None:
         """A warehouse written before bodies moved out of DuckDB: copy each body into the
@@ -206,26 +273,27 @@ class WarehouseConnection:
 
     def query(self, sql: str, params: Sequence[object] = (), *, read_only: bool = True) -> pl.DataFrame:
         """Run a fixed, project-written query with bound values (never user-built SQL)."""
-        with self.connect(read_only=read_only and self.path.exists()) as con:
+        with self.connect(read_only=read_only and self.exists()) as con:
             return con.execute(sql, list(params)).pl()
 
     def has_table(self, name: str) -> bool:
-        if not self.path.exists():
+        if not self.exists():
             return False
         with self.connect(read_only=True) as con:
             return bool(con.execute("SELECT count(*) FROM information_schema.tables "
-                                    "WHERE table_name = ?", [name]).fetchone()[0])
+                                    "WHERE table_catalog = current_database() "
+                                    "AND table_name = ?", [name]).fetchone()[0])
 
     def checksums(self) -> dict[str, tuple[int, str]]:
         """Row count and an order-independent content hash per table, for before/after checks
         (the write log and consumer marks are bookkeeping about writes, not content)."""
         out: dict[str, tuple[int, str]] = {}
-        if not self.path.exists():
+        if not self.exists():
             return out
         with self.connect(read_only=True) as con:
             tables = [r[0] for r in con.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-                "ORDER BY table_name").fetchall()]
+                "AND table_catalog = current_database() ORDER BY table_name").fetchall()]
             for name in (t for t in tables if t not in BOOKKEEPING_TABLES):
                 quoted = '"' + name.replace('"', '""') + '"'  # names come from the catalog
                 count, digest = con.execute(

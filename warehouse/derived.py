@@ -48,15 +48,22 @@ def _check_derived(name: str) -> None:
 
 def log_write(con: duckdb.DuckDBPyConnection, table: str, rows: int,
                start: datetime | None = None, end: datetime | None = None,
-               keys: Sequence[str] | None = None) -> None:
-    # Inside the writer's transaction: a write and its log entry commit together.
-    con.execute("INSERT INTO write_log (table_name, window_start, window_end, keys, row_count, "
-                "written_at) VALUES (?, ?, ?, ?, ?, ?)",
+               keys: Sequence[str] | None = None, *,
+               write_id_sql: str = "nextval('write_log_seq')") -> None:
+    # Inside the writer's transaction: a write and its log entry commit together. The id comes
+    # from the backend's sequence (`WarehouseConnection.write_id_sql`, a fixed expression).
+    con.execute("INSERT INTO write_log (write_id, table_name, window_start, window_end, keys, "  # noqa: S608
+                f"row_count, written_at) VALUES ({write_id_sql}, ?, ?, ?, ?, ?, ?)",
                 [table, start, end, json.dumps(list(keys)) if keys is not None else None, rows,
                  datetime.now(UTC)])
 
 
-def _mark(con: duckdb.DuckDBPyConnection, consumed: Changes) -> None:
+def _mark(con: duckdb.DuckDBPyConnection, consumed: Changes, *, keyless: bool = False) -> None:
+    if keyless:  # a lake has no primary key to replace by: delete, then insert
+        con.execute("DELETE FROM consumer_marks WHERE consumer = ?", [consumed.consumer])
+        con.execute("INSERT INTO consumer_marks VALUES (?, ?, ?, ?)",
+                    [consumed.consumer, consumed.high_water, consumed.config, datetime.now(UTC)])
+        return
     con.execute("INSERT OR REPLACE INTO consumer_marks VALUES (?, ?, ?, ?)",
                 [consumed.consumer, consumed.high_water, consumed.config, datetime.now(UTC)])
 
@@ -80,9 +87,9 @@ class DerivedTables:
             con.register("incoming_frame", frame.to_arrow())
             con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM incoming_frame")  # noqa: S608
             con.unregister("incoming_frame")
-            log_write(con, name, frame.height)
+            log_write(con, name, frame.height, write_id_sql=self.write_id_sql)
             if consumed is not None:
-                _mark(con, consumed)
+                _mark(con, consumed, keyless=self.lake is not None)
             create_views(con)
         return frame.height
 
@@ -113,9 +120,10 @@ class DerivedTables:
             con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming_frame")  # noqa: S608
             con.unregister("incoming_frame")
             con.unregister("replaced_keys")
-            log_write(con, name, frame.height, keys=[str(k) for k in keys])
+            log_write(con, name, frame.height, keys=[str(k) for k in keys],
+                      write_id_sql=self.write_id_sql)
             if consumed is not None:
-                _mark(con, consumed)
+                _mark(con, consumed, keyless=self.lake is not None)
             return con.execute(f"SELECT * FROM {name}").pl()  # noqa: S608 (allowlisted name)
 
     def changes_since(self, consumer: str, tables: Sequence[str], config: str = "") -> Changes:
@@ -123,7 +131,8 @@ class DerivedTables:
         derived table and does not exist (yet, or any more) must recompute everything."""
         with self.connect() as con:
             missing = consumer in DERIVED_TABLES and not con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                "SELECT count(*) FROM information_schema.tables "
+                "WHERE table_catalog = current_database() AND table_name = ?",
                 [consumer]).fetchone()[0]
             high = con.execute("SELECT coalesce(max(write_id), 0) FROM write_log").fetchone()[0]
             mark = con.execute("SELECT write_id, config FROM consumer_marks WHERE consumer = ?",
@@ -140,7 +149,7 @@ class DerivedTables:
 
     def mark_seen(self, consumed: Changes) -> None:
         with self.transaction() as con:
-            _mark(con, consumed)
+            _mark(con, consumed, keyless=self.lake is not None)
 
     def snapshot_derived(self, name: str, edition_id: str) -> None:
         """Copy a derived table into `<name>_history` under an edition id (vintages kept)."""

@@ -20,10 +20,9 @@ CREATE TABLE IF NOT EXISTS input_fingerprints (
   partition_key VARCHAR NOT NULL,
   inputs_hash VARCHAR NOT NULL,
   validation_id VARCHAR NOT NULL,
-  recorded_at TIMESTAMPTZ NOT NULL,
-  PRIMARY KEY (table_name, partition_key)
+  recorded_at TIMESTAMPTZ NOT NULL
 )
-"""
+"""  # one row per window, kept so by delete-then-insert (DuckLake has no key constraints)
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,6 @@ class CleanInputs:
                          fingerprint: str) -> UnchangedInputs | None:
         """The passed validation of these exact inputs, if it is still the window's latest."""
         with self.connect(read_only=False) as con:
-            con.execute(INPUTS_DDL)
             row = con.execute(
                 "SELECT v.validation_id, v.row_count, v.expectations FROM input_fingerprints i "
                 "JOIN validation_latest v ON v.table_name = i.table_name "
@@ -73,7 +71,6 @@ class CleanInputs:
                       validation_id: str) -> None:
         """After a gate: remember the inputs of a passed write (None: forget, it failed)."""
         with self.transaction() as con:
-            con.execute(INPUTS_DDL)
             con.execute("DELETE FROM input_fingerprints WHERE table_name = ? AND partition_key = ?",
                         [table, partition_key])
             if fingerprint is not None:
