@@ -15,9 +15,9 @@ from reports.writer import write_edition
 pytestmark = pytest.mark.browser
 
 WORDS = {"nl": {"page": "Pagina {i} van {n}", "demo": "DEMODATA, GEEN OFFICIËLE CIJFERS",
-                "path": "Traject naar doel", "other": "Page 1 of"},
+                "path": "Benodigd pad naar het doel", "other": "Page 1 of"},
          "en": {"page": "Page {i} of {n}", "demo": "DEMO DATA, NOT OFFICIAL FIGURES",
-                "path": "Path to target", "other": "Pagina 1 van"}}
+                "path": "Required path to the target", "other": "Pagina 1 van"}}
 
 
 @pytest.fixture(scope="module")
