@@ -64,9 +64,13 @@ def snapshot_generators() -> list:
     from sources.generators import onderwijsdata as onderwijsdata_generator
     from sources.generators.statline import statline_generator
 
-    # in this order: the generator draws its synthesized values from one seed, table by table
-    cbs_tables = tuple(spec for family in (employment, training, offshore_wind, youth, poverty,
-                                            health, cohesion, energy, green_economy, circularity)
-                       for spec in family.CBS_TABLES)
     return [*air_quality_generator.GENERATORS, *emissions_wind_generator.GENERATORS,
-            statline_generator(cbs_tables), *onderwijsdata_generator.GENERATORS]
+            statline_generator(cbs_tables()), *onderwijsdata_generator.GENERATORS]
+
+
+def cbs_tables() -> tuple:
+    """Every CBS table the families read, in the order the snapshot generator draws them (it
+    draws its synthesized values from one seed, table by table)."""
+    return tuple(spec for family in (employment, training, offshore_wind, youth, poverty,
+                                     health, cohesion, energy, green_economy, circularity)
+                 for spec in family.CBS_TABLES)

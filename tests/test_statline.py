@@ -22,18 +22,10 @@ from werkzeug import Request, Response
 from core.errors import ContractError
 from core.geography import Geography
 from families import (
-    circularity,
-    cohesion,
     employment,
-    energy,
-    green_economy,
-    health,
     offshore_wind,
-    poverty,
-    training,
-    youth,
 )
-from families.registry import statistical
+from families.registry import cbs_tables, statistical
 from sources.generators.statline import write_statline
 from sources.http import Payload, SnapshotTransport
 from sources.registry import make_http
@@ -42,10 +34,7 @@ from sources.statline import fetch_table
 from transforms.statline import MeasureSpec, Rate, TableSpec, parse_table, parse_tables
 from warehouse.store import Warehouse
 
-# every CBS table the families read, in the order the snapshot generator draws them
-TABLES = tuple(spec for family in (employment, training, offshore_wind, youth, poverty, health,
-                                   cohesion, energy, green_economy, circularity)
-               for spec in family.CBS_TABLES)
+TABLES = cbs_tables()
 DEMO_GEOGRAPHY = Geography(tuple(sorted(DEMO_MUNICIPALITIES)), ())
 WIND = offshore_wind.CBS_TABLES[0]
 
