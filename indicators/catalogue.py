@@ -31,13 +31,21 @@ THEMES = {"climate": "green_industrial_zone", "air": "green_industrial_zone",
           "poverty": "inclusion", "health": "inclusion", "cohesion": "inclusion"}
 AGENDA_ORDER = tuple(dict.fromkeys(THEMES.values()))
 AGGREGATIONS = ("sum", "population_weighted_mean", "per_inhabitant", "share", "station_mean",
-                "national_only", "farm_register", "population_weighted_share")
+                "national_only", "farm_register", "population_weighted_share", "sum_of_parts")
 
 
 class SourceTable(Strict):
     table: str
     measure: str
     entity: str = ""
+
+
+class Breakdown(Strict):
+    """The parts a `sum_of_parts` indicator adds up (CO2 per sector), shown side by side on
+    its page: each entity of the measure with its words per language, in the order shown.
+    Entities the source has but this list lacks are shown together as "other"."""
+
+    parts: dict[str, Text] = Field(min_length=1)
 
 
 class Target(Strict):
@@ -107,6 +115,14 @@ class Indicator(Strict):
     context_only: bool = False
     source_tables: list[SourceTable] = Field(min_length=1)
     targets: list[Target] = []
+    breakdown: Breakdown | None = None  # only with aggregation sum_of_parts
+
+    @model_validator(mode="after")
+    def _breakdown_of_parts(self) -> Indicator:
+        if self.breakdown is not None and self.aggregation != "sum_of_parts":
+            raise ValueError("'breakdown' needs aggregation 'sum_of_parts' (the parts it shows "
+                             "must add up to the indicator's value)")
+        return self
 
     @field_validator("theme")
     @classmethod

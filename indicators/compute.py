@@ -48,6 +48,14 @@ REGION_SCHEMA = {
     "municipality_names": pl.List(pl.String), "stations": pl.List(pl.String),
     "station_names": pl.List(pl.String),
 }
+# The parts of a `sum_of_parts` indicator per region and year (CO2 per sector), with their
+# words; `part` is the source's entity, or OTHER_PART for the entities the catalogue lacks.
+BREAKDOWN_SCHEMA = {
+    "indicator_id": pl.String, "region_id": pl.String, "year": pl.Int32, "part": pl.String,
+    "label_nl": pl.String, "label_en": pl.String, "part_order": pl.Int32, "value": pl.Float64,
+    "unit": pl.String, "is_provisional": pl.Boolean,
+}
+OTHER_PART = "other"
 POPULATION = SourceTable(table="clean_employment", measure="population_count")
 # A derived input table and the clean tables it is computed from.
 DERIVED_FROM = {"air_station_annual": AIR_HOURLY_TABLES}
@@ -259,11 +267,69 @@ def yearly_rows_by_entity(tables: Mapping[str, pl.DataFrame], source: SourceTabl
             .select("entity", pl.col("year").cast(pl.Int32), "value"))
 
 
+def yearly_rows_of_parts(tables: Mapping[str, pl.DataFrame], source: SourceTable) -> pl.DataFrame:
+    """region_code, entity, year, value, is_provisional: every entity of one measure (whole
+    years, values only)."""
+    table = tables.get(source.table)
+    schema = {"region_code": pl.String, "entity": pl.String, "year": pl.Int32,
+              "value": pl.Float64, "is_provisional": pl.Boolean}
+    if table is None or table.is_empty():
+        return pl.DataFrame(schema=schema)
+    rows = table.filter((pl.col("measure") == source.measure)
+                        & (pl.col("period").str.len_chars() == 4) & pl.col("value").is_not_null())
+    return (rows.select("region_code", "entity", pl.col("year").cast(pl.Int32), "value",
+                        "is_provisional")
+            .unique(["region_code", "entity", "year"], keep="last"))
+
+
+def _sum_of_parts(indicator: Indicator, regions: Regions, tables) -> pl.DataFrame:
+    """The parts of each municipality added up (every entity of the measure), then summed
+    over the region's municipalities as `sum` does (all must report)."""
+    parts = yearly_rows_of_parts(tables, indicator.source_tables[0])
+    municipal = parts.group_by("region_code", "year").agg(
+        value=pl.col("value").sum(), is_provisional=pl.col("is_provisional").any())
+    return region_sums(municipal, regions, indicator.require_all_members)
+
+
+def compute_breakdowns(catalogue: Catalogue, regions: Regions,
+                       tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """Per indicator with a `breakdown`, region, year and part: the part's sum over the
+    region's municipalities, for the years the indicator itself has (every member reports),
+    so the parts of a year add up to its value."""
+    frames = []
+    for indicator in (i for i in catalogue.indicators if i.breakdown is not None):
+        totals = _sum_of_parts(indicator, regions, tables)
+        if not totals.columns or totals.is_empty():
+            continue
+        parts = indicator.breakdown.parts
+        labels = pl.DataFrame(
+            {"part": [*parts, OTHER_PART], "part_order": list(range(len(parts) + 1)),
+             "label_nl": [t.nl for t in parts.values()] + [None],
+             "label_en": [t.en for t in parts.values()] + [None]},
+            schema={"part": pl.String, "part_order": pl.Int32, "label_nl": pl.String,
+                    "label_en": pl.String})
+        rows = (yearly_rows_of_parts(tables, indicator.source_tables[0])
+                .join(membership(regions), on="region_code")
+                .with_columns(part=pl.when(pl.col("entity").is_in(list(parts)))
+                              .then(pl.col("entity")).otherwise(pl.lit(OTHER_PART)))
+                .join(totals.select("region_id", "year"), on=["region_id", "year"])
+                .group_by("region_id", "year", "part")
+                .agg(value=pl.col("value").sum(), is_provisional=pl.col("is_provisional").any())
+                .join(labels, on="part", how="left"))
+        frames.append(rows.with_columns(indicator_id=pl.lit(indicator.id),
+                                        unit=pl.lit(indicator.unit)))
+    if not frames:
+        return pl.DataFrame(schema=BREAKDOWN_SCHEMA)
+    return (pl.concat([f.select(pl.col(c).cast(t) for c, t in BREAKDOWN_SCHEMA.items())
+                       for f in frames])
+            .sort(["indicator_id", "region_id", "year", "part_order"]))
+
+
 _RAW_AGGREGATIONS: dict[str, Callable[[Indicator, Regions, Mapping], pl.DataFrame]] = {
     "sum": _sum, "population_weighted_mean": _population_weighted_mean,
     "per_inhabitant": _per_inhabitant, "share": _share, "national_only": _national_only,
     "station_mean": _station_mean, "farm_register": _farm_register,
-    "population_weighted_share": _population_weighted_share,
+    "population_weighted_share": _population_weighted_share, "sum_of_parts": _sum_of_parts,
 }
 
 

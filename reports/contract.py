@@ -12,7 +12,13 @@ from datetime import datetime
 import polars as pl
 
 from indicators.changes import CHANGE_SCHEMA
-from indicators.compute import INDICATOR_SCHEMA, REGION_SCHEMA, TARGET_SCHEMA, VALUE_SCHEMA
+from indicators.compute import (
+    BREAKDOWN_SCHEMA,
+    INDICATOR_SCHEMA,
+    REGION_SCHEMA,
+    TARGET_SCHEMA,
+    VALUE_SCHEMA,
+)
 from indicators.progress import ASSESSMENT_SCHEMA
 
 FETCH_FAILURE_SCHEMA = {"source": pl.String, "title": pl.String, "asset": pl.String,
@@ -25,6 +31,7 @@ STATUS_HISTORY_SCHEMA = {"edition_id": pl.String, "built_at": pl.Datetime("us", 
 FRAME_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "indicators": INDICATOR_SCHEMA, "targets": TARGET_SCHEMA, "regions": REGION_SCHEMA,
     "values": VALUE_SCHEMA, "assessments": ASSESSMENT_SCHEMA, "changes": CHANGE_SCHEMA,
+    "breakdowns": BREAKDOWN_SCHEMA,
 }
 
 
@@ -84,6 +91,10 @@ class EditionInputs:
     # indicator_id, region_id, target_id, status), for "on track since edition ...".
     status_history: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
         schema=STATUS_HISTORY_SCHEMA))
+    # The parts of the indicators that declare a breakdown (CO2 per sector), per region and
+    # year (`indicators.compute.compute_breakdowns`).
+    breakdowns: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
+        schema=BREAKDOWN_SCHEMA))
 
     def __post_init__(self) -> None:
         problems = [problem for name, schema in FRAME_SCHEMAS.items()

@@ -332,3 +332,46 @@ def _segments(points: list[tuple[int, float | None]], scale) -> list[list[tuple[
 
 def _points(segment: list[tuple[float, float]]) -> str:
     return " ".join(f"{x},{y}" for x, y in segment)
+
+
+# Pattern fills for the parts beyond the palette, so no two parts look alike in print or to a
+# reader who cannot tell the colours apart.
+PATTERNS = ("", "/", "\\", "x", ".", "+", "-", "|")
+
+
+@dataclass(frozen=True)
+class PartsInput:
+    """Stacked parts per region: `columns` are the bars' labels (region and year), `parts`
+    (label, values per column, provisional per column) from the bottom of the stack up."""
+
+    title: str
+    unit: str
+    decimals: int
+    columns: list[str]
+    parts: list[tuple[str, list[float | None]]]
+
+
+def parts_figure(chart: PartsInput, lang: str) -> go.Figure:
+    """One stacked bar per region: the parts of its latest value (CO2 per sector)."""
+    fig = go.Figure()
+    unit = plotly_text(chart.unit)
+    for i, (label, values) in enumerate(chart.parts):
+        colour = OKABE_ITO[i % len(OKABE_ITO)]
+        pattern = PATTERNS[(i // len(OKABE_ITO)) % len(PATTERNS)]
+        fig.add_trace(go.Bar(
+            x=[plotly_text(c) for c in chart.columns],
+            y=[_round(v, chart.decimals) for v in values], name=legend_name(label),
+            marker={"color": colour, "pattern": {"shape": pattern, "fgcolor": "#ffffff"}},
+            hovertemplate=f"{plotly_text(label)}: %{{y}} {unit}<extra>%{{x}}</extra>"))
+    axis_format = f",.{chart.decimals}f" if chart.decimals else ",d"
+    fig.update_layout(
+        template=None, barmode="relative", separators=PLOTLY_SEPARATORS[lang], height=480,
+        autosize=True, font={"family": FONT, "size": 13, "color": "#1a1a1a"},
+        margin={"l": 60, "r": 24, "t": 34, "b": 40},
+        title={"text": plotly_text(chart.title), "x": 0, "xanchor": "left", "y": 0.99,
+               "yanchor": "top", "font": {"size": 15}},
+        paper_bgcolor="#ffffff", plot_bgcolor="#ffffff", hovermode="closest",
+        legend={"orientation": "h", "y": -0.1, "yanchor": "top", "x": 0, "traceorder": "normal"},
+        yaxis={"tickformat": axis_format, "gridcolor": "#e5e5e5", "zerolinecolor": "#bbbbbb",
+               "title": {"text": unit}, "rangemode": "tozero"})
+    return fig

@@ -15,7 +15,13 @@ from core.freshness import is_stale
 from families.registry import FAMILIES, statistical
 from indicators.catalogue import load_catalogue, load_regions
 from indicators.changes import status_changes
-from indicators.compute import DERIVED_FROM, POPULATION, catalogue_frames, regions_frame
+from indicators.compute import (
+    DERIVED_FROM,
+    POPULATION,
+    catalogue_frames,
+    compute_breakdowns,
+    regions_frame,
+)
 from reports.contract import (
     FETCH_FAILURE_SCHEMA,
     STATUS_HISTORY_SCHEMA,
@@ -92,7 +98,22 @@ def load_edition_inputs(wh: Warehouse, edition_id: str, *, demo_data: bool,
         fetch_failures=fetch_failures if fetch_failures is not None
         else pl.DataFrame(schema=FETCH_FAILURE_SCHEMA),
         status_history=status_history(wh),
+        breakdowns=breakdowns(wh, catalogue, regions),
     )
+
+
+def breakdowns(wh: Warehouse, catalogue, regions) -> pl.DataFrame:
+    """The parts of the indicators with a breakdown, from their clean tables' rows of the
+    measure (read-only; computed as the indicator values are)."""
+    tables = {}
+    for indicator in (i for i in catalogue.indicators if i.breakdown is not None):
+        source = indicator.source_tables[0]
+        if source.table in {f.table_name for f in statistical()} and wh.has_table(source.table):
+            rows = wh.query(f"SELECT * FROM {source.table} WHERE measure = ?",  # noqa: S608
+                            [source.measure])
+            tables[source.table] = pl.concat([tables[source.table], rows]) \
+                if source.table in tables else rows
+    return compute_breakdowns(catalogue, regions, tables)
 
 
 STATUS_HISTORY_SQL = """

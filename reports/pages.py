@@ -18,9 +18,11 @@ from reports.contract import SourceUse
 from reports.figures import (
     Band,
     ChartInput,
+    PartsInput,
     Trajectory,
     figure_json,
     indicator_figure,
+    parts_figure,
     region_styles,
     sparkline_svg,
 )
@@ -288,6 +290,7 @@ def render_indicator(view: EditionView, indicator_id: str, lang: str) -> str:
         station_table=_wide_table(shown.filter(pl.col("station_code").is_not_null()),
                                   "station_code", view, indicator_id, lang),
         target_statuses=_target_statuses(view, indicator_id, lang),
+        parts=_parts(view, indicator_id, lang),
         featured=[_localized(r, "name", lang) for r in view.featured],
         targets=[_target_row(view, t, indicator_id, lang)
                  for t in view.targets.get(indicator_id, [])],
@@ -295,6 +298,44 @@ def render_indicator(view: EditionView, indicator_id: str, lang: str) -> str:
         assessments_href=f"{context['to_edition']}data/progress_assessments.csv",
         scripts=[f"{context['to_site']}{PLOTLY_JS}", f"{context['to_edition']}assets/charts.js"])
     return _render("indicator.html", context)
+
+
+def _parts(view: EditionView, indicator_id: str, lang: str) -> dict | None:
+    """The parts of the featured regions' latest value (CO2 per sector) as a stacked bar
+    chart and the same figures as a table (parts down, regions across, a total row); None
+    for an indicator without a breakdown or without figures."""
+    frame = view.inputs.breakdowns.filter((pl.col("indicator_id") == indicator_id)
+                                          & pl.col("region_id").is_in(view.featured_ids))
+    if frame.is_empty():
+        return None
+    latest = frame.group_by("region_id").agg(pl.col("year").max())
+    frame = frame.join(latest, on=["region_id", "year"])
+    years = dict(latest.iter_rows())
+    regions = [r for r in view.featured if r["region_id"] in years]
+    columns = [text("year_of", lang, name=_localized(r, "name", lang), year=years[r["region_id"]])
+               for r in regions]
+    cells = {(row["part"], row["region_id"]): row for row in frame.iter_rows(named=True)}
+    parts = frame.select("part", "part_order", f"label_{lang}").unique("part").sort("part_order")
+    rows, series = [], []
+    for part, _, label in parts.iter_rows():
+        label = label or text("by_part_other", lang)
+        found = [cells.get((part, r["region_id"])) for r in regions]
+        series.append((label, [f["value"] if f else None for f in found]))
+        rows.append({"label": label, "total": False, "cells": [
+            {"text": _fmt_value(view, indicator_id, f["value"] if f else None, lang),
+             "provisional": bool(f and f["is_provisional"])} for f in found]})
+    totals = [sum(values[i] for _, values in series if values[i] is not None)
+              for i in range(len(regions))]
+    rows.append({"label": text("by_part_total", lang), "total": True, "cells": [
+        {"text": _fmt_value(view, indicator_id, t, lang), "provisional": False} for t in totals]})
+    indicator = view.indicator(indicator_id)
+    unit = unit_of(indicator, lang)
+    chart = PartsInput(title=text("by_part", lang), unit=unit,
+                       decimals=view.decimals.get(indicator_id, 1), columns=columns,
+                       parts=series)
+    return {"figure_json": Markup(figure_json(parts_figure(chart, lang))),
+            "chart_id": f"parts-{slug(indicator_id)}", "columns": columns, "rows": rows,
+            "caption": text("by_part_caption", lang, unit=unit)}
 
 
 def indicator_chart(view: EditionView, indicator_id: str, lang: str):

@@ -49,12 +49,15 @@ def test_shipped_files_are_valid(catalogue, regions):
 
 @pytest.mark.parametrize(("mutate", "message"), [
     (lambda d: d["indicators"][0].update(direction="up"), "indicator 'co2_total', field 'direction'"),
-    (lambda d: d["indicators"][3]["targets"][0].pop("value"), "indicator 'no2_annual_mean', field 'targets.0'"),
+    (lambda d: next(i for i in d["indicators"] if i["id"] == "no2_annual_mean")["targets"][0]
+     .pop("value"), "indicator 'no2_annual_mean', field 'targets.0'"),
     (lambda d: d["indicators"][1].update(theme="sports"), "field 'theme'"),
     (lambda d: d["indicators"].append(dict(d["indicators"][0])), "duplicate id"),
 ])
 def test_catalogue_errors_name_entry_and_field(tmp_path, mutate, message):
-    doc = yaml.safe_load(open("indicators/catalogue.yaml", encoding="utf-8"))
+    from indicators.catalogue import CATALOGUE_FILE
+
+    doc = yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8"))
     mutate(doc)
     path = tmp_path / "catalogue.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
@@ -250,3 +253,42 @@ def test_no_catalogue_text_a_page_shows_is_a_placeholder_or_an_internal_note():
     for text in shown:
         assert not re.search(r"\(check\)|illustrat|replace with|placeholder|TODO", text,
                              re.IGNORECASE), text
+
+
+def test_sum_of_parts_adds_every_sector_and_the_breakdown_adds_up_to_it(catalogue, regions):
+    from indicators.compute import OTHER_PART, compute_breakdowns
+
+    rows = []
+    for code, energy, traffic in (("GM0453", 5000.0, 60.0), ("GM0375", 40.0, 70.0),
+                                  ("GM0396", 10.0, 50.0)):
+        rows.append(stat_rows([(code, "co2_sector_kt", 2021, energy)], "energiesector"))
+        rows.append(stat_rows([(code, "co2_sector_kt", 2021, traffic)], "verkeer_en_vervoer"))
+    rows.append(stat_rows([("GM0453", "co2_sector_kt", 2021, 1.5)], "a_new_sector"))
+    # 2022: Heemskerk has no figure, so the region has no 2022 value and no 2022 parts
+    rows.append(stat_rows([("GM0453", "co2_sector_kt", 2022, 4000.0)], "energiesector"))
+    tables = {"clean_emissions": pl.concat(rows)}
+    out = values_for(catalogue, regions, tables, "co2_by_sector")
+    ijmond = out.filter(pl.col("region_id") == "ijmond")
+    assert ijmond.select("year", "value").rows() == [(2021, 5231.5)]
+    parts = compute_breakdowns(catalogue, regions, tables).filter(
+        pl.col("region_id") == "ijmond")
+    assert parts["year"].unique().to_list() == [2021]
+    by_part = dict(parts.select("part", "value").rows())
+    assert by_part == {"energiesector": 5050.0, "verkeer_en_vervoer": 180.0, OTHER_PART: 1.5}
+    assert sum(by_part.values()) == ijmond["value"][0]
+    # declared order (energy sector first), the undeclared part last, words in both languages
+    assert parts["part"].to_list() == ["energiesector", "verkeer_en_vervoer", OTHER_PART]
+    assert parts.filter(pl.col("part") == "energiesector")["label_en"].to_list() == [
+        "Energy sector"]
+
+
+def test_a_breakdown_needs_the_sum_of_parts_aggregation(tmp_path):
+    from indicators.catalogue import CATALOGUE_FILE
+
+    doc = yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    entry = next(i for i in doc["indicators"] if i["id"] == "co2_by_sector")
+    entry["aggregation"] = "sum"
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CatalogueError, match="breakdown"):
+        load_catalogue(path)

@@ -524,3 +524,39 @@ def test_every_theme_agenda_and_status_the_indicators_know_has_words_and_a_look(
         assert set(words["statuses"]) == set(STATUSES)
         assert {f.table_name for f in FAMILIES} <= set(words["tables"])
     assert set(i18n.STATUSES) == set(STATUSES)
+
+
+def test_parts_show_as_stacked_bars_and_a_table_that_add_up_to_the_total():
+    from indicators.compute import BREAKDOWN_SCHEMA, OTHER_PART
+
+    rows = [("ijmond", 2023, "energiesector", "Energiesector", "Energy sector", 0, 5000.0, True),
+            ("ijmond", 2023, "verkeer_en_vervoer", "Verkeer en vervoer",
+             "Traffic and transport", 1, 180.0, False),
+            ("ijmond", 2023, OTHER_PART, None, None, 2, 1.5, False),
+            ("ijmond", 2022, "energiesector", "Energiesector", "Energy sector", 0, 9.0, False),
+            ("den_haag", 2022, "verkeer_en_vervoer", "Verkeer en vervoer",
+             "Traffic and transport", 1, 700.0, False)]
+    parts = pl.DataFrame([{"indicator_id": "co2", "region_id": r, "year": y, "part": p,
+                           "label_nl": nl, "label_en": en, "part_order": o, "value": v,
+                           "unit": "kt CO2", "is_provisional": prov}
+                          for r, y, p, nl, en, o, v, prov in rows], schema=BREAKDOWN_SCHEMA)
+    view = build_view(replace(make_inputs(), breakdowns=parts))
+    page = render_indicator(view, "co2", "nl")
+    table = next(t for t in figure_tables(page) if t[0][0] == "Sector")
+    header, *body = table
+    assert header[1:] == ["IJmond (2023)", "Den Haag (2022)"]  # each region's latest year
+    labels = [row[0] for row in body]
+    assert labels == ["Energiesector", "Verkeer en vervoer", "Niet ingedeelde sectoren",
+                      "Totaal"]
+    ijmond = [parse_number(row[1].rstrip("v"), "nl") for row in body]
+    assert sum(ijmond[:-1]) == ijmond[-1]
+    blocks = re.findall(r'<script type="application/json" class="chart-data"[^>]*>(.*?)</script>',
+                        page, re.S)
+    bars = next(json.loads(b)["figure"] for b in blocks
+                if json.loads(b)["figure"]["layout"].get("barmode") == "relative")
+    assert [t["name"] for t in bars["data"]] == labels[:-1]
+    assert bars["data"][0]["y"][0] == 5000.0
+    english = render_indicator(view, "co2", "en")
+    assert "Traffic and transport" in english and "Verkeer en vervoer" not in english
+    # an indicator without parts has no such section
+    assert "parts-heading" not in render_indicator(view, "pm10", "nl")
