@@ -352,7 +352,9 @@ class PartsInput:
 
 
 def parts_figure(chart: PartsInput, lang: str) -> go.Figure:
-    """One stacked bar per region: the parts of its latest value (CO2 per sector)."""
+    """One stacked bar per region: the parts of its latest value (CO2 per sector), each as a
+    percentage of the region's total, so a country and a small region read side by side; the
+    hover text gives the part in the indicator's unit."""
     fig = go.Figure()
     unit = plotly_text(chart.unit)
     for i, (label, values) in enumerate(chart.parts):
@@ -361,17 +363,17 @@ def parts_figure(chart: PartsInput, lang: str) -> go.Figure:
         fig.add_trace(go.Bar(
             x=[plotly_text(c) for c in chart.columns],
             y=[_round(v, chart.decimals) for v in values], name=legend_name(label),
+            customdata=[_round(v, chart.decimals) for v in values],
             marker={"color": colour, "pattern": {"shape": pattern, "fgcolor": "#ffffff"}},
-            hovertemplate=f"{plotly_text(label)}: %{{y}} {unit}<extra>%{{x}}</extra>"))
-    axis_format = f",.{chart.decimals}f" if chart.decimals else ",d"
+            hovertemplate=f"{plotly_text(label)}: %{{customdata}} {unit}<extra>%{{x}}</extra>"))
     fig.update_layout(
-        template=None, barmode="relative", separators=PLOTLY_SEPARATORS[lang], height=480,
+        template=None, barmode="stack", barnorm="percent", separators=PLOTLY_SEPARATORS[lang], height=480,
         autosize=True, font={"family": FONT, "size": 13, "color": "#1a1a1a"},
         margin={"l": 60, "r": 24, "t": 34, "b": 40},
         title={"text": plotly_text(chart.title), "x": 0, "xanchor": "left", "y": 0.99,
                "yanchor": "top", "font": {"size": 15}},
         paper_bgcolor="#ffffff", plot_bgcolor="#ffffff", hovermode="closest",
         legend={"orientation": "h", "y": -0.1, "yanchor": "top", "x": 0, "traceorder": "normal"},
-        yaxis={"tickformat": axis_format, "gridcolor": "#e5e5e5", "zerolinecolor": "#bbbbbb",
-               "title": {"text": unit}, "rangemode": "tozero"})
+        yaxis={"ticksuffix": "%", "gridcolor": "#e5e5e5", "zerolinecolor": "#bbbbbb",
+               "range": [0, 100]})
     return fig

@@ -335,7 +335,8 @@ def _parts(view: EditionView, indicator_id: str, lang: str) -> dict | None:
                        parts=series)
     return {"figure_json": Markup(figure_json(parts_figure(chart, lang))),
             "chart_id": f"parts-{slug(indicator_id)}", "columns": columns, "rows": rows,
-            "caption": text("by_part_caption", lang, unit=unit)}
+            "caption": text("by_part_caption", lang, unit=unit),
+            "summary": text("by_part_chart", lang, unit=unit)}
 
 
 def indicator_chart(view: EditionView, indicator_id: str, lang: str):

@@ -211,6 +211,34 @@ def test_an_energy_variable_missing_from_the_catalogue_stops_the_feed():
         klimaatmonitor.fetch_all(http, ["energie_totaal_kwh"])
 
 
+def test_business_gas_is_read_per_sbi_section_and_summed_into_a_lower_bound(frames, payloads):
+    """Real-format Values pages (fixture: the committed snapshot recordings, OData v4 JSON as the
+    Klimaatmonitor ODS sends them; ids and unit per docs/evidence/green_zone_more.md G1)."""
+    from transforms.green_zone import BUSINESS_GAS_TOTAL, BUSINESS_GAS_VARIABLES
+
+    gas = frames["klimaatmonitor_energy"].filter(pl.col("measure") == "business_gas_m3")
+    assert set(gas["unit"]) == {"m3"}
+    sections = gas.filter(pl.col("entity") != BUSINESS_GAS_TOTAL)
+    # each variable became its SBI section, found by the variable id, never by position
+    assert set(sections["entity"]) == set(BUSINESS_GAS_VARIABLES.values())
+    assert "D" not in set(sections["entity"])  # the service has no energy-supply figure
+    per_year = sections.filter(pl.col("region_code") == "GM0246", pl.col("year") == 2020)
+    [total] = gas.filter(pl.col("region_code") == "GM0246", pl.col("year") == 2020,
+                         pl.col("entity") == BUSINESS_GAS_TOTAL)["value"].to_list()
+    assert total == pytest.approx(per_year["value"].sum())
+    # a suppressed section ('?') stays missing with its reason and is left out of the sum
+    [suppressed] = per_year.filter(pl.col("entity") == "B").select(
+        "value", "missing_reason").rows()
+    assert suppressed[0] is None and "?" in suppressed[1]
+    assert set(gas["region_code"]) == set(DEMO_MUNICIPALITIES) | {"NL01"}
+    # a page of a variable the feed does not read is refused, naming it
+    [page] = [p for p in payloads["klimaatmonitor_energy"]
+              if "vbrzg_a')/GeoLevels('nederland" in p.url]
+    foreign = replace(page, url=page.url.replace("vbrzg_a", "vbrzg_d"))
+    with pytest.raises(ContractError, match="vbrzg_d"):
+        energy.parse_energy([foreign])
+
+
 # -- GX suites ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", sorted(FAMILIES))

@@ -553,9 +553,10 @@ def test_parts_show_as_stacked_bars_and_a_table_that_add_up_to_the_total():
     blocks = re.findall(r'<script type="application/json" class="chart-data"[^>]*>(.*?)</script>',
                         page, re.S)
     bars = next(json.loads(b)["figure"] for b in blocks
-                if json.loads(b)["figure"]["layout"].get("barmode") == "relative")
+                if json.loads(b)["figure"]["layout"].get("barnorm") == "percent")
     assert [t["name"] for t in bars["data"]] == labels[:-1]
-    assert bars["data"][0]["y"][0] == 5000.0
+    assert bars["data"][0]["y"][0] == 5000.0  # shares drawn by the chart, kilotonnes kept
+    assert bars["layout"]["barmode"] == "stack"
     english = render_indicator(view, "co2", "en")
     assert "Traffic and transport" in english and "Verkeer en vervoer" not in english
     # an indicator without parts has no such section

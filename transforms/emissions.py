@@ -190,7 +190,7 @@ KLIMAATMONITOR_MARKERS = {"?": "not available in Klimaatmonitor ('?')",
 
 
 def parse_klimaatmonitor(payloads: Sequence[Payload],
-                         variables: Mapping[str, tuple[str, float]] = KLIMAATMONITOR_VARIABLES,
+                         variables: Mapping[str, tuple] = KLIMAATMONITOR_VARIABLES,
                          units: Mapping[str, str] = EMISSIONS_UNITS) -> pl.DataFrame:
     """Yearly values per municipality (and NL01) from Klimaatmonitor `Values` pages.
 
@@ -207,7 +207,7 @@ def parse_klimaatmonitor(payloads: Sequence[Payload],
 
 
 def _klimaatmonitor_page(payload: Payload, catalogue: dict[str, str] | None,
-                         variables: Mapping[str, tuple[str, float]],
+                         variables: Mapping[str, tuple],
                          units: Mapping[str, str]) -> pl.DataFrame:
     page = odata_ods.values_page(payload)
     variable = odata_ods.variable_of(payload)
@@ -220,10 +220,12 @@ def _klimaatmonitor_page(payload: Payload, catalogue: dict[str, str] | None,
                             url=payload.url)
     if page.is_empty():
         return STAT_SHAPE.empty()
-    measure, factor = variables[variable]
+    # (measure, factor) or (measure, factor, entity): one variable per part of a measure
+    measure, factor, *part = variables[variable]
     valued = parse_numbers(payload, page, "value_text", KLIMAATMONITOR_MARKERS)
     rows = valued.select(
-        "region_code", entity=pl.lit(""), measure=pl.lit(measure), year="year",
+        "region_code", entity=pl.lit(part[0] if part else ""), measure=pl.lit(measure),
+        year="year",
         value=pl.col("value") * factor,
         is_provisional=pl.col("description").str.to_lowercase().str.contains("voorlopig"),
         missing_reason=pl.col("missing_reason"),

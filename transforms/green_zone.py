@@ -30,14 +30,30 @@ if TYPE_CHECKING:
 YEARLY = r"^\d{4}$"
 # Klimaatmonitor variable id -> (measure, factor): the energy family's variables (evidence in
 # `families/energy/__init__.py`); each is checked against `/Variables` before values are fetched.
-KLIMAATMONITOR_ENERGY_VARIABLES: dict[str, tuple[str, float]] = {
+# Natural gas delivered to businesses, one Klimaatmonitor variable per SBI 2008 section (m3):
+# ids and unit from a public client that verified all of them against the live service
+# (docs/evidence/green_zone_more.md G1). The service has no variable for section D (energy
+# supply) nor T (households as employers); E is `vbrzg_afval`, G `vbrzg_g1`, R `vbrzg_r1`.
+# The entity is the SBI section letter; BUSINESS_GAS_TOTAL is their sum (a lower bound: the
+# service leaves out or zeroes what it suppresses).
+BUSINESS_GAS_VARIABLES: dict[str, str] = {
+    "vbrzg_a": "A", "vbrzg_b": "B", "vbrzg_ctot": "C", "vbrzg_afval": "E", "vbrzg_f": "F",
+    "vbrzg_g1": "G", "vbrzg_h": "H", "vbrzg_i": "I", "vbrzg_j": "J", "vbrzg_k": "K",
+    "vbrzg_l": "L", "vbrzg_m": "M", "vbrzg_n": "N", "vbrzg_o": "O", "vbrzg_p": "P",
+    "vbrzg_q": "Q", "vbrzg_r1": "R", "vbrzg_s": "S", "vbrzg_u": "U",
+}
+BUSINESS_GAS_TOTAL = "all_sections"
+# variable id -> (measure, factor, entity)
+KLIMAATMONITOR_ENERGY_VARIABLES: dict[str, tuple] = {
     "energie_totaal_combi": ("energy_use_tj", 1.0),
     "hern_tot": ("renewable_energy_tj", 1.0),
     "kern331b_gas_wont": ("gas_use_per_dwelling_m3", 1.0),
+    **{variable: ("business_gas_m3", 1.0, section)
+       for variable, section in BUSINESS_GAS_VARIABLES.items()},
 }
 ENERGY_UNITS: dict[str, str] = {
     "energy_use_tj": "TJ", "renewable_energy_tj": "TJ", "non_renewable_energy_tj": "TJ",
-    "gas_use_per_dwelling_m3": "m3", "solar_capacity_kwp": "kWp",
+    "gas_use_per_dwelling_m3": "m3", "solar_capacity_kwp": "kWp", "business_gas_m3": "m3",
 }
 CIRCULARITY_UNITS: dict[str, str] = {
     "household_waste_kg_per_inhabitant": "kg/inw.",
@@ -94,6 +110,26 @@ def add_non_renewable(klimaatmonitor: pl.DataFrame) -> pl.DataFrame:
     return with_units(pl.concat([klimaatmonitor, derived]), ENERGY_UNITS)
 
 
+def add_business_gas_total(klimaatmonitor: pl.DataFrame) -> pl.DataFrame:
+    """Rows plus `business_gas_m3` for entity BUSINESS_GAS_TOTAL: the SBI sections summed per
+    municipality and year (sections without a value count as 0; provisional if any is)."""
+    gas = klimaatmonitor.filter((pl.col("measure") == "business_gas_m3")
+                                & (pl.col("entity") != BUSINESS_GAS_TOTAL))
+    if gas.is_empty():
+        return klimaatmonitor
+    total = (gas.group_by("region_code", "period", "year")
+             .agg(value=pl.when(pl.col("value").is_not_null().any())
+                  .then(pl.col("value").sum()),
+                  is_provisional=pl.col("is_provisional").any(),
+                  source=pl.col("source").first(),
+                  source_table=pl.lit("Variables('vbrzg_*'), summed over SBI sections"))
+             .with_columns(entity=pl.lit(BUSINESS_GAS_TOTAL), measure=pl.lit("business_gas_m3"),
+                           unit=pl.lit("m3"),
+                           missing_reason=pl.when(pl.col("value").is_null())
+                           .then(pl.lit("not available (no section has a value)"))))
+    return pl.concat([STAT_SHAPE.conform(klimaatmonitor), STAT_SHAPE.conform(total)])
+
+
 def energy_rules() -> list[Expectation]:
     import great_expectations as gx
 
@@ -103,7 +139,8 @@ def energy_rules() -> list[Expectation]:
             column="value", min_value=0, row_condition='measure != "non_renewable_energy_tj"',
             condition_parser="pandas", description="energy use, capacity and gas use are not negative"),
         gx.expectations.ExpectColumnValuesToBeInSet(
-            column="entity", value_set=[""], description="energy rows are whole regions"),
+            column="entity", value_set=["", *BUSINESS_GAS_VARIABLES.values(), BUSINESS_GAS_TOTAL],
+            description="energy rows are whole regions, or business gas per SBI section"),
     ]
 
 

@@ -12,9 +12,12 @@ Identifiers (see the indicator table in the issue note):
   from a third-party build script reading the raw v4 JSON (secondary); the measure's CBS unit
   spelling is unverified (kWp or kW are accepted, both as kWp); every other dimension of the
   table must be filtered to its total or the parser refuses the rows.
-- CBS gas and electricity deliveries per municipality: no public evidence of the table's
-  structure was found, so they are not read (the gas indicator uses the Klimaatmonitor
-  dwelling figure).
+- Natural gas delivered to businesses per SBI section (`vbrzg_*`, m3): the Klimaatmonitor
+  republishes it per municipality, one variable per section; ids and unit from a public client
+  that checked each against the live service (docs/evidence/green_zone_more.md G1). The CBS
+  table with the same figures (82538NED, "Levering aardgas, elektriciteit via openbaar net;
+  bedrijven, SBI2008, regio") was reported temporarily unavailable and its measures and units
+  are unverified, so it is not read.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from transforms.emissions import parse_klimaatmonitor
 from transforms.green_zone import (
     ENERGY_UNITS,
     KLIMAATMONITOR_ENERGY_VARIABLES,
+    add_business_gas_total,
     add_non_renewable,
     energy_rules,
 )
@@ -47,23 +51,26 @@ CBS_TABLES: tuple[TableSpec, ...] = (
 
 
 def parse_energy(payloads: Sequence[Payload]) -> pl.DataFrame:
-    """Klimaatmonitor rows of the energy variables, plus the non-renewable part."""
-    return add_non_renewable(parse_klimaatmonitor(payloads, KLIMAATMONITOR_VARIABLES,
-                                                  ENERGY_UNITS))
+    """Klimaatmonitor rows of the energy variables, plus the non-renewable part and the
+    business gas of all SBI sections."""
+    return add_business_gas_total(add_non_renewable(
+        parse_klimaatmonitor(payloads, KLIMAATMONITOR_VARIABLES, ENERGY_UNITS)))
 
 
 FAMILY = Family(
     name="energy",
-    table=STAT_SHAPE.table("clean_energy", "Energy use, renewable energy, household gas use "
-                           "and installed solar capacity per municipality."),
+    table=STAT_SHAPE.table("clean_energy", "Energy use, renewable energy, household gas use, "
+                           "business gas deliveries and installed solar capacity per "
+                           "municipality."),
     rules=energy_rules,
     sources=("klimaatmonitor", "cbs_statline"),
     cadence="monthly",
     feeds=(
         Feed(name="klimaatmonitor_energy", source="klimaatmonitor",
              description="Klimaatmonitor Open Data Service: total known energy use and "
-                         "renewable energy (TJ) and average gas use of dwellings (m3) per "
-                         "municipality and for the Netherlands, yearly.",
+                         "renewable energy (TJ), average gas use of dwellings (m3) and natural "
+                         "gas delivered to businesses per SBI section (m3) per municipality and "
+                         "for the Netherlands, yearly.",
              fetch=lambda http, geo: klimaatmonitor.fetch_all(http, KLIMAATMONITOR_VARIABLES),
              parse=parse_energy),
         cbs_feed("cbs_solar_capacity", "installed solar panel capacity (kWp, all sectors)",

@@ -35,6 +35,7 @@ from sources import emissieregistratie, entsoe, eu_ets, klimaatmonitor
 from sources.registry import SNAPSHOT_FILES_DIR, SOURCES
 from sources.snapshot import DEMO_MUNICIPALITIES, RECORDED_DIR, Generator, write_recording
 from transforms.emissions import KLIMAATMONITOR_VARIABLES, NATIONAL, SECTORS
+from transforms.green_zone import BUSINESS_GAS_VARIABLES
 
 SEED = 20240501
 YEARS = tuple(range(2010, 2024))
@@ -104,6 +105,10 @@ KLIMAATMONITOR_CATALOGUE = {
     "kern331b_gas_wont": "Gemiddeld aardgasverbruik alle woningen (weergecorrigeerd)",
     "energie_totaal_combi": "Totaal bekend energieverbruik",
     "hern_tot": "Totaal bekende hernieuwbare energie",
+    # Business gas per SBI section: ids from a public client that checked them against the
+    # live service (docs/evidence/green_zone_more.md G1); names written here as descriptions.
+    **{variable: f"Aardgaslevering aan bedrijven, SBI {section}"
+       for variable, section in BUSINESS_GAS_VARIABLES.items()},
 }
 
 

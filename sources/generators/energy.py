@@ -18,7 +18,7 @@ from sources.generators.emissions_wind import klimaatmonitor_pages
 from sources.generators.statline import POPULATION
 from sources.snapshot import RECORDED_DIR, write_recording
 from transforms.emissions import NATIONAL
-from transforms.green_zone import KLIMAATMONITOR_ENERGY_VARIABLES
+from transforms.green_zone import BUSINESS_GAS_VARIABLES, KLIMAATMONITOR_ENERGY_VARIABLES
 
 SEED = 20261201
 YEARS = tuple(range(2013, 2024))
@@ -31,6 +31,15 @@ RENEWABLE_PCT = {"GM0453": (1.0, 4.0), "GM0232": (9.0, 26.0), "GM0285": (10.0, 2
                  "GM0262": (9.5, 31.0), "GM0213": (8.0, 24.0), "GM0246": (9.0, 27.0),
                  "GM0518": (2.0, 8.0), NATIONAL: (4.8, 17.0)}
 GAS_M3_PER_DWELLING = {"GM0518": 1_050, NATIONAL: 1_300}
+# Synthesized natural gas delivered to businesses in 2013, m3 per inhabitant, and each SBI
+# section's share of it (manufacturing dominates in Velsen, agriculture in the rural east).
+BUSINESS_GAS_M3_PER_INHABITANT = {"GM0453": 4_800, "GM0518": 420, NATIONAL: 650}
+SECTION_SHARES = {"A": 8, "B": 1, "C": 40, "E": 2, "F": 2, "G": 9, "H": 4, "I": 5, "J": 1,
+                  "K": 1, "L": 2, "M": 3, "N": 3, "O": 3, "P": 5, "Q": 7, "R": 2, "S": 1.5,
+                  "U": 0.5}
+VELSEN_SHARES = {**SECTION_SHARES, "C": 88, "A": 0.2}
+# Sections the service suppresses for a municipality: '?' (the sum is then a lower bound).
+SUPPRESSED = {("GM0246", "vbrzg_b"), ("GM0213", "vbrzg_u")}
 
 
 def _series(variable: str, code: str) -> dict[int, float]:
@@ -45,6 +54,11 @@ def _series(variable: str, code: str) -> dict[int, float]:
     elif variable == "hern_tot":
         start, end = RENEWABLE_PCT.get(code, (5.0, 18.0))
         values = use_tj * (start + (end - start) * steps / steps[-1]) / 100 * (1 + noise)
+    elif variable in BUSINESS_GAS_VARIABLES:  # m3 delivered to one SBI section, falling
+        shares = VELSEN_SHARES if code == "GM0453" else SECTION_SHARES
+        share = shares[BUSINESS_GAS_VARIABLES[variable]] / sum(shares.values())
+        values = (people * BUSINESS_GAS_M3_PER_INHABITANT.get(code, 600) * share
+                  * (1 - 0.02 * steps) * (1 + noise))
     else:  # kern331b_gas_wont: m3 per dwelling, weather-corrected, falling
         values = GAS_M3_PER_DWELLING.get(code, 1_250) * (1 - 0.022 * steps) * (1 + noise)
     return {y: round(float(v), 1) for y, v in zip(YEARS, values, strict=True)}
@@ -52,6 +66,8 @@ def _series(variable: str, code: str) -> dict[int, float]:
 
 def pages(variable: str, geo_level: str) -> Iterator[tuple[str, bytes]]:
     def value(code: str, year: int) -> str:
+        if (code, variable) in SUPPRESSED:
+            return "?"
         return f"{_series(variable, code)[year]:.1f}"
 
     return klimaatmonitor_pages(variable, geo_level, YEARS, value=value,
