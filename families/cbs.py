@@ -10,7 +10,7 @@ import polars as pl
 from core.tables import STAT_SHAPE
 from families.base import Family, Feed
 from sources import statline
-from transforms.stat_rules import common_stat_rules
+from transforms.stat_rules import MUNICIPALITY_OR_COUNTRY, common_stat_rules
 from transforms.statline import TableSpec, parse_tables
 
 
@@ -30,13 +30,15 @@ def cbs_feed(name: str, topic: str, tables: tuple[TableSpec, ...],
 
 
 def cbs_family(name: str, description: str, tables: tuple[TableSpec, ...],
-               rules: Callable[[], list] = list) -> Family:
+               rules: Callable[[], list] = list,
+               region_pattern: str = MUNICIPALITY_OR_COUNTRY) -> Family:
     """A family filled by one CBS feed: `name` (table `clean_<name>`, feed `cbs_<name>`)
-    reading `tables`; `rules` are added to the rules every statistical family has."""
+    reading `tables`; `rules` are added to the rules every statistical family has (its region
+    codes matching `region_pattern`: municipalities, or the coarser areas a table is read at)."""
     return Family(
         name=name,
         table=STAT_SHAPE.table(f"clean_{name}", description),
-        rules=lambda: common_stat_rules() + rules(),
+        rules=lambda: common_stat_rules(region_pattern) + rules(),
         sources=("cbs_statline",),
         cadence="monthly",
         feeds=(cbs_feed(f"cbs_{name}", name.replace("_", " "), tables),),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from families import (
     air_quality,
+    business_dynamics,
     circularity,
     cohesion,
     emissions,
@@ -37,6 +38,7 @@ FAMILIES: tuple[Family, ...] = (
     energy.FAMILY,
     green_economy.FAMILY,
     circularity.FAMILY,
+    business_dynamics.FAMILY,
 )
 
 
@@ -72,5 +74,6 @@ def cbs_tables() -> tuple:
     """Every CBS table the families read, in the order the snapshot generator draws them (it
     draws its synthesized values from one seed, table by table)."""
     return tuple(spec for family in (employment, training, offshore_wind, youth, poverty,
-                                     health, cohesion, energy, green_economy, circularity)
+                                     health, cohesion, energy, green_economy, circularity,
+                                     business_dynamics)
                  for spec in family.CBS_TABLES)

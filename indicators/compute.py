@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 import polars as pl
 
 from families.air_quality.sql import AIR_HOURLY_TABLES
+from indicators.areas import holding_area, load_areas
 from indicators.catalogue import Catalogue, Indicator, Regions, SourceTable
 
 VALUE_SCHEMA = {
@@ -325,11 +326,31 @@ def compute_breakdowns(catalogue: Catalogue, regions: Regions,
             .sort(["indicator_id", "region_id", "year", "part_order"]))
 
 
+def _holding_area(indicator: Indicator, regions: Regions, tables) -> pl.DataFrame:
+    """A figure published per COROP area: each region gets the series of the area that holds
+    all its municipalities (`indicators/areas.yaml`; `note` names the area's code), the
+    country its national series; a region no area holds gets no rows ("not measured")."""
+    rows = yearly_rows(tables, indicator.source_tables[0])
+    areas = load_areas()
+    out = []
+    for region in regions.regions:
+        area = holding_area(region.municipalities, areas)
+        code = "NL01" if region.kind == "country" else area.code if area else None
+        if code is None:
+            continue
+        out.append(rows.filter(pl.col("region_code") == code).select(
+            "year", "value", "is_provisional", region_id=pl.lit(region.id),
+            members_expected=pl.lit(1, pl.Int32), members_reporting=pl.lit(1, pl.Int32),
+            note=pl.lit(code)))
+    return pl.concat(out) if out else pl.DataFrame()
+
+
 _RAW_AGGREGATIONS: dict[str, Callable[[Indicator, Regions, Mapping], pl.DataFrame]] = {
     "sum": _sum, "population_weighted_mean": _population_weighted_mean,
     "per_inhabitant": _per_inhabitant, "share": _share, "national_only": _national_only,
     "station_mean": _station_mean, "farm_register": _farm_register,
     "population_weighted_share": _population_weighted_share, "sum_of_parts": _sum_of_parts,
+    "holding_area": _holding_area,
 }
 
 

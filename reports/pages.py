@@ -12,6 +12,7 @@ import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from indicators.areas import holding_area, load_areas
 from indicators.progress import ON_TRACK_RATIO, required_path
 from reports import health, history, i18n
 from reports.contract import SourceUse
@@ -639,6 +640,7 @@ def _indicator_facts(view: EditionView, indicator: dict, lang: str) -> dict:
         "sources": [source_facts(u, view.inputs.generated_at, lang) for u in uses],
         "retrieved": format_datetime(max(fetched), lang) if fetched else "",
         "method": _method_words(view, indicator, lang),
+        "areas": _areas_used(view, lang) if indicator.get("aggregation") == "holding_area" else [],
         "validation": validation_status(view, indicator, lang),
         "citation": text("citation", lang, site=text("site_title", lang),
                          region=_site_region(view, lang), edition=view.inputs.edition_id,
@@ -646,6 +648,24 @@ def _indicator_facts(view: EditionView, indicator: dict, lang: str) -> dict:
         # the edition's date until the page's script writes the reader's today
         "consulted": format_date(view.inputs.generated_at, lang),
         "generated_iso": view.inputs.generated_at.date().isoformat()}
+
+
+def _areas_used(view: EditionView, lang: str) -> list[str]:
+    """Per featured region, the area whose figure it shows (a COROP area holding all its
+    municipalities, with their names), the national figure, or why it has none."""
+    areas = load_areas()
+    lines = []
+    for region in view.featured:
+        name = _localized(region, "name", lang)
+        found = holding_area(region.get("municipalities") or [], areas)
+        if region.get("kind") == "country":
+            lines.append(text("country_area", lang, region=name))
+        elif found is None:
+            lines.append(text("no_area_of_region", lang, region=name))
+        else:
+            lines.append(text("area_of_region", lang, region=name, area=getattr(found.name, lang),
+                              municipalities=", ".join(found.municipality_names)))
+    return lines
 
 
 def source_facts(use: SourceUse, now: datetime, lang: str) -> dict:

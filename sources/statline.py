@@ -48,7 +48,9 @@ def fetch_issue(http: SourceHttp, spec: TableSpec, issue: str,
 
 
 def fetch_table(http: SourceHttp, spec: TableSpec, regions: Sequence[str]) -> list[Payload]:
-    """Every issue of a table: newer ones found in the catalogue, the current, the older."""
+    """Every issue of a table: newer ones found in the catalogue, the current, the older; at
+    the table's own region codes where it declares them (a coarser level)."""
+    regions = spec.region_codes or regions
     payloads, issues = [], list(spec.issues)
     if spec.catalogue_title:
         catalogue = http.get(spec.table, "Datasets", catalogue_query(spec),

@@ -561,3 +561,18 @@ def test_parts_show_as_stacked_bars_and_a_table_that_add_up_to_the_total():
     assert "Traffic and transport" in english and "Verkeer en vervoer" not in english
     # an indicator without parts has no such section
     assert "parts-heading" not in render_indicator(view, "pm10", "nl")
+
+
+def test_a_figure_per_corop_area_names_the_area_each_region_shows():
+    inputs = make_inputs()
+    indicators = inputs.indicators.with_columns(
+        aggregation=pl.when(pl.col("indicator_id") == "co2").then(pl.lit("holding_area"))
+        .otherwise("aggregation"))
+    regions = inputs.regions.with_columns(
+        kind=pl.when(pl.col("region_id") == "nl").then(pl.lit("country")).otherwise("kind"))
+    view = build_view(replace(inputs, indicators=indicators, regions=regions))
+    page = html.unescape(re.sub(r"<[^>]+>", " ", render_indicator(view, "co2", "nl")))
+    assert "IJmond: COROP-gebied IJmond (Beverwijk, Castricum, Heemskerk, Uitgeest, Velsen)" in page
+    assert "Cleantech Regio: geen COROP-gebied omvat de hele regio; niet gemeten" in page
+    assert "Nederland: het landelijke cijfer" in page
+    assert "COROP" not in render_indicator(view, "pm10", "nl")

@@ -3,13 +3,16 @@ its own on top (e.g. units per measure), declared in its folder under `families/
 
 from __future__ import annotations
 
+MUNICIPALITY_OR_COUNTRY = r"^(GM\d{4}|NL01)$"
+COROP_OR_COUNTRY = r"^(CR\d{2}|NL01)$"  # tables published per COROP area, not municipality
 
-def common_stat_rules() -> list:
+
+def common_stat_rules(region_pattern: str = MUNICIPALITY_OR_COUNTRY) -> list:
     import great_expectations as gx  # slow import: only when validating
 
     return [
         gx.expectations.ExpectColumnValuesToMatchRegex(column="region_code",
-                                                       regex=r"^(GM\d{4}|NL01)$"),
+                                                       regex=region_pattern),
         gx.expectations.ExpectColumnValuesToBeBetween(column="year", min_value=1990,
                                                       max_value=2100),
         gx.expectations.ExpectColumnValuesToMatchRegex(column="period",

@@ -86,6 +86,7 @@ UNIT_CONVERSIONS: dict[tuple[str, str], float] = {
     ("kg per inwoner", "kg/inw."): 1.0,
     ("kw", "kWp"): 1.0,  # 85005NED panel capacity: CBS spelling of the unit unverified
     ("kwp", "kWp"): 1.0,
+    ("aantal", "establishments"): 1.0,
 }
 
 
@@ -177,6 +178,10 @@ class TableSpec:
     # The region dimension where its Kind may not say GeoDimension (84780NED "Regiokenmerken").
     geo_dimension: str | None = None
     split: Split | None = None  # one dimension read at several codes (entity per code)
+    # The region codes to read where the table is published at a coarser level than
+    # municipalities (COROP areas `CR20` and the country `NL01`): read instead of the configured
+    # municipalities.
+    region_codes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         ids = {m.measure_id for m in self.measures}

@@ -79,7 +79,10 @@ CATALOGUE = {  # synthesized catalogue rows for the title stems the specs search
 # or fixes, named here as CBS's v3 service spells it (the v4 identifiers are unverified, and
 # the client finds a split dimension by its code titles, not by this name), and its codes.
 GREEN_DIMS = {"83452NED": "Afvalsoort", "83582NED": "BedrijfstakkenBranchesSBI2008",
-              "85005NED": "SectorEnVermogensklasse"}
+              "85005NED": "SectorEnVermogensklasse", "83631NED": "BedrijfstakkenBranchesSBI2008"}
+# Synthesized start-ups (new establishments) per year in 2013, per COROP area and NL: IJmond
+# (CR20), Agglomeratie 's-Gravenhage (CR26); other areas get a middling figure.
+STARTUPS_2013 = {"CR20": 1_900, "CR26": 9_500, "NL01": 190_000}
 GREEN_CODES = {
     "Afvalsoort": (("T001126", "Totaal huishoudelijk afval"), ("A047330", "Huishoudelijk restafval"),
                    ("A047331", "Grof huishoudelijk restafval"), ("A047336", "GFT-afval"),
@@ -223,6 +226,11 @@ def _green_values(issue: str, code_title: str, region: str,
                   rng: np.random.Generator) -> dict[int, float | None]:
     """Synthesized yearly values of an issue-15 table at one code of its split dimension."""
     steps = np.arange(len(SYNTH_YEARS))
+    if issue == "83631NED":  # start-ups per COROP area: rising, a dip in 2020
+        base = STARTUPS_2013.get(region, 3_000) * (1 + 0.035 * steps)
+        values = base * np.where(np.array(SYNTH_YEARS) == 2020, 0.93, 1.0) \
+            * (1 + rng.normal(0, 0.02, len(steps)))
+        return {y: float(round(v)) for y, v in zip(SYNTH_YEARS, values, strict=True)}
     people = POPULATION[region] * (1 + 0.004 * steps)
     if issue == "85005NED":  # kWp: from ~60 Wp to ~1,500 Wp per inhabitant
         wp = 60 * (1.34 ** steps) * (1.2 if region in WASTE_FACTOR and region != "GM0518" else 1.0)
@@ -341,7 +349,8 @@ def write_statline(root: Path, specs: tuple[TableSpec, ...]) -> None:
         if spec.catalogue_title:
             write_catalogue(root, http, spec)
         for issue in spec.issues:
-            write_issue(root, http, spec, issue, regions + ["NL01"], rng)
+            write_issue(root, http, spec, issue, list(spec.region_codes) or regions + ["NL01"],
+                        rng)
 
 
 def _payload(url: str, doc: dict, key: str) -> Payload:
