@@ -31,7 +31,8 @@ THEMES = {"climate": "green_industrial_zone", "air": "green_industrial_zone",
           "poverty": "inclusion", "health": "inclusion", "cohesion": "inclusion"}
 AGENDA_ORDER = tuple(dict.fromkeys(THEMES.values()))
 AGGREGATIONS = ("sum", "population_weighted_mean", "per_inhabitant", "share", "station_mean",
-                "national_only", "farm_register", "population_weighted_share")
+                "national_only", "farm_register", "population_weighted_share",
+                "nuts_region")
 
 
 class SourceTable(Strict):

@@ -3,13 +3,15 @@ its own on top (e.g. units per measure), declared in its folder under `families/
 
 from __future__ import annotations
 
+MUNICIPAL_CODES = r"^(GM\d{4}|NL01)$"
+NUTS_CODES = r"^[A-Z]{2}[0-9A-Z]{0,3}$"  # Eurostat's NUTS codes: NL32 (NUTS 2), NL (country)
 
-def common_stat_rules() -> list:
+
+def common_stat_rules(region_codes: str = MUNICIPAL_CODES) -> list:
     import great_expectations as gx  # slow import: only when validating
 
     return [
-        gx.expectations.ExpectColumnValuesToMatchRegex(column="region_code",
-                                                       regex=r"^(GM\d{4}|NL01)$"),
+        gx.expectations.ExpectColumnValuesToMatchRegex(column="region_code", regex=region_codes),
         gx.expectations.ExpectColumnValuesToBeBetween(column="year", min_value=1990,
                                                       max_value=2100),
         gx.expectations.ExpectColumnValuesToMatchRegex(column="period",
