@@ -13,7 +13,7 @@ import polars as pl
 
 from core.freshness import is_stale
 from families.registry import FAMILIES, statistical
-from indicators.agenda import load_agendas
+from indicators.agenda import agendas_for
 from indicators.catalogue import load_catalogue, load_regions
 from indicators.changes import status_changes
 from indicators.compute import DERIVED_FROM, POPULATION, catalogue_frames, regions_frame
@@ -93,7 +93,7 @@ def load_edition_inputs(wh: Warehouse, edition_id: str, *, demo_data: bool,
         fetch_failures=fetch_failures if fetch_failures is not None
         else pl.DataFrame(schema=FETCH_FAILURE_SCHEMA),
         status_history=status_history(wh),
-        agendas=load_agendas(catalogue=catalogue, regions=regions),
+        agendas=agendas_for(catalogue, regions),
     )
 
 

@@ -30,7 +30,8 @@ def dataset_url(http: SourceHttp, spec: DatasetSpec, nuts: Sequence[str]) -> str
 
 def fetch_datasets(http: SourceHttp, specs: Sequence[DatasetSpec],
                    nuts: Sequence[str]) -> list[Payload]:
-    """One payload per dataset (request key: the dataset code); no NUTS code, no request."""
+    """One payload per dataset (request key: the dataset code, which the parser matches on);
+    no NUTS code, no request."""
     if not nuts:
         return []
     return [http.get(spec.dataset, spec.dataset, url=dataset_url(http, spec, nuts),

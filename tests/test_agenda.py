@@ -99,3 +99,17 @@ def test_the_region_page_reads_the_shipped_agenda_in_its_structure(region_id, ag
         for goal in unmeasured:
             assert f"{label} {getattr(goal.not_measured, lang)}" in words, goal.id
         assert words.count("Document: ") == len(agenda.goals)
+
+
+def test_an_edition_of_another_catalogue_leaves_out_the_agendas_that_do_not_fit(tmp_path):
+    from indicators.agenda import agendas_for
+    from indicators.catalogue import load_regions
+
+    full = load_catalogue()
+    assert set(agendas_for(full, load_regions())) == set(load_agendas())
+    smaller = full.model_copy(update={"indicators": [i for i in full.indicators
+                                                     if i.id != "unemployment"]})
+    kept = agendas_for(smaller, load_regions())
+    users = {a.region for a in load_agendas().values()
+             if any("unemployment" in g.indicators for g in a.goals)}
+    assert users and set(kept) == set(load_agendas()) - users

@@ -35,7 +35,7 @@ def fixture(name: str) -> dict:
 
 
 def payload(doc: dict, dataset: str = "trng_lfse_04") -> Payload:
-    return Payload(source="eurostat", dataset=dataset, request_key=dataset,
+    return Payload(source="eurostat", dataset="eurostat_regional_lfs", request_key=dataset,
                    url=f"https://ec.test/{dataset}", media_type="application/json",
                    body=json.dumps(doc).encode(), fetched_at=datetime(2026, 5, 1, tzinfo=UTC))
 

@@ -170,11 +170,12 @@ def parse_dataset(spec: DatasetSpec, payload: Payload) -> pl.DataFrame:
 
 
 def parse_datasets(specs: Sequence[DatasetSpec], payloads: Sequence[Payload]) -> pl.DataFrame:
-    """Every spec's rows from its payload (matched by dataset code); a missing one is an error
-    unless nothing was fetched (no configured region has a NUTS code)."""
+    """Every spec's rows from its payload (matched by request key, the dataset code: the store
+    files payloads under the feed's name); a missing one is an error unless nothing was
+    fetched (no configured region has a NUTS code)."""
     if not payloads:
         return STAT_SHAPE.empty()
-    by_dataset = {p.dataset: p for p in payloads}
+    by_dataset = {p.request_key: p for p in payloads}
     frames = []
     for spec in specs:
         if spec.dataset not in by_dataset:
