@@ -29,10 +29,12 @@ STATION_CODE = r"^NL\d{5}$"
 
 @dataclass(frozen=True)
 class Geography:
-    """What to fetch: municipality codes (and NL01) and station codes, sorted."""
+    """What to fetch: municipality codes (and NL01), station codes and the NUTS codes of
+    Eurostat's regional figures, sorted."""
 
     municipalities: tuple[str, ...]
     stations: tuple[str, ...]
+    nuts: tuple[str, ...] = ()
 
 
 class Station(Strict):
@@ -50,6 +52,16 @@ class Region(Strict):
     municipalities: list[str] = Field(min_length=1)
     stations: list[str] = []
     wind_farms: list[str] = []
+    # The NUTS region(s) Eurostat publishes regional figures for that hold the region: NUTS 2
+    # (a province, e.g. NL32) or NUTS 0 (NL) for the country. A region spanning two provinces
+    # lists both, and a figure for one province is not shown as the region's.
+    nuts: list[str] = []
+
+    @field_validator("nuts")
+    @classmethod
+    def _nuts_codes(cls, codes: list[str]) -> list[str]:
+        return _well_formed(codes, r"^[A-Z]{2}[0-9A-Z]{0,3}$", "NUTS",
+                            "write the Eurostat NUTS code, e.g. NL32 (or NL for the country)")
 
     @field_validator("municipalities")
     @classmethod
@@ -139,12 +151,18 @@ class Regions(Strict):
         """Every station of the configured regions: what is fetched."""
         return sorted({code for r in self.regions for code in r.stations})
 
+    @property
+    def nuts_codes(self) -> list[str]:
+        """Every NUTS code of the configured regions: what is fetched from Eurostat."""
+        return sorted({code for r in self.regions for code in r.nuts})
+
     def station(self, code: str) -> Station | None:
         return next((s for s in self.station_register if s.code == code), None)
 
     @property
     def geography(self) -> Geography:
-        return Geography(tuple(self.municipality_codes), tuple(self.station_codes))
+        return Geography(tuple(self.municipality_codes), tuple(self.station_codes),
+                         tuple(self.nuts_codes))
 
     def municipality_name(self, code: str) -> str:
         return self.municipality_names.get(code, code)

@@ -15,6 +15,7 @@ from families import (
     emissions,
     employment,
     energy,
+    eu_regional,
     green_economy,
     health,
     offshore_wind,
@@ -39,6 +40,7 @@ FAMILIES: tuple[Family, ...] = (
     green_economy.FAMILY,
     circularity.FAMILY,
     business_dynamics.FAMILY,
+    eu_regional.FAMILY,
 )
 
 
@@ -64,10 +66,12 @@ def snapshot_generators() -> list:
     from sources.generators import air_quality as air_quality_generator
     from sources.generators import emissions_wind as emissions_wind_generator
     from sources.generators import onderwijsdata as onderwijsdata_generator
+    from sources.generators.eurostat import eurostat_generator
     from sources.generators.statline import statline_generator
 
     return [*air_quality_generator.GENERATORS, *emissions_wind_generator.GENERATORS,
-            statline_generator(cbs_tables()), *onderwijsdata_generator.GENERATORS]
+            statline_generator(cbs_tables()), *onderwijsdata_generator.GENERATORS,
+            eurostat_generator(eu_regional.DATASETS)]
 
 
 def cbs_tables() -> tuple:

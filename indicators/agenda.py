@@ -87,3 +87,20 @@ def load_agendas(directory: Path | None = None, catalogue: Catalogue | None = No
             raise CatalogueError(f"{path.name}: a second agenda for region {agenda.region!r}")
         agendas[agenda.region] = agenda
     return agendas
+
+
+def agendas_for(catalogue: Catalogue, regions: Regions,
+                directory: Path | None = None) -> dict[str, Agenda]:
+    """The agendas an edition shows: those that fit this deployment's catalogue and regions.
+    A deployment with its own catalogue or regions (another monitor) leaves out the shipped
+    agendas that name indicators or regions it lacks; `check` reports each such file, so a
+    mistake in an agenda is never silent."""
+    out: dict[str, Agenda] = {}
+    for path in sorted(Path(directory or AGENDA_DIR).glob("*.yaml")):
+        agenda = load_yaml(path, Agenda, "themes")
+        try:
+            check_agenda(agenda, path.name, catalogue, regions)
+        except CatalogueError:
+            continue
+        out.setdefault(agenda.region, agenda)
+    return out

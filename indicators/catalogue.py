@@ -32,7 +32,7 @@ THEMES = {"climate": "green_industrial_zone", "air": "green_industrial_zone",
 AGENDA_ORDER = tuple(dict.fromkeys(THEMES.values()))
 AGGREGATIONS = ("sum", "population_weighted_mean", "per_inhabitant", "share", "station_mean",
                 "national_only", "farm_register", "population_weighted_share", "sum_of_parts",
-                "holding_area")
+                "holding_area", "nuts_region")
 
 
 class SourceTable(Strict):

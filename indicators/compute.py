@@ -208,6 +208,25 @@ def _national_only(indicator: Indicator, regions: Regions, tables) -> pl.DataFra
     return region_sums(yearly_rows(tables, indicator.source_tables[0]), national)
 
 
+def nuts_membership(regions: Regions) -> pl.DataFrame:
+    """region_id, region_code (a NUTS code), members_expected 1: the regions that lie in one
+    NUTS region. A region spanning two (the Cleantech Regio: Gelderland and Overijssel) has
+    none: one province's figure is not the region's, and an average of two would be a figure
+    nobody published."""
+    rows = [{"region_id": r.id, "region_code": r.nuts[0], "members_expected": 1}
+            for r in regions.regions if len(r.nuts) == 1]
+    return pl.DataFrame(rows, schema={"region_id": pl.String, "region_code": pl.String,
+                                      "members_expected": pl.Int32})
+
+
+def _nuts_region(indicator: Indicator, regions: Regions, tables) -> pl.DataFrame:
+    """The published figure of the one NUTS region (province, or the country) a region lies in."""
+    return (yearly_rows(tables, indicator.source_tables[0])
+            .join(nuts_membership(regions), on="region_code")
+            .select("region_id", "year", "value", "is_provisional",
+                    members_reporting=pl.lit(1, pl.Int32), members_expected="members_expected"))
+
+
 def _station_mean(indicator: Indicator, regions: Regions, tables) -> pl.DataFrame:
     annual = tables.get("air_station_annual")
     component = indicator.source_tables[0].measure
@@ -350,7 +369,7 @@ _RAW_AGGREGATIONS: dict[str, Callable[[Indicator, Regions, Mapping], pl.DataFram
     "per_inhabitant": _per_inhabitant, "share": _share, "national_only": _national_only,
     "station_mean": _station_mean, "farm_register": _farm_register,
     "population_weighted_share": _population_weighted_share, "sum_of_parts": _sum_of_parts,
-    "holding_area": _holding_area,
+    "holding_area": _holding_area, "nuts_region": _nuts_region,
 }
 
 
@@ -424,6 +443,9 @@ def regions_with_inputs(catalogue: Catalogue, regions: Regions,
                 present = annual is not None and not annual.filter(
                     pl.col("station_code").is_in(region.stations)
                     & (pl.col("component") == source.measure)).is_empty()
+            elif indicator.aggregation == "nuts_region":
+                present = len(region.nuts) == 1 and not yearly_rows(tables, source).filter(
+                    pl.col("region_code") == region.nuts[0]).is_empty()
             elif indicator.aggregation == "farm_register":
                 present = not yearly_rows_by_entity(tables, source).filter(
                     pl.col("entity").is_in(region.wind_farms)).is_empty()

@@ -20,7 +20,7 @@ from core.errors import SourceUnavailable
 from core.geography import Geography, load_regions
 from sources.http import RetryPolicy, SourceHttp
 from sources.registry import make_http
-from sources.snapshot import DEMO_MUNICIPALITIES, DEMO_STATIONS
+from sources.snapshot import DEMO_MUNICIPALITIES, DEMO_NUTS, DEMO_STATIONS
 from warehouse.store import Warehouse
 
 
@@ -92,7 +92,8 @@ class SourcesResource(dg.ConfigurableResource):
         everything the demo snapshot holds in snapshot mode (a configured region outside it
         is reported as not in the demo snapshot, not fetched)."""
         if self.mode == "snapshot":
-            return Geography(tuple(sorted(DEMO_MUNICIPALITIES)), tuple(sorted(DEMO_STATIONS)))
+            return Geography(tuple(sorted(DEMO_MUNICIPALITIES)), tuple(sorted(DEMO_STATIONS)),
+                             DEMO_NUTS)
         return load_regions(self.regions_file).geography
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import polars as pl
 
+from indicators.agenda import Agenda
 from indicators.changes import CHANGE_SCHEMA
 from indicators.compute import (
     BREAKDOWN_SCHEMA,
@@ -95,6 +96,10 @@ class EditionInputs:
     # year (`indicators.compute.compute_breakdowns`).
     breakdowns: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
         schema=BREAKDOWN_SCHEMA))
+    # Per region id: the region's own agenda (goal -> theme -> indicator, in its words), which
+    # its region page, and the overview of the focus region, follow. A region without one has
+    # only the monitor's themes.
+    agendas: dict[str, Agenda] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         problems = [problem for name, schema in FRAME_SCHEMAS.items()

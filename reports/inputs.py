@@ -13,6 +13,7 @@ import polars as pl
 
 from core.freshness import is_stale
 from families.registry import FAMILIES, statistical
+from indicators.agenda import agendas_for
 from indicators.catalogue import load_catalogue, load_regions
 from indicators.changes import status_changes
 from indicators.compute import (
@@ -99,6 +100,7 @@ def load_edition_inputs(wh: Warehouse, edition_id: str, *, demo_data: bool,
         else pl.DataFrame(schema=FETCH_FAILURE_SCHEMA),
         status_history=status_history(wh),
         breakdowns=breakdowns(wh, catalogue, regions),
+        agendas=agendas_for(catalogue, regions),
     )
 
 

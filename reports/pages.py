@@ -157,6 +157,7 @@ def render_overview(view: EditionView, lang: str) -> str:
     focus = view.focus_region
     context.update(
         themes=[_theme_section(view, theme, lang) for theme in _themes(view)],
+        agenda=_agenda_section(view, focus, lang, partial(_overview_row, view)) if focus else None,
         focus_note=text("focus_region", lang, region=view.region_name(focus, lang))
         if focus else "",
         regions=[_region_link(view, r, lang) for r in view.regions],
@@ -195,8 +196,9 @@ def _theme_summary(statuses: list[str], lang: str) -> str:
     return f"{line} ({text('theme_unassessed', lang, n=unassessed)})" if unassessed else line
 
 
-def _overview_row(view: EditionView, indicator: dict, lang: str) -> dict:
-    indicator_id, region = indicator["indicator_id"], view.focus_region
+def _overview_row(view: EditionView, indicator: dict, lang: str,
+                  region: str | None = None) -> dict:
+    indicator_id, region = indicator["indicator_id"], region or view.focus_region
     scope_note = ""
     # An indicator with figures for the country alone (offshore wind) would read "not
     # measured" for every region; the overview shows the national figure instead, says so.
@@ -231,6 +233,36 @@ def _sparkline(view: EditionView, indicator_id: str, series: pl.DataFrame, lang:
         start=_fmt_value(view, indicator_id, known[0][1], lang),
         end=_fmt_value(view, indicator_id, known[-1][1], lang))
     return sparkline_svg(years, shown, label)
+
+
+def _agenda_section(view: EditionView, region_id: str, lang: str, row) -> dict | None:
+    """The region's own agenda, in its words: theme -> goal -> the indicators that measure
+    it (`row(indicator, lang, region_id)` builds each, as the page's own tables do), each
+    goal with the document it comes from, and what open data does not measure said so."""
+    agenda = view.inputs.agendas.get(region_id)
+    if agenda is None:
+        return None
+    documents = {d.id: d for d in agenda.documents}
+    themes = []
+    for theme in agenda.themes:
+        goals = []
+        for goal in theme.goals:
+            rows = [row(view.indicator(i), lang, region_id) for i in goal.indicators
+                    if i in view.indicators_by_id]
+            goals.append({
+                "id": slug(f"{theme.id}-{goal.id}"), "name": getattr(goal.name, lang),
+                "document": _document_words(documents[goal.document]), "rows": rows,
+                "not_measured": getattr(goal.not_measured, lang) if goal.not_measured else ""})
+        themes.append({"id": slug(theme.id), "name": getattr(theme.name, lang),
+                       "goals": goals})
+    return {"heading": text("agenda_heading", lang, region=view.region_name(region_id, lang)),
+            "intro": text("agenda_intro", lang), "themes": themes}
+
+
+def _document_words(document) -> str:
+    """A document as a reader cites it: its own title, then who publishes it (and when)."""
+    by = ", ".join(str(x) for x in (document.publisher, document.year) if x)
+    return f"{document.title} ({by})"
 
 
 def _region_link(view: EditionView, region: dict, lang: str) -> dict:
@@ -752,7 +784,9 @@ def render_region(view: EditionView, region_id: str, lang: str) -> str:
         themes=[{"name": pick(i18n.THEMES.get(theme, (theme, theme)), lang),
                  "rows": [_region_row(view, i, region_id, lang)
                           for i in view.indicators if i["theme"] == theme]}
-                for theme in _themes(view)])
+                for theme in _themes(view)],
+        agenda=_agenda_section(view, region_id, lang,
+                               lambda i, lang, rid: _region_row(view, i, rid, lang)))
     return _render("region.html", context)
 
 

@@ -92,6 +92,12 @@ SOURCES: dict[str, SourceSpec] = {
                    "https://www.rvo.nl/onderwerpen/windenergie-op-zee",
                    "compiled by the project from public sources", max_data_age_days=1000,
                    cadence="irregular"),
+        # API Statistics (JSON-stat 2.0, no key); regional LFS figures yearly, NUTS 2.
+        SourceSpec("eurostat", "Eurostat dissemination API (API Statistics, JSON-stat)",
+                   "https://ec.europa.eu/eurostat/api/dissemination/statistics/1.0/data",
+                   "CC BY 4.0 (European Commission reuse policy), source: Eurostat",
+                   max_data_age_days=800,
+                   home_url="https://ec.europa.eu/eurostat/data/database"),
         SourceSpec("entsoe", "ENTSO-E Transparency Platform", "https://web-api.tp.entsoe.eu/api",
                    "ENTSO-E Transparency terms", key_env="ENTSOE_API_KEY",
                    key_param="securityToken", max_data_age_days=40, cadence="continuous",

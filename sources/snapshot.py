@@ -28,6 +28,9 @@ DEMO_MUNICIPALITIES: dict[str, str] = {
     "GM0150": "Deventer", "GM0301": "Zutphen", "GM0232": "Epe", "GM0285": "Voorst",
     "GM0262": "Lochem", "GM0213": "Brummen", "GM0246": "Heerde", "GM0518": "'s-Gravenhage",
     "NL01": "Nederland"}
+# The NUTS regions of the demo regions (regions.yaml `nuts`): Noord-Holland, Gelderland,
+# Overijssel, Zuid-Holland and the country.
+DEMO_NUTS: tuple[str, ...] = ("NL", "NL21", "NL22", "NL32", "NL33")
 DEMO_STATIONS: dict[str, str] = {
     "NL49551": "IJmuiden-Kanaalstraat", "NL49553": "Wijk aan Zee-De Banjaert",
     "NL49557": "Wijk aan Zee-Bosweg", "NL49570": "Beverwijk-Creutzberglaan",

@@ -32,9 +32,9 @@ def feed(name: str):
 def demo_geography():
     """What the demo snapshot holds: the geography snapshot-mode fetches use."""
     from core.geography import Geography
-    from sources.snapshot import DEMO_MUNICIPALITIES, DEMO_STATIONS
+    from sources.snapshot import DEMO_MUNICIPALITIES, DEMO_NUTS, DEMO_STATIONS
 
-    return Geography(tuple(sorted(DEMO_MUNICIPALITIES)), tuple(sorted(DEMO_STATIONS)))
+    return Geography(tuple(sorted(DEMO_MUNICIPALITIES)), tuple(sorted(DEMO_STATIONS)), DEMO_NUTS)
 
 
 # -- a small edition's inputs, in the schemas the indicator layer declares -----------------

@@ -68,3 +68,48 @@ def test_two_agendas_for_one_region_are_refused(tmp_path):
     write(tmp_path, GOOD, "ijmond_again.yaml")
     with pytest.raises(CatalogueError, match="a second agenda for region 'ijmond'"):
         load_agendas(tmp_path)
+
+
+@pytest.mark.parametrize(("region_id", "agenda_region"), [("ijmond", "ijmond"),
+                                                         ("cleantech", "cleantech_regio")])
+def test_the_region_page_reads_the_shipped_agenda_in_its_structure(region_id, agenda_region):
+    """The IJmond's page in the Velsen agenda's order, the Cleantech Regio's in its Regio
+    Deal's; every goal names its document, every goal without indicators says it is not
+    measured with open data, in each page's language."""
+    import html
+    import re
+    from dataclasses import replace
+
+    from factories import make_inputs
+
+    from reports.pages import render_region
+    from reports.view import build_view
+
+    agenda = load_agendas()[agenda_region]
+    view = build_view(replace(make_inputs(n_indicators=2), agendas={region_id: agenda}))
+    for lang, label in (("nl", "Niet gemeten met open data:"),
+                        ("en", "Not measured with open data:")):
+        page = render_region(view, region_id, lang)
+        words = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+        names = [n for t in agenda.themes
+                 for n in (getattr(t.name, lang), *(getattr(g.name, lang) for g in t.goals))]
+        positions = [words.find(f" {n} ") for n in names]
+        assert -1 not in positions and positions == sorted(positions), dict(zip(names, positions, strict=True))
+        unmeasured = [g for g in agenda.goals if not g.indicators]
+        for goal in unmeasured:
+            assert f"{label} {getattr(goal.not_measured, lang)}" in words, goal.id
+        assert words.count("Document: ") == len(agenda.goals)
+
+
+def test_an_edition_of_another_catalogue_leaves_out_the_agendas_that_do_not_fit(tmp_path):
+    from indicators.agenda import agendas_for
+    from indicators.catalogue import load_regions
+
+    full = load_catalogue()
+    assert set(agendas_for(full, load_regions())) == set(load_agendas())
+    smaller = full.model_copy(update={"indicators": [i for i in full.indicators
+                                                     if i.id != "unemployment"]})
+    kept = agendas_for(smaller, load_regions())
+    users = {a.region for a in load_agendas().values()
+             if any("unemployment" in g.indicators for g in a.goals)}
+    assert users and set(kept) == set(load_agendas()) - users

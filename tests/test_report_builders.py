@@ -267,6 +267,67 @@ def test_region_page_says_not_measured_instead_of_zero(view):
     assert "Cleantech Regio: niet gemeten." in page
 
 
+AGENDA = """region: ijmond
+documents: [{id: plan, title: "Strategische Agenda Testdorp", publisher: "Gemeente Testdorp", year: 2021}]
+themes:
+  - id: meedoen
+    name: {nl: "Iedereen doet mee", en: "Everyone takes part"}
+    goals:
+      - {id: werk, name: {nl: "Iedereen heeft werk", en: "Everyone has work"}, document: plan,
+         indicators: [participation, bbl]}
+      - id: nieuwkomers
+        name: {nl: "Nieuwkomers doen mee", en: "Newcomers take part"}
+        document: plan
+        not_measured: {nl: "Geen open gemeentelijke reeks.", en: "No open municipal series."}
+  - id: klimaat
+    name: {nl: "Klimaat", en: "Climate"}
+    goals:
+      - id: co2
+        name: {nl: "Minder CO2", en: "Less CO2"}
+        document: plan
+        indicators: [co2]
+        not_measured: {nl: "De haven zelf niet.", en: "Not the port itself."}
+"""
+
+
+@pytest.fixture(scope="module")
+def agenda_view(tmp_path_factory):
+    import yaml
+
+    from indicators.agenda import Agenda
+
+    agenda = Agenda.model_validate(yaml.safe_load(AGENDA))
+    return build_view(replace(make_inputs(), agendas={"ijmond": agenda}))
+
+
+def _agenda_text(page: str) -> str:
+    """The agenda section's text, tags removed (it ends where the monitor's themes begin)."""
+    section = page[page.index('class="agenda"'):page.index('class="lead all-themes"')]
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", section)))
+
+
+@pytest.mark.parametrize("render", [render_overview, lambda v, lang: render_region(v, "ijmond", lang)])
+def test_the_region_agenda_reads_theme_goal_indicator_with_documents(agenda_view, render):
+    nl = _agenda_text(render(agenda_view, "nl"))
+    order = ["De agenda van de regio: IJmond", "Iedereen doet mee", "Iedereen heeft werk",
+             "Indicator participation (nl)", "Indicator bbl (nl)", "Nieuwkomers doen mee",
+             "Niet gemeten met open data: Geen open gemeentelijke reeks.", "Klimaat",
+             "Minder CO2", "Indicator co2 (nl)", "Wat open data niet meet: De haven zelf niet."]
+    positions = [nl.find(words) for words in order]
+    assert -1 not in positions and positions == sorted(positions), dict(zip(order, positions, strict=True))
+    assert nl.count("Document: Strategische Agenda Testdorp (Gemeente Testdorp, 2021)") == 3
+    assert "Indicator pm10" not in nl  # not on the agenda: only under the monitor's themes
+    en = _agenda_text(render(agenda_view, "en"))
+    assert "Not measured with open data: No open municipal series." in en
+    assert "Everyone has work" in en and "Indicator participation (en)" in en
+    assert "niet gemeten" not in en.lower() and "Iedereen" not in en
+
+
+def test_a_region_without_an_agenda_has_only_the_monitor_themes(agenda_view):
+    assert 'class="agenda"' not in render_region(agenda_view, "den_haag", "nl")
+    assert 'class="agenda"' in render_region(agenda_view, "ijmond", "nl")
+
+
 def test_compare_page_has_all_regions_and_a_keyboard_picker(view):
     page = render_compare(view, "en")
     assert page.count('type="checkbox"') == 4

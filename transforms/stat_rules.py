@@ -5,6 +5,7 @@ from __future__ import annotations
 
 MUNICIPALITY_OR_COUNTRY = r"^(GM\d{4}|NL01)$"
 COROP_OR_COUNTRY = r"^(CR\d{2}|NL01)$"  # tables published per COROP area, not municipality
+NUTS_CODES = r"^[A-Z]{2}[0-9A-Z]{0,3}$"  # Eurostat's NUTS codes: NL32 (NUTS 2), NL (country)
 
 
 def common_stat_rules(region_pattern: str = MUNICIPALITY_OR_COUNTRY) -> list:

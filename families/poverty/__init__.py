@@ -1,6 +1,7 @@
 """Poverty: residents with an income up to 105% of the poverty line, per municipality (CBS
-StatLine). Energy poverty (the CBS/TNO monitor) is not read: no public evidence of its data
-structure was found, so it is listed as a goal not measured in the regions' agendas."""
+StatLine). Energy poverty (the CBS/TNO Monitor Energiearmoede) is not read: CBS publishes it
+as custom Excel table sets, not a StatLine table, and their layout could not be verified
+(docs/evidence/energy_poverty.md); the regions' agendas list it as a goal not measured."""
 
 from __future__ import annotations
 
