@@ -90,6 +90,8 @@ def alert_run(notifier, job: str, run_id: str, events: Iterable[dg.DagsterEvent]
     sent = 0
     for entry in problems:
         message = table_alert(job, run_id, entry)
-        subject = f"transition-monitor: {entry.table} failed in {job}"
+        failed = entry.errors or any(c["severity"] == "ERROR" for c in entry.failed_checks)
+        subject = (f"transition-monitor: {entry.table} failed in {job}" if failed else
+                   f"transition-monitor: {entry.table}: a warning check failed in {job}")
         sent += bool(notifier.notify_once(f"{run_id}:{entry.table}", subject, message))
     return sent

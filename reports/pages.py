@@ -572,7 +572,8 @@ def _target_row(view: EditionView, target: dict, indicator_id: str, lang: str) -
         value = ""
     return {"label": _localized(target, "label", lang), "kind": target.get("kind"),
             "value": value, "year": target.get("target_year"), "baseline_year": base_year,
-            "document": target.get("document") or "", "url": target.get("url") or "",
+            "document": target.get(f"document_{lang}") or target.get("document") or "",
+            "url": target.get("url") or "",
             "scope": _localized(target, "scope", lang) if target.get(f"scope_{lang}") else "",
             "assessed": target.get("assessed") is not False,
             "scope_note": _localized(target, "scope_note", lang)

@@ -103,6 +103,8 @@ def test_one_alert_per_table_per_run_listing_all_its_failed_checks(tmp_path):
     assert {c["description"] for c in things["failed_checks"]} == \
         {"no rows for 2024", "GM9999 unknown"}
     assert by_table["clean_other"]["failed_checks"][0]["stale_sources"] == ["luchtmeetnet"]
+    assert "failed in" in by_table["clean_things"]["subject"]
+    assert "warning" in by_table["clean_other"]["subject"]  # stale only: not called a failure
     assert all(a["run_id"] == result.run_id for a in alerts)
 
 
