@@ -264,3 +264,6 @@ def test_no_catalogue_text_a_page_shows_is_a_placeholder_or_an_internal_note():
     for text in shown:
         assert not re.search(r"\(check\)|illustrat|replace with|placeholder|TODO", text,
                              re.IGNORECASE), text
+        # identifiers and file paths stay in the code and the downloads, not on a page
+        assert not re.search(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b|\b[\w/]+\.(yaml|py|csv)\b",
+                             text), text
