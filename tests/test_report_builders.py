@@ -549,3 +549,21 @@ def test_a_printed_chart_keeps_room_for_its_title_and_source_lines():
     printed = print_figure(screen)
     assert printed.layout.margin.t == top
     assert printed.layout.height >= PRINT_CHART_HEIGHT + top - 10
+
+
+def test_the_method_named_is_the_one_the_statuses_come_from(view):
+    """An indicator judged by its direction of travel says how, not 'not judged'; one shown
+    as context only says it is not judged; a threshold indicator names the threshold method."""
+    from dataclasses import replace
+
+    from reports.pages import _method_words
+
+    assert "zonder oordeel" in _method_words(view, view.indicator("bbl"), "nl")
+    threshold = _method_words(view, view.indicator("pm10"), "nl")
+    assert "grenswaarde" in threshold and "verbetert" not in threshold
+    directed = replace(view, assessments={("bbl", "ijmond"): [
+        {"target_kind": "direction_of_travel", "status": "improving"}]})
+    words = _method_words(directed, {**view.indicator("bbl"), "context_only": False}, "nl")
+    assert "‘verbetert’" in words and "0,5%" in words and "zonder oordeel" not in words
+    assert "‘improving’" in _method_words(directed, {**view.indicator("bbl"),
+                                                     "context_only": False}, "en")
