@@ -42,7 +42,10 @@ def edition_after_new_data(context: dg.SensorEvaluationContext):
 
 
 def _run_events(instance: dg.DagsterInstance, run_id: str) -> list[dg.DagsterEvent]:
-    return [e.dagster_event for e in instance.all_logs(run_id) if e.dagster_event is not None]
+    """The run's step failures and check evaluations (all an alert is made of)."""
+    kinds = {dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.ASSET_CHECK_EVALUATION}
+    return [e.dagster_event for e in instance.all_logs(run_id, of_type=kinds)
+            if e.dagster_event is not None]
 
 
 @dg.run_failure_sensor(name="alert_on_run_failure", monitor_all_code_locations=False,
