@@ -267,3 +267,10 @@ def test_no_catalogue_text_a_page_shows_is_a_placeholder_or_an_internal_note():
         # identifiers and file paths stay in the code and the downloads, not on a page
         assert not re.search(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b|\b[\w/]+\.(yaml|py|csv)\b",
                              text), text
+
+
+def test_english_pages_get_english_units():
+    """A unit with Dutch words ("GJ/inw.", "banen") has an English label for English pages."""
+    dutch = re.compile(r"\binw\b|inwoner|\bbanen\b|studenten")
+    for indicator in load_catalogue().indicators:
+        assert not dutch.search(indicator.unit_in("en")), (indicator.id, indicator.unit_in("en"))
