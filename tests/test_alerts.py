@@ -89,11 +89,9 @@ def clean_fine():
 def test_one_alert_per_table_per_run_listing_all_its_failed_checks(tmp_path):
     log = tmp_path / "alerts.log"
     notifier = NotifierResource(file_path=str(log))
-    with dg.instance_for_test() as instance:
-        result = dg.materialize([clean_things, clean_other, clean_fine], instance=instance,
-                                raise_on_error=False)
-        sent = alert_run(notifier, "statistics_job", result.run_id, result.all_events)
-        again = alert_run(notifier, "statistics_job", result.run_id, result.all_events)
+    result = dg.materialize([clean_things, clean_other, clean_fine], raise_on_error=False)
+    sent = alert_run(notifier, "statistics_job", result.run_id, result.all_events)
+    again = alert_run(notifier, "statistics_job", result.run_id, result.all_events)
     alerts = [json.loads(line) for line in log.read_text().splitlines()]
     assert sent == 2 and again == 0  # a daemon and the build seeing the same run: sent once
     by_table = {a["table"]: a for a in alerts}
