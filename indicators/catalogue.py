@@ -58,7 +58,11 @@ class Target(Strict):
     baseline_year: int | None = None
     baseline_from_year: int | None = None  # where the data series starts, if later
     label: Text
-    document: str = Field(min_length=1)
+    document: str = Field(min_length=1)  # the document as it names itself
+    # How a page names the document in its language, where `document` is in another
+    # language or carries words of one (a Dutch page holds no English): the Dutch or English
+    # title, or a plain description with the date. Without it both pages show `document`.
+    document_name: Text | None = None
     url: str = Field(pattern=r"^https://\S+$")  # where the document can be read
     scope: Text  # what the target covers (area, gases or energy carriers, universe)
     # False when the target's scope differs from the series it sits beside: it is shown with

@@ -38,6 +38,7 @@ TARGET_SCHEMA = {
     "value_change_pct": pl.Float64,  # a target relative to the base value (else `value`)
     "baseline_from_year": pl.Int32,  # the base year used where the series starts later
     "label_nl": pl.String, "label_en": pl.String, "document": pl.String, "url": pl.String,
+    "document_nl": pl.String, "document_en": pl.String,  # how each page names the document
     "applies_to": pl.List(pl.String),  # null: every region
     # what the target covers; a target not assessed (another scope) is shown as context
     "scope_nl": pl.String, "scope_en": pl.String, "assessed": pl.Boolean,
@@ -406,6 +407,8 @@ def catalogue_frames(catalogue: Catalogue) -> tuple[pl.DataFrame, pl.DataFrame]:
         "target_year": t.target_year, "baseline_year": t.baseline_year,
         "value_change_pct": t.value_change_pct, "baseline_from_year": t.baseline_from_year,
         "label_nl": t.label.nl, "label_en": t.label.en, "document": t.document, "url": t.url,
+        "document_nl": t.document_name.nl if t.document_name else t.document,
+        "document_en": t.document_name.en if t.document_name else t.document,
         "applies_to": None if t.applies_to == "all" else list(t.applies_to),
         "scope_nl": t.scope.nl, "scope_en": t.scope.en, "assessed": t.assessed,
         "scope_note_nl": t.scope_note.nl if t.scope_note else None,

@@ -65,6 +65,7 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
     edition is built: `nothing_new_since`)."""
     import dagster as dg
 
+    from orchestration.alerts import alert_run
     from orchestration.definitions import build_defs
     from reports.publish import latest_published
 
@@ -88,6 +89,8 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
             result = job.execute_in_process(instance=instance, partition_key=key,
                                             raise_on_error=False, run_config=QUIET_RUN_CONFIG)
             took = time.monotonic() - started
+            # no daemon watches a build's runs: send the sensors' alerts here (once per table)
+            alert_run(defs.resources["notifier"], job_name, result.run_id, result.all_events)
             if result.success:
                 say(f"{label} ... ok ({took:.1f}s)")
             else:

@@ -5,8 +5,8 @@ Materialisation time: a Dagster `FreshnessPolicy` on every raw asset (`fetch_fre
 orchestration/assets: failing when its last materialisation is older than the source's
 `max_fetch_age_days`), evaluated by the daemon's freshness loop (enabled in DAGSTER_HOME's
 dagster.yaml) and shown as the asset's freshness state in the UI. Data time: a check on each clean table comparing its newest period per source with
-the allowed age; a stale source (the same last timestamp for days) fails it and alerts through
-the notifier.
+the allowed age; a stale source (the same last timestamp for days) fails it; the alert goes out once per table
+after the run (orchestration/alerts.py), together with any other failure of that table.
 """
 
 
@@ -14,7 +14,7 @@ import dagster as dg
 
 from families.registry import FAMILIES, feeds
 from orchestration.assets.air_quality import RAW_ASSET_SOURCES
-from orchestration.resources import NotifierResource, WarehouseResource
+from orchestration.resources import WarehouseResource
 from reports.inputs import source_freshness
 from sources.registry import SOURCES
 
@@ -31,15 +31,11 @@ def data_freshness_check(table: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=table, name="data_is_fresh",
                     description=f"Newest data period of {', '.join(sources)} within the age "
                                 "declared for the source.")
-    def _check(warehouse: WarehouseResource, notifier: NotifierResource) -> dg.AssetCheckResult:
+    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         freshness = source_freshness(warehouse.warehouse())
         rows = [r for r in freshness.to_dicts() if r["source"] in sources]
         stale = [r["source"] for r in rows if r["stale"]] + \
             [s for s in sources if s not in {r["source"] for r in rows}]
-        if stale:
-            notifier.notify(f"transition-monitor: stale data in {table}",
-                            {"table": table, "stale_sources": stale,
-                             "hint": "check the source's publication and the last fetch runs"})
         return dg.AssetCheckResult(
             passed=not stale, severity=dg.AssetCheckSeverity.WARN,
             metadata={"stale_sources": stale,

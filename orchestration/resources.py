@@ -129,6 +129,25 @@ class NotifierResource(dg.ConfigurableResource):
             dg.get_dagster_logger().warning(f"notifier ({self.kind}) failed: {exc}")
             return False
 
+    def notify_once(self, key: str, subject: str, details: dict[str, object]) -> bool:
+        """Send unless an alert with this key was sent before (the daemon's sensor and the
+        `build` command may both see one run). Keys sent are kept beside the log, whatever
+        the channel; returns whether it was sent now."""
+        ledger = Path(f"{self.file_path}.sent")
+        try:
+            if ledger.exists() and key in ledger.read_text(encoding="utf-8").splitlines():
+                return False
+        except OSError:
+            pass  # an unreadable ledger must not stop the alert: a duplicate beats silence
+        if not self.notify(subject, {**details, "alert_key": key}):
+            return False
+        try:
+            with ledger.open("a", encoding="utf-8") as fh:
+                fh.write(key + "\n")
+        except OSError as exc:
+            dg.get_dagster_logger().warning(f"notifier could not record {key}: {exc}")
+        return True
+
     def _send_mail(self, subject: str, record: dict[str, object]) -> None:
         msg = EmailMessage()
         msg["Subject"], msg["From"], msg["To"] = subject, self.smtp_from, self.smtp_to

@@ -1,6 +1,7 @@
-"""Sensors: a new edition after new clean data, and failure alerts through the notifier.
+"""Sensors: a new edition after new clean data, and alerts through the notifier after a run
+(one per table with a problem, see orchestration/alerts.py).
 
-Both start RUNNING when a daemon runs (`default_status`); `dagster sensor stop NAME -w
+All start RUNNING when a daemon runs (`default_status`); `dagster sensor stop NAME -w
 workspace.yaml` (or the UI toggle) turns one off and the instance remembers it.
 """
 
@@ -10,10 +11,9 @@ import json
 import dagster as dg
 
 from families.registry import FAMILIES
+from orchestration.alerts import alert_run
 from orchestration.jobs import edition_job
 from orchestration.resources import NotifierResource
-from sources.http import redact
-from sources.registry import SOURCES
 
 # The clean tables whose new data asks for an edition: all but the daily API air hours, which
 # the weekly edition picks up (an edition a day for them would be noise).
@@ -41,24 +41,29 @@ def edition_after_new_data(context: dg.SensorEvaluationContext):
     return dg.RunRequest(run_key=None, tags={"trigger": ",".join(new)})
 
 
-def failure_message(job: str, run_id: str, step: str | None, error: str) -> dict[str, object]:
-    """What an alert says: where it failed and what to do, with any key redacted."""
-    secrets = {name: "" for spec in SOURCES.values() for name in spec.secret_names}
-    return {"job": job, "run_id": run_id, "step": step or "(run)",
-            "error": redact(error, secrets)[:500],
-            "hint": "Open the run in the web UI (transition-monitor ui); a source fault is retried "
-                    "by the next schedule, a validation failure needs the input fixed."}
+def _run_events(instance: dg.DagsterInstance, run_id: str) -> list[dg.DagsterEvent]:
+    """The run's step failures and check evaluations (all an alert is made of)."""
+    kinds = {dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.ASSET_CHECK_EVALUATION}
+    return [e.dagster_event for e in instance.all_logs(run_id, of_type=kinds)
+            if e.dagster_event is not None]
 
 
 @dg.run_failure_sensor(name="alert_on_run_failure", monitor_all_code_locations=False,
                        default_status=dg.DefaultSensorStatus.RUNNING)
 def alert_on_run_failure(context: dg.RunFailureSensorContext, notifier: NotifierResource) -> None:
-    step_failures = context.get_step_failure_events()
-    step = step_failures[0].step_key if step_failures else None
-    error = context.failure_event.message or ""
-    notifier.notify(f"transition-monitor run failed: {context.dagster_run.job_name}",
-                    failure_message(context.dagster_run.job_name, context.dagster_run.run_id,
-                                    step, error))
+    """One alert per table that failed in the run (all its failed checks in one message)."""
+    run = context.dagster_run
+    alert_run(notifier, run.job_name, run.run_id, _run_events(context.instance, run.run_id),
+              fallback_error=context.failure_event.message or "")
 
 
-ALL_SENSORS = [edition_after_new_data, alert_on_run_failure]
+@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, name="alert_on_failed_checks",
+                      monitor_all_code_locations=False,
+                      default_status=dg.DefaultSensorStatus.RUNNING)
+def alert_on_failed_checks(context: dg.RunStatusSensorContext, notifier: NotifierResource) -> None:
+    """A run can succeed with a failed warning check (a stale source): one alert per table."""
+    run = context.dagster_run
+    alert_run(notifier, run.job_name, run.run_id, _run_events(context.instance, run.run_id))
+
+
+ALL_SENSORS = [edition_after_new_data, alert_on_run_failure, alert_on_failed_checks]

@@ -1,11 +1,12 @@
 """Status history across editions: since which edition an indicator has had its current
-status in a region ("op koers sinds editie 2026-10-05"), from the statuses kept per edition
+status in a region ("op koers sinds de editie van 5 oktober 2026"), from the statuses kept per edition
 (`progress_assessments_history`). Pure: frames in, words out."""
 
 from __future__ import annotations
 
 import polars as pl
 
+from reports.formatting import format_date
 from reports.i18n import LOCALES, status_words
 
 
@@ -47,12 +48,22 @@ def since(runs: dict, indicator_id: str, region_id: str, target_id: str | None,
 
 def since_text(runs: dict, indicator_id: str, region_id: str, target_id: str | None,
                status: str | None, lang: str) -> str:
-    """"sinds editie 2026-10-05" / "nieuw in deze editie (was: op koers)" / "" (no history)."""
+    """"sinds de editie van 5 oktober 2026" / "nieuw in deze editie (was: op koers)" / ""
+    (no history)."""
     if not runs:
         return ""
     first, previous = since(runs, indicator_id, region_id, target_id, status)
     if first:
-        return history_words("since", lang, edition=first)
+        return history_words("since", lang, edition=edition_date(first, lang))
     if previous:
         return history_words("changed", lang, old=status_words(previous, lang))
     return history_words("new", lang)
+
+
+def edition_date(edition_id: str, lang: str) -> str:
+    """An edition by its day in words ("5 oktober 2026"); a second edition of one day
+    ("2026-10-05-2") reads as that day too. An id that is not a date stays as it is."""
+    try:
+        return format_date(edition_id[:10], lang)
+    except ValueError:
+        return edition_id

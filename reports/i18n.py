@@ -160,7 +160,11 @@ def progress_sentence(obs: Observation, assessment: dict | None, target_label: s
         parts.append(_cannot_assess_clause(assessment, lang, lambda v: _fmt(v, obs, lang)))
     else:
         parts.append(f"({status_words(status, lang)})")
-    return f"{obs.region}: " + "; ".join(p for p in parts if p) + "."
+    # a bare status in brackets belongs to the clause before it: "..., in 2022 (improving)."
+    text_ = parts[0]
+    for part in filter(None, parts[1:]):
+        text_ += f" {part}" if part.startswith("(") else f"; {part}"
+    return f"{obs.region}: {text_}."
 
 
 def _fmt(value: float | None, obs: Observation, lang: str) -> str:

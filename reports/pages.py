@@ -13,7 +13,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from indicators.areas import holding_area, load_areas
-from indicators.progress import ON_TRACK_RATIO, required_path
+from indicators.progress import (
+    DIRECTION_KIND,
+    DIRECTION_STATUSES,
+    DIRECTION_THRESHOLD,
+    ON_TRACK_RATIO,
+    TREND_POINTS,
+    required_path,
+)
 from reports import health, history, i18n
 from reports.contract import SourceUse
 from reports.figures import (
@@ -44,6 +51,7 @@ from reports.i18n import (
     reason_text,
     status_label,
     status_tone,
+    status_words,
     table_words,
     text,
     words,
@@ -647,7 +655,8 @@ def _target_row(view: EditionView, target: dict, indicator_id: str, lang: str) -
         value = ""
     return {"label": _localized(target, "label", lang), "kind": target.get("kind"),
             "value": value, "year": target.get("target_year"), "baseline_year": base_year,
-            "document": target.get("document") or "", "url": target.get("url") or "",
+            "document": target.get(f"document_{lang}") or target.get("document") or "",
+            "url": target.get("url") or "",
             "scope": _localized(target, "scope", lang) if target.get(f"scope_{lang}") else "",
             "assessed": target.get("assessed") is not False,
             "scope_note": _localized(target, "scope_note", lang)
@@ -746,9 +755,19 @@ def next_update(use: SourceUse, now: datetime, lang: str) -> str:
 
 
 def _method_words(view: EditionView, indicator: dict, lang: str) -> str:
-    kinds = {t["kind"] for t in view.targets.get(indicator["indicator_id"], [])}
+    """The methods this page's statuses come from: per assessed target kind, the direction
+    of travel where a region has no target, or no judgement at all (context only)."""
+    if indicator.get("context_only"):
+        return text("method_context", lang)
+    indicator_id = indicator["indicator_id"]
+    kinds = {a.get("target_kind") for (i, _), rows in view.assessments.items()
+             if i == indicator_id for a in rows}
     parts = [text(f"method_{kind}", lang) for kind in ("trajectory", "threshold") if kind in kinds]
-    return " ".join(parts or [text("method_context", lang)])
+    if DIRECTION_KIND in kinds or not parts:
+        parts.append(text("method_direction", lang, points=TREND_POINTS,
+                          pct=format_number(DIRECTION_THRESHOLD * 100, lang, 1),
+                          **{s: status_words(s, lang) for s in DIRECTION_STATUSES}))
+    return " ".join(parts)
 
 
 def validation_status(view: EditionView, indicator: dict, lang: str) -> str:

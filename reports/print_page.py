@@ -46,18 +46,23 @@ def pdf_name(edition_id: str, lang: str) -> str:
 
 
 LEGEND_ROW_PX, LEGEND_PER_ROW = 24, 3
+PRINT_TOP_MARGIN = 10  # a figure without title or source lines
 
 
 def print_figure(fig: go.Figure) -> go.Figure:
     """The screen figure at a fixed size for paper, its legend under the plot. Lines a
     screen reader switches on in the legend (stations) cannot be switched on on paper, so
-    they are left out; the plot grows with its legend, so no legend entry is cut off."""
+    they are left out; the plot grows with its legend, so no legend entry is cut off. The
+    screen figure's top margin holds its title and source lines (they travel with a copied
+    chart): paper keeps that room, else the source lines print over the plot."""
     fig.data = tuple(t for t in fig.data if t.visible != "legendonly")
     entries = sum(1 for t in fig.data if t.showlegend is not False)
     rows = -(-entries // LEGEND_PER_ROW)
+    top = max(fig.layout.margin.t or 0, PRINT_TOP_MARGIN)
     fig.update_layout(width=PRINT_CHART_WIDTH, autosize=False,
-                      height=PRINT_CHART_HEIGHT + LEGEND_ROW_PX * max(rows - 2, 0),
-                      margin={"l": 60, "r": 20, "t": 10, "b": 30})
+                      height=PRINT_CHART_HEIGHT + (top - PRINT_TOP_MARGIN)
+                      + LEGEND_ROW_PX * max(rows - 2, 0),
+                      margin={"l": 60, "r": 20, "t": top, "b": 30})
     return fig
 
 

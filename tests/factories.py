@@ -113,6 +113,7 @@ def _target(indicator_id, target_id, kind, value, year, label_nl, label_en) -> d
             "target_year": year, "baseline_year": 2015 if kind == "trajectory" else None,
             "value_change_pct": None, "baseline_from_year": None,
             "label_nl": label_nl, "label_en": label_en, "document": "Beleidsdocument",
+            "document_nl": "Beleidsdocument", "document_en": "Policy document",
             "url": "https://example.org/doc", "applies_to": None,
             "scope_nl": "Reikwijdte", "scope_en": "Scope", "assessed": True,
             "scope_note_nl": None, "scope_note_en": None}

@@ -1,5 +1,6 @@
-"""Run-failure alerts: one message with job, run id and step, no secrets; a failing notifier
-is logged, never fatal (RELIABILITY.md case 17)."""
+"""Run alerts: one message per table with a problem in the run (all its failed checks in it),
+with job, run id and step, no secrets; each (run, table) alert is sent once; a failing notifier
+is logged, never fatal (RELIABILITY.md cases 16 and 17)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import json
 
 import dagster as dg
 
+from orchestration.alerts import TableProblems, alert_run, table_alert
 from orchestration.resources import NotifierResource
-from orchestration.sensors import alert_on_run_failure, failure_message
+from orchestration.sensors import alert_on_run_failure
 
 FAKE_KEY = "fake-entsoe-token-123"
 
@@ -53,10 +55,55 @@ def test_a_failing_notifier_is_logged_not_raised(tmp_path):
     assert notifier.notify("subject", {"job": "x"}) is False
 
 
-def test_failure_message_redacts_keys_in_any_known_secret_parameter():
-    message = failure_message("j", "r", None, f"GET /api?securityToken={FAKE_KEY}&x=1")
+def test_a_table_alert_redacts_keys_in_any_known_secret_parameter():
+    message = table_alert("j", "r", TableProblems(
+        "(run)", errors=[f"GET /api?securityToken={FAKE_KEY}&x=1"]))
     assert FAKE_KEY not in json.dumps(message)
     assert message["step"] == "(run)" and "hint" in message
+
+
+@dg.asset(check_specs=[dg.AssetCheckSpec("rows_present", asset="clean_things"),
+                       dg.AssetCheckSpec("codes_known", asset="clean_things")])
+def clean_things():
+    yield dg.MaterializeResult()
+    yield dg.AssetCheckResult(check_name="rows_present", passed=False,
+                              description="no rows for 2024")
+    yield dg.AssetCheckResult(check_name="codes_known", passed=False,
+                              description="GM9999 unknown")
+
+
+@dg.asset(check_specs=[dg.AssetCheckSpec("data_is_fresh", asset="clean_other")])
+def clean_other():
+    yield dg.MaterializeResult()
+    yield dg.AssetCheckResult(check_name="data_is_fresh", passed=False,
+                              severity=dg.AssetCheckSeverity.WARN,
+                              metadata={"stale_sources": ["luchtmeetnet"]})
+
+
+@dg.asset(check_specs=[dg.AssetCheckSpec("rows_present", asset="clean_fine")])
+def clean_fine():
+    yield dg.MaterializeResult()
+    yield dg.AssetCheckResult(check_name="rows_present", passed=True)
+
+
+def test_one_alert_per_table_per_run_listing_all_its_failed_checks(tmp_path):
+    log = tmp_path / "alerts.log"
+    notifier = NotifierResource(file_path=str(log))
+    result = dg.materialize([clean_things, clean_other, clean_fine], raise_on_error=False)
+    sent = alert_run(notifier, "statistics_job", result.run_id, result.all_events)
+    again = alert_run(notifier, "statistics_job", result.run_id, result.all_events)
+    alerts = [json.loads(line) for line in log.read_text().splitlines()]
+    assert sent == 2 and again == 0  # a daemon and the build seeing the same run: sent once
+    by_table = {a["table"]: a for a in alerts}
+    assert sorted(by_table) == ["clean_other", "clean_things"]
+    things = by_table["clean_things"]
+    assert sorted(c["check"] for c in things["failed_checks"]) == ["codes_known", "rows_present"]
+    assert {c["description"] for c in things["failed_checks"]} == \
+        {"no rows for 2024", "GM9999 unknown"}
+    assert by_table["clean_other"]["failed_checks"][0]["stale_sources"] == ["luchtmeetnet"]
+    assert "failed in" in by_table["clean_things"]["subject"]
+    assert "warning" in by_table["clean_other"]["subject"]  # stale only: not called a failure
+    assert all(a["run_id"] == result.run_id for a in alerts)
 
 
 def test_new_data_sensor_fires_once_per_new_materialisation():

@@ -62,13 +62,13 @@ def test_schedules_and_sensors_resolve(defs):
             "edition_weekly_schedule"} <= schedules
     assert all(s.execution_timezone == "Europe/Amsterdam" for s in defs.schedules)
     sensors = {s.name for s in defs.sensors}
-    assert {"edition_after_new_data", "alert_on_run_failure"} <= sensors
+    assert {"edition_after_new_data", "alert_on_run_failure", "alert_on_failed_checks"} <= sensors
 
 
 def test_schedules_and_sensors_run_by_default_when_a_daemon_runs(defs):
     """Unattended deployments publish without toggles: every schedule and sensor is RUNNING
     in code (turning one off is stored in the instance; see the README)."""
-    assert len(defs.schedules) == 4 and len(defs.sensors) == 2
+    assert len(defs.schedules) == 4 and len(defs.sensors) == 3
     for schedule in defs.schedules:
         assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING, schedule.name
     for sensor in defs.sensors:

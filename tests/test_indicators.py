@@ -187,6 +187,18 @@ def test_catalogue_frames_flatten_targets(catalogue):
     assert targets.filter(pl.col("indicator_id") == "no2_annual_mean")["value"].to_list() == [10.0, 20.0]
 
 
+def test_each_page_names_a_target_document_in_its_own_language(catalogue):
+    """A document titled in English is named in Dutch on Dutch pages (and the other way
+    round)."""
+    _, targets = catalogue_frames(catalogue)
+    eu = targets.filter(pl.col("target_id") == "eu_2030").row(0, named=True)
+    assert eu["document_nl"].startswith("Richtlijn (EU)") and eu["document_en"].startswith(
+        "Directive (EU)")
+    english = re.compile(r"\b(Directive|guidelines|January|Action Plan|new|Principles|as "
+                         r"amended|not binding)\b")
+    assert not [d for d in targets["document_nl"] if english.search(d)]
+
+
 def test_farm_register_counts_operating_farms_and_notes_planned_ones(catalogue, regions):
     farms = stat_rows([("NL01", "farm_capacity_mw", 2007, 108.0),
                        ("NL01", "farm_capacity_mw", 2015, 129.0)], entity="egmond_aan_zee")
@@ -249,10 +261,22 @@ def test_no_catalogue_text_a_page_shows_is_a_placeholder_or_an_internal_note():
         for target in indicator.targets:
             assert target.document.strip(), (indicator.id, target.id)
             shown += [target.label.nl, target.label.en, target.document]
+            shown += [target.document_name.nl, target.document_name.en] \
+                if target.document_name else []
             shown += [target.scope.nl, target.scope.en] if target.scope else []
     for text in shown:
         assert not re.search(r"\(check\)|illustrat|replace with|placeholder|TODO", text,
                              re.IGNORECASE), text
+        # identifiers and file paths stay in the code and the downloads, not on a page
+        assert not re.search(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b|\b[\w/]+\.(yaml|py|csv)\b",
+                             text), text
+
+
+def test_english_pages_get_english_units():
+    """A unit with Dutch words ("GJ/inw.", "banen") has an English label for English pages."""
+    dutch = re.compile(r"\binw\b|inwoner|\bbanen\b|studenten")
+    for indicator in load_catalogue().indicators:
+        assert not dutch.search(indicator.unit_in("en")), (indicator.id, indicator.unit_in("en"))
 
 
 def test_sum_of_parts_adds_every_sector_and_the_breakdown_adds_up_to_it(catalogue, regions):

@@ -103,6 +103,12 @@ def test_trajectory_sentence_names_target_status_and_pace():
                     "2030 (Klimaatwet): versnelling nodig, tempo 70% van het benodigde.")
 
 
+def test_a_direction_of_travel_status_closes_its_sentence_in_brackets():
+    obs = i18n.Observation("IJmond", "kt", 0, 2023, 4500.0, 2022, 5800.0)
+    assert i18n.progress_sentence(obs, {"status": "improving"}, "", "nl") == (
+        "IJmond: 4.500 kt in 2023, gedaald van 5.800 in 2022 (verbetert).")
+
+
 def test_not_measured_and_cannot_assess_sentences():
     empty = i18n.Observation("Cleantech Regio", "µg/m³", 1, None, None)
     assert i18n.progress_sentence(empty, {"status": "not_measured"}, "", "en") == \
@@ -637,3 +643,40 @@ def test_a_figure_per_corop_area_names_the_area_each_region_shows():
     assert "Cleantech Regio: geen COROP-gebied omvat de hele regio; niet gemeten" in page
     assert "Nederland: het landelijke cijfer" in page
     assert "COROP" not in render_indicator(view, "pm10", "nl")
+
+
+def test_a_printed_chart_keeps_room_for_its_title_and_source_lines():
+    """On paper the source lines inside the figure must not print over the plot: the print
+    figure keeps the screen figure's top margin and grows by it."""
+    from reports.figures import ChartInput, region_styles
+    from reports.print_page import PRINT_CHART_HEIGHT, print_figure
+
+    series = pl.DataFrame({"series_id": ["a", "a"], "label": ["IJmond", "IJmond"],
+                           "year": [2020, 2021], "value": [1.0, 2.0],
+                           "is_provisional": [False, False], "low_coverage": [False, False]})
+    credit = "Bron: Luchtmeetnet (RIVM, GGD's en provincies), actuele metingen; " * 3
+    screen = indicator_figure(ChartInput("µg/m³", 1, series, region_styles(["a"]),
+                                         title="Stikstofdioxide", credit=credit), "nl")
+    top = screen.layout.margin.t
+    assert top > 60  # the title and three source lines
+    printed = print_figure(screen)
+    assert printed.layout.margin.t == top
+    assert printed.layout.height >= PRINT_CHART_HEIGHT + top - 10
+
+
+def test_the_method_named_is_the_one_the_statuses_come_from(view):
+    """An indicator judged by its direction of travel says how, not 'not judged'; one shown
+    as context only says it is not judged; a threshold indicator names the threshold method."""
+    from dataclasses import replace
+
+    from reports.pages import _method_words
+
+    assert "zonder oordeel" in _method_words(view, view.indicator("bbl"), "nl")
+    threshold = _method_words(view, view.indicator("pm10"), "nl")
+    assert "grenswaarde" in threshold and "verbetert" not in threshold
+    directed = replace(view, assessments={("bbl", "ijmond"): [
+        {"target_kind": "direction_of_travel", "status": "improving"}]})
+    words = _method_words(directed, {**view.indicator("bbl"), "context_only": False}, "nl")
+    assert "‘verbetert’" in words and "0,5%" in words and "zonder oordeel" not in words
+    assert "‘improving’" in _method_words(directed, {**view.indicator("bbl"),
+                                                     "context_only": False}, "en")

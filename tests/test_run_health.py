@@ -143,7 +143,7 @@ def test_status_history_says_since_which_edition_the_status_holds(tmp_path):
                         ("2026-11-16", 16, current)])
     page = write_edition(replace(inputs, status_history=history), tmp_path / "a", pdf=False)
     text = visible_text((page.parent / "indicator" / "co2.html").read_text(encoding="utf-8"))
-    assert "sinds editie 2026-11-09" in text
+    assert "sinds de editie van 9 november 2026" in text
     changed = _history([("2026-11-09", 9, current), ("2026-11-16", 16, "moving_away")])
     page = write_edition(replace(inputs, status_history=changed), tmp_path / "b", pdf=False)
     text = visible_text((page.parent / "indicator" / "co2.html").read_text(encoding="utf-8"))
@@ -187,3 +187,11 @@ def test_a_raw_asset_that_failed_after_its_last_materialisation_is_a_failed_fetc
     calls["fail"] = False
     dg.materialize([raw], instance=instance)
     assert failed_fetches(instance).height == 0  # fetched again since
+
+
+def test_an_edition_is_named_by_its_day_in_words():
+    from reports.history import edition_date
+
+    assert edition_date("2026-11-09", "nl") == "9 november 2026"
+    assert edition_date("2026-11-09-2", "en") == "9 November 2026"  # a second one that day
+    assert edition_date("handmatig", "nl") == "handmatig"
