@@ -25,26 +25,36 @@ def raw_asset_sources() -> dict[str, str]:
     return {**RAW_ASSET_SOURCES, **{f"raw_{feed.name}": feed.source for _, feed in feeds()}}
 
 
+FRESHNESS_CHECK = "data_is_fresh"
+
+
+def freshness_result(warehouse: WarehouseResource, notifier: NotifierResource,
+                     table: str) -> dg.AssetCheckResult:
+    """The verdict of a clean table's data-freshness check (alerting when a source is stale)."""
+    sources = sorted(set(CLEAN_TABLE_SOURCES[table]))
+    freshness = source_freshness(warehouse.warehouse())
+    rows = [r for r in freshness.to_dicts() if r["source"] in sources]
+    stale = [r["source"] for r in rows if r["stale"]] + \
+        [s for s in sources if s not in {r["source"] for r in rows}]
+    if stale:
+        notifier.notify(f"transition-monitor: stale data in {table}",
+                        {"table": table, "stale_sources": stale,
+                         "hint": "check the source's publication and the last fetch runs"})
+    return dg.AssetCheckResult(
+        check_name=FRESHNESS_CHECK, passed=not stale, severity=dg.AssetCheckSeverity.WARN,
+        metadata={"stale_sources": stale,
+                  "newest_periods": {r["source"]: r["newest_period"] for r in rows},
+                  "max_age_days": {s: SOURCES[s].max_data_age_days for s in sources}})
+
+
 def data_freshness_check(table: str) -> dg.AssetChecksDefinition:
     sources = sorted(set(CLEAN_TABLE_SOURCES[table]))
 
-    @dg.asset_check(asset=table, name="data_is_fresh",
+    @dg.asset_check(asset=table, name=FRESHNESS_CHECK,
                     description=f"Newest data period of {', '.join(sources)} within the age "
                                 "declared for the source.")
     def _check(warehouse: WarehouseResource, notifier: NotifierResource) -> dg.AssetCheckResult:
-        freshness = source_freshness(warehouse.warehouse())
-        rows = [r for r in freshness.to_dicts() if r["source"] in sources]
-        stale = [r["source"] for r in rows if r["stale"]] + \
-            [s for s in sources if s not in {r["source"] for r in rows}]
-        if stale:
-            notifier.notify(f"transition-monitor: stale data in {table}",
-                            {"table": table, "stale_sources": stale,
-                             "hint": "check the source's publication and the last fetch runs"})
-        return dg.AssetCheckResult(
-            passed=not stale, severity=dg.AssetCheckSeverity.WARN,
-            metadata={"stale_sources": stale,
-                      "newest_periods": {r["source"]: r["newest_period"] for r in rows},
-                      "max_age_days": {s: SOURCES[s].max_data_age_days for s in sources}})
+        return freshness_result(warehouse, notifier, table)
 
     return _check
 
