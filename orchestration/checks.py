@@ -5,9 +5,13 @@ suite fails the step, so downstream indicators and the report do not run in that
 """
 
 
-from collections.abc import Iterable
-from functools import cache
-from importlib import metadata
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable
+from functools import cache, partial
+from importlib import import_module, metadata
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
@@ -61,13 +65,100 @@ def _project_version() -> str:
 
 def inputs_fingerprint(wh: Warehouse, table: TableSchema,
                        requests: Iterable[tuple[str, str | None, str | None]],
-                       rules: Iterable) -> str:
+                       rules: Callable[[], list]) -> str:
     """The fingerprint of a clean write's inputs: its payloads' hashes, the table's schema,
     the business rules it must pass (each with its settings) and the project version (a new
-    version may parse differently). Building the rules imports Great Expectations: a run with
-    nothing new pays that import once, so that a changed rule is never skipped."""
-    described = [f"{type(rule).__name__}:{rule.json()}" for rule in rules]
-    return wh.inputs_fingerprint(requests, table.ddl(), _project_version(), *described)
+    version may parse differently)."""
+    return wh.inputs_fingerprint(requests, table.ddl(), _project_version(),
+                                 *rules_description(table.name, rules))
+
+
+# The packages a family's rules can be built from (the layering forbids the rest).
+RULE_PACKAGES = ("core", "sources", "transforms", "families")
+RULES_CACHE_ENV = "TRANSITION_MONITOR_RULES_CACHE"
+
+
+@cache
+def _rule_sources_hash() -> str:
+    """SHA-256 over the source and configuration files of RULE_PACKAGES and GX's version."""
+    digest = hashlib.sha256(metadata.version("great-expectations").encode())
+    for package in RULE_PACKAGES:
+        for root in import_module(package).__path__:
+            for path in sorted(Path(root).rglob("*")):
+                if path.suffix in (".py", ".yaml", ".yml", ".json") and path.is_file():
+                    digest.update(f"{path.relative_to(root)}\0".encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+@cache
+def _file_hash(path: str) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
+
+
+def _callable_identity(fn, digest, seen: set[int]) -> None:
+    """What a rules callable is: its name, its defining file and what its closure holds
+    (functions followed), so another callable for the same table never finds this one's text."""
+    if id(fn) in seen:
+        return
+    seen.add(id(fn))
+    if isinstance(fn, partial):
+        digest.update(repr((fn.args, fn.keywords)).encode())
+        _callable_identity(fn.func, digest, seen)
+        return
+    digest.update(f"{getattr(fn, '__module__', '')}:{getattr(fn, '__qualname__', fn)!r}".encode())
+    code = getattr(fn, "__code__", None)
+    if code is not None:
+        digest.update(_file_hash(code.co_filename).encode())
+    for cell in getattr(fn, "__closure__", None) or ():
+        value = cell.cell_contents
+        if callable(value):
+            _callable_identity(value, digest, seen)
+        else:
+            digest.update(repr(value).encode())
+
+
+def _rules_key(table_name: str, rules: Callable[[], list]) -> str:
+    digest = hashlib.sha256(f"{_rule_sources_hash()}\0{table_name}\0".encode())
+    _callable_identity(rules, digest, set())
+    return digest.hexdigest()
+
+
+def _rules_cache_file() -> Path | None:
+    chosen = os.environ.get(RULES_CACHE_ENV) or os.environ.get("TRANSITION_MONITOR_HOME")
+    return Path(chosen) / "rules-descriptions.json" if chosen else None
+
+
+def rules_description(table_name: str, rules: Callable[[], list]) -> list[str]:
+    """Each rule of a table as text with its settings. Building the rules imports Great
+    Expectations (seconds; a no-op rebuild would pay it only for this), so the text is kept in
+    the home, keyed by a hash of every file the rules can be built from: an edited rule, or a
+    new GX version, changes the key and the rules are built again."""
+    key, sources = _rules_key(table_name, rules), _rule_sources_hash()
+    path = _rules_cache_file()
+    stored: dict = {}
+    if path is not None and path.exists():
+        try:
+            stored = json.loads(path.read_text())
+        except (OSError, ValueError):
+            stored = {}
+    # only the texts of the current sources are kept (an edit makes the others useless)
+    known = stored.get("rules", {}) if stored.get("sources") == sources else {}
+    if key in known:
+        return known[key]
+    described = [f"{type(rule).__name__}:{rule.json()}" for rule in rules()]
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_text(json.dumps({"sources": sources,
+                                             "rules": {**known, key: described}}))
+            temporary.replace(path)
+        except OSError:
+            pass  # a cache that cannot be written costs the import again, nothing else
+    return described
 
 
 def unchanged_events(wh: Warehouse, table: str, partition_key: str,

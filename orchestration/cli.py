@@ -77,7 +77,9 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
     runs = [("edition_job", None)] if only_edition else planned_runs(mode, days)
     jobs = build_jobs(defs, runs)
     failures, unchanged = 0, None
-    with deferred_sync(p.dagster_home):
+    last = {job_name: n for n, (job_name, _) in enumerate(runs, 1)}
+    with deferred_sync(p.dagster_home), dg.build_resources(defs.resources,
+                                                           instance=instance) as resources:
         for n, ((job_name, key), job) in enumerate(zip(runs, jobs, strict=True), 1):
             label = f"[{n}/{len(runs)}] {job_name}" + (f" {key}" if key else "")
             if job_name == "edition_job" and not only_edition:
@@ -86,6 +88,10 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
                     say(f"{label} ... skipped: nothing new since edition {unchanged}")
                     continue
             started = time.monotonic()
+            job = _after_look(instance, job, key, resources, last[job_name] == n)
+            if job is None:
+                say(f"{label} ... nothing new ({time.monotonic() - started:.1f}s)")
+                continue
             result = job.execute_in_process(instance=instance, partition_key=key,
                                             raise_on_error=False, run_config=QUIET_RUN_CONFIG)
             took = time.monotonic() - started
@@ -102,6 +108,25 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
     index = p.site / "editions" / latest / "nl" / "index.html"
     say(f"done: {len(runs) - failures} of {len(runs)} runs succeeded; edition {latest}")
     return index, failures, unchanged
+
+
+def _after_look(instance, job, key: str | None, resources, last_of_job: bool):
+    """The run to start after `orchestration.probe.look` (None: nothing changed, no run)."""
+    import dagster as dg
+
+    from orchestration.probe import asset_names, look, report_fetches, report_freshness
+
+    found = look(job, key, resources)
+    if found is None:
+        return job
+    report_fetches(instance, found, key)
+    if last_of_job:  # the freshness of what the run below leaves out
+        report_freshness(instance, asset_names(job) - found.changed, resources)
+    if not found.changed:
+        return None
+    selected = {dg.AssetKey(name) for name in found.changed}
+    checks = {c for c in job.asset_layer.asset_graph.asset_check_keys if c.asset_key in selected}
+    return job.get_subset(asset_selection=selected, asset_check_selection=checks)
 
 
 def _nothing_new(p: Paths, mode: str) -> str | None:

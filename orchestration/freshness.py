@@ -25,22 +25,32 @@ def raw_asset_sources() -> dict[str, str]:
     return {**RAW_ASSET_SOURCES, **{f"raw_{feed.name}": feed.source for _, feed in feeds()}}
 
 
+FRESHNESS_CHECK = "data_is_fresh"
+
+
+def freshness_result(warehouse: WarehouseResource, table: str) -> dg.AssetCheckResult:
+    """The verdict of a clean table's data-freshness check (the alert is sent per table after
+    the run, orchestration/alerts.py, or by `report_freshness` when no run was needed)."""
+    sources = sorted(set(CLEAN_TABLE_SOURCES[table]))
+    freshness = source_freshness(warehouse.warehouse())
+    rows = [r for r in freshness.to_dicts() if r["source"] in sources]
+    stale = [r["source"] for r in rows if r["stale"]] + \
+        [s for s in sources if s not in {r["source"] for r in rows}]
+    return dg.AssetCheckResult(
+        check_name=FRESHNESS_CHECK, passed=not stale, severity=dg.AssetCheckSeverity.WARN,
+        metadata={"stale_sources": stale,
+                  "newest_periods": {r["source"]: r["newest_period"] for r in rows},
+                  "max_age_days": {s: SOURCES[s].max_data_age_days for s in sources}})
+
+
 def data_freshness_check(table: str) -> dg.AssetChecksDefinition:
     sources = sorted(set(CLEAN_TABLE_SOURCES[table]))
 
-    @dg.asset_check(asset=table, name="data_is_fresh",
+    @dg.asset_check(asset=table, name=FRESHNESS_CHECK,
                     description=f"Newest data period of {', '.join(sources)} within the age "
                                 "declared for the source.")
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        freshness = source_freshness(warehouse.warehouse())
-        rows = [r for r in freshness.to_dicts() if r["source"] in sources]
-        stale = [r["source"] for r in rows if r["stale"]] + \
-            [s for s in sources if s not in {r["source"] for r in rows}]
-        return dg.AssetCheckResult(
-            passed=not stale, severity=dg.AssetCheckSeverity.WARN,
-            metadata={"stale_sources": stale,
-                      "newest_periods": {r["source"]: r["newest_period"] for r in rows},
-                      "max_age_days": {s: SOURCES[s].max_data_age_days for s in sources}})
+        return freshness_result(warehouse, table)
 
     return _check
 

@@ -78,13 +78,16 @@ class SourcesResource(dg.ConfigurableResource):
             raise dg.RetryRequested(max_retries=self.run_retries,
                                     seconds_to_wait=self.run_retry_wait_s) from exc
 
-    def client(self, source: str) -> SourceHttp:
+    def client(self, source: str, attempts: int | None = None) -> SourceHttp:
+        """`attempts` overrides `max_attempts` (build's pre-run fetch tries once: on a fault
+        the run fetches with every retry)."""
         return make_http(
             source, mode=self.mode, base_url=self.base_urls.get(source),
             key=getattr(self, f"{source}_api_key", None), timeout_s=self.timeout_s,
             generated_dir=Path(self.generated_dir) if self.generated_dir else None,
             drop_dir=Path(self.drop_dir) if self.drop_dir else None,
-            retry=RetryPolicy(max_attempts=self.max_attempts, max_wait_s=self.max_wait_s),
+            retry=RetryPolicy(max_attempts=attempts or self.max_attempts,
+                              max_wait_s=self.max_wait_s),
         )
 
     def geography(self) -> Geography:

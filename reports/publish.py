@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reports.writer import EDITION_META, free_edition_id, list_editions, write_edition
+from reports.editions import EDITION_META, list_editions
 from warehouse.store import Warehouse
 
 # The consumer mark an edition leaves in the warehouse: the writes it was built from.
@@ -81,6 +81,8 @@ def latest_published(site_root: Path) -> str | None:
 
 def publish_edition(wh: Warehouse, site_root: Path, *, source_mode: str, pdf: bool,
                     load_inputs: Callable, progress: Callable[[str], None] | None = None) -> Edition:
+    from reports.writer import free_edition_id, write_edition  # pages: only when publishing
+
     failed = wh.failed_tables()
     if failed:
         raise PublishRefused(failed, latest_published(site_root))

@@ -32,6 +32,7 @@ from pathlib import Path
 import plotly.offline
 
 from reports.contract import EditionInputs
+from reports.editions import EDITION_META, list_editions
 from reports.i18n import LANGUAGES
 from reports.pages import (
     PLOTLY_JS,
@@ -53,7 +54,6 @@ from reports.view import EditionView, build_view, slug
 PACKAGE_DIR = Path(__file__).parent
 STATIC_DIR = PACKAGE_DIR / "static"
 STATIC_FILES = ("style.css", "print.css", "charts.js", "compare.js")
-EDITION_META = "edition.json"
 STAGING_PREFIX = ".staging-"
 EDITION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -192,18 +192,6 @@ def _copy_static(assets_dir: Path) -> None:
     assets_dir.mkdir(parents=True, exist_ok=True)
     for name in STATIC_FILES:
         shutil.copyfile(STATIC_DIR / name, assets_dir / name)
-
-
-def list_editions(site_root: Path) -> list[dict]:
-    """Every published edition (its edition.json), newest first."""
-    found = []
-    for meta in (Path(site_root) / "editions").glob(f"*/{EDITION_META}"):
-        try:
-            found.append(json.loads(meta.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            found.append({"edition_id": meta.parent.name})
-    return sorted(found, key=lambda e: (e.get("generated_at") or "", e["edition_id"]),
-                  reverse=True)
 
 
 def update_site_pages(site_root: Path, latest: str) -> None:

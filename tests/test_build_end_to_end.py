@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.cli import planned_runs
 from warehouse.store import Warehouse
 
 pytestmark = pytest.mark.slow
@@ -123,6 +124,7 @@ def test_a_second_build_with_nothing_new_does_no_work_and_keeps_the_edition(buil
                   "(SELECT count(*) FROM editions)")
     with Warehouse(copy / "warehouse.duckdb").connect(read_only=True) as con:
         before = con.execute(counts_sql).fetchone()
+    runs_before, fetched_before = dagster_history(copy)
     again = cli(copy, "build")
     assert again.returncode == 0, again.stderr[-3000:]
     assert "nothing new since edition" in again.stderr
@@ -132,6 +134,25 @@ def test_a_second_build_with_nothing_new_does_no_work_and_keeps_the_edition(buil
     with Warehouse(copy / "warehouse.duckdb").connect(read_only=True) as con:
         after = con.execute(counts_sql).fetchone()
     assert after == before  # nothing validated, written or published again
+    runs_after, fetched_after = dagster_history(copy)
+    assert runs_after == runs_before  # no Dagster run started: the build looked first
+    assert all(fetched_after[a] > fetched_before[a] for a in fetched_before)  # fetches recorded
+    data_runs = [r for r in planned_runs("snapshot", 0) if r[0] != "edition_job"]
+    assert again.stderr.count("... nothing new (") == len(data_runs)
+
+
+def dagster_history(home: Path) -> tuple[int, dict[str, float]]:
+    """Runs in the home's Dagster instance, and when each raw air asset was last materialised."""
+    import dagster as dg
+    from dagster._core.instance.ref import InstanceRef
+
+    instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home / "dagster")))
+    try:
+        latest = {name: instance.get_latest_materialization_event(dg.AssetKey(name)).timestamp
+                  for name in ("raw_rivm_air_quality", "raw_luchtmeetnet_measurements")}
+        return instance.get_runs_count(), latest
+    finally:
+        instance.dispose()
 
 
 def test_the_built_warehouse_holds_exactly_the_registered_families_tables(built):

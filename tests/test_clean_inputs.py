@@ -65,3 +65,44 @@ def test_a_failed_or_later_validation_means_the_work_is_done_again(tmp_path):
     wh.record_inputs(TABLE, "", None, "v2")  # the gate forgets the inputs of a failure
     passed(wh, "v3")
     assert wh.unchanged_inputs(TABLE, "", first) is None
+
+
+class Rule:
+    """Stands for a GX expectation: what the fingerprint reads of it is its JSON."""
+
+    def __init__(self, maximum: float) -> None:
+        self.maximum = maximum
+
+    def json(self) -> str:
+        return f'{{"max_value": {self.maximum}}}'
+
+
+BUILT: list[str] = []  # which rules were built (a global: a closure's contents are hashed)
+
+
+def loose() -> list:
+    BUILT.append("loose")
+    return [Rule(100)]
+
+
+def strict() -> list:
+    BUILT.append("strict")
+    return [Rule(1)]
+
+
+def with_extra(extra):  # as families.cbs builds a family's rules: a closure
+    return lambda: [Rule(0), *extra()]
+
+
+def test_the_rules_text_is_kept_but_never_served_to_other_rules(tmp_path, monkeypatch):
+    from orchestration.checks import RULES_CACHE_ENV, rules_description
+
+    monkeypatch.setenv(RULES_CACHE_ENV, str(tmp_path))
+    BUILT.clear()
+    first = rules_description(TABLE, loose)
+    assert rules_description(TABLE, loose) == first and BUILT == ["loose"]  # read back
+    assert rules_description(TABLE, strict) != first  # another callable, same table: built
+    assert rules_description(TABLE, with_extra(loose)) != rules_description(
+        TABLE, with_extra(strict))  # closures told apart by what they hold
+    assert BUILT == ["loose", "strict", "loose", "strict"]
+    assert rules_description("clean_other", loose) == first and len(BUILT) == 5

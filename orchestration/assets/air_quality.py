@@ -3,7 +3,9 @@ yearly history (yearly partitions), each fetched raw, then parsed and validated 
 """
 
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 import dagster as dg
 import polars as pl
@@ -29,11 +31,43 @@ from transforms.air_quality import (
 from warehouse.gate import validate_then_write
 
 
-def _record(warehouse_res: WarehouseResource, payloads, partition: str) -> dg.MaterializeResult:
+def _record(warehouse_res: WarehouseResource, payloads, partition: str) -> dict[str, int]:
     added = warehouse_res.warehouse().record_payloads(payloads, partition_key=partition)
-    return dg.MaterializeResult(metadata={
-        "payloads": len(payloads), "new_vintages": added,
-        "bytes": sum(len(p.body) for p in payloads)})
+    return {"payloads": len(payloads), "new_vintages": added,
+            "bytes": sum(len(p.body) for p in payloads)}
+
+
+# The raw assets' work as plain functions (sources, warehouse, partition, call), where
+# `call(source, fetch)` runs `fetch` with the source's client: the asset passes
+# `SourcesResource.fetch` (Dagster's step retries), `build` its pre-run fetch (orchestration.probe).
+Call = Callable[[str, Callable], object]
+
+
+def fetch_luchtmeetnet_day(sources: SourcesResource, warehouse: WarehouseResource,
+                           partition: str, call: Call) -> dict[str, int]:
+    day = date.fromisoformat(partition)
+    stations = sources.geography().stations
+    payloads = call("luchtmeetnet", lambda http: luchtmeetnet.fetch_measurements(
+        http, day, stations=stations, partition=partition))
+    return _record(warehouse, payloads, partition)
+
+
+def fetch_rivm_year(sources: SourcesResource, warehouse: WarehouseResource,
+                    partition: str, call: Call) -> dict[str, int]:
+    payloads = call("rivm_air_quality", lambda http: rivm_air_quality.fetch_year(
+        http, int(partition), partition=partition))
+    return _record(warehouse, payloads, partition)
+
+
+def hourly_inputs(wh, partition: str) -> str:
+    return inputs_fingerprint(wh, HOURLY.table, [("luchtmeetnet", "measurements", partition)],
+                              HOURLY.rules)
+
+
+def validated_hourly_inputs(wh, partition: str) -> str:
+    return inputs_fingerprint(wh, VALIDATED_HOURLY.table,
+                              [("rivm_air_quality", "validated_yearly", partition)],
+                              VALIDATED_HOURLY.rules)
 
 
 @dg.asset(partitions_def=air_quality_daily, group_name=GROUP_AIR_QUALITY, pool=WAREHOUSE_POOL,
@@ -42,11 +76,8 @@ def raw_luchtmeetnet_measurements(context: dg.AssetExecutionContext, sources: So
                                   warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Luchtmeetnet `/measurements` JSON pages for one UTC day, every station and component,
     stored as append-only vintages (a new vintage only when a page's content changes)."""
-    day = date.fromisoformat(context.partition_key)
-    stations = sources.geography().stations
-    payloads = sources.fetch(context, "luchtmeetnet", lambda http: luchtmeetnet.fetch_measurements(
-        http, day, stations=stations, partition=context.partition_key))
-    return _record(warehouse, payloads, context.partition_key)
+    return dg.MaterializeResult(metadata=fetch_luchtmeetnet_day(
+        sources, warehouse, context.partition_key, partial(sources.fetch, context)))
 
 
 @dg.asset(partitions_def=air_quality_daily, group_name=GROUP_AIR_QUALITY, pool=WAREHOUSE_POOL,
@@ -59,9 +90,7 @@ def clean_air_quality_hourly(context: dg.AssetExecutionContext, warehouse: Wareh
     bounds the hours' end stamps): those rows are left out and counted."""
     day = date.fromisoformat(context.partition_key)
     wh = warehouse.warehouse()
-    inputs = inputs_fingerprint(wh, HOURLY.table,
-                                [("luchtmeetnet", "measurements", context.partition_key)],
-                                HOURLY.rules())
+    inputs = hourly_inputs(wh, context.partition_key)
     if (unchanged := unchanged_events(wh, HOURLY.table_name, context.partition_key, inputs)):
         yield from unchanged
         return
@@ -82,9 +111,8 @@ def raw_rivm_air_quality(context: dg.AssetExecutionContext, sources: SourcesReso
                          warehouse: WarehouseResource) -> dg.MaterializeResult:
     """RIVM's validated yearly CSV files (`;`-separated, a column per station, a row per
     hour) for NO2, PM10 and PM2.5, stored as append-only vintages."""
-    payloads = sources.fetch(context, "rivm_air_quality", lambda http: rivm_air_quality.fetch_year(
-        http, int(context.partition_key), partition=context.partition_key))
-    return _record(warehouse, payloads, context.partition_key)
+    return dg.MaterializeResult(metadata=fetch_rivm_year(
+        sources, warehouse, context.partition_key, partial(sources.fetch, context)))
 
 
 @dg.asset(partitions_def=validated_air_quality_yearly, group_name=GROUP_AIR_QUALITY,
@@ -96,9 +124,7 @@ def clean_air_quality_validated_hourly(context: dg.AssetExecutionContext,
     files; preferred over API values for the same hour."""
     year = int(context.partition_key)
     wh = warehouse.warehouse()
-    inputs = inputs_fingerprint(wh, VALIDATED_HOURLY.table,
-                                [("rivm_air_quality", "validated_yearly", context.partition_key)],
-                                VALIDATED_HOURLY.rules())
+    inputs = validated_hourly_inputs(wh, context.partition_key)
     if (unchanged := unchanged_events(wh, VALIDATED_HOURLY.table_name, context.partition_key,
                                       inputs)):
         yield from unchanged
@@ -122,6 +148,13 @@ def _gate(wh, family, frame: pl.DataFrame, window, partition: str, extra=None, i
 # The source behind each raw air asset (for its freshness policy and the checks' tests).
 RAW_ASSET_SOURCES = {"raw_luchtmeetnet_measurements": "luchtmeetnet",
                      "raw_rivm_air_quality": "rivm_air_quality"}
+
+# For `build`'s pre-run check (orchestration.probe): each raw asset's fetch, and each clean
+# asset's (table, fingerprint of its inputs) for a partition.
+RAW_FETCHES = {"raw_luchtmeetnet_measurements": fetch_luchtmeetnet_day,
+               "raw_rivm_air_quality": fetch_rivm_year}
+CLEAN_INPUTS = {HOURLY.table_name: hourly_inputs,
+                VALIDATED_HOURLY.table_name: validated_hourly_inputs}
 
 air_quality_assets = [raw_luchtmeetnet_measurements, clean_air_quality_hourly,
                       raw_rivm_air_quality, clean_air_quality_validated_hourly]
