@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent
-STEPS = ("build", "noop_build", "publish", "status")
+STEPS = ("build", "noop_build", "publish", "status", "check")
 
 
 def _load() -> float:
@@ -43,13 +43,13 @@ def timed(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> dict
 
 
 def command_steps(checkout: Path, home: Path) -> dict:
-    """fresh build, no-op rebuild, publish, status of one checkout in one fresh home."""
+    """fresh build, no-op rebuild, publish, status, check of one checkout in one fresh home."""
     if home.exists():
         shutil.rmtree(home)
     cli = [str(checkout / ".venv" / "bin" / "transition-monitor"), "--home", str(home)]
     out = {}
     for step, args in (("build", ["build"]), ("noop_build", ["build"]),
-                       ("publish", ["publish"]), ("status", ["status"])):
+                       ("publish", ["publish"]), ("status", ["status"]), ("check", ["check"])):
         out[step] = timed([*cli, *args], cwd=checkout)
     return out
 
@@ -110,7 +110,7 @@ def render_commands(result: dict) -> list[str]:
              "| command | " + " | ".join(f"{label}: s" for label in labels) + " |",
              "| --- |" + " ---: |" * len(labels)]
     names = {"build": "`build` (fresh home)", "noop_build": "`build` again (nothing new)",
-             "publish": "`publish`", "status": "`status`"}
+             "publish": "`publish`", "status": "`status`", "check": "`check`"}
     for step in STEPS:
         lines.append(f"| {names[step]} | " + " | ".join(
             f"{summary[label]['median_s'][step]:.2f}" for label in labels) + " |")

@@ -1,11 +1,10 @@
-"""`transition-monitor check`: the configuration validated in about a second, one message per
+"""`transition-monitor check`: the configuration validated, one message per
 problem naming file, entry and field; exit 0 when valid, 1 on any problem."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import yaml
@@ -56,18 +55,15 @@ def test_the_shipped_configuration_is_valid(capsys):
     assert {f.name for f in the_files()} == {"regions", "catalogue", "installations"}
 
 
-def test_check_takes_about_a_second_and_imports_no_pipeline():
-    """A fresh interpreter: no Dagster, Polars or GX import, well under two seconds."""
-    code = ("import sys, time; t = time.perf_counter(); from orchestration.cli import main; "
-            "rc = main(['check']); took = time.perf_counter() - t; "
+def test_check_imports_no_pipeline():
+    """What keeps `check` at about a second (timed in benchmarks/, not here): a fresh
+    interpreter runs it without importing Dagster, Polars, GX, DuckDB or pandas."""
+    code = ("import sys; from orchestration.cli import main; rc = main(['check']); "
             "heavy = [m for m in ('dagster', 'polars', 'great_expectations', 'duckdb', 'pandas') "
-            "if m in sys.modules]; print(rc, round(took, 3), heavy)")
-    started = time.monotonic()
+            "if m in sys.modules]; print(rc, heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=ROOT, check=True).stdout.split(maxsplit=2)
-    wall = time.monotonic() - started
-    assert out[0] == "0" and out[2].strip() == "[]"
-    assert float(out[1]) < 1.5 and wall < 4.0, (out, wall)
+                         cwd=ROOT, check=True).stdout.split(maxsplit=1)
+    assert out[0] == "0" and out[1].strip() == "[]", out
 
 
 def test_broken_regions_each_problem_named_by_file_entry_and_field(tmp_path, capsys):

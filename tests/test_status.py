@@ -161,14 +161,15 @@ def test_text_output_has_no_scientific_notation(tmp_path, capsys):
     assert "139,430 kt" in shown and "e+0" not in shown
 
 
-def test_status_is_fast_and_imports_no_pipeline(tmp_path):
+def test_status_imports_no_pipeline(tmp_path):
+    """What keeps `status` quick (its time is measured in benchmarks/, not here): it reads the
+    warehouse without importing Dagster, Polars, GX, pandas or Plotly."""
     home = seed(tmp_path)
-    code = ("import sys, time; t = time.perf_counter(); from orchestration.cli import main; "
-            f"rc = main(['--home', {str(home)!r}, 'status']); took = time.perf_counter() - t; "
+    code = ("import sys; from orchestration.cli import main; "
+            f"rc = main(['--home', {str(home)!r}, 'status']); "
             "heavy = [m for m in ('dagster', 'polars', 'great_expectations', 'pandas', 'plotly') "
-            "if m in sys.modules]; print('RESULT', rc, round(took, 2), heavy)")
+            "if m in sys.modules]; print('RESULT', rc, heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                          check=True).stdout
-    result = out[out.index("RESULT"):].split(maxsplit=3)
-    assert result[1] == "0" and result[3].strip() == "[]", out
-    assert float(result[2]) < 3.0, out
+    result = out[out.index("RESULT"):].split(maxsplit=2)
+    assert result[1] == "0" and result[2].strip() == "[]", out
