@@ -138,6 +138,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     p = paths(args.home)
     os.environ[SOURCE_MODE_ENV] = args.source
     os.environ[HOME_ENV] = str(p.home)
+    if getattr(args, "allow_shrink", None):
+        from warehouse.guard import ALLOW_SHRINK_ENV
+
+        os.environ[ALLOW_SHRINK_ENV] = ",".join(args.allow_shrink)
     from orchestration.configcheck import configuration_problems
 
     problems = configuration_problems()  # a missing key fails only its own source's feeds
@@ -212,6 +216,10 @@ def parser() -> argparse.ArgumentParser:
                        help="bundled snapshot (offline, default) or the live APIs")
     build.add_argument("--days", type=int, default=7,
                        help="live mode: how many past UTC days of air quality to fetch")
+    build.add_argument("--allow-shrink", action="append", default=[], metavar="TABLE",
+                       help="let TABLE (a clean table, or `all`) be replaced by an empty or much "
+                       "smaller answer in this run; by default that is refused and the stored "
+                       "rows stay (warehouse/guard.py)")
     build.set_defaults(func=cmd_build)
     publish = sub.add_parser("publish", help="compute indicators and publish an edition from "
                              "the data already stored (no fetching)")

@@ -74,6 +74,30 @@ def test_rows_outside_the_write_window_are_refused(warehouse: Warehouse):
                                  {"source": "luchtmeetnet_api", "measured_at": DAY})
 
 
+def test_a_replacement_that_empties_or_halves_a_window_is_refused(warehouse: Warehouse,
+                                                                   monkeypatch):
+    """RELIABILITY.md case 4: the shrink guard of `replace_window` (family `max_shrink`)."""
+    from warehouse.guard import ALLOW_SHRINK_ENV, ShrinkRefused
+
+    window = {"source": "luchtmeetnet_api", "measured_at": DAY}
+    table = "clean_air_quality_hourly"
+    warehouse.replace_window(table, hourly([1.0] * 10), window)
+    before = warehouse.checksums()
+    for smaller in ([], [2.0] * 4):  # 100% and 60% fewer rows; the family accepts 50%
+        with pytest.raises(ShrinkRefused, match="from 10 to") as refused:
+            warehouse.replace_window(table, hourly(smaller), window)
+        assert f"--allow-shrink {table}" in str(refused.value)
+        assert warehouse.checksums() == before
+    warehouse.replace_window(table, hourly([3.0] * 5), window)  # 50% fewer: accepted
+    assert warehouse.checksums()[table][0] == 5
+    monkeypatch.setenv(ALLOW_SHRINK_ENV, "clean_emissions")  # another table's override
+    with pytest.raises(ShrinkRefused):
+        warehouse.replace_window(table, hourly([]), window)
+    monkeypatch.setenv(ALLOW_SHRINK_ENV, f"clean_emissions,{table}")
+    assert warehouse.replace_window(table, hourly([]), window) == 0
+    assert warehouse.checksums()[table][0] == 0
+
+
 def _killed_mid_write(self, *args, **kwargs):
     raise RuntimeError("process killed mid-write")
 

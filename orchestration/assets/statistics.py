@@ -21,6 +21,7 @@ from orchestration.checks import (
 )
 from orchestration.resources import SourcesResource, WarehouseResource
 from warehouse.gate import validate_then_write
+from warehouse.guard import require_rows
 
 
 def raw_feed_asset(family: Family, feed: Feed) -> dg.AssetsDefinition:
@@ -54,7 +55,7 @@ def clean_family_asset(family: Family) -> dg.AssetsDefinition:
             yield from unchanged
             return
         # parsers return their shape; the gate conforms the whole frame once more before writing
-        frames = [f.parse(wh.current_payloads(f.source, f.name)) for f in family.feeds]
+        frames = [_parsed_feed(wh, table.name, f) for f in family.feeds]
         frame = pl.concat(frames) if frames else table.empty()
         result = validate_then_write(wh, table.name, frame, family.rules(), window={},
                                      inputs=inputs)
@@ -62,6 +63,16 @@ def clean_family_asset(family: Family) -> dg.AssetsDefinition:
         yield gx_check_result(result)
 
     return _clean
+
+
+def _parsed_feed(wh, table: str, feed: Feed) -> pl.DataFrame:
+    """A feed's rows from its current payloads; a feed that has payloads but parses to fewer
+    than its declared minimum is refused ("200, no data" never deletes stored rows)."""
+    payloads = wh.current_payloads(feed.source, feed.name)
+    frame = feed.parse(payloads)
+    if payloads:
+        require_rows(table, f"feed {feed.name}", frame.height, feed.min_rows)
+    return frame
 
 
 def statistics_assets(families: tuple[Family, ...] | None = None) -> list[dg.AssetsDefinition]:
