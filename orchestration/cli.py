@@ -19,7 +19,9 @@ from orchestration.settings import HOME_ENV, SOURCE_MODE_ENV, Paths, paths, prep
 
 
 def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    from core.secrets import redact_text
+
+    print(redact_text(message), file=sys.stderr, flush=True)
 
 
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -260,8 +262,15 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from core.secrets import install_log_redaction, redact_exception
+
+    install_log_redaction()  # every log record of the process, Dagster's included
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BaseException as exc:  # a traceback printed by Python shows no key either
+        redact_exception(exc)
+        raise
 
 
 if __name__ == "__main__":

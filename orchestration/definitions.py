@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 import dagster as dg
 
+from core.secrets import install_log_redaction
 from orchestration.assets.air_quality import air_quality_assets
 from orchestration.assets.indicators import indicator_assets
 from orchestration.assets.report import report_edition
@@ -26,6 +27,8 @@ from orchestration.schedules import ALL_SCHEDULES
 from orchestration.sensors import ALL_SENSORS
 from orchestration.settings import Paths, paths, source_mode
 from sources.registry import SOURCES
+
+install_log_redaction()  # the UI's and daemon's processes load this module: redact their logs
 
 # The resource field of each keyed source (`<source>_api_key`) and its environment variable.
 KEY_ENV = {f"{s.name}_api_key": s.key_env for s in SOURCES.values() if s.key_env}

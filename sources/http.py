@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 import tenacity
@@ -35,6 +35,7 @@ from core.errors import (
     first_bytes,
 )
 from core.payload import Payload
+from core.secrets import holds_secret, redact_bytes, redact_text, register
 from transforms.xml_safe import ParseError as XmlParseError
 from transforms.xml_safe import check_xml
 
@@ -49,10 +50,11 @@ MAX_SLUG = 200  # file names stay under the usual 255-byte limit with extensions
 
 
 def redact(text: str, secrets: Mapping[str, str]) -> str:
-    """Replace every secret value (and `name=value` query pairs of secret names) in text."""
-    for name, value in secrets.items():
-        if value:
-            text = text.replace(value, REDACTED)
+    """Replace every secret value in any form it may be echoed in (`core.secrets`), the
+    process's other active secrets, and `name=value` query pairs of secret names, in text."""
+    text = redact_text(text, [v for v in secrets.values() if v])
+    text = redact_text(text)
+    for name in secrets:
         text = re.sub(rf"({re.escape(name)}=)[^&\s'\"]*", rf"\1{REDACTED}", text)
     return text
 
@@ -255,6 +257,7 @@ class SourceHttp:
     files: FileDrop | None = None
 
     def __post_init__(self) -> None:
+        register(*self._secret_values())  # redacted from every error and log of the process
         self._client = httpx.Client(
             transport=self.transport, timeout=self.timeout_s, follow_redirects=False,
             headers={"user-agent": self.user_agent},
@@ -278,6 +281,12 @@ class SourceHttp:
         shown = self.redact(full)
         response = self._get_with_retries(full, shown, partition)
         body = self.redact_body(response.content)
+        if holds_secret(body):  # an echo in a form no redaction caught: never stored
+            raise ContractError(self.source, "the response body holds an API key in a form "
+                                "that could not be redacted; it was refused, not stored",
+                                url=shown, partition=partition,
+                                hint="The upstream echoes the request; report it to the "
+                                     "publisher. Nothing was written.")
         try:
             check_body(self.source, body, expect, shown, partition)
         except ContractError as exc:  # the quoted body may echo the request, key included
@@ -292,10 +301,7 @@ class SourceHttp:
     def redact_body(self, body: bytes) -> bytes:
         """The body with any echo of a secret value replaced (an upstream that quotes the
         request back must not get the key into the payload store)."""
-        for value in self._secret_values():
-            for form in {value, quote(value, safe="")}:
-                body = body.replace(form.encode(), REDACTED.encode())
-        return body
+        return redact_bytes(redact_bytes(body, self._secret_values()))
 
     def _secret_values(self) -> list[str]:
         return [v for name in self.secret_names

@@ -9,7 +9,12 @@ import dagster as dg
 import polars as pl
 
 from families.air_quality import HOURLY, VALIDATED_HOURLY
-from orchestration.assets import GROUP_AIR_QUALITY, WAREHOUSE_POOL, fetch_freshness
+from orchestration.assets import (
+    GROUP_AIR_QUALITY,
+    WAREHOUSE_POOL,
+    fetch_freshness,
+    keys_redacted,
+)
 from orchestration.checks import (
     frame_metadata,
     gx_check_result,
@@ -39,6 +44,7 @@ def _record(warehouse_res: WarehouseResource, payloads, partition: str) -> dg.Ma
 
 @dg.asset(partitions_def=air_quality_daily, group_name=GROUP_AIR_QUALITY, pool=WAREHOUSE_POOL,
           kinds={"duckdb"}, freshness_policy=fetch_freshness("luchtmeetnet"))
+@keys_redacted
 def raw_luchtmeetnet_measurements(context: dg.AssetExecutionContext, sources: SourcesResource,
                                   warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Luchtmeetnet `/measurements` JSON pages for one UTC day, every station and component,
@@ -53,6 +59,7 @@ def raw_luchtmeetnet_measurements(context: dg.AssetExecutionContext, sources: So
 @dg.asset(partitions_def=air_quality_daily, group_name=GROUP_AIR_QUALITY, pool=WAREHOUSE_POOL,
           deps=[raw_luchtmeetnet_measurements], kinds={"duckdb", "polars"},
           check_specs=[gx_check_spec(HOURLY.table_name)])
+@keys_redacted
 def clean_air_quality_hourly(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Hourly means (µg/m³) per station and component in UTC from the open API (unvalidated
     by the network operators), keyed by the start of the hour. NULL means no value, never
@@ -79,6 +86,7 @@ def clean_air_quality_hourly(context: dg.AssetExecutionContext, warehouse: Wareh
 
 @dg.asset(partitions_def=validated_air_quality_yearly, group_name=GROUP_AIR_QUALITY,
           pool=WAREHOUSE_POOL, kinds={"duckdb"}, freshness_policy=fetch_freshness("rivm_air_quality"))
+@keys_redacted
 def raw_rivm_air_quality(context: dg.AssetExecutionContext, sources: SourcesResource,
                          warehouse: WarehouseResource) -> dg.MaterializeResult:
     """RIVM's validated yearly CSV files (`;`-separated, a column per station, a row per
@@ -91,6 +99,7 @@ def raw_rivm_air_quality(context: dg.AssetExecutionContext, sources: SourcesReso
 @dg.asset(partitions_def=validated_air_quality_yearly, group_name=GROUP_AIR_QUALITY,
           pool=WAREHOUSE_POOL, deps=[raw_rivm_air_quality], kinds={"duckdb", "polars"},
           check_specs=[gx_check_spec(VALIDATED_HOURLY.table_name)])
+@keys_redacted
 def clean_air_quality_validated_hourly(context: dg.AssetExecutionContext,
                                        warehouse: WarehouseResource):
     """Validated hourly means (µg/m³) per station and component in UTC, from RIVM's yearly

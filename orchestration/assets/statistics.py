@@ -11,7 +11,12 @@ import polars as pl
 
 from families.base import Family, Feed
 from families.registry import statistical
-from orchestration.assets import GROUP_STATISTICS, WAREHOUSE_POOL, fetch_freshness
+from orchestration.assets import (
+    GROUP_STATISTICS,
+    WAREHOUSE_POOL,
+    fetch_freshness,
+    keys_redacted,
+)
 from orchestration.checks import (
     frame_metadata,
     gx_check_result,
@@ -29,6 +34,7 @@ def raw_feed_asset(family: Family, feed: Feed) -> dg.AssetsDefinition:
               description=feed.description, kinds={"duckdb"},
               metadata={"source": feed.source, "family": family.name},
               freshness_policy=fetch_freshness(feed.source))
+    @keys_redacted
     def _raw(context: dg.AssetExecutionContext, sources: SourcesResource,
              warehouse: WarehouseResource) -> dg.MaterializeResult:
         geography = sources.geography()
@@ -47,6 +53,7 @@ def clean_family_asset(family: Family) -> dg.AssetsDefinition:
     @dg.asset(name=table.name, group_name=GROUP_STATISTICS, pool=WAREHOUSE_POOL,
               deps=[f"raw_{f.name}" for f in family.feeds], description=table.description,
               kinds={"duckdb", "polars"}, check_specs=[gx_check_spec(table.name)])
+    @keys_redacted
     def _clean(warehouse: WarehouseResource):
         wh = warehouse.warehouse()
         inputs = inputs_fingerprint(wh, table, [(f.source, f.name, None) for f in family.feeds],
