@@ -224,3 +224,32 @@ def test_first_edition_with_nothing_computed_yet_still_writes(tmp_path):
     data = index.parent.parent / "data"
     assert pl.read_parquet(data / "indicator_values.parquet").height == 0
     assert pl.read_csv(data / "pm10.csv").columns[:2] == ["indicator_id", "region_id"]
+
+
+def test_chromium_prints_with_no_route_off_the_machine(tmp_path, monkeypatch):
+    """Issue 20: Chromium made DNS queries for Google hosts and a public connection during a
+    build. It now runs in a network namespace of its own where the machine allows it, every
+    name resolves to nothing but loopback, and HTTP(S) goes to a dead (or, in a test, counting)
+    proxy. A fake Chromium records the command it was given."""
+    from reports import pdf
+
+    fake = tmp_path / "chromium"
+    fake.write_text('#!/bin/sh\nfor a in "$@"; do echo "$a"; done > "$(dirname "$0")/args"\n'
+                    'for a in "$@"; do case "$a" in --print-to-pdf=*) echo pdf > "${a#*=}";; '
+                    'esac; done\ncat /proc/net/dev > "$(dirname "$0")/netdev"\n')
+    fake.chmod(0o755)
+    page = tmp_path / "a.html"
+    page.write_text("<p>x</p>")
+    monkeypatch.setenv(pdf.PRINT_PROXY_ENV, "127.0.0.1:4711")
+    assert print_pdf(page, tmp_path / "a.pdf", chromium=fake).read_text() == "pdf\n"
+    args = (tmp_path / "args").read_text().splitlines()
+    assert "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1" in args
+    assert "--proxy-server=http://127.0.0.1:4711" in args
+    assert "--disable-background-networking" in args
+    monkeypatch.delenv(pdf.PRINT_PROXY_ENV)
+    assert f"--proxy-server=http://{pdf.DEAD_PROXY}" in pdf.chromium_command(
+        fake, "p", tmp_path / "b.pdf", page)
+    if pdf.network_namespace():  # as root here: the fake saw no interface but loopback
+        interfaces = {line.split(":")[0].strip() for line in
+                      (tmp_path / "netdev").read_text().splitlines()[2:]}
+        assert interfaces == {"lo"}
