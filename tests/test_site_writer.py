@@ -253,3 +253,29 @@ def test_chromium_prints_with_no_route_off_the_machine(tmp_path, monkeypatch):
         interfaces = {line.split(":")[0].strip() for line in
                       (tmp_path / "netdev").read_text().splitlines()[2:]}
         assert interfaces == {"lo"}
+
+
+FORMULAS = ['=HYPERLINK("http://x.test","klik")', "+cmd|' /C calc'!A0", "@SUM(1+1)",
+            "-2+3", "\tTab", "\rReturn"]
+
+
+def test_region_names_that_read_as_formulas_are_neutralised_in_every_csv(tmp_path):
+    """Issue 20: names from regions.yaml reached the CSV downloads as live spreadsheet
+    formulas. Every text cell starting with = + - @ tab or CR gets a leading quote; numbers
+    written as text keep their sign."""
+    inputs = make_inputs(n_indicators=2, n_years=3)
+    names = dict(zip(inputs.regions["region_id"], FORMULAS, strict=False))
+    regions = inputs.regions.with_columns(
+        name_nl=pl.col("region_id").replace_strict(names), name_en=pl.lit("=1+1"))
+    from dataclasses import replace
+
+    index = write_edition(replace(inputs, regions=regions), tmp_path, pdf=False)
+    data = index.parent.parent / "data"
+    cells = [cell for path in data.glob("*.csv")
+             for cell in pl.read_csv(path, infer_schema=False).iter_rows()
+             for cell in cell if cell is not None]
+    assert any(c.startswith("'=HYPERLINK") for c in cells)  # the names did reach a CSV
+    assert all(not c.startswith(("=", "+", "@", "\t", "\r")) for c in cells)
+    assert all(not c.startswith("-") or re.fullmatch(r"-[\d.,eE+-]+", c) for c in cells)
+    assert site.neutralised(pl.DataFrame({"v": ["-3.5", "-x", "+12"]}))["v"].to_list() == [
+        "-3.5", "'-x", "+12"]
