@@ -16,6 +16,7 @@ import json
 import re
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -47,6 +48,10 @@ RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5
 REDACTED = "***"
 MAX_SLUG = 200  # file names stay under the usual 255-byte limit with extensions
+MiB = 2**20
+# Encodings the client can inflate a bounded amount at a time (no brotli or zstd is offered).
+ACCEPT_ENCODING = "gzip, deflate"
+INFLATE = {"gzip": 47, "x-gzip": 47, "deflate": 47}  # zlib wbits: gzip or zlib header, detected
 
 
 def redact(text: str, secrets: Mapping[str, str]) -> str:
@@ -255,12 +260,18 @@ class SourceHttp:
     throttle: Throttle | None = None  # the source's request-rate limit, if it has one
     user_agent: str = "transition-monitor/0.1 (+regional indicator monitor)"
     files: FileDrop | None = None
+    # Limits of one request: the answer's size, measured decompressed while it streams in (a
+    # gzip bomb stops at the cap), and a wall-clock deadline for the whole answer (a server
+    # sending one byte every few seconds never trips the per-read `timeout_s`).
+    max_bytes: int = 64 * MiB
+    deadline_s: float = 300.0
+    clock: Callable[[], float] = time.monotonic
 
     def __post_init__(self) -> None:
         register(*self._secret_values())  # redacted from every error and log of the process
         self._client = httpx.Client(
             transport=self.transport, timeout=self.timeout_s, follow_redirects=False,
-            headers={"user-agent": self.user_agent},
+            headers={"user-agent": self.user_agent, "accept-encoding": ACCEPT_ENCODING},
         )
 
     # -- public -------------------------------------------------------------------------
@@ -342,12 +353,70 @@ class SourceHttp:
         for _hop in range(MAX_REDIRECTS + 1):
             if self.throttle is not None:
                 self.throttle.wait()
-            response = self._client.get(request_url, headers=headers)
+            response = self._send(request_url, headers, shown, partition)
             if not response.is_redirect:
                 return self._accept(response, shown, partition)
             request_url, headers = self._follow(request_url, response, headers, shown, partition)
         raise ContractError(self.source, f"more than {MAX_REDIRECTS} redirects (a loop?)",
                             url=shown, partition=partition)
+
+    def _send(self, url: str, headers: dict[str, str], shown: str,
+              partition: str | None) -> httpx.Response:
+        """One GET, its body read within the size cap and the deadline; the answer as a plain
+        response holding the decoded body."""
+        deadline = self.clock() + self.deadline_s
+        request = self._client.build_request("GET", url, headers=headers)
+        streamed = self._client.send(request, stream=True)
+        try:
+            body = self._read_capped(streamed, deadline, shown, partition)
+        finally:
+            streamed.close()
+        kept = [(k, v) for k, v in streamed.headers.multi_items()
+                if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        response = httpx.Response(streamed.status_code, headers=kept, content=body,
+                                  request=request)
+        response.next_request = streamed.next_request
+        return response
+
+    def _read_capped(self, response: httpx.Response, deadline: float, shown: str,
+                     partition: str | None) -> bytes:
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in ("", "identity", *INFLATE):
+            raise ContractError(self.source, f"unsupported content-encoding {encoding!r}",
+                                url=shown, partition=partition)
+        inflate = zlib.decompressobj(INFLATE[encoding]) if encoding in INFLATE else None
+        body = bytearray()
+
+        def take(data: bytes) -> None:
+            body.extend(data)
+            if len(body) > self.max_bytes:
+                raise ContractError(
+                    self.source, f"the answer is larger than the {self.max_bytes / MiB:.0f} MiB "
+                    "this source may send (measured decompressed); refused, nothing stored",
+                    url=shown, partition=partition,
+                    hint="If the source really grew, raise its max_response_mb in "
+                         "sources/registry.py.")
+
+        # A transport that answers from memory (the snapshot's) hands over a read response.
+        chunks = [response.content] if response.is_stream_consumed else response.iter_raw()
+        for chunk in chunks:
+            if self.clock() > deadline:
+                raise httpx.ReadTimeout(f"no complete answer within the {self.deadline_s:.0f} s "
+                                        "deadline of one request", request=response.request)
+            if inflate is None:
+                take(chunk)
+                continue
+            try:
+                data = chunk
+                while data:  # inflate at most one byte past the cap at a time
+                    take(inflate.decompress(data, self.max_bytes - len(body) + 1))
+                    data = inflate.unconsumed_tail
+            except zlib.error as exc:
+                raise ContractError(self.source, f"corrupt {encoding} body: {exc}", url=shown,
+                                    partition=partition) from None
+        if inflate is not None:
+            take(inflate.flush())
+        return bytes(body)
 
     def _with_secret_params(self, url: str) -> str:
         if not self.params:
