@@ -73,7 +73,7 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
     prepare_dagster_home(p)
     if mode == "snapshot" and not only_edition:
         _prepare_snapshot(p, say)
-    defs = build_defs(home=str(p.home), mode=mode)
+    defs = build_defs(home=str(p.home), mode=mode, interactive=True)
     instance = dg.DagsterInstance.get()
     runs = [("edition_job", None)] if only_edition else planned_runs(mode, days)
     jobs = build_jobs(defs, runs)
