@@ -286,3 +286,32 @@ def test_echoed_keys_never_reach_stderr_the_event_log_the_payload_store_or_duckd
     for key in (FAKE_KEY, ODD_KEY):
         assert key not in logged and key not in out + err
         assert _files_holding(tmp_path, key) == []
+
+
+def test_a_body_still_holding_a_key_is_refused_by_the_client_and_by_the_store(httpserver,
+                                                                              tmp_path):
+    """The last lines of defence: an echo that redaction cannot rewrite (here the key's `+`
+    escaped twice, `&#x25;2B`) is refused by the client, and the payload store refuses any
+    body or URL holding an active key, whoever built the payload."""
+    from datetime import UTC, datetime
+
+    from core.errors import ContractError
+    from core.payload import Payload
+    from sources.registry import make_http
+    from warehouse.store import Warehouse
+
+    twice = ODD_KEY.replace("+", "&#x25;2B")
+    httpserver.expect_request("/odata/Variables").respond_with_data(
+        json.dumps({"value": [], "echo": twice}), content_type="application/json")
+    http = make_http("klimaatmonitor", mode="live", base_url=httpserver.url_for("/odata"),
+                     key=ODD_KEY)
+    with pytest.raises(ContractError, match="could not be redacted"):
+        http.get("variables", "Variables")
+    wh = Warehouse(tmp_path / "wh.duckdb")
+    for body, url in ((f"echo {twice}".encode(), "https://x.test/a"),
+                      (b"{}", f"https://x.test/a?apikey={ODD_KEY}")):
+        leaky = Payload("klimaatmonitor", "values", "k", url, "application/json", body,
+                        datetime.now(UTC))
+        with pytest.raises(ContractError, match="holds an API key"):
+            wh.record_payloads([leaky])
+    assert _files_holding(tmp_path, ODD_KEY) == []

@@ -164,6 +164,47 @@ def test_another_process_holding_the_file_gives_a_clear_bounded_error(tmp_path):
     assert Warehouse(path).record_payloads([payload(b"{}")]) == 1
 
 
+HOLD_UNTIL_TOLD = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+print("ready", flush=True)
+sys.stdin.readline()
+con.close()
+"""
+
+
+def test_a_writer_waits_for_another_process_to_let_go_of_the_file(tmp_path, monkeypatch):
+    """RELIABILITY.md case 13, the wait itself (issue 20: with no wait at all the tests still
+    passed): the writer finds the file locked, waits, and writes once the holder lets go. The
+    holder is told to let go at the writer's first pause, so no timing is assumed."""
+    import warehouse.connection as connection
+
+    path = tmp_path / "held.duckdb"
+    Warehouse(path).initialise()
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_UNTIL_TOLD, str(path)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    pauses = []
+
+    def pause(seconds):
+        if not pauses:  # the file was found locked: let the holder go, and wait until it has
+            holder.stdin.write("go\n")
+            holder.stdin.flush()
+            holder.wait(30)
+        pauses.append(seconds)
+
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        from types import SimpleNamespace
+
+        monkeypatch.setattr(connection, "time", SimpleNamespace(sleep=pause,
+                                                                monotonic=time.monotonic))
+        assert Warehouse(path, lock_timeout_s=60).record_payloads([payload(b"{}")]) == 1
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+    assert pauses, "the file was never found locked: the test proved nothing"
+
+
 @pytest.mark.parametrize("bad", ["clean_air_quality_hourly; DROP TABLE raw_payloads", "pg_catalog"])
 def test_unknown_table_identifiers_are_refused(warehouse: Warehouse, bad: str):
     with pytest.raises(ValueError, match="unknown table"):
