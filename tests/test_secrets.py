@@ -315,3 +315,29 @@ def test_a_body_still_holding_a_key_is_refused_by_the_client_and_by_the_store(ht
         with pytest.raises(ContractError, match="holds an API key"):
             wh.record_payloads([leaky])
     assert _files_holding(tmp_path, ODD_KEY) == []
+
+
+def test_the_client_itself_redacts_its_key_from_urls_errors_and_payloads(httpserver):
+    """The client's own redaction (`SourceHttp.redact`), without the asset boundary behind it:
+    an error naming the URL or quoting an echoing body, and a stored payload's URL and request
+    key, never hold the key."""
+    from core.errors import SourceError
+    from sources.http import RetryPolicy
+    from sources.registry import make_http
+
+    def echo(request: Request) -> Response:
+        if request.args.get("ok"):
+            return Response("<GL_MarketDocument/>", content_type="application/xml")
+        return Response(f"refused {request.url}", status=401)
+
+    httpserver.expect_request("/api").respond_with_handler(echo)
+    http = make_http("entsoe", mode="live", base_url=httpserver.url_for("/api"), key=FAKE_KEY,
+                     retry=RetryPolicy(max_attempts=1), sleep=lambda _s: None)
+    with pytest.raises(SourceError) as caught:
+        http.get("generation", "", {"documentType": "A75"}, expect="xml")
+    error = caught.value
+    assert FAKE_KEY in httpserver.log[0][0].url  # the key was really sent
+    assert FAKE_KEY not in str(error) + (error.url or "") + error.message
+    assert "securityToken=***" in str(error)
+    got = http.get("generation", "", {"ok": "1"}, expect="xml")
+    assert FAKE_KEY not in got.url + got.request_key
