@@ -19,7 +19,9 @@ from orchestration.settings import HOME_ENV, SOURCE_MODE_ENV, Paths, paths, prep
 
 
 def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    from core.secrets import redact_text
+
+    print(redact_text(message), file=sys.stderr, flush=True)
 
 
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -72,7 +74,7 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
     prepare_dagster_home(p)
     if mode == "snapshot" and not only_edition:
         _prepare_snapshot(p, say)
-    defs = build_defs(home=str(p.home), mode=mode)
+    defs = build_defs(home=str(p.home), mode=mode, interactive=True)
     instance = dg.DagsterInstance.get()
     runs = [("edition_job", None)] if only_edition else planned_runs(mode, days)
     jobs = build_jobs(defs, runs)
@@ -166,6 +168,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     p = paths(args.home)
     os.environ[SOURCE_MODE_ENV] = args.source
     os.environ[HOME_ENV] = str(p.home)
+    if getattr(args, "allow_shrink", None):
+        from warehouse.guard import ALLOW_SHRINK_ENV
+
+        os.environ[ALLOW_SHRINK_ENV] = ",".join(args.allow_shrink)
     from orchestration.configcheck import configuration_problems
 
     problems = configuration_problems()  # a missing key fails only its own source's feeds
@@ -240,6 +246,10 @@ def parser() -> argparse.ArgumentParser:
                        help="bundled snapshot (offline, default) or the live APIs")
     build.add_argument("--days", type=int, default=7,
                        help="live mode: how many past UTC days of air quality to fetch")
+    build.add_argument("--allow-shrink", action="append", default=[], metavar="TABLE",
+                       help="let TABLE (a clean table, or `all`) be replaced by an empty or much "
+                       "smaller answer in this run; by default that is refused and the stored "
+                       "rows stay (warehouse/guard.py)")
     build.set_defaults(func=cmd_build)
     publish = sub.add_parser("publish", help="compute indicators and publish an edition from "
                              "the data already stored (no fetching)")
@@ -280,8 +290,15 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from core.secrets import install_log_redaction, redact_exception
+
+    install_log_redaction()  # every log record of the process, Dagster's included
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BaseException as exc:  # a traceback printed by Python shows no key either
+        redact_exception(exc)
+        raise
 
 
 if __name__ == "__main__":

@@ -7,9 +7,11 @@ silent "skipped": the build reports it and exits non-zero.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
+from functools import cache
 from pathlib import Path
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
@@ -20,6 +22,40 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-back
                   "--disable-component-update", "--disable-sync", "--no-first-run",
                   "--no-pdf-header-footer", "--virtual-time-budget=10000",
                   "--run-all-compositor-stages-before-draw")
+# No route off the machine, even for what the flags above do not switch off (Chromium looked up
+# Google hosts and connected to a public address during a build): every host name resolves to
+# nothing except loopback, and any HTTP(S) request goes to a proxy on a dead loopback port.
+PRINT_PROXY_ENV = "TRANSITION_MONITOR_PRINT_PROXY"  # tests point it at a counting socket
+DEAD_PROXY = "127.0.0.1:9"
+OFFLINE_FLAGS = ("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                 "--disable-domain-reliability", "--disable-client-side-phishing-detection",
+                 "--disable-default-apps", "--disable-extensions", "--no-default-browser-check",
+                 "--metrics-recording-only", "--disable-features=OptimizationHints,Translate,"
+                 "MediaRouter,AutofillServerCommunication,CertificateTransparencyComponentUpdater")
+
+
+@cache
+def network_namespace() -> tuple[str, ...]:
+    """`unshare -n --` when this machine lets us start Chromium in a network namespace of its
+    own (root, or user namespaces allowed): then it has no network but a down loopback at all.
+    Probed once; elsewhere the flags alone keep it offline."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return ()
+    try:
+        probe = subprocess.run([unshare, "-n", "--", "true"], capture_output=True, timeout=10,
+                               check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    return (unshare, "-n", "--") if probe.returncode == 0 else ()
+
+
+def chromium_command(binary: Path, profile: str, pdf_path: Path, page: Path) -> list[str]:
+    """The print command: Chromium offline (namespace, resolver rules, dead proxy)."""
+    proxy = os.environ.get(PRINT_PROXY_ENV) or DEAD_PROXY
+    return [*network_namespace(), str(binary), *CHROMIUM_FLAGS, *OFFLINE_FLAGS,
+            f"--proxy-server=http://{proxy}", f"--user-data-dir={profile}",
+            f"--print-to-pdf={pdf_path}", page.resolve().as_uri()]
 
 
 class PrintFailed(RuntimeError):
@@ -46,8 +82,7 @@ def print_pdf(html_path: Path, pdf_path: Path, chromium: str | Path | None = Non
     pdf_path = Path(pdf_path).resolve()
     pdf_path.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
-        command = [str(binary), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-                   f"--print-to-pdf={pdf_path}", Path(html_path).resolve().as_uri()]
+        command = chromium_command(binary, profile, pdf_path, Path(html_path))
         try:
             done = subprocess.run(command, capture_output=True, timeout=PRINT_TIMEOUT_S,
                                   check=False, text=True, errors="replace")

@@ -30,6 +30,7 @@ from functools import partial
 from pathlib import Path
 
 import plotly.offline
+import polars as pl
 
 from reports.contract import EditionInputs
 from reports.editions import EDITION_META, list_editions
@@ -175,17 +176,39 @@ def _edition_meta(view: EditionView, pdfs: dict | None = None,
             "pdf_errors": pdf_errors or []}
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (`=HYPERLINK(...)`,
+# `+cmd|...`, `@SUM`); names from regions.yaml and upstream titles reach the downloads.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$"
+
+
+def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells that a spreadsheet would read as a formula, prefixed with `'` (OWASP's CSV
+    injection advice); a number written as text ("-3.5") stays as it is."""
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    return frame.with_columns(
+        pl.when(pl.any_horizontal(*(pl.col(c).str.starts_with(s) for s in FORMULA_START))
+                & ~pl.col(c).str.contains(_NUMBER))
+        .then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c in text)
+
+
+def write_csv(frame: pl.DataFrame, path: Path) -> None:
+    neutralised(frame).write_csv(path)
+
+
 def write_data_exports(view: EditionView, data_dir: Path) -> None:
-    """Per-indicator CSVs (the figures each page shows) and the full exports."""
+    """Per-indicator CSVs (the figures each page shows) and the full exports, their text cells
+    neutralised for spreadsheets (`neutralised`)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     for indicator in view.indicators:
-        indicator_download(view, indicator["indicator_id"]).write_csv(
-            data_dir / f"{slug(indicator['indicator_id'])}.csv")
-    view.inputs.values.write_csv(data_dir / "indicator_values.csv")
+        write_csv(indicator_download(view, indicator["indicator_id"]),
+                  data_dir / f"{slug(indicator['indicator_id'])}.csv")
+    write_csv(view.inputs.values, data_dir / "indicator_values.csv")
     view.inputs.values.write_parquet(data_dir / "indicator_values.parquet")
-    view.inputs.assessments.write_csv(data_dir / "progress_assessments.csv")
-    view.inputs.validation_failures.write_csv(data_dir / "validation_failures.csv")
-    view.inputs.changes.write_csv(data_dir / "changes.csv")
+    write_csv(view.inputs.assessments, data_dir / "progress_assessments.csv")
+    write_csv(view.inputs.validation_failures, data_dir / "validation_failures.csv")
+    write_csv(view.inputs.changes, data_dir / "changes.csv")
 
 
 def _copy_static(assets_dir: Path) -> None:

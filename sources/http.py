@@ -16,13 +16,14 @@ import json
 import re
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 import tenacity
@@ -35,6 +36,7 @@ from core.errors import (
     first_bytes,
 )
 from core.payload import Payload
+from core.secrets import holds_secret, redact_bytes, redact_text, register
 from transforms.xml_safe import ParseError as XmlParseError
 from transforms.xml_safe import check_xml
 
@@ -46,13 +48,18 @@ RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5
 REDACTED = "***"
 MAX_SLUG = 200  # file names stay under the usual 255-byte limit with extensions
+MiB = 2**20
+# Encodings the client can inflate a bounded amount at a time (no brotli or zstd is offered).
+ACCEPT_ENCODING = "gzip, deflate"
+INFLATE = {"gzip": 47, "x-gzip": 47, "deflate": 47}  # zlib wbits: gzip or zlib header, detected
 
 
 def redact(text: str, secrets: Mapping[str, str]) -> str:
-    """Replace every secret value (and `name=value` query pairs of secret names) in text."""
-    for name, value in secrets.items():
-        if value:
-            text = text.replace(value, REDACTED)
+    """Replace every secret value in any form it may be echoed in (`core.secrets`), the
+    process's other active secrets, and `name=value` query pairs of secret names, in text."""
+    text = redact_text(text, [v for v in secrets.values() if v])
+    text = redact_text(text)
+    for name in secrets:
         text = re.sub(rf"({re.escape(name)}=)[^&\s'\"]*", rf"\1{REDACTED}", text)
     return text
 
@@ -253,11 +260,18 @@ class SourceHttp:
     throttle: Throttle | None = None  # the source's request-rate limit, if it has one
     user_agent: str = "transition-monitor/0.1 (+regional indicator monitor)"
     files: FileDrop | None = None
+    # Limits of one request: the answer's size, measured decompressed while it streams in (a
+    # gzip bomb stops at the cap), and a wall-clock deadline for the whole answer (a server
+    # sending one byte every few seconds never trips the per-read `timeout_s`).
+    max_bytes: int = 64 * MiB
+    deadline_s: float = 300.0
+    clock: Callable[[], float] = time.monotonic
 
     def __post_init__(self) -> None:
+        register(*self._secret_values())  # redacted from every error and log of the process
         self._client = httpx.Client(
             transport=self.transport, timeout=self.timeout_s, follow_redirects=False,
-            headers={"user-agent": self.user_agent},
+            headers={"user-agent": self.user_agent, "accept-encoding": ACCEPT_ENCODING},
         )
 
     # -- public -------------------------------------------------------------------------
@@ -278,6 +292,12 @@ class SourceHttp:
         shown = self.redact(full)
         response = self._get_with_retries(full, shown, partition)
         body = self.redact_body(response.content)
+        if holds_secret(body):  # an echo in a form no redaction caught: never stored
+            raise ContractError(self.source, "the response body holds an API key in a form "
+                                "that could not be redacted; it was refused, not stored",
+                                url=shown, partition=partition,
+                                hint="The upstream echoes the request; report it to the "
+                                     "publisher. Nothing was written.")
         try:
             check_body(self.source, body, expect, shown, partition)
         except ContractError as exc:  # the quoted body may echo the request, key included
@@ -292,10 +312,7 @@ class SourceHttp:
     def redact_body(self, body: bytes) -> bytes:
         """The body with any echo of a secret value replaced (an upstream that quotes the
         request back must not get the key into the payload store)."""
-        for value in self._secret_values():
-            for form in {value, quote(value, safe="")}:
-                body = body.replace(form.encode(), REDACTED.encode())
-        return body
+        return redact_bytes(redact_bytes(body, self._secret_values()))
 
     def _secret_values(self) -> list[str]:
         return [v for name in self.secret_names
@@ -336,12 +353,70 @@ class SourceHttp:
         for _hop in range(MAX_REDIRECTS + 1):
             if self.throttle is not None:
                 self.throttle.wait()
-            response = self._client.get(request_url, headers=headers)
+            response = self._send(request_url, headers, shown, partition)
             if not response.is_redirect:
                 return self._accept(response, shown, partition)
             request_url, headers = self._follow(request_url, response, headers, shown, partition)
         raise ContractError(self.source, f"more than {MAX_REDIRECTS} redirects (a loop?)",
                             url=shown, partition=partition)
+
+    def _send(self, url: str, headers: dict[str, str], shown: str,
+              partition: str | None) -> httpx.Response:
+        """One GET, its body read within the size cap and the deadline; the answer as a plain
+        response holding the decoded body."""
+        deadline = self.clock() + self.deadline_s
+        request = self._client.build_request("GET", url, headers=headers)
+        streamed = self._client.send(request, stream=True)
+        try:
+            body = self._read_capped(streamed, deadline, shown, partition)
+        finally:
+            streamed.close()
+        kept = [(k, v) for k, v in streamed.headers.multi_items()
+                if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        response = httpx.Response(streamed.status_code, headers=kept, content=body,
+                                  request=request)
+        response.next_request = streamed.next_request
+        return response
+
+    def _read_capped(self, response: httpx.Response, deadline: float, shown: str,
+                     partition: str | None) -> bytes:
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in ("", "identity", *INFLATE):
+            raise ContractError(self.source, f"unsupported content-encoding {encoding!r}",
+                                url=shown, partition=partition)
+        inflate = zlib.decompressobj(INFLATE[encoding]) if encoding in INFLATE else None
+        body = bytearray()
+
+        def take(data: bytes) -> None:
+            body.extend(data)
+            if len(body) > self.max_bytes:
+                raise ContractError(
+                    self.source, f"the answer is larger than the {self.max_bytes / MiB:.0f} MiB "
+                    "this source may send (measured decompressed); refused, nothing stored",
+                    url=shown, partition=partition,
+                    hint="If the source really grew, raise its max_response_mb in "
+                         "sources/registry.py.")
+
+        # A transport that answers from memory (the snapshot's) hands over a read response.
+        chunks = [response.content] if response.is_stream_consumed else response.iter_raw()
+        for chunk in chunks:
+            if self.clock() > deadline:
+                raise httpx.ReadTimeout(f"no complete answer within the {self.deadline_s:.0f} s "
+                                        "deadline of one request", request=response.request)
+            if inflate is None:
+                take(chunk)
+                continue
+            try:
+                data = chunk
+                while data:  # inflate at most one byte past the cap at a time
+                    take(inflate.decompress(data, self.max_bytes - len(body) + 1))
+                    data = inflate.unconsumed_tail
+            except zlib.error as exc:
+                raise ContractError(self.source, f"corrupt {encoding} body: {exc}", url=shown,
+                                    partition=partition) from None
+        if inflate is not None:
+            take(inflate.flush())
+        return bytes(body)
 
     def _with_secret_params(self, url: str) -> str:
         if not self.params:

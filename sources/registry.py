@@ -44,6 +44,9 @@ class SourceSpec:
     cadence: str = "yearly"
     release_month: int | None = None
     home_url: str = ""  # the page a reader follows (base_url is often a bare API endpoint)
+    # The largest answer (decompressed) one request may bring; more is refused. Generous
+    # bounds on the sizes seen, not measured upstream limits.
+    max_response_mb: int = 64
 
     @property
     def link(self) -> str:
@@ -66,7 +69,7 @@ SOURCES: dict[str, SourceSpec] = {
                    home_url="https://www.luchtmeetnet.nl"),
         SourceSpec("rivm_air_quality", "RIVM validated air-quality data (yearly CSV)",
                    "https://data.rivm.nl/data/luchtmeetnet", "CC-BY 4.0, RIVM",
-                   max_data_age_days=550),
+                   max_data_age_days=550, max_response_mb=256),
         SourceSpec("klimaatmonitor", "Klimaatmonitor Open Data Service (Rijkswaterstaat)",
                    "https://klimaatmonitor.databank.nl/jiveservices/odata",
                    "Klimaatmonitor open data terms", key_env="KLIMAATMONITOR_API_KEY",
@@ -82,7 +85,7 @@ SOURCES: dict[str, SourceSpec] = {
                    "CC BY 4.0 (European Commission legal notice), source acknowledged",
                    # verified emissions of year t are published in April of t+1
                    # (research/ets_er_entsoe.md: "Last data update: 2025-04-01")
-                   max_data_age_days=700, release_month=4),
+                   max_data_age_days=700, release_month=4, max_response_mb=256),
         SourceSpec("cbs_statline", "CBS StatLine OData v4", "https://datasets.cbs.nl/odata/v1/CBS",
                    "CC BY 4.0, source: CBS", max_data_age_days=550,
                    home_url="https://opendata.cbs.nl/statline"),
@@ -158,6 +161,7 @@ def make_http(name: str, *, mode: str = "snapshot", base_url: str | None = None,
             params[spec.key_param] = key
     if mode == "live":
         kwargs.setdefault("throttle", shared_throttle(name))
+    kwargs.setdefault("max_bytes", spec.max_response_mb * 2**20)
     return SourceHttp(source=name, base_url=base_url or spec.base_url, transport=transport,
                       headers=headers, params=params, secret_names=spec.secret_names,
                       retry=retry or RetryPolicy(), timeout_s=timeout_s, files=files, **kwargs)

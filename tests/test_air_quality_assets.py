@@ -30,6 +30,7 @@ class FakeLuchtmeetnet:
         self.always_503_for: str | None = None
         self.html_for: str | None = None
         self.outlier_for: str | None = None
+        self.no_data = False  # "200, no data": every page answers `data: []`
 
     def __call__(self, request: Request) -> Response:
         args = dict(request.args)
@@ -55,7 +56,8 @@ class FakeLuchtmeetnet:
                  "formula": formula}
                 for h in range(stamps) for formula in (*COMPONENTS, "O3")]
         return {"pagination": {"first_page": 1, "last_page": 1, "prev_page": 1, "next_page": 1,
-                               "current_page": 1, "page_list": [1]}, "data": rows}
+                               "current_page": 1, "page_list": [1]},
+                "data": [] if self.no_data else rows}
 
 
 @pytest.fixture
@@ -173,3 +175,25 @@ def test_failed_validation_blocks_downstream_and_keeps_previous_rows(fake, resou
     assert "air_station_annual" not in executed
     assert wh(resources).checksums()["clean_air_quality_hourly"] == before
     assert wh(resources).failed_tables() == ["clean_air_quality_hourly"]
+
+
+def test_a_day_answered_with_no_data_after_a_good_day_fails_and_keeps_its_rows(fake, resources,
+                                                                               monkeypatch):
+    """RELIABILITY.md case 4: `data: []` for a day that held data is a contract error, not a
+    delete; a person's override lets it through."""
+    from warehouse.guard import ALLOW_SHRINK_ENV
+
+    assert run_day(resources).success
+    before = wh(resources).checksums()["clean_air_quality_hourly"]
+    fake.no_data = True
+    result = run_day(resources)
+    assert not result.success
+    errors = " ".join(failure_messages(result))
+    assert "clean_air_quality_hourly" in errors and "fewer than the declared minimum" in errors
+    assert "--allow-shrink" in errors
+    assert wh(resources).checksums()["clean_air_quality_hourly"] == before
+    assert before[0] == EXPECTED_ROWS
+
+    monkeypatch.setenv(ALLOW_SHRINK_ENV, "clean_air_quality_hourly")
+    assert run_day(resources).success
+    assert wh(resources).checksums()["clean_air_quality_hourly"][0] == 0

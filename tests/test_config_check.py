@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from orchestration.cli import main
@@ -231,3 +232,34 @@ def test_two_agendas_for_one_region(tmp_path, capsys):
 def test_the_shipped_agendas_are_checked():
     assert len(list(AGENDA_DIR.glob("*.yaml"))) >= 1
     assert configuration_problems() == []
+
+
+@pytest.mark.parametrize(("shape", "expected"), [
+    ("bare string region", "regions.yaml: region '#1', field '(entry)': "),
+    ("bare string station", "regions.yaml: file, field 'station_register.0': "),
+    ("regions as a mapping", "regions.yaml: file, field 'regions': "),
+    ("the file a list", "regions.yaml: "),
+    ("the file a number", "regions.yaml: "),
+])
+def test_any_yaml_shape_is_a_config_error_not_a_crash(tmp_path, capsys, shape, expected):
+    """Issue 20: a region written as a bare string crashed the error formatter
+    (AttributeError). Every shape gives one line naming the file (and entry and field)."""
+    from core.geography import load_regions
+
+    doc = real(REGIONS_FILE)
+    if shape == "bare string region":
+        doc["regions"].insert(1, "IJmond")
+    elif shape == "bare string station":
+        doc["station_register"][0] = "NL49551"
+    elif shape == "regions as a mapping":
+        doc["regions"] = {"ijmond": "IJmond"}
+    elif shape == "the file a list":
+        doc = ["regions", "IJmond"]
+    else:
+        doc = "42"
+    path = write(tmp_path, "regions.yaml", doc)
+    code, lines = check(tmp_path, capsys, regions=path)
+    assert code == 1 and lines and lines[0].startswith(expected), lines
+    with pytest.raises(Exception, match="regions.yaml") as raised:  # the loader says the same
+        load_regions(path)
+    assert not isinstance(raised.value, AttributeError | TypeError | KeyError)

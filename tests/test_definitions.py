@@ -73,3 +73,32 @@ def test_schedules_and_sensors_run_by_default_when_a_daemon_runs(defs):
         assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING, schedule.name
     for sensor in defs.sensors:
         assert sensor.default_status == dg.DefaultSensorStatus.RUNNING, sensor.name
+
+
+def test_cli_builds_wait_briefly_for_a_source_that_stays_down(tmp_path, monkeypatch):
+    """Issue 20: a source that stayed down cost 646 s per partition in a `build` (two run-level
+    waits of 300 s). The CLI builds its definitions interactive: one retry after 10 s; the
+    schedules keep their patient retries."""
+    from orchestration import cli, definitions
+    from orchestration.definitions import default_resources
+    from orchestration.settings import paths
+
+    p = paths(str(tmp_path))
+    interactive = default_resources(p, "live", interactive=True)["sources"]
+    scheduled = default_resources(p, "live")["sources"]
+    assert interactive.run_retries * interactive.run_retry_wait_s <= 30
+    assert scheduled.run_retries * scheduled.run_retry_wait_s >= 300
+
+    asked = {}
+
+    class Stop(Exception):
+        pass
+
+    def capture(*args, **kwargs):
+        asked.update(kwargs)
+        raise Stop
+
+    monkeypatch.setattr(definitions, "build_defs", capture)
+    with pytest.raises(Stop):
+        cli.run_build(p, "live", 1, say=lambda _m: None, only_edition=True)
+    assert asked.get("interactive") is True

@@ -99,3 +99,34 @@ def test_the_report_refuses_after_a_failed_validation_and_keeps_the_edition(reso
     failure = next(e for e in refused.all_events if e.event_type_value == "STEP_FAILURE")
     assert FAMILY.table_name in str(failure.event_specific_data.error.message)
     assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.parametrize("answer", ["no rows", "a third of the rows", "no rows, first fetch"])
+def test_a_feed_answering_no_or_far_fewer_rows_fails_and_keeps_the_table(resources, answer,
+                                                                        monkeypatch):
+    """RELIABILITY.md case 4 ("200, no data", as a Klimaatmonitor level answering `value: []`):
+    the feed's minimum (`Feed.min_rows`) and the family's `max_shrink` refuse the write."""
+    first_fetch = answer == "no rows, first fetch"  # nothing stored yet: the minimum decides
+    dg.materialize([raw_feed_asset(FAMILY, FEED)] if first_fetch else
+                   [raw_feed_asset(FAMILY, FEED), clean_family_asset(FAMILY)],
+                   resources=resources)
+    before = resources["warehouse"].warehouse().checksums()[FAMILY.table_name]
+
+    def cut(payloads):
+        frame = FEED.parse(payloads)
+        return frame.head(frame.height // 3 if answer == "a third of the rows" else 0)
+
+    shrunk = replace(FAMILY, feeds=(replace(FEED, parse=cut),))
+    # the same payloads as the stored write: without this the run would skip as unchanged
+    monkeypatch.setattr("orchestration.assets.statistics.unchanged_events", lambda *a: None)
+    result = dg.materialize([clean_family_asset(shrunk)], resources=resources,
+                            raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    error = failure.event_specific_data.error
+    while error.cause is not None:
+        error = error.cause
+    assert FAMILY.table_name in error.message and "--allow-shrink" in error.message
+    if answer != "a third of the rows":
+        assert f"feed {FEED.name} parsed to 0 row(s)" in error.message
+    assert resources["warehouse"].warehouse().checksums()[FAMILY.table_name] == before

@@ -71,3 +71,31 @@ def test_every_raw_asset_has_a_freshness_policy_with_its_sources_fetch_age(tmp_p
         assert with_policy[asset] == timedelta(days=SOURCES[source].max_fetch_age_days), asset
     assert with_policy["raw_luchtmeetnet_measurements"] < with_policy["raw_rivm_air_quality"]
     assert not any("freshness_checks" in s.name for s in defs.sensors)
+
+
+def _longest_gap_days(cron: str) -> int:
+    """The longest time between two runs of the project's cron forms (daily, monthly, weekly)."""
+    _minute, _hour, day_of_month, month, day_of_week = cron.split()
+    assert month == "*", cron
+    if day_of_month != "*":
+        return 31
+    return 7 if day_of_week != "*" else 1
+
+
+def test_one_missed_scheduled_fetch_makes_its_raw_asset_stale(tmp_path):
+    """RELIABILITY.md case 16, missed schedules (issue 20: a 100,000-day limit passed every
+    test). A raw asset's fail window must be no longer than two of its schedule's periods:
+    when one scheduled run is missed, the asset is stale before the run after it is due."""
+    defs = build_defs(home=str(tmp_path), mode="snapshot")
+    graph = defs.resolve_asset_graph()
+    covered = set()
+    for schedule in defs.schedules:
+        job = defs.resolve_job_def(schedule.job_name)
+        gap = timedelta(days=_longest_gap_days(schedule.cron_schedule))
+        for key in job.asset_layer.selected_asset_keys:
+            policy = graph.get(key).freshness_policy
+            if key.to_user_string().startswith("raw_") and policy is not None:
+                window = policy.fail_window.to_timedelta()
+                assert gap <= window <= 2 * gap, (key.to_user_string(), window, gap)
+                covered.add(key.to_user_string())
+    assert covered == set(raw_asset_sources())  # every raw asset is scheduled and bounded

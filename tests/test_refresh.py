@@ -90,7 +90,8 @@ def test_station_years_first_all_then_only_the_changed_year_and_equal_to_a_full_
 def test_a_rewritten_validated_year_recomputes_that_year_only(wh):
     refresh_station_annual(wh)
     start, end = datetime(2022, 12, 31, 23, tzinfo=UTC), datetime(2023, 12, 31, 23, tzinfo=UTC)
-    wh.replace_window("clean_air_quality_validated_hourly", hours(start, 24, 5.0, "rivm_validated"),
+    wh.replace_window("clean_air_quality_validated_hourly", hours(start, 24 * 40, 5.0,
+                                                                   "rivm_validated"),
                       {"source": "rivm_validated", "measured_at": (start, end)})
     refresh = refresh_station_annual(wh)
     assert refresh.scope == "part" and refresh.keys == (2023,)

@@ -224,3 +224,58 @@ def test_first_edition_with_nothing_computed_yet_still_writes(tmp_path):
     data = index.parent.parent / "data"
     assert pl.read_parquet(data / "indicator_values.parquet").height == 0
     assert pl.read_csv(data / "pm10.csv").columns[:2] == ["indicator_id", "region_id"]
+
+
+def test_chromium_prints_with_no_route_off_the_machine(tmp_path, monkeypatch):
+    """Issue 20: Chromium made DNS queries for Google hosts and a public connection during a
+    build. It now runs in a network namespace of its own where the machine allows it, every
+    name resolves to nothing but loopback, and HTTP(S) goes to a dead (or, in a test, counting)
+    proxy. A fake Chromium records the command it was given."""
+    from reports import pdf
+
+    fake = tmp_path / "chromium"
+    fake.write_text('#!/bin/sh\nfor a in "$@"; do echo "$a"; done > "$(dirname "$0")/args"\n'
+                    'for a in "$@"; do case "$a" in --print-to-pdf=*) echo pdf > "${a#*=}";; '
+                    'esac; done\ncat /proc/net/dev > "$(dirname "$0")/netdev"\n')
+    fake.chmod(0o755)
+    page = tmp_path / "a.html"
+    page.write_text("<p>x</p>")
+    monkeypatch.setenv(pdf.PRINT_PROXY_ENV, "127.0.0.1:4711")
+    assert print_pdf(page, tmp_path / "a.pdf", chromium=fake).read_text() == "pdf\n"
+    args = (tmp_path / "args").read_text().splitlines()
+    assert "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1" in args
+    assert "--proxy-server=http://127.0.0.1:4711" in args
+    assert "--disable-background-networking" in args
+    monkeypatch.delenv(pdf.PRINT_PROXY_ENV)
+    assert f"--proxy-server=http://{pdf.DEAD_PROXY}" in pdf.chromium_command(
+        fake, "p", tmp_path / "b.pdf", page)
+    if pdf.network_namespace():  # as root here: the fake saw no interface but loopback
+        interfaces = {line.split(":")[0].strip() for line in
+                      (tmp_path / "netdev").read_text().splitlines()[2:]}
+        assert interfaces == {"lo"}
+
+
+FORMULAS = ['=HYPERLINK("http://x.test","klik")', "+cmd|' /C calc'!A0", "@SUM(1+1)",
+            "-2+3", "\tTab", "\rReturn"]
+
+
+def test_region_names_that_read_as_formulas_are_neutralised_in_every_csv(tmp_path):
+    """Issue 20: names from regions.yaml reached the CSV downloads as live spreadsheet
+    formulas. Every text cell starting with = + - @ tab or CR gets a leading quote; numbers
+    written as text keep their sign."""
+    inputs = make_inputs(n_indicators=2, n_years=3)
+    names = dict(zip(inputs.regions["region_id"], FORMULAS, strict=False))
+    regions = inputs.regions.with_columns(
+        name_nl=pl.col("region_id").replace_strict(names), name_en=pl.lit("=1+1"))
+    from dataclasses import replace
+
+    index = write_edition(replace(inputs, regions=regions), tmp_path, pdf=False)
+    data = index.parent.parent / "data"
+    cells = [cell for path in data.glob("*.csv")
+             for cell in pl.read_csv(path, infer_schema=False).iter_rows()
+             for cell in cell if cell is not None]
+    assert any(c.startswith("'=HYPERLINK") for c in cells)  # the names did reach a CSV
+    assert all(not c.startswith(("=", "+", "@", "\t", "\r")) for c in cells)
+    assert all(not c.startswith("-") or re.fullmatch(r"-[\d.,eE+-]+", c) for c in cells)
+    assert site.neutralised(pl.DataFrame({"v": ["-3.5", "-x", "+12"]}))["v"].to_list() == [
+        "-3.5", "'-x", "+12"]

@@ -187,3 +187,56 @@ def test_a_key_echoed_in_an_error_body_is_redacted(httpserver):
         with pytest.raises(SourceError) as info:
             client.get("d", path, {"a": "1"})
         assert "echo-me-secret" not in str(info.value)
+
+
+# -- limits of one request (issue 20: a gzip bomb inflated to 512 MB; a trickle never ended) --
+
+def test_a_gzip_bomb_stops_at_the_size_cap_measured_decompressed(httpserver):
+    import gzip
+    import tracemalloc
+
+    bomb = gzip.compress(b"\0" * (64 * 2**20), compresslevel=1)  # 64 MiB in a few hundred KB
+    httpserver.expect_request("/api/bomb").respond_with_data(
+        bomb, headers={"Content-Encoding": "gzip"}, content_type="application/json")
+    http = client(httpserver)
+    http.max_bytes = 2**20
+    assert len(bomb) < http.max_bytes  # the cap is on what it inflates to, not on the wire
+    tracemalloc.start()
+    try:
+        with pytest.raises(ContractError, match=r"larger than the 1 MiB .* decompressed"):
+            http.get("bomb", "bomb")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 2**20  # inflated a bounded amount at a time, never the whole bomb
+
+
+def test_a_compressed_answer_under_the_cap_is_read_whole(httpserver):
+    import gzip
+    import json
+
+    doc = {"data": list(range(5000))}
+    httpserver.expect_request("/api/zipped").respond_with_data(
+        gzip.compress(json.dumps(doc).encode()), headers={"Content-Encoding": "gzip"},
+        content_type="application/json")
+    assert client(httpserver).get("zipped", "zipped").json() == doc
+
+
+def test_an_answer_trickling_in_byte_by_byte_hits_the_request_deadline(httpserver):
+    """One byte every 10 s: every read arrives within the read timeout, so only a deadline on
+    the whole answer ends it. The clock is the test's (each read takes "10 s")."""
+    def trickle(_request: Request) -> Response:
+        def body():
+            for _ in range(40):
+                time.sleep(0.02)
+                yield b" "
+        return Response(body(), content_type="application/json", direct_passthrough=True)
+
+    httpserver.expect_request("/api/trickle").respond_with_handler(trickle)
+    ticks = iter(range(0, 10_000, 10))
+    http = client(httpserver, retry=RetryPolicy(max_attempts=2, initial_wait_s=0.01,
+                                                max_wait_s=0.01))
+    http.deadline_s, http.clock = 60.0, lambda: float(next(ticks))
+    with pytest.raises(SourceUnavailable, match="within the 60 s deadline"):
+        http.get("trickle", "trickle")
+    assert len(httpserver.log) == 2  # retried once, within bounds, then a clear error

@@ -253,6 +253,27 @@ def test_value_attributes_become_reasons_and_region_codes_are_stripped():
     assert frame.filter(pl.col("region_code") == "GM0375")["value"].null_count() == 2
 
 
+@pytest.mark.parametrize(("attribute", "reason"), [
+    (".", "not available"),  # StatLine's "." (figure not available), should it reach the API
+    ("Missing", "not available"), ("Impossible", "not applicable"),
+    ("Confidential", "confidential"), ("x", "not available"),
+])
+def test_a_marked_observation_is_null_with_its_reason_even_when_it_carries_a_number(
+        attribute, reason):
+    """RELIABILITY.md case 7 (issue 20: removing the "." marker left every test green). The
+    attribute decides, not the number: a marked cell with a placeholder 0 (or any number) is
+    NULL with a reason, never the number."""
+    spec = TableSpec("84575NED", (MeasureSpec("electricity_consumption_gwh",
+                                              "Nettoverbruik berekend", "GWh", "mln kWh"),),
+                     regional=False)
+    rows = [obs("E1", "2023JJ00", 111900), obs("E1", "2024JJ00", 0, attribute)]
+    frame = parse_table(spec, issue(spec, "84575NED", [dimension("Perioden", "TimeDimension")],
+                                    [measure("E1", "Nettoverbruik berekend", "mln kWh")], rows)
+                        ).sort("period")
+    assert frame.select("period", "value", "missing_reason").rows() == [
+        ("2023", 111900.0, None), ("2024", None, reason)]
+
+
 # -- re-issued tables ---------------------------------------------------------------------------
 
 def test_reissues_are_joined_newest_first_with_the_break_on_record():

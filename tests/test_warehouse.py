@@ -74,6 +74,30 @@ def test_rows_outside_the_write_window_are_refused(warehouse: Warehouse):
                                  {"source": "luchtmeetnet_api", "measured_at": DAY})
 
 
+def test_a_replacement_that_empties_or_halves_a_window_is_refused(warehouse: Warehouse,
+                                                                   monkeypatch):
+    """RELIABILITY.md case 4: the shrink guard of `replace_window` (family `max_shrink`)."""
+    from warehouse.guard import ALLOW_SHRINK_ENV, ShrinkRefused
+
+    window = {"source": "luchtmeetnet_api", "measured_at": DAY}
+    table = "clean_air_quality_hourly"
+    warehouse.replace_window(table, hourly([1.0] * 10), window)
+    before = warehouse.checksums()
+    for smaller in ([], [2.0] * 4):  # 100% and 60% fewer rows; the family accepts 50%
+        with pytest.raises(ShrinkRefused, match="from 10 to") as refused:
+            warehouse.replace_window(table, hourly(smaller), window)
+        assert f"--allow-shrink {table}" in str(refused.value)
+        assert warehouse.checksums() == before
+    warehouse.replace_window(table, hourly([3.0] * 5), window)  # 50% fewer: accepted
+    assert warehouse.checksums()[table][0] == 5
+    monkeypatch.setenv(ALLOW_SHRINK_ENV, "clean_emissions")  # another table's override
+    with pytest.raises(ShrinkRefused):
+        warehouse.replace_window(table, hourly([]), window)
+    monkeypatch.setenv(ALLOW_SHRINK_ENV, f"clean_emissions,{table}")
+    assert warehouse.replace_window(table, hourly([]), window) == 0
+    assert warehouse.checksums()[table][0] == 0
+
+
 def _killed_mid_write(self, *args, **kwargs):
     raise RuntimeError("process killed mid-write")
 
@@ -138,6 +162,47 @@ def test_another_process_holding_the_file_gives_a_clear_bounded_error(tmp_path):
     finally:
         holder.wait(30)
     assert Warehouse(path).record_payloads([payload(b"{}")]) == 1
+
+
+HOLD_UNTIL_TOLD = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+print("ready", flush=True)
+sys.stdin.readline()
+con.close()
+"""
+
+
+def test_a_writer_waits_for_another_process_to_let_go_of_the_file(tmp_path, monkeypatch):
+    """RELIABILITY.md case 13, the wait itself (issue 20: with no wait at all the tests still
+    passed): the writer finds the file locked, waits, and writes once the holder lets go. The
+    holder is told to let go at the writer's first pause, so no timing is assumed."""
+    import warehouse.connection as connection
+
+    path = tmp_path / "held.duckdb"
+    Warehouse(path).initialise()
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_UNTIL_TOLD, str(path)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    pauses = []
+
+    def pause(seconds):
+        if not pauses:  # the file was found locked: let the holder go, and wait until it has
+            holder.stdin.write("go\n")
+            holder.stdin.flush()
+            holder.wait(30)
+        pauses.append(seconds)
+
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        from types import SimpleNamespace
+
+        monkeypatch.setattr(connection, "time", SimpleNamespace(sleep=pause,
+                                                                monotonic=time.monotonic))
+        assert Warehouse(path, lock_timeout_s=60).record_payloads([payload(b"{}")]) == 1
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+    assert pauses, "the file was never found locked: the test proved nothing"
 
 
 @pytest.mark.parametrize("bad", ["clean_air_quality_hourly; DROP TABLE raw_payloads", "pg_catalog"])

@@ -17,7 +17,8 @@ from families.air_quality.sql import (
 from transforms.air_quality import reporting_year_window
 from warehouse.connection import DERIVED_TABLES
 from warehouse.derived import log_write
-from warehouse.schema import TableSchema, clean_table
+from warehouse.guard import refuse_shrink
+from warehouse.schema import SHRINK_LIMITS, TableSchema, clean_table
 
 
 def _window_sql(schema: TableSchema, window: Mapping[str, object]) -> tuple[str, list[object]]:
@@ -52,17 +53,26 @@ class CleanWindows:
     """Clean-table windows (a mixin of `Warehouse`)."""
 
     def replace_window(self, table: str, frame: pl.DataFrame,
-                       window: Mapping[str, object | tuple[object, object]]) -> int:
+                       window: Mapping[str, object | tuple[object, object]], *,
+                       partition: str | None = None) -> int:
         """Delete the rows in `window` and insert `frame`, in one transaction.
 
         `window` maps column -> value (equality) or (low, high) (half-open range). Every row of
         `frame` must fall inside the window, so a re-run replaces exactly what it wrote before.
+        A frame that would drop more than the family's `max_shrink` of the window's stored rows
+        of any source is refused (`warehouse.guard`), and the stored rows stay.
         """
         schema = clean_table(table)
         frame = schema.conform(frame)
         where, params = _window_sql(schema, window)
         _check_inside_window(schema, frame, window)
         with self.transaction() as con:
+            stored = dict(con.execute(
+                f"SELECT source, count(*) FROM {schema.name} WHERE {where} GROUP BY source",  # noqa: S608
+                params).fetchall())
+            incoming = dict(frame.group_by("source").len().iter_rows()) if frame.height else {}
+            refuse_shrink(schema.name, stored, incoming, SHRINK_LIMITS[schema.name],
+                          partition=partition)
             con.execute(f"DELETE FROM {schema.name} WHERE {where}", params)  # noqa: S608
             if frame.height:
                 con.register("incoming_frame", frame.to_arrow())

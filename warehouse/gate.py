@@ -56,7 +56,9 @@ def validate_then_write(warehouse: Warehouse, table: str, frame: pl.DataFrame,
             session.enter_context(warehouse.session())
             warehouse.record_validation(outcome, validation_id)
         with timed("load"):
-            written = warehouse.replace_window(table, frame, window) if outcome.success else 0
+            written = (warehouse.replace_window(table, frame, window,
+                                                partition=partition_key or None)
+                       if outcome.success else 0)
             if inputs is not None:
                 warehouse.record_inputs(table, partition_key,
                                         inputs if outcome.success else None, validation_id)

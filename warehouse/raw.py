@@ -7,7 +7,9 @@ from collections.abc import Sequence
 
 import pyarrow as pa
 
+from core.errors import ContractError
 from core.payload import Payload
+from core.secrets import holds_secret
 
 
 class RawVintages:
@@ -36,6 +38,12 @@ class RawVintages:
                 if current.get(key) != p.content_hash:
                     current[key] = p.content_hash
                     new.append(p)
+            for p in new:  # the last line of defence: a body holding a key is never stored
+                if holds_secret(p.body) or holds_secret(p.url):
+                    raise ContractError(p.source, "a payload holds an API key; refused, not "
+                                        "stored", partition=partition_key or None,
+                                        hint="The upstream echoes the request; nothing was "
+                                             "written. Report it to the publisher.")
             # bodies first: a row never points at a body not yet stored
             self.payloads.put_many((p.content_hash, p.body) for p in new)
             if new:

@@ -16,3 +16,6 @@ def clean_table(name: str) -> TableSchema:
         return CLEAN_TABLES[name]
     except KeyError:
         raise ValueError(f"unknown table {name!r}; allowed: {sorted(CLEAN_TABLES)}") from None
+
+
+SHRINK_LIMITS: dict[str, float] = {f.table_name: f.max_shrink for f in FAMILIES}

@@ -28,3 +28,33 @@ def fetch_freshness(source: str) -> dg.FreshnessPolicy:
     daemon evaluates it (`freshness: enabled` in dagster.yaml); the UI shows the state."""
     return dg.FreshnessPolicy.time_window(
         fail_window=timedelta(days=SOURCES[source].max_fetch_age_days))
+
+
+def keys_redacted(compute):
+    """Wrap an asset's compute function so that any exception it raises, whatever code raised
+    it, reaches Dagster (event log, compute log, console) with every active key redacted from
+    its message, arguments and chain (`core.secrets`). Works for plain and generator assets;
+    Dagster reads the wrapped function's signature through `__wrapped__`."""
+    import functools
+    import inspect
+
+    from core.secrets import redact_exception
+
+    if inspect.isgeneratorfunction(compute):
+        @functools.wraps(compute)
+        def generating(*args, **kwargs):
+            try:
+                yield from compute(*args, **kwargs)
+            except BaseException as exc:
+                redact_exception(exc)
+                raise
+        return generating
+
+    @functools.wraps(compute)
+    def returning(*args, **kwargs):
+        try:
+            return compute(*args, **kwargs)
+        except BaseException as exc:
+            redact_exception(exc)
+            raise
+    return returning

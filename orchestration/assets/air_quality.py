@@ -11,7 +11,12 @@ import dagster as dg
 import polars as pl
 
 from families.air_quality import HOURLY, VALIDATED_HOURLY
-from orchestration.assets import GROUP_AIR_QUALITY, WAREHOUSE_POOL, fetch_freshness
+from orchestration.assets import (
+    GROUP_AIR_QUALITY,
+    WAREHOUSE_POOL,
+    fetch_freshness,
+    keys_redacted,
+)
 from orchestration.checks import (
     frame_metadata,
     gx_check_result,
@@ -29,6 +34,7 @@ from transforms.air_quality import (
     reporting_year_window,
 )
 from warehouse.gate import validate_then_write
+from warehouse.guard import require_rows
 
 
 def _record(warehouse_res: WarehouseResource, payloads, partition: str) -> dict[str, int]:
@@ -72,6 +78,7 @@ def validated_hourly_inputs(wh, partition: str) -> str:
 
 @dg.asset(partitions_def=air_quality_daily, group_name=GROUP_AIR_QUALITY, pool=WAREHOUSE_POOL,
           kinds={"duckdb"}, freshness_policy=fetch_freshness("luchtmeetnet"))
+@keys_redacted
 def raw_luchtmeetnet_measurements(context: dg.AssetExecutionContext, sources: SourcesResource,
                                   warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Luchtmeetnet `/measurements` JSON pages for one UTC day, every station and component,
@@ -83,6 +90,7 @@ def raw_luchtmeetnet_measurements(context: dg.AssetExecutionContext, sources: So
 @dg.asset(partitions_def=air_quality_daily, group_name=GROUP_AIR_QUALITY, pool=WAREHOUSE_POOL,
           deps=[raw_luchtmeetnet_measurements], kinds={"duckdb", "polars"},
           check_specs=[gx_check_spec(HOURLY.table_name)])
+@keys_redacted
 def clean_air_quality_hourly(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Hourly means (µg/m³) per station and component in UTC from the open API (unvalidated
     by the network operators), keyed by the start of the hour. NULL means no value, never
@@ -94,19 +102,20 @@ def clean_air_quality_hourly(context: dg.AssetExecutionContext, warehouse: Wareh
     if (unchanged := unchanged_events(wh, HOURLY.table_name, context.partition_key, inputs)):
         yield from unchanged
         return
-    frame = parse_luchtmeetnet_measurements(
-        wh.current_payloads("luchtmeetnet", "measurements", context.partition_key))
+    payloads = wh.current_payloads("luchtmeetnet", "measurements", context.partition_key)
+    frame = parse_luchtmeetnet_measurements(payloads)
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     frame, outside = keep_window(frame, start, start + timedelta(days=1))
     if outside:
         context.log.info(f"{outside} row(s) of neighbouring days left out of this day")
     window = {"source": "luchtmeetnet_api", "measured_at": (start, start + timedelta(days=1))}
     yield from _gate(wh, HOURLY, frame, window, context.partition_key,
-                     {"rows_outside_window": outside}, inputs=inputs)
+                     {"rows_outside_window": outside}, inputs=inputs, fetched=bool(payloads))
 
 
 @dg.asset(partitions_def=validated_air_quality_yearly, group_name=GROUP_AIR_QUALITY,
           pool=WAREHOUSE_POOL, kinds={"duckdb"}, freshness_policy=fetch_freshness("rivm_air_quality"))
+@keys_redacted
 def raw_rivm_air_quality(context: dg.AssetExecutionContext, sources: SourcesResource,
                          warehouse: WarehouseResource) -> dg.MaterializeResult:
     """RIVM's validated yearly CSV files (`;`-separated, a column per station, a row per
@@ -118,6 +127,7 @@ def raw_rivm_air_quality(context: dg.AssetExecutionContext, sources: SourcesReso
 @dg.asset(partitions_def=validated_air_quality_yearly, group_name=GROUP_AIR_QUALITY,
           pool=WAREHOUSE_POOL, deps=[raw_rivm_air_quality], kinds={"duckdb", "polars"},
           check_specs=[gx_check_spec(VALIDATED_HOURLY.table_name)])
+@keys_redacted
 def clean_air_quality_validated_hourly(context: dg.AssetExecutionContext,
                                        warehouse: WarehouseResource):
     """Validated hourly means (µg/m³) per station and component in UTC, from RIVM's yearly
@@ -133,12 +143,17 @@ def clean_air_quality_validated_hourly(context: dg.AssetExecutionContext,
     frames = [parse_rivm_yearly_csv(p) for p in payloads]
     frame = pl.concat(frames) if frames else pl.DataFrame()
     window = {"source": "rivm_validated", "measured_at": reporting_year_window(year)}
-    yield from _gate(wh, VALIDATED_HOURLY, frame, window, context.partition_key, inputs=inputs)
+    yield from _gate(wh, VALIDATED_HOURLY, frame, window, context.partition_key, inputs=inputs,
+                     fetched=bool(payloads))
 
 
-def _gate(wh, family, frame: pl.DataFrame, window, partition: str, extra=None, inputs=None):
+def _gate(wh, family, frame: pl.DataFrame, window, partition: str, extra=None, inputs=None,
+          fetched: bool = False):
     if not frame.columns:  # no payloads at all: validate an empty frame of the right shape
         frame = family.table.empty()
+    if fetched:  # payloads that hold no (or too few) hours: refused, the stored hours stay
+        require_rows(family.table_name, f"partition {partition}", frame.height,
+                     family.min_rows, partition=partition)
     result = validate_then_write(wh, family.table_name, frame, family.rules(), window, partition,
                                  inputs=inputs)
     yield dg.MaterializeResult(metadata={**frame_metadata(frame, result), **(extra or {})})

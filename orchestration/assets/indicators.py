@@ -15,7 +15,7 @@ from indicators.refresh import (
     refresh_progress,
     refresh_station_annual,
 )
-from orchestration.assets import GROUP_INDICATORS, WAREHOUSE_POOL
+from orchestration.assets import GROUP_INDICATORS, WAREHOUSE_POOL, keys_redacted
 from orchestration.resources import WarehouseResource
 
 
@@ -26,6 +26,7 @@ def _refresh_metadata(refresh: Refresh) -> dict:
 
 @dg.asset(group_name=GROUP_INDICATORS, pool=WAREHOUSE_POOL, kinds={"duckdb", "polars"},
           deps=["clean_air_quality_hourly", "clean_air_quality_validated_hourly"])
+@keys_redacted
 def air_station_annual(warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Annual mean (µg/m³) per station, component and year with data coverage; validated
     hours preferred over API hours; a year below 90% coverage is flagged (as GGD reports do).
@@ -40,6 +41,7 @@ def air_station_annual(warehouse: WarehouseResource) -> dg.MaterializeResult:
           deps=[air_station_annual, *STAT_TABLES],
           check_specs=[dg.AssetCheckSpec("every_indicator_for_every_region_with_data",
                                          asset="indicator_values")])
+@keys_redacted
 def indicator_values(warehouse: WarehouseResource):
     """Indicator series per region (and per station for air quality) and year, computed from
     the clean tables by the rules in indicators/catalogue.yaml and regions.yaml; only the
@@ -68,6 +70,7 @@ def indicator_values(warehouse: WarehouseResource):
           deps=[indicator_values],
           check_specs=[dg.AssetCheckSpec("statuses_in_allowed_set", asset="progress_assessments",
                                          blocking=True)])
+@keys_redacted
 def progress_assessments(warehouse: WarehouseResource):
     """Status per indicator, region and target (ratio of observed to required growth, or
     threshold met / not met), with every input needed to recompute it by hand; only the

@@ -5,7 +5,7 @@ from functools import partial
 
 import dagster as dg
 
-from orchestration.assets import GROUP_REPORTS, WAREHOUSE_POOL
+from orchestration.assets import GROUP_REPORTS, WAREHOUSE_POOL, keys_redacted
 from orchestration.assets.indicators import progress_assessments
 from orchestration.resources import SiteResource, SourcesResource, WarehouseResource
 from orchestration.run_health import failed_fetches
@@ -20,6 +20,7 @@ PDF_CHECK = "pdf_printed"
           check_specs=[dg.AssetCheckSpec(PDF_CHECK, asset="report_edition", blocking=True,
                                          description="The council edition was printed to PDF "
                                                      "in every language (when asked for).")])
+@keys_redacted
 def report_edition(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                    sources: SourcesResource, site: SiteResource):
     """The static report site for this edition (Dutch and English), plus CSV/Parquet exports

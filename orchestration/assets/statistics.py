@@ -12,7 +12,12 @@ import polars as pl
 
 from families.base import Family, Feed
 from families.registry import statistical
-from orchestration.assets import GROUP_STATISTICS, WAREHOUSE_POOL, fetch_freshness
+from orchestration.assets import (
+    GROUP_STATISTICS,
+    WAREHOUSE_POOL,
+    fetch_freshness,
+    keys_redacted,
+)
 from orchestration.checks import (
     frame_metadata,
     gx_check_result,
@@ -22,6 +27,7 @@ from orchestration.checks import (
 )
 from orchestration.resources import SourcesResource, WarehouseResource
 from warehouse.gate import validate_then_write
+from warehouse.guard import require_rows
 
 
 def feed_fetch(feed: Feed):
@@ -50,6 +56,7 @@ def raw_feed_asset(family: Family, feed: Feed) -> dg.AssetsDefinition:
               description=feed.description, kinds={"duckdb"},
               metadata={"source": feed.source, "family": family.name},
               freshness_policy=fetch_freshness(feed.source))
+    @keys_redacted
     def _raw(context: dg.AssetExecutionContext, sources: SourcesResource,
              warehouse: WarehouseResource) -> dg.MaterializeResult:
         return dg.MaterializeResult(metadata=fetch(sources, warehouse, None,
@@ -65,6 +72,7 @@ def clean_family_asset(family: Family) -> dg.AssetsDefinition:
     @dg.asset(name=table.name, group_name=GROUP_STATISTICS, pool=WAREHOUSE_POOL,
               deps=[f"raw_{f.name}" for f in family.feeds], description=table.description,
               kinds={"duckdb", "polars"}, check_specs=[gx_check_spec(table.name)])
+    @keys_redacted
     def _clean(warehouse: WarehouseResource):
         wh = warehouse.warehouse()
         inputs = fingerprint(wh, None)
@@ -72,7 +80,7 @@ def clean_family_asset(family: Family) -> dg.AssetsDefinition:
             yield from unchanged
             return
         # parsers return their shape; the gate conforms the whole frame once more before writing
-        frames = [f.parse(wh.current_payloads(f.source, f.name)) for f in family.feeds]
+        frames = [_parsed_feed(wh, table.name, f) for f in family.feeds]
         frame = pl.concat(frames) if frames else table.empty()
         result = validate_then_write(wh, table.name, frame, family.rules(), window={},
                                      inputs=inputs)
@@ -80,6 +88,16 @@ def clean_family_asset(family: Family) -> dg.AssetsDefinition:
         yield gx_check_result(result)
 
     return _clean
+
+
+def _parsed_feed(wh, table: str, feed: Feed) -> pl.DataFrame:
+    """A feed's rows from its current payloads; a feed that has payloads but parses to fewer
+    than its declared minimum is refused ("200, no data" never deletes stored rows)."""
+    payloads = wh.current_payloads(feed.source, feed.name)
+    frame = feed.parse(payloads)
+    if payloads:
+        require_rows(table, f"feed {feed.name}", frame.height, feed.min_rows)
+    return frame
 
 
 def statistics_assets(families: tuple[Family, ...] | None = None) -> list[dg.AssetsDefinition]:

@@ -48,6 +48,10 @@ def test_the_warehouse_rules_hold_on_the_lake(rule, lake_warehouse):
     rule(lake_warehouse)
 
 
+def test_the_shrink_guard_holds_on_the_lake(lake_warehouse, monkeypatch):
+    rules.test_a_replacement_that_empties_or_halves_a_window_is_refused(lake_warehouse, monkeypatch)
+
+
 def test_write_log_and_derived_tables_on_the_lake(lake_warehouse):
     wh = lake_warehouse
     wh.replace_window("clean_air_quality_hourly", rules.hourly([1.0, 2.0]),
