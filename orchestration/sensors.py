@@ -50,15 +50,28 @@ def failure_message(job: str, run_id: str, step: str | None, error: str) -> dict
                     "by the next schedule, a validation failure needs the input fixed."}
 
 
+# A run whose failure its starter announces itself (a CLI build) carries this tag; the sensor
+# skips it, so a daemon running beside a build does not send the alert twice.
+NOTIFIED_TAG = "transition-monitor/notified"
+
+
+def notify_run_failure(notifier: NotifierResource, job: str, run_id: str, step: str | None,
+                       error: str) -> bool:
+    """The one alert a failed run sends (the sensor's and the CLI build's)."""
+    return notifier.notify(f"transition-monitor run failed: {job}",
+                           failure_message(job, run_id, step, error))
+
+
 @dg.run_failure_sensor(name="alert_on_run_failure", monitor_all_code_locations=False,
                        default_status=dg.DefaultSensorStatus.RUNNING)
 def alert_on_run_failure(context: dg.RunFailureSensorContext, notifier: NotifierResource) -> None:
+    if NOTIFIED_TAG in context.dagster_run.tags:
+        return
     step_failures = context.get_step_failure_events()
     step = step_failures[0].step_key if step_failures else None
     error = context.failure_event.message or ""
-    notifier.notify(f"transition-monitor run failed: {context.dagster_run.job_name}",
-                    failure_message(context.dagster_run.job_name, context.dagster_run.run_id,
-                                    step, error))
+    notify_run_failure(notifier, context.dagster_run.job_name, context.dagster_run.run_id,
+                       step, error)
 
 
 ALL_SENSORS = [edition_after_new_data, alert_on_run_failure]
