@@ -28,12 +28,21 @@ from orchestration.recovery import (
     command_lock,
     release_dead_runs,
 )
-from orchestration.settings import paths
+from orchestration.settings import HOME_ENV, SOURCE_MODE_ENV, paths
 from reports import writer as site
 from reports.writer import UNCONFIRMED, index_target, list_editions, reconcile_editions
 from warehouse.integrity import WarehouseDamaged, verify_readable
 from warehouse.payload_store import PayloadStore
 from warehouse.store import Warehouse
+
+
+@pytest.fixture(autouse=True)
+def own_environment(monkeypatch):
+    """The commands these tests run export their state directory and DAGSTER_HOME: undone
+    after each test."""
+    for name in ("DAGSTER_HOME", HOME_ENV, SOURCE_MODE_ENV):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
 
 
 def dead_pid() -> int:
