@@ -61,11 +61,13 @@ def _run_failure_summary(result) -> str:
 
 
 def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
-              only_edition: bool = False) -> tuple[Path | None, int, str | None]:
+              only_edition: bool = False,
+              stop_requested: Callable[[], None] = lambda: None
+              ) -> tuple[Path | None, int, str | None]:
     """Materialise everything (or only the edition) and publish; return the latest index.html,
     how many runs failed, and the edition that stands when a build found nothing new (then no
     edition is built: `nothing_new_since`). A failed run is announced through the notifier.
-    SIGINT or SIGTERM fails the run in progress and starts no other: BuildStopped."""
+    `stop_requested` (see `stop_on_signals`) is asked after each run whether to stop."""
     import dagster as dg
 
     from orchestration.definitions import build_defs
@@ -82,7 +84,7 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
     jobs = build_jobs(defs, runs)
     failures, unchanged = 0, None
     tags = {**cli_run_tags(), NOTIFIED_TAG: "cli"}
-    with deferred_sync(p.dagster_home), stop_on_signals() as stop_requested:
+    with deferred_sync(p.dagster_home):
         for n, ((job_name, key), job) in enumerate(zip(runs, jobs, strict=True), 1):
             label = f"[{n}/{len(runs)}] {job_name}" + (f" {key}" if key else "")
             if job_name == "edition_job" and not only_edition:
@@ -133,6 +135,11 @@ def stop_on_signals() -> Iterator[Callable[[], None]]:
     yields raises BuildStopped once that run is over. Dagster's handler hides the signal from
     ours, so signals are also read from the wakeup fd, which Python writes on every signal
     whatever handler runs."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: None  # signals reach the main thread only
+        return
     read_fd, write_fd = os.pipe()
     os.set_blocking(read_fd, False)
     os.set_blocking(write_fd, False)
@@ -213,8 +220,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         _say("the configuration has errors; fix them and run again:\n" + "\n".join(problems))
         return 2
     try:
-        with command_lock(p, args.command, args.lock_wait):
-            return _build_holding_the_lock(args, p)
+        with stop_on_signals() as stop_requested, \
+                command_lock(p, args.command, args.lock_wait):
+            return _build_holding_the_lock(args, p, stop_requested)
     except CommandBusy as exc:
         _say(f"{args.command} refused: {exc}")
         return EXIT_BUSY
@@ -224,7 +232,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 128 + stop.signum
 
 
-def _build_holding_the_lock(args: argparse.Namespace, p: Paths) -> int:
+def _build_holding_the_lock(args: argparse.Namespace, p: Paths,
+                            stop_requested: Callable[[], None]) -> int:
     from warehouse.integrity import WarehouseDamaged, verify_readable
     from warehouse.store import Warehouse
 
@@ -242,7 +251,8 @@ def _build_holding_the_lock(args: argparse.Namespace, p: Paths) -> int:
         return EXIT_DAMAGED
     before = _latest_edition_id(p)
     index, failures, unchanged = run_build(p, args.source, args.days,
-                                           only_edition=args.command == "publish")
+                                           only_edition=args.command == "publish",
+                                           stop_requested=stop_requested)
     if unchanged and index is not None:
         _say(f"nothing new since edition {unchanged}: it stays the current one")
     elif index is None or _latest_edition_id(p) == before:
