@@ -234,11 +234,13 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def _build_holding_the_lock(args: argparse.Namespace, p: Paths,
                             stop_requested: Callable[[], None]) -> int:
+    from orchestration.recovery import clean_leftovers
+    from warehouse.connection import WarehouseBusy
     from warehouse.integrity import WarehouseDamaged, verify_readable
     from warehouse.store import Warehouse
 
     _say(f"{args.command}: {args.source} sources, state in {p.home}")
-    for line in recover(p):
+    for line in release_dead_runs(p):
         _say(f"recovered: {line}")
     if args.command == "publish" and (running := _live_runs_after_wait(args.lock_wait)):
         _say(f"publish refused: run(s) of the Dagster daemon still write the warehouse "
@@ -249,6 +251,11 @@ def _build_holding_the_lock(args: argparse.Namespace, p: Paths,
     except WarehouseDamaged as exc:
         _say(f"{args.command} refused: {exc}")
         return EXIT_DAMAGED
+    except WarehouseBusy as exc:
+        _say(f"{args.command} refused: {exc}")
+        return EXIT_BUSY
+    for line in clean_leftovers(p):
+        _say(f"recovered: {line}")
     before = _latest_edition_id(p)
     index, failures, unchanged = run_build(p, args.source, args.days,
                                            only_edition=args.command == "publish",
@@ -267,16 +274,15 @@ def _build_holding_the_lock(args: argparse.Namespace, p: Paths,
     return 0
 
 
-def recover(p: Paths) -> list[str]:
-    """What a killed run left, released and cleaned (orchestration.recovery); one line each."""
+def release_dead_runs(p: Paths) -> list[str]:
+    """Runs a killed process left in progress, failed, and their writer slots freed."""
     import dagster as dg
 
-    from orchestration.recovery import clean_leftovers, release_dead_runs
+    from orchestration import recovery
 
     prepare_dagster_home(p)
     with dg.DagsterInstance.get() as instance:
-        done = release_dead_runs(instance)
-    return done + clean_leftovers(p)
+        return recovery.release_dead_runs(instance)
 
 
 def _live_runs_after_wait(wait_s: float) -> str:
