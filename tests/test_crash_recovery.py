@@ -165,6 +165,8 @@ def _publish_and_die(site_root: str, recorded_file: str, point: str) -> None:
         site.render_indicator = die
     if point == "before_linking":
         site.update_site_pages = die
+    if point == "before_latest":
+        site.update_latest = die
     if point == "before_index":
         real = site._atomic_write_text
         site._atomic_write_text = lambda path, text: die() if path.name == "index.html" \
@@ -174,7 +176,8 @@ def _publish_and_die(site_root: str, recorded_file: str, point: str) -> None:
     os._exit(0)
 
 
-KILL_POINTS = ["rendering", "before_record", "after_record", "before_linking", "before_index"]
+KILL_POINTS = ["rendering", "before_record", "after_record", "before_linking", "before_latest",
+               "before_index"]
 
 
 @pytest.fixture(scope="module")
@@ -206,6 +209,8 @@ def killed_sites(tmp_path_factory) -> dict[str, tuple[Path, set[str]]]:
 @pytest.mark.parametrize("point", KILL_POINTS)
 def test_after_a_kill_the_site_and_the_records_agree_once_reconciled(killed_sites, point):
     root, recorded = killed_sites[point]
+    # Even before anything is settled, no edition the warehouse did not record is listed.
+    assert {e["edition_id"] for e in list_editions(root)} <= recorded
     reconcile_editions(root, recorded)
     newest_recorded = NEW if NEW in recorded else "2026-11-23"
     assert index_target(root) == newest_recorded  # what `status` calls the latest edition
