@@ -71,7 +71,7 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
     import dagster as dg
 
     from orchestration.definitions import build_defs
-    from orchestration.recovery import cli_run_tags
+    from orchestration.recovery import cli_run_tags, fail_runs_left_in_progress
     from orchestration.sensors import NOTIFIED_TAG
     from reports.publish import latest_published
 
@@ -93,8 +93,13 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
                     say(f"{label} ... skipped: nothing new since edition {unchanged}")
                     continue
             started = time.monotonic()
-            result = job.execute_in_process(instance=instance, partition_key=key, tags=tags,
-                                            raise_on_error=False, run_config=QUIET_RUN_CONFIG)
+            try:
+                result = job.execute_in_process(instance=instance, partition_key=key, tags=tags,
+                                                raise_on_error=False, run_config=QUIET_RUN_CONFIG)
+            except BuildStopped:  # before Dagster took over the signals, or after it let go
+                say(f"{label} ... STOPPED ({time.monotonic() - started:.1f}s)")
+                fail_runs_left_in_progress(instance, "stopped by a signal before it finished")
+                raise
             took = time.monotonic() - started
             if result.success:
                 say(f"{label} ... ok ({took:.1f}s)")

@@ -130,6 +130,20 @@ def _run_process(instance, record, local: bool) -> tuple[int | None, float | Non
     return None, None
 
 
+def fail_runs_left_in_progress(instance, reason: str) -> list[str]:
+    """This process's runs that are not finished, marked failed and their slots freed (a stop
+    signal that interrupted Dagster outside a step leaves the run as it was)."""
+    import dagster as dg
+
+    done = []
+    for run in instance.get_runs(filters=dg.RunsFilter(tags={PID_TAG: str(os.getpid())})):
+        if not run.is_finished:
+            instance.report_run_failed(run, reason)
+            done.append(run.run_id)
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+    return done
+
+
 def cli_run_tags() -> dict[str, str]:
     return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
 

@@ -25,7 +25,9 @@ from orchestration.recovery import (
     HOST_TAG,
     PID_TAG,
     CommandBusy,
+    cli_run_tags,
     command_lock,
+    fail_runs_left_in_progress,
     release_dead_runs,
 )
 from orchestration.settings import HOME_ENV, SOURCE_MODE_ENV, paths
@@ -114,6 +116,14 @@ def test_a_dead_runs_slot_is_freed_and_the_run_marked_failed_a_live_ones_kept():
         assert release_dead_runs(instance) == []
         assert instance.get_run_by_id(live).status == dg.DagsterRunStatus.STARTED
         assert instance.event_log_storage.get_concurrency_info("warehouse").claimed_slots
+
+
+def test_a_run_a_stop_signal_cut_short_in_this_process_is_failed_and_its_slot_freed():
+    with dg.instance_for_test() as instance:
+        run_id = _run_holding_the_slot(instance, cli_run_tags())
+        assert fail_runs_left_in_progress(instance, "stopped") == [run_id]
+        assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.FAILURE
+        assert not instance.event_log_storage.get_concurrency_info("warehouse").claimed_slots
 
 
 def test_a_daemon_run_is_judged_by_the_pid_its_executor_logged():
