@@ -243,9 +243,8 @@ def test_an_edition_being_written_by_a_live_process_is_left_alone(tmp_path):
 
 
 def test_site_files_are_world_readable(tmp_path):
-    os.umask(old := os.umask(0o077))  # a strict umask, as a service may run with
+    old = os.umask(0o077)  # a strict umask, as a service may run with
     try:
-        os.umask(0o077)
         site.write_edition(make_inputs(n_indicators=2), tmp_path, pdf=False)
     finally:
         os.umask(old)
