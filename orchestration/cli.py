@@ -8,9 +8,11 @@ terminal; its last line is the path of the new edition's index.html.
 import argparse
 import json
 import os
+import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -61,14 +63,18 @@ def _run_failure_summary(result) -> str:
 
 
 def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
-              only_edition: bool = False) -> tuple[Path | None, int, str | None]:
+              only_edition: bool = False,
+              stop_requested: Callable[[], None] = lambda: None
+              ) -> tuple[Path | None, int, str | None]:
     """Materialise everything (or only the edition) and publish; return the latest index.html,
     how many runs failed, and the edition that stands when a build found nothing new (then no
-    edition is built: `nothing_new_since`)."""
+    edition is built: `nothing_new_since`). A failed run is announced through the notifier.
+    `stop_requested` (see `stop_on_signals`) is asked after each run whether to stop."""
     import dagster as dg
 
     from orchestration.alerts import alert_run
     from orchestration.definitions import build_defs
+    from orchestration.recovery import cli_run_tags, fail_runs_left_in_progress
     from reports.publish import latest_published
 
     prepare_dagster_home(p)
@@ -79,6 +85,7 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
     runs = [("edition_job", None)] if only_edition else planned_runs(mode, days)
     jobs = build_jobs(defs, runs)
     failures, unchanged = 0, None
+    tags = cli_run_tags()
     last = {job_name: n for n, (job_name, _) in enumerate(runs, 1)}
     with deferred_sync(p.dagster_home), dg.build_resources(defs.resources,
                                                            instance=instance) as resources:
@@ -94,8 +101,13 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
             if job is None:
                 say(f"{label} ... nothing new ({time.monotonic() - started:.1f}s)")
                 continue
-            result = job.execute_in_process(instance=instance, partition_key=key,
-                                            raise_on_error=False, run_config=QUIET_RUN_CONFIG)
+            try:
+                result = job.execute_in_process(instance=instance, partition_key=key, tags=tags,
+                                                raise_on_error=False, run_config=QUIET_RUN_CONFIG)
+            except BuildStopped:  # before Dagster took over the signals, or after it let go
+                say(f"{label} ... STOPPED ({time.monotonic() - started:.1f}s)")
+                fail_runs_left_in_progress(instance, "stopped by a signal before it finished")
+                raise
             took = time.monotonic() - started
             # no daemon watches a build's runs: send the sensors' alerts here (once per table)
             alert_run(defs.resources["notifier"], job_name, result.run_id, result.all_events)
@@ -103,7 +115,9 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
                 say(f"{label} ... ok ({took:.1f}s)")
             else:
                 failures += 1
-                say(f"{label} ... FAILED ({took:.1f}s)\n{_run_failure_summary(result)}")
+                summary = _run_failure_summary(result)
+                say(f"{label} ... FAILED ({took:.1f}s)\n{summary}")
+            stop_requested()  # Dagster answered the signal by failing the run: stop here
     latest = latest_published(p.site)
     if latest is None:
         return None, failures, None
@@ -129,6 +143,54 @@ def _after_look(instance, job, key: str | None, resources, last_of_job: bool):
     selected = {dg.AssetKey(name) for name in found.changed}
     checks = {c for c in job.asset_layer.asset_graph.asset_check_keys if c.asset_key in selected}
     return job.get_subset(asset_selection=selected, asset_check_selection=checks)
+
+
+class BuildStopped(BaseException):  # noqa: N818 - like KeyboardInterrupt, not an error
+    """SIGINT or SIGTERM asked the build to stop."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[Callable[[], None]]:
+    """SIGINT and SIGTERM stop the whole build: between runs at once (BuildStopped); during a
+    run Dagster's own handler takes both signals and fails the run, and the function this
+    yields raises BuildStopped once that run is over. Dagster's handler hides the signal from
+    ours, so signals are also read from the wakeup fd, which Python writes on every signal
+    whatever handler runs."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: None  # signals reach the main thread only
+        return
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(read_fd, False)
+    os.set_blocking(write_fd, False)
+
+    def on_signal(signum, _frame):
+        raise BuildStopped(signum)
+
+    def stop_requested() -> None:
+        try:
+            seen = os.read(read_fd, 512)
+        except BlockingIOError:
+            return
+        for signum in seen:
+            if signum in (signal.SIGINT, signal.SIGTERM):
+                raise BuildStopped(signum)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous_fd = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    try:
+        yield stop_requested
+    finally:
+        signal.set_wakeup_fd(previous_fd)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        os.close(read_fd)
+        os.close(write_fd)
 
 
 def _nothing_new(p: Paths, mode: str) -> str | None:
@@ -164,7 +226,15 @@ def _prepare_snapshot(p: Paths, say: Callable[[str], None]) -> None:
     ensure_generated(p.generated_snapshot, snapshot_generators(), progress=say)
 
 
+# Exit codes of `build` and `publish` (besides 0, 1 runs failed or nothing published, and
+# 2 configuration errors): another command holds the state directory; the warehouse is damaged.
+EXIT_BUSY = 3
+EXIT_DAMAGED = 5
+
+
 def cmd_build(args: argparse.Namespace) -> int:
+    from orchestration.recovery import CommandBusy, command_lock
+
     p = paths(args.home)
     os.environ[SOURCE_MODE_ENV] = args.source
     os.environ[HOME_ENV] = str(p.home)
@@ -178,10 +248,47 @@ def cmd_build(args: argparse.Namespace) -> int:
     if problems:
         _say("the configuration has errors; fix them and run again:\n" + "\n".join(problems))
         return 2
+    try:
+        with stop_on_signals() as stop_requested, \
+                command_lock(p, args.command, args.lock_wait):
+            return _build_holding_the_lock(args, p, stop_requested)
+    except CommandBusy as exc:
+        _say(f"{args.command} refused: {exc}")
+        return EXIT_BUSY
+    except BuildStopped as stop:
+        _say(f"{args.command} stopped by {stop}: the run in progress was failed and no "
+             "further run started; run the command again to finish")
+        return 128 + stop.signum
+
+
+def _build_holding_the_lock(args: argparse.Namespace, p: Paths,
+                            stop_requested: Callable[[], None]) -> int:
+    from orchestration.recovery import clean_leftovers
+    from warehouse.connection import WarehouseBusy
+    from warehouse.integrity import WarehouseDamaged, verify_readable
+    from warehouse.store import Warehouse
+
     _say(f"{args.command}: {args.source} sources, state in {p.home}")
+    for line in release_dead_runs(p):
+        _say(f"recovered: {line}")
+    if args.command == "publish" and (running := _live_runs_after_wait(args.lock_wait)):
+        _say(f"publish refused: run(s) of the Dagster daemon still write the warehouse "
+             f"({running}); waited {args.lock_wait:.0f}s. Run publish when they are done.")
+        return EXIT_BUSY
+    try:
+        verify_readable(Warehouse(p.warehouse))
+    except WarehouseDamaged as exc:
+        _say(f"{args.command} refused: {exc}")
+        return EXIT_DAMAGED
+    except WarehouseBusy as exc:
+        _say(f"{args.command} refused: {exc}")
+        return EXIT_BUSY
+    for line in clean_leftovers(p):
+        _say(f"recovered: {line}")
     before = _latest_edition_id(p)
     index, failures, unchanged = run_build(p, args.source, args.days,
-                                           only_edition=args.command == "publish")
+                                           only_edition=args.command == "publish",
+                                           stop_requested=stop_requested)
     if unchanged and index is not None:
         _say(f"nothing new since edition {unchanged}: it stays the current one")
     elif index is None or _latest_edition_id(p) == before:
@@ -194,6 +301,33 @@ def cmd_build(args: argparse.Namespace) -> int:
              "of those sources; fix the cause and run the command again")
         return 1
     return 0
+
+
+def release_dead_runs(p: Paths) -> list[str]:
+    """Runs a killed process left in progress, failed, and their writer slots freed."""
+    import dagster as dg
+
+    from orchestration import recovery
+
+    prepare_dagster_home(p)
+    with dg.DagsterInstance.get() as instance:
+        return recovery.release_dead_runs(instance)
+
+
+def _live_runs_after_wait(wait_s: float) -> str:
+    """Runs in progress in the instance (after `recover`, their processes live), waited for
+    at most `wait_s`; what still runs then, or ''."""
+    import dagster as dg
+
+    deadline = time.monotonic() + wait_s
+    with dg.DagsterInstance.get() as instance:
+        while True:
+            runs = instance.get_runs(filters=dg.RunsFilter(statuses=[
+                dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED,
+                dg.DagsterRunStatus.CANCELING]))
+            if not runs or time.monotonic() >= deadline:
+                return ", ".join(f"{r.job_name} {r.run_id[:8]}" for r in runs)
+            time.sleep(1.0)
 
 
 def _latest_edition_id(p: Paths) -> str | None:
@@ -226,6 +360,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     return status["exit_code"]
 
 
+# dagster-webserver (1.13) has no login and no check of the Host header (no option for
+# either), so a page in the operator's browser that re-points its own name at 127.0.0.1 (DNS
+# rebinding) can drive it, launching runs included. README "Web UI" says the same.
+UI_EXPOSURE_WARNING = (
+    "warning: the web UI has no login and accepts any Host header: keep it on 127.0.0.1 (the "
+    "default), never bind it to another address; to reach it from elsewhere, put it behind a "
+    "proxy that authenticates users and sets its own Host")
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     from orchestration.service import run_until_signalled, ui_command
 
@@ -234,6 +377,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
     env = {**os.environ, HOME_ENV: str(p.home)}
     _say(f"Dagster UI and daemon on http://{args.host}:{args.port} "
          f"(DAGSTER_HOME={p.dagster_home}); stop with Ctrl-C or SIGTERM")
+    _say(UI_EXPOSURE_WARNING)
     return run_until_signalled(ui_command(args.host, args.port), env=env)
 
 
@@ -241,7 +385,12 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="transition-monitor", description=__doc__)
     root.add_argument("--home", help=f"state directory (default ${HOME_ENV} or ./var)")
     sub = root.add_subparsers(dest="command", required=True)
-    build = sub.add_parser("build", help="materialise every asset and publish a report edition")
+    exits = ("Exit codes: 0 done; 1 a run failed or nothing was published; 2 configuration "
+             f"errors; {EXIT_BUSY} another build or publish holds the state directory (after "
+             f"--lock-wait); {EXIT_DAMAGED} the warehouse is damaged (restore it: README); "
+             "130/143 stopped by SIGINT/SIGTERM.")
+    build = sub.add_parser("build", help="materialise every asset and publish a report edition",
+                           description=exits)
     build.add_argument("--source", choices=["snapshot", "live"], default="snapshot",
                        help="bundled snapshot (offline, default) or the live APIs")
     build.add_argument("--days", type=int, default=7,
@@ -250,11 +399,16 @@ def parser() -> argparse.ArgumentParser:
                        help="let TABLE (a clean table, or `all`) be replaced by an empty or much "
                        "smaller answer in this run; by default that is refused and the stored "
                        "rows stay (warehouse/guard.py)")
+    build.add_argument("--lock-wait", type=float, default=60.0, metavar="SECONDS",
+                       help="how long to wait for another build or publish to finish (default 60)")
     build.set_defaults(func=cmd_build)
     publish = sub.add_parser("publish", help="compute indicators and publish an edition from "
-                             "the data already stored (no fetching)")
+                             "the data already stored (no fetching)", description=exits)
     publish.add_argument("--source", choices=["snapshot", "live"], default="snapshot",
                          help="labels the edition: snapshot editions carry the demo-data banner")
+    publish.add_argument("--lock-wait", type=float, default=60.0, metavar="SECONDS",
+                         help="how long to wait for a build (or the daemon's runs) to finish "
+                         "(default 60)")
     publish.set_defaults(func=cmd_build, days=0)
     check = sub.add_parser("check", help="validate the configuration files (regions, catalogue, "
                            "agendas, sources) in about a second; exit 1 on any problem",

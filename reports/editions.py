@@ -7,12 +7,15 @@ import json
 from pathlib import Path
 
 EDITION_META = "edition.json"
+UNCONFIRMED = ".unconfirmed"  # in an edition folder not yet recorded in the warehouse
 
 
 def list_editions(site_root: Path) -> list[dict]:
-    """Every published edition (its edition.json), newest first."""
+    """Every published edition (its edition.json), newest first; unconfirmed ones are not."""
     found = []
     for meta in (Path(site_root) / "editions").glob(f"*/{EDITION_META}"):
+        if (meta.parent / UNCONFIRMED).exists():
+            continue  # being published, or left by a killed publication (not published)
         try:
             found.append(json.loads(meta.read_text(encoding="utf-8")))
         except (OSError, ValueError):

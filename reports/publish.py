@@ -87,16 +87,30 @@ def publish_edition(wh: Warehouse, site_root: Path, *, source_mode: str, pdf: bo
     if failed:
         raise PublishRefused(failed, latest_published(site_root))
     today = datetime.now(UTC).strftime("%Y-%m-%d")
+    # What the edition consumes is taken before its inputs are read: a write landing while it
+    # renders is not marked seen, so the next edition picks it up.
+    consumed = wh.changes_since(EDITION_CONSUMER, _edition_tables(),
+                                edition_config(source_mode, today))
     edition_id = free_edition_id(site_root / "editions", today)
     inputs = load_inputs(wh, edition_id, demo_data=source_mode == "snapshot")
-    index = write_edition(inputs, site_root, progress=progress, pdf=pdf)
-    edition_id = index.parent.parent.name  # editions/<id>/nl/index.html; the writer may suffix
-    wh.snapshot_derived("indicator_values", edition_id)
-    wh.snapshot_derived("progress_assessments", edition_id)
-    wh.record_edition(edition_id, source_mode, str(index))
-    wh.mark_seen(wh.changes_since(EDITION_CONSUMER, _edition_tables(),
-                                  edition_config(source_mode, today)))
+
+    def record(written_id: str, index: Path) -> None:  # the writer may have suffixed the id
+        wh.commit_edition(written_id, source_mode, str(index), consumed,
+                          history=("indicator_values", "progress_assessments"))
+
+    index = write_edition(inputs, site_root, progress=progress, pdf=pdf, record=record)
+    edition_id = index.parent.parent.name  # editions/<id>/nl/index.html
     pages = sum(1 for _ in index.parent.parent.rglob("*.html"))
     meta = json.loads((index.parent.parent / EDITION_META).read_text(encoding="utf-8"))
     return Edition(edition_id, index, pages, tuple((meta.get("pdfs") or {}).values()),
                    tuple(meta.get("pdf_errors") or ()))
+
+
+def reconcile_site(wh: Warehouse, site_root: Path) -> list[str]:
+    """After a killed run: the site and the warehouse's edition records made to agree
+    (`reports.writer.reconcile_editions`). Nothing to do without a site."""
+    if not (Path(site_root) / "editions").is_dir():
+        return []
+    from reports.writer import reconcile_editions  # pages: only when there is a site
+
+    return reconcile_editions(site_root, wh.edition_ids())

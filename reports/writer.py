@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from functools import partial
@@ -32,8 +33,9 @@ from pathlib import Path
 import plotly.offline
 import polars as pl
 
+from core.processes import owner_tag, process_alive, tagged_pid
 from reports.contract import EditionInputs
-from reports.editions import EDITION_META, list_editions
+from reports.editions import EDITION_META, UNCONFIRMED, list_editions
 from reports.i18n import LANGUAGES
 from reports.pages import (
     PLOTLY_JS,
@@ -55,7 +57,7 @@ from reports.view import EditionView, build_view, slug
 PACKAGE_DIR = Path(__file__).parent
 STATIC_DIR = PACKAGE_DIR / "static"
 STATIC_FILES = ("style.css", "print.css", "charts.js", "compare.js")
-STAGING_PREFIX = ".staging-"
+STAGING_PREFIX = ".staging-"  # work in progress: `.staging-<pid>-...` (folders and files)
 EDITION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -79,14 +81,21 @@ def edition_pages(view: EditionView, editions: list[dict]) -> Iterator[tuple[str
 
 
 def write_edition(inputs: EditionInputs, site_root: Path, *, progress=None, pdf: bool = True,
-                  chromium: str | Path | None = None) -> Path:
+                  chromium: str | Path | None = None,
+                  record: Callable[[str, Path], None] | None = None) -> Path:
     """Write one edition under `site_root/editions/<edition_id>/` and return its Dutch
     overview page.
 
     All pages are rendered into a staging directory inside `site_root` and renamed into
     place in one step: a failure leaves the previous editions and index untouched and no
     staging directory behind. An existing edition with the same id is kept; the new one gets
-    the next free suffix (`<id>-2`, `<id>-3`, ...)."""
+    the next free suffix (`<id>-2`, `<id>-3`, ...).
+
+    The edition arrives marked unconfirmed (`UNCONFIRMED`, holding the writer's pid): not
+    listed, not linked. `record(edition_id, index)` (the database's record of it) runs next;
+    only then is the mark removed and the site's index pointed at it. A kill at any point
+    leaves a state `reconcile_editions` settles on the next start: an unconfirmed edition is
+    confirmed if it was recorded and removed if not, and the index follows the newest."""
     say = progress or (lambda message: None)
     site_root = Path(site_root)
     editions_dir = site_root / "editions"
@@ -95,17 +104,32 @@ def write_edition(inputs: EditionInputs, site_root: Path, *, progress=None, pdf:
     view = build_view(replace(inputs, edition_id=edition_id))
     view.memo["site_root"] = site_root
     write_plotly_js(site_root)
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=site_root))
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX + owner_tag(), dir=site_root))
     try:
         # Same depth as editions/<id>/ so relative links (to assets/) resolve while printing.
         build = staging / "editions" / edition_id
         _write_edition_files(view, build, list_editions(site_root), say, pdf, chromium)
+        (build / UNCONFIRMED).write_text(str(os.getpid()), encoding="utf-8")
+        make_world_readable(build)
         os.rename(build, editions_dir / edition_id)  # atomic; refuses a non-empty target
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    index = editions_dir / edition_id / "nl" / "index.html"
+    if record is not None:
+        record(edition_id, index)
+    (editions_dir / edition_id / UNCONFIRMED).unlink()
     update_site_pages(site_root, edition_id)
     say(f"report edition {edition_id} written to {editions_dir / edition_id}")
-    return editions_dir / edition_id / "nl" / "index.html"
+    return index
+
+
+def make_world_readable(root: Path) -> None:
+    """Folders 0755 and files 0644 under `root` (itself included), whatever the umask or the
+    temporary-file functions chose: a web server running as another user must read them."""
+    root.chmod(0o755)
+    for path in root.rglob("*"):
+        if not path.is_symlink():
+            path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 def free_edition_id(editions_dir: Path, wanted: str) -> str:
@@ -124,6 +148,7 @@ def write_plotly_js(site_root: Path) -> Path:
     target = site_root / PLOTLY_JS
     if not target.is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.chmod(0o755)
         _atomic_write_text(target, plotly.offline.get_plotlyjs())
     return target
 
@@ -218,13 +243,31 @@ def _copy_static(assets_dir: Path) -> None:
 
 
 def update_site_pages(site_root: Path, latest: str) -> None:
-    """Point the site's index at `latest` and rewrite the archive pages (each atomically)."""
+    """Point the site's index at `latest` and rewrite the archive pages (each atomically).
+    The index goes last: once it points at `latest`, everything else already does
+    (`reconcile_editions` looks at the index only)."""
     editions = list_editions(site_root)
-    _atomic_write_text(site_root / "index.html",
-                       render_redirect(f"editions/{latest}/nl/index.html"))
+    Path(site_root).chmod(0o755)
+    (Path(site_root) / "editions").chmod(0o755)
+    if (Path(site_root) / PLOTLY_JS).is_file():  # an older version wrote it 0600
+        (Path(site_root) / PLOTLY_JS).chmod(0o644)
     _atomic_write_text(site_root / "archive.html", render_site_archive(editions, "nl"))
     _atomic_write_text(site_root / "archive-en.html", render_site_archive(editions, "en"))
     update_latest(site_root, latest)
+    _atomic_write_text(site_root / "index.html",
+                       render_redirect(f"editions/{latest}/nl/index.html"))
+
+
+_INDEX_TARGET = re.compile(r'url=editions/([^/"]+)/nl/index\.html')
+
+
+def index_target(site_root: Path) -> str | None:
+    """The edition the site's index.html forwards to, or None."""
+    try:
+        found = _INDEX_TARGET.search((Path(site_root) / "index.html").read_text(encoding="utf-8"))
+    except OSError:
+        return None
+    return found[1] if found else None
 
 
 LATEST_DIR = "latest"
@@ -237,7 +280,7 @@ def update_latest(site_root: Path, latest: str) -> Path:
     Built in a staging directory and swapped in with two renames, so a reader sees the old
     or the new set, never a mix (and a failure leaves the old set)."""
     edition = site_root / "editions" / latest
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=site_root))
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX + owner_tag(), dir=site_root))
     try:
         ready = staging / "new"
         shutil.copytree(edition / "data", ready / "data")
@@ -245,6 +288,7 @@ def update_latest(site_root: Path, latest: str) -> Path:
         for lang, name in (meta.get("pdfs") or {}).items():
             shutil.copyfile(edition / name, ready / f"edition-{lang}.pdf")
         shutil.copyfile(edition / EDITION_META, ready / EDITION_META)
+        make_world_readable(ready)
         target = site_root / LATEST_DIR
         if target.exists():
             os.rename(target, staging / "old")
@@ -254,6 +298,53 @@ def update_latest(site_root: Path, latest: str) -> Path:
     return site_root / LATEST_DIR
 
 
+def reconcile_editions(site_root: Path, recorded: set[str]) -> list[str]:
+    """Settle what a killed publication left (see `write_edition`), given the edition ids the
+    warehouse recorded: an unconfirmed edition whose writer is gone is confirmed when
+    recorded and removed when not; staging folders and files of dead writers go; the index
+    (and the archive and `latest/`) follow the newest published edition. A live writer's
+    work is never touched. Returns what was done, one line each."""
+    site_root = Path(site_root)
+    done = []
+    for mark in sorted(site_root.glob(f"editions/*/{UNCONFIRMED}")):
+        edition = mark.parent
+        try:
+            pid = int(mark.read_text(encoding="utf-8").strip() or 0)
+            made_at = mark.stat().st_mtime
+        except (OSError, ValueError):
+            pid, made_at = 0, None
+        if process_alive(pid, made_at=made_at):
+            continue  # being published right now (a run of the daemon, say)
+        if edition.name in recorded:
+            mark.unlink()
+            done.append(f"edition {edition.name}: recorded but not linked; now published")
+        else:
+            aside = site_root / f"{STAGING_PREFIX}{owner_tag()}{edition.name}"
+            os.rename(edition, aside)  # out of sight in one step, then deleted
+            shutil.rmtree(aside)
+            done.append(f"edition {edition.name}: written but never recorded; removed")
+    for leftover in [*site_root.glob(f"{STAGING_PREFIX}*"), *site_root.glob(f"*/{STAGING_PREFIX}*")]:
+        pid = tagged_pid(leftover.name, STAGING_PREFIX)
+        try:
+            made_at = leftover.stat().st_mtime
+        except FileNotFoundError:
+            continue
+        # An untagged name (an older version's) counts as left behind after a day.
+        if (process_alive(pid, made_at=made_at) if pid is not None
+                else made_at > time.time() - 86400):
+            continue
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+        done.append(f"removed {leftover.relative_to(site_root)}, left by a stopped run")
+    latest = list_editions(site_root)
+    if latest and index_target(site_root) != latest[0]["edition_id"]:
+        update_site_pages(site_root, latest[0]["edition_id"])
+        done.append(f"site index pointed at edition {latest[0]['edition_id']}")
+    return done
+
+
 def _write_text(path: Path, content: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content, encoding="utf-8")
@@ -261,8 +352,10 @@ def _write_text(path: Path, content: str) -> None:
 
 def _atomic_write_text(path: Path, content: str) -> None:
     """Write next to the target, then replace it: readers see the old or the new file."""
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    handle, tmp = tempfile.mkstemp(prefix=f"{STAGING_PREFIX}{owner_tag()}{path.name}.",
+                                   dir=path.parent)
     try:
+        os.fchmod(handle, 0o644)  # mkstemp makes it 0600: readable by a web server, like the rest
         with os.fdopen(handle, "w", encoding="utf-8") as fh:
             fh.write(content)
         os.replace(tmp, path)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -110,6 +113,9 @@ def test_report_only_run_refuses_after_a_failed_validation_and_keeps_the_edition
     refused = cli(copy, "publish")
     assert refused.returncode != 0
     assert "refusing to publish" in refused.stderr and "clean_employment" in refused.stderr
+    alerts = [json.loads(line) for line in (copy / "notifications.log").read_text().splitlines()]
+    assert [a["job"] for a in alerts if a["subject"].startswith("transition-monitor run failed")] \
+        == ["edition_job"]  # a CLI failure is announced, once
     site_after = {p: p.read_bytes() for p in (copy / "site").rglob("*") if p.is_file()}
     assert site_after == site_before
 
@@ -212,3 +218,166 @@ def test_a_malformed_municipality_code_is_refused_naming_file_region_and_value(t
     assert "regions.yaml" in result.stderr and "'haarlem'" in result.stderr
     assert "GM392" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "home" / "site").exists()  # refused before anything ran
+
+
+# -- crashes and stops of the real command --------------------------------------------------
+
+# Put on the path of a killed command as sitecustomize: the named method, when first called,
+# says so (a file) and waits to be killed, so the kill lands at a known point mid-step.
+KILL_POINT = """
+import importlib, os, time
+def _reached(*args, **kwargs):
+    open(os.environ["KILL_POINT_REACHED"], "w").close()
+    time.sleep(3600)
+setattr(getattr(importlib.import_module("{module}"), "{cls}"), "{method}", _reached)
+"""
+# Tables that say when a build ran or which edition it made: they differ between any two
+# builds. Every other table must hold the undisturbed build's rows.
+RUN_RECORDS = {"validation_runs", "validation_expectations", "editions",
+               "indicator_values_history", "progress_assessments_history"}
+
+
+def content_checksums(home: Path) -> dict[str, tuple[int, str]]:
+    """Row count and content hash per table, as `Warehouse.checksums`, but blind to what
+    differs between any two undisturbed builds: when a payload was fetched (snapshot mode
+    stamps the time of the build) and the last digits of a double (DuckDB sums in parallel,
+    in no fixed order: 9.600141159863583 one build, ...565 the next); doubles are compared to
+    nine decimals, also where a text holds them (the JSON of a status's reason)."""
+    from warehouse.connection import BOOKKEEPING_TABLES
+
+    out = {}
+    with Warehouse(home / "warehouse.duckdb").connect(read_only=True) as con:
+        tables = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+            "AND table_catalog = current_database()").fetchall()]
+        for table in sorted(set(tables) - RUN_RECORDS - set(BOOKKEEPING_TABLES)):
+            columns = con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE "
+                "table_name = ? AND table_catalog = current_database() ORDER BY ordinal_position",
+                [table]).fetchall()
+            values = ", ".join(_comparable(c, kind) for c, kind in columns if c != "fetched_at")
+            out[table] = con.execute(
+                f"SELECT count(*), coalesce(sum(hash(row({values}))), 0)::VARCHAR "  # noqa: S608
+                f'FROM "{table}"').fetchone()
+    return out
+
+
+def _comparable(column: str, kind: str) -> str:
+    if kind in ("DOUBLE", "FLOAT"):
+        return f'round("{column}", 9)'
+    if kind == "VARCHAR":
+        return f"""regexp_replace("{column}", '(\\d\\.\\d{{9}})\\d+', '\\1', 'g')"""
+    return f'"{column}"'
+
+
+def kill_at(home: Path, kill_point: tuple[str, str, str], *args: str) -> None:
+    """Run the command until it reaches `kill_point` (module, class, method), then SIGKILL it."""
+    hook = home.parent / f"hook-{home.name}"
+    hook.mkdir()
+    module, cls, method = kill_point
+    (hook / "sitecustomize.py").write_text(KILL_POINT.format(module=module, cls=cls,
+                                                             method=method))
+    reached = hook / "reached"
+    env = {**os.environ, "TRANSITION_MONITOR_HOME": str(home), "KILL_POINT_REACHED": str(reached),
+           "PYTHONPATH": os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")])}
+    env.pop("DAGSTER_HOME", None)
+    child = subprocess.Popen([sys.executable, "-m", "orchestration.cli", *args], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 1200  # a guard against a hang, not a measurement
+        while not reached.exists():
+            assert child.poll() is None, f"{args} ended before reaching {kill_point}"
+            assert time.monotonic() < deadline, f"{args} never reached {kill_point}"
+            time.sleep(0.2)
+    finally:
+        child.kill()
+        child.wait()
+
+
+def rerun(home: Path, *args: str) -> tuple[subprocess.CompletedProcess, float]:
+    started = time.monotonic()
+    # Before the fix the rerun waited for ever for the dead run's writer slot: the timeout
+    # turns that hang into a failure.
+    result = subprocess.run([sys.executable, "-m", "orchestration.cli", *args],
+                            env={**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"},
+                                 "TRANSITION_MONITOR_HOME": str(home)},
+                            capture_output=True, text=True, timeout=900)
+    took = time.monotonic() - started
+    print(f"rerun of {args[0]} after the kill took {took:.0f}s")  # the figure for the notes
+    return result, took
+
+
+def assert_status_and_site_agree(home: Path) -> None:
+    from reports.writer import UNCONFIRMED, index_target
+
+    status = json.loads(cli(home, "status", "--json").stdout)
+    assert status["edition"]["edition_id"] == index_target(home / "site")
+    assert not list((home / "site").rglob(UNCONFIRMED))
+    assert not list((home / "site").rglob(".staging-*"))
+    assert not list((home / "warehouse-payloads").rglob(".incoming-*"))
+
+
+def test_a_build_killed_mid_step_leaves_nothing_that_blocks_the_next(built, tmp_path):
+    home, result, _ = built
+    assert result.returncode == 0
+    killed = tmp_path / "home"
+    # Mid-step: the first batch of payload bodies written but not renamed into place, inside
+    # the open DuckDB transaction of a raw step that holds the writer slot.
+    kill_at(killed, ("warehouse.payload_store", "PayloadStore", "_sync"), "build")
+    assert list((killed / "warehouse-payloads").rglob(".incoming-*")), "not killed mid-write"
+    again, _ = rerun(killed, "build")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "recovered: run" in again.stderr and "freed its writer slot" in again.stderr
+    assert content_checksums(killed) == content_checksums(home)
+    assert_status_and_site_agree(killed)
+
+
+def test_a_publish_killed_mid_edition_leaves_nothing_that_blocks_the_next(built, tmp_path):
+    home, result, _ = built
+    assert result.returncode == 0
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy)
+    # Mid-edition: the pages written and renamed into place, the warehouse's record of the
+    # edition not yet committed, the writer slot held by the report step.
+    kill_at(copy, ("warehouse.derived", "DerivedTables", "commit_edition"), "publish")
+    again, _ = rerun(copy, "publish")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "written but never recorded; removed" in again.stderr
+    assert content_checksums(copy) == content_checksums(home)
+    assert_status_and_site_agree(copy)
+    editions = sorted(p.name for p in (copy / "site" / "editions").iterdir())
+    assert len(editions) == 2  # the undisturbed build's and the rerun's, nothing half-made
+
+
+def test_sigterm_stops_the_whole_build_and_it_exits_non_zero(built, tmp_path):
+    import dagster as dg
+
+    from orchestration.cli import planned_runs
+
+    home, result, _ = built
+    assert result.returncode == 0
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy)
+    with dg.DagsterInstance.from_config(str(copy / "dagster")) as instance:
+        runs_before = instance.get_runs_count()
+    env = {**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"},
+           "TRANSITION_MONITOR_HOME": str(copy)}
+    child = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "build"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    for line in child.stderr:  # the first run finished: the second one is under way
+        lines.append(line)
+        if line.startswith("[1/"):
+            break
+    time.sleep(0.5)
+    child.send_signal(signal.SIGTERM)
+    out, err = child.communicate(timeout=600)
+    err = "".join(lines) + err
+    assert child.returncode == 128 + signal.SIGTERM, err[-3000:]
+    assert "stopped by SIGTERM" in err and "Traceback" not in err
+    reported = [line for line in err.splitlines() if re.match(r"\[\d+/\d+\] ", line)]
+    assert len(reported) < len(planned_runs("snapshot", 7))
+    with dg.DagsterInstance.from_config(str(copy / "dagster")) as instance:
+        assert instance.get_runs_count() - runs_before == len(reported)  # none started after
+        assert not instance.get_runs(filters=dg.RunsFilter(statuses=[
+            dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING]))

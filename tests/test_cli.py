@@ -50,3 +50,13 @@ def test_live_build_plans_the_last_complete_utc_days():
     runs = planned_runs("live", days=3, today=date(2025, 3, 31))
     days = [key for job, key in runs if job == "air_quality_daily_job"]
     assert days == ["2025-03-28", "2025-03-29", "2025-03-30"]
+
+
+def test_ui_says_it_must_stay_on_loopback_or_behind_an_authenticating_proxy(
+        tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))  # the command exports it
+    monkeypatch.setattr("orchestration.service.run_until_signalled", lambda command, env: 0)
+    assert main(["--home", str(tmp_path), "ui"]) == 0
+    err = capsys.readouterr().err
+    assert "accepts any Host header" in err and "keep it on 127.0.0.1" in err
+    assert "authenticates users" in err

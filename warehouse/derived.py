@@ -68,6 +68,14 @@ def _mark(con: duckdb.DuckDBPyConnection, consumed: Changes, *, keyless: bool = 
                 [consumed.consumer, consumed.high_water, consumed.config, datetime.now(UTC)])
 
 
+def _snapshot_derived(con: duckdb.DuckDBPyConnection, name: str, edition_id: str) -> None:
+    _check_derived(name)
+    con.execute(f"CREATE TABLE IF NOT EXISTS {name}_history AS "  # noqa: S608
+                f"SELECT ''::VARCHAR AS edition_id, * FROM {name} WHERE false")
+    con.execute(f"DELETE FROM {name}_history WHERE edition_id = ?", [edition_id])  # noqa: S608
+    con.execute(f"INSERT INTO {name}_history SELECT ?, * FROM {name}", [edition_id])  # noqa: S608
+
+
 def _identifier(frame: pl.DataFrame, column: str) -> str:
     # Column names of derived frames come from project code; refuse anything else as SQL.
     if column not in frame.columns or not column.replace("_", "").isalnum():
@@ -153,12 +161,27 @@ class DerivedTables:
 
     def snapshot_derived(self, name: str, edition_id: str) -> None:
         """Copy a derived table into `<name>_history` under an edition id (vintages kept)."""
-        _check_derived(name)
         with self.transaction() as con:
-            con.execute(f"CREATE TABLE IF NOT EXISTS {name}_history AS "  # noqa: S608
-                        f"SELECT ''::VARCHAR AS edition_id, * FROM {name} WHERE false")
-            con.execute(f"DELETE FROM {name}_history WHERE edition_id = ?", [edition_id])  # noqa: S608
-            con.execute(f"INSERT INTO {name}_history SELECT ?, * FROM {name}", [edition_id])  # noqa: S608
+            _snapshot_derived(con, name, edition_id)
+
+    def commit_edition(self, edition_id: str, source_mode: str, path: str,
+                       consumed: Changes, history: Sequence[str]) -> None:
+        """Everything the warehouse keeps of a published edition, in one transaction: the
+        `history` derived tables' vintages, the edition's record, and the writes it consumed
+        marked seen. A kill leaves all of it or none (the site writer relies on that)."""
+        with self.transaction() as con:
+            for name in history:
+                _snapshot_derived(con, name, edition_id)
+            con.execute("INSERT INTO editions VALUES (?, ?, ?, ?)",
+                        [edition_id, datetime.now(UTC), source_mode, path])
+            _mark(con, consumed, keyless=self.lake is not None)
+
+    def edition_ids(self) -> set[str]:
+        """The ids of every recorded edition."""
+        if not self.exists():
+            return set()
+        with self.connect(read_only=True) as con:
+            return {r[0] for r in con.execute("SELECT edition_id FROM editions").fetchall()}
 
     def record_edition(self, edition_id: str, source_mode: str, path: str) -> None:
         with self.connect() as con:

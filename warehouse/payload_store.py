@@ -14,8 +14,13 @@ import ctypes.util
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
+
+from core.processes import owner_tag, process_alive, tagged_pid
+
+INCOMING_PREFIX = ".incoming-"  # a body being written; named `.incoming-<pid>-...`
 
 
 def _syncfs():
@@ -94,7 +99,7 @@ class PayloadStore:
     def _incoming(target: Path, body: bytes, *, durable: bool) -> str:
         """`body` in a new temporary file beside `target` (fsynced if `durable`)."""
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=INCOMING_PREFIX + owner_tag())
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(body)
@@ -113,6 +118,24 @@ class PayloadStore:
                 raise OSError(ctypes.get_errno(), f"syncfs failed on {self.root}")
         finally:
             os.close(fd)
+
+    def remove_leftovers(self) -> list[Path]:
+        """Delete the half-written bodies of writers that no longer run (a killed run leaves
+        its `.incoming-` files; a live writer's are kept). Returns what was removed."""
+        removed = []
+        for tmp in self.root.glob(f"*/{INCOMING_PREFIX}*") if self.root.is_dir() else ():
+            pid = tagged_pid(tmp.name, INCOMING_PREFIX)
+            try:
+                made_at = tmp.stat().st_mtime
+            except FileNotFoundError:
+                continue  # its writer renamed it meanwhile
+            # An untagged name (written before names carried the pid) counts as dead after a day.
+            dead = (not process_alive(pid, made_at=made_at) if pid is not None
+                    else made_at < time.time() - 86400)
+            if dead:
+                tmp.unlink(missing_ok=True)
+                removed.append(tmp)
+        return removed
 
     def get(self, content_hash: str) -> bytes:
         path = self.path(content_hash)
