@@ -25,7 +25,7 @@ from orchestration.resources import (
 from orchestration.schedules import ALL_SCHEDULES
 from orchestration.sensors import ALL_SENSORS
 from orchestration.settings import Paths, paths, source_mode
-from sources.registry import SOURCES
+from sources.registry import SOURCES, base_url_overrides
 
 # The resource field of each keyed source (`<source>_api_key`) and its environment variable.
 KEY_ENV = {f"{s.name}_api_key": s.key_env for s in SOURCES.values() if s.key_env}
@@ -36,8 +36,9 @@ def default_resources(p: Paths, mode: str) -> dict[str, object]:
     keys = {field: dg.EnvVar(env) for field, env in KEY_ENV.items() if os.environ.get(env)}
     return {
         "warehouse": WarehouseResource(path=str(p.warehouse)),
+        # Base URLs set by $TRANSITION_MONITOR_<SOURCE>_URL show in the resource's config.
         "sources": SourcesResource(mode=mode, generated_dir=str(p.generated_snapshot),
-                                   drop_dir=str(p.drop), **keys),
+                                   drop_dir=str(p.drop), base_urls=base_url_overrides(), **keys),
         "site": SiteResource(path=str(p.site)),
         "notifier": NotifierResource(file_path=str(p.notifications)),
     }

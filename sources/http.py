@@ -243,6 +243,10 @@ class SourceHttp:
 
     source: str
     base_url: str
+    # The publisher's own base URL and other hosts of its files: links in payloads pointing
+    # there are followed on `base_url` when that is a mirror (see `on_base`).
+    upstream_url: str = ""
+    link_hosts: tuple[str, ...] = ()
     transport: httpx.BaseTransport | None = None
     headers: dict[str, str] = field(default_factory=dict)
     params: dict[str, str] = field(default_factory=dict)
@@ -274,7 +278,7 @@ class SourceHttp:
             partition: str | None = None, url: str | None = None) -> Payload:
         """Fetch one payload; `url` (e.g. an OData nextLink) overrides base_url + path + query."""
         assert expect in EXPECTED_MEDIA, expect
-        full = url or self.url_for(path, query)
+        full = self.on_base(url) if url else self.url_for(path, query)
         shown = self.redact(full)
         response = self._get_with_retries(full, shown, partition)
         body = self.redact_body(response.content)
@@ -288,6 +292,27 @@ class SourceHttp:
             media_type=response.headers.get("content-type", expect).split(";")[0],
             body=body, fetched_at=datetime.now(UTC),
         )
+
+    def on_base(self, url: str) -> str:
+        """A URL read from a payload (OData nextLink, a listed file), moved onto the configured
+        base URL when that is not the publisher's: a mirror or proxy then serves every request.
+
+        A URL under the publisher's base URL keeps its remainder after the configured base; one
+        elsewhere on the publisher's host or on a declared file host (`link_hosts`) keeps its
+        path and query under the configured base. Other URLs are returned unchanged (the
+        clients' own host checks then refuse or allow them).
+        """
+        real, mine = self.upstream_url.rstrip("/"), self.base_url.rstrip("/")
+        if not real or real == mine:
+            return url
+        if url == real or url.startswith((real + "/", real + "?")):
+            return mine + url[len(real):]
+        there = urlsplit(url)
+        if (there.hostname or "").lower() in {urlsplit(real).hostname, *self.link_hosts}:
+            base = urlsplit(mine)
+            return urlunsplit(base._replace(path=base.path.rstrip("/") + there.path,
+                                            query=there.query, fragment=""))
+        return url
 
     def redact_body(self, body: bytes) -> bytes:
         """The body with any echo of a secret value replaced (an upstream that quotes the
@@ -355,6 +380,7 @@ class SourceHttp:
     def _follow(self, current: str, response: httpx.Response, headers: dict[str, str],
                 shown: str, partition: str | None) -> tuple[str, dict[str, str]]:
         target = str(response.next_request.url) if response.next_request else None
+        target = self.on_base(target) if target else None  # a mirror's redirect to the publisher
         if not target:
             raise ContractError(self.source, "redirect without a Location", url=shown,
                                 partition=partition)
