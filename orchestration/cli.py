@@ -25,17 +25,21 @@ def _say(message: str) -> None:
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
-def planned_runs(mode: str, days: int, today: date | None = None) -> list[tuple[str, str | None]]:
-    """(job, partition key) in the order a full build runs them."""
+def planned_runs(mode: str, days: int, today: date | None = None, *,
+                 until: date | None = None,
+                 years: list[str] | None = None) -> list[tuple[str, str | None]]:
+    """(job, partition key) in the order a full build runs them. Live mode fetches the `days`
+    UTC days up to `until` (default yesterday); `years` narrows the validated years."""
     from orchestration.partitions import VALIDATED_AIR_QUALITY_YEARS
     from sources.luchtmeetnet import SNAPSHOT_DAYS
 
     if mode == "snapshot":
         air_days = list(SNAPSHOT_DAYS)
     else:
-        today = today or datetime.now(UTC).date()
-        air_days = [(today - timedelta(days=n)).isoformat() for n in range(days, 0, -1)]
-    return ([("validated_air_quality_job", y) for y in VALIDATED_AIR_QUALITY_YEARS]
+        last = until or (today or datetime.now(UTC).date()) - timedelta(days=1)
+        air_days = [(last - timedelta(days=n)).isoformat() for n in range(days - 1, -1, -1)]
+    chosen = VALIDATED_AIR_QUALITY_YEARS if years is None else years
+    return ([("validated_air_quality_job", y) for y in chosen]
             + [("air_quality_daily_job", d) for d in air_days]
             + [("statistics_job", None), ("edition_job", None)])
 
@@ -59,7 +63,8 @@ def _run_failure_summary(result) -> str:
 
 
 def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
-              only_edition: bool = False) -> tuple[Path | None, int, str | None]:
+              only_edition: bool = False, until: date | None = None,
+              years: list[str] | None = None) -> tuple[Path | None, int, str | None]:
     """Materialise everything (or only the edition) and publish; return the latest index.html,
     how many runs failed, and the edition that stands when a build found nothing new (then no
     edition is built: `nothing_new_since`)."""
@@ -73,7 +78,8 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
         _prepare_snapshot(p, say)
     defs = build_defs(home=str(p.home), mode=mode)
     instance = dg.DagsterInstance.get()
-    runs = [("edition_job", None)] if only_edition else planned_runs(mode, days)
+    runs = ([("edition_job", None)] if only_edition
+            else planned_runs(mode, days, until=until, years=years))
     jobs = build_jobs(defs, runs)
     failures, unchanged = 0, None
     with deferred_sync(p.dagster_home):
@@ -147,7 +153,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     _say(f"{args.command}: {args.source} sources, state in {p.home}")
     before = _latest_edition_id(p)
     index, failures, unchanged = run_build(p, args.source, args.days,
-                                           only_edition=args.command == "publish")
+                                           only_edition=args.command == "publish",
+                                           until=getattr(args, "until", None),
+                                           years=getattr(args, "years", None))
     if unchanged and index is not None:
         _say(f"nothing new since edition {unchanged}: it stays the current one")
     elif index is None or _latest_edition_id(p) == before:
@@ -203,6 +211,17 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return run_until_signalled(ui_command(args.host, args.port), env=env)
 
 
+def _years(text: str) -> list[str]:
+    from orchestration.partitions import VALIDATED_AIR_QUALITY_YEARS
+
+    chosen = [y.strip() for y in text.split(",") if y.strip()]
+    unknown = [y for y in chosen if y not in VALIDATED_AIR_QUALITY_YEARS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"years must be among {VALIDATED_AIR_QUALITY_YEARS[0]}"
+                                         f"..{VALIDATED_AIR_QUALITY_YEARS[-1]}, got {text!r}")
+    return chosen
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="transition-monitor", description=__doc__)
     root.add_argument("--home", help=f"state directory (default ${HOME_ENV} or ./var)")
@@ -212,6 +231,12 @@ def parser() -> argparse.ArgumentParser:
                        help="bundled snapshot (offline, default) or the live APIs")
     build.add_argument("--days", type=int, default=7,
                        help="live mode: how many past UTC days of air quality to fetch")
+    build.add_argument("--until", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                       help="live mode: the last UTC day of air quality to fetch (default "
+                       "yesterday)")
+    build.add_argument("--years", type=_years, default=None, metavar="YYYY[,YYYY...]",
+                       help="only these years of RIVM's validated air quality (default all "
+                       "the monitor keeps)")
     build.set_defaults(func=cmd_build)
     publish = sub.add_parser("publish", help="compute indicators and publish an edition from "
                              "the data already stored (no fetching)")

@@ -50,3 +50,21 @@ def test_live_build_plans_the_last_complete_utc_days():
     runs = planned_runs("live", days=3, today=date(2025, 3, 31))
     days = [key for job, key in runs if job == "air_quality_daily_job"]
     assert days == ["2025-03-28", "2025-03-29", "2025-03-30"]
+
+
+def test_live_build_can_end_on_a_chosen_day_and_keep_chosen_years():
+    from datetime import date
+
+    runs = planned_runs("live", days=2, until=date(2025, 1, 6), years=["2024"])
+    assert [key for job, key in runs if job == "air_quality_daily_job"] == [
+        "2025-01-05", "2025-01-06"]
+    assert [key for job, key in runs if job == "validated_air_quality_job"] == ["2024"]
+    args = parser().parse_args(["build", "--source", "live", "--until", "2025-01-06",
+                                "--years", "2023,2024"])
+    assert args.until == date(2025, 1, 6) and args.years == ["2023", "2024"]
+    try:
+        parser().parse_args(["build", "--years", "1999"])
+    except SystemExit as exc:
+        assert exc.code == 2
+    else:
+        raise AssertionError("an unknown year was accepted")
