@@ -99,12 +99,41 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
             else:
                 failures += 1
                 say(f"{label} ... FAILED ({took:.1f}s)\n{_run_failure_summary(result)}")
+    _record_fetch_failures(p, instance)
     latest = latest_published(p.site)
     if latest is None:
         return None, failures, None
     index = p.site / "editions" / latest / "nl" / "index.html"
     say(f"done: {len(runs) - failures} of {len(runs)} runs succeeded; edition {latest}")
     return index, failures, unchanged
+
+
+def _record_fetch_failures(p: Paths, instance) -> None:
+    """Copy Dagster's verdict on failed fetches into the warehouse, for `status`."""
+    from orchestration.run_health import failed_fetches
+    from warehouse.fetch_failures import replace_fetch_failures
+    from warehouse.store import Warehouse
+
+    replace_fetch_failures(Warehouse(p.warehouse), failed_fetches(instance))
+
+
+def failed_source_lines(p: Paths) -> list[str]:
+    """One line per source whose last fetch failed: source, what failed, what to do."""
+    from warehouse.health_sql import FETCH_FAILURES_SQL, FETCH_FAILURES_TABLE
+    from warehouse.store import Warehouse
+
+    if not p.warehouse.exists():
+        return []
+    wh = Warehouse(p.warehouse)
+    if not wh.has_table(FETCH_FAILURES_TABLE):
+        return []
+    lines = []
+    for row in wh.query(FETCH_FAILURES_SQL).iter_rows(named=True):
+        error = " ".join((row["error"] or "").split())
+        todo = "" if "Next:" in error else (" Next: fix the cause and run the command again; "
+                                            "the previous data of this source is kept.")
+        lines.append(f"FAILED {row['source']} ({row['asset']}): {error}{todo}")
+    return lines
 
 
 def _nothing_new(p: Paths, mode: str) -> str | None:
@@ -161,13 +190,37 @@ def cmd_build(args: argparse.Namespace) -> int:
     elif index is None or _latest_edition_id(p) == before:
         _say("no new edition was published (see the failures above); "
              + (f"the previous edition stays: {index}" if index else "none exists yet"))
+        for line in failed_source_lines(p):
+            _say(line)
         return 1
     print(index)
     if failures:
         _say(f"{failures} run(s) failed (listed above): the edition shows the last good data "
              "of those sources; fix the cause and run the command again")
-        return 1
-    return 0
+    failed_sources = failed_source_lines(p)
+    for line in failed_sources:  # last: the one thing to read after a failed build
+        _say(line)
+    return 1 if failures or failed_sources else 0
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    """Exit 0 when every source was recorded, 1 when any failed (one line each, last)."""
+    from orchestration.partitions import VALIDATED_AIR_QUALITY_YEARS
+    from orchestration.record import record
+    from sources.snapshot import MANIFEST_DIR, RECORDED_DIR
+
+    p = paths(args.home)
+    runs = planned_runs("live", args.days, until=args.until,
+                        years=args.years or VALIDATED_AIR_QUALITY_YEARS[-1:])
+    days = [date.fromisoformat(k) for job, k in runs if job == "air_quality_daily_job"]
+    years = [int(k) for job, k in runs if job == "validated_air_quality_job"]
+    into = Path(args.into) if args.into else None
+    failed = record(days, years, say=_say, only=args.only,
+                    root=into / "recorded" if into else RECORDED_DIR,
+                    manifest_dir=into / "manifest" if into else MANIFEST_DIR, drop_dir=p.drop)
+    for line in failed:
+        _say(line)
+    return 1 if failed else 0
 
 
 def _latest_edition_id(p: Paths) -> str | None:
@@ -243,6 +296,20 @@ def parser() -> argparse.ArgumentParser:
     publish.add_argument("--source", choices=["snapshot", "live"], default="snapshot",
                          help="labels the edition: snapshot editions carry the demo-data banner")
     publish.set_defaults(func=cmd_build, days=0)
+    rec = sub.add_parser("record", help="fetch the configured regions' payloads from the live "
+                         "services (base URLs and keys as for build --source live) into the "
+                         "snapshot, with a manifest entry each (URL without keys, retrieval "
+                         "time, SHA-256, licence)")
+    rec.add_argument("--days", type=int, default=7, help="UTC days of Luchtmeetnet to record")
+    rec.add_argument("--until", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                     help="the last UTC day to record (default yesterday)")
+    rec.add_argument("--years", type=_years, default=None, metavar="YYYY[,YYYY...]",
+                     help="years of RIVM's validated files to record (default the newest)")
+    rec.add_argument("--only", type=lambda t: [s.strip() for s in t.split(",") if s.strip()],
+                     default=None, metavar="SOURCE[,SOURCE...]", help="only these sources")
+    rec.add_argument("--into", default=None, metavar="DIR", help="a snapshot folder to write "
+                     "(recorded/ and manifest/ inside it; default the bundled sources/snapshot)")
+    rec.set_defaults(func=cmd_record)
     check = sub.add_parser("check", help="validate the configuration files (regions, catalogue, "
                            "agendas, sources) in about a second; exit 1 on any problem",
                            description="One line per problem, naming file, entry and field. "

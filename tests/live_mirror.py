@@ -7,7 +7,9 @@ its hosts, `https://<that host>/<rest>`), read from the bundled snapshot's recor
 generators' files: the same real-format payloads the snapshot build reads, so the figures a
 live build stores can be compared with them. An ENTSO-E window the snapshot does not hold is
 answered as the platform answers a window without data (an acknowledgement, reason 999).
-Every request is recorded; `failing` makes one source answer HTTP 500.
+Every request is recorded; `failing` makes one source answer a maintenance page (HTTP 200,
+HTML, as a proxy in front of a broken service does): a contract error, which fails the source at
+once, where an HTTP 500 would be retried for minutes (a transient fault) before failing.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sources.registry import SOURCES
 
 PAYLOADS = Path(__file__).parent / "payloads"
 NO_DATA = PAYLOADS / "entsoe" / "acknowledgement.xml"
+MAINTENANCE = b"<!DOCTYPE html><html><body><h1>Onderhoud</h1></body></html>"
 
 
 def split_source(path: str) -> tuple[str, str]:
@@ -65,6 +68,8 @@ class Mirror:
         self.server.shutdown()
         self.server.server_close()
 
+    split_source = staticmethod(split_source)
+
     def sources_asked(self) -> set[str]:
         return {split_source(path)[0] for _host, path in self.requests}
 
@@ -75,7 +80,7 @@ class Mirror:
         if source not in SOURCES:
             return self._send(handler, 404, b"unknown source", "text/plain")
         if source == self.failing:
-            return self._send(handler, 500, b"upstream error", "text/plain")
+            return self._send(handler, 200, MAINTENANCE, "text/html")
         found = self.locate(source, rest)
         if found is None and source == "entsoe":
             return self._send(handler, 200, NO_DATA.read_bytes(), "application/xml")
