@@ -3,8 +3,8 @@
 Fetches what the configured regions need, through the same clients, base URLs and keys as
 `build --source live` (`sources.registry.make_http` in live mode), and writes every payload
 where snapshot mode reads it (`sources/snapshot/recorded/<host>/<path>/<query>`, keyed by the
-publisher's URL even when fetched through a mirror), with a manifest entry each in
-`sources/snapshot/manifest/<source>.json`: the URL without keys, the retrieval time, the
+publisher's URL even when fetched through a mirror: `SourceHttp.publisher_url`), with a
+manifest entry each in `sources/snapshot/manifest/<source>.json`: the URL without keys, the retrieval time, the
 SHA-256 of the body and the source's licence. File sources (Emissieregistratie, the wind-farm
 register) are not fetched: their files are the drop folder's and the project's.
 
@@ -63,10 +63,11 @@ def record(days: Sequence[date], years: Sequence[int], *, say: Callable[[str], N
             failed.append(f"FAILED {source}: {' '.join(str(exc).split())} (its recordings are "
                           "unchanged; fix the cause and run `transition-monitor record` again)")
             continue
-        fetched = [p for p in payloads if p.url.startswith(("http://", "https://"))]
-        entries = [record_payload(p, base_url=http.base_url, upstream_url=spec.base_url,
-                                  licence=spec.licence, secret_names=spec.secret_names,
-                                  root=root) for p in fetched]
+        by_url = {p.url: p for p in [*http.fetched, *payloads]
+                  if p.url.startswith(("http://", "https://"))}  # not the drop folder's files
+        fetched = list(by_url.values())
+        entries = [record_payload(p, url=http.publisher_url(p.url), licence=spec.licence,
+                                  secret_names=spec.secret_names, root=root) for p in fetched]
         add_manifest_entries(source, entries, spec.licence, manifest_dir)
         say(f"{source}: {len(entries)} payload(s) recorded")
     return failed

@@ -259,6 +259,10 @@ class SourceHttp:
     files: FileDrop | None = None
 
     def __post_init__(self) -> None:
+        self._links: dict[str, str] = {}  # URL fetched on the base -> the publisher's link
+        # Every payload `get` returned, for `record` (a listing a client reads but does not
+        # hand on is part of what a replay needs).
+        self.fetched: list[Payload] = []
         self._client = httpx.Client(
             transport=self.transport, timeout=self.timeout_s, follow_redirects=False,
             headers={"user-agent": self.user_agent},
@@ -280,6 +284,8 @@ class SourceHttp:
         assert expect in EXPECTED_MEDIA, expect
         full = self.on_base(url) if url else self.url_for(path, query)
         shown = self.redact(full)
+        if url and full != url:
+            self._links[shown] = self.redact(url)
         response = self._get_with_retries(full, shown, partition)
         body = self.redact_body(response.content)
         try:
@@ -287,11 +293,13 @@ class SourceHttp:
         except ContractError as exc:  # the quoted body may echo the request, key included
             exc.message = self.redact(exc.message)
             raise ContractError(self.source, exc.message, url=shown, partition=partition) from None
-        return Payload(
+        payload = Payload(
             source=self.source, dataset=dataset, request_key=request_key or shown, url=shown,
             media_type=response.headers.get("content-type", expect).split(";")[0],
             body=body, fetched_at=datetime.now(UTC),
         )
+        self.fetched.append(payload)
+        return payload
 
     def on_base(self, url: str) -> str:
         """A URL read from a payload (OData nextLink, a listed file), moved onto the configured
@@ -313,6 +321,16 @@ class SourceHttp:
             return urlunsplit(base._replace(path=base.path.rstrip("/") + there.path,
                                             query=there.query, fragment=""))
         return url
+
+    def publisher_url(self, shown: str) -> str:
+        """The publisher's own URL of a payload fetched on the configured base (what `record`
+        keys the snapshot by): the link it followed, or the base swapped back."""
+        if shown in self._links:
+            return self._links[shown]
+        real, mine = self.upstream_url.rstrip("/"), self.base_url.rstrip("/")
+        if real and mine != real and (shown == mine or shown.startswith((mine + "/", mine + "?"))):
+            return real + shown[len(mine):]
+        return shown
 
     def redact_body(self, body: bytes) -> bytes:
         """The body with any echo of a secret value replaced (an upstream that quotes the

@@ -98,25 +98,16 @@ RECORDED_FORMATS = {"application/json": ("json", True), "text/csv": ("csv", True
                     XLSX_MEDIA: ("xlsx", False)}
 
 
-def publisher_url(url: str, base_url: str, upstream_url: str) -> str:
-    """A URL fetched on a configured base (a mirror) as the publisher's own: the snapshot is
-    keyed by the publisher's URLs."""
-    mine, real = base_url.rstrip("/"), upstream_url.rstrip("/")
-    if mine != real and (url == mine or url.startswith((mine + "/", mine + "?"))):
-        return real + url[len(mine):]
-    return url
-
-
-def record_payload(payload: Payload, *, base_url: str, upstream_url: str, licence: str,
+def record_payload(payload: Payload, *, url: str, licence: str,
                    secret_names: frozenset[str], root: Path = RECORDED_DIR) -> dict:
-    """Write one fetched payload where snapshot mode finds it; its manifest entry (URL without
-    keys, retrieval time, SHA-256 of the body as served, licence)."""
+    """Write one fetched payload where snapshot mode finds it, under the publisher's `url`;
+    its manifest entry (URL without keys, retrieval time, SHA-256 of the body as served,
+    licence)."""
     media = payload.media_type.split(";")[0].strip().lower()
     if media not in RECORDED_FORMATS:
         raise ValueError(f"{payload.source}: cannot record a {media!r} payload ({payload.url})")
     ext, compress = RECORDED_FORMATS[media]
-    url = redact(publisher_url(payload.url, base_url, upstream_url),
-                 dict.fromkeys(secret_names, ""))
+    url = redact(url, dict.fromkeys(secret_names, ""))
     path = write_recording(root, url, payload.body, ext, exclude_params=secret_names,
                            compress=compress)
     retrieved = payload.fetched_at.astimezone(UTC).isoformat(timespec="seconds")

@@ -72,3 +72,13 @@ def test_a_nextlink_naming_the_publisher_is_fetched_from_the_mirror(httpserver):
     second = http.get("T", "", url=first.json()["@odata.nextLink"])
     assert second.json() == {"value": [2]}
     assert len(httpserver.log) == 2
+
+
+def test_a_payload_fetched_on_the_mirror_knows_its_publisher_url():
+    http = make_http("eu_ets", mode="live", base_url=MIRROR)
+    link = "https://climate.ec.europa.eu/document/download/x_en?filename=v.xlsx"
+    shown = http.on_base(link)
+    http._links[shown] = link  # as `get` notes a followed link
+    assert http.publisher_url(shown) == link
+    assert http.publisher_url(MIRROR + "/api/data-download") == (
+        "https://union-registry-data.ec.europa.eu/api/data-download")

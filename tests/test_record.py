@@ -25,7 +25,7 @@ def test_recorded_payloads_are_found_by_snapshot_mode_with_their_manifest(tmp_pa
             monkeypatch.setenv(name, value)
         said: list[str] = []
         failed = record([date(2025, 1, 6)], [], say=said.append,
-                        only=["luchtmeetnet", "entsoe", "klimaatmonitor"],
+                        only=["luchtmeetnet", "entsoe", "klimaatmonitor", "eu_ets"],
                         root=tmp_path / "recorded", manifest_dir=tmp_path / "manifest")
     assert len(failed) == 1 and failed[0].startswith("FAILED klimaatmonitor: ")
     assert not (tmp_path / "manifest" / "klimaatmonitor.json").exists()
@@ -42,6 +42,10 @@ def test_recorded_payloads_are_found_by_snapshot_mode_with_their_manifest(tmp_pa
             assert found == tmp_path / "recorded" / entry["path"]
             body = gzip.decompress(found.read_bytes()) if found.suffix == ".gz" else found.read_bytes()
             assert hashlib.sha256(body).hexdigest() == entry["sha256"]
+    # a file the EU ETS listing names on the Commission's document host is recorded there
+    ets = json.loads((tmp_path / "manifest" / "eu_ets.json").read_text())["files"]
+    assert {e["url"].split("/")[2] for e in ets} == {"union-registry-data.ec.europa.eu",
+                                                     "climate.ec.europa.eu"}
     # the station pages recorded are the ones served: byte for byte the bundled recordings
     bundled = SnapshotTransport([SNAPSHOT_DIR / "recorded"])
     page = next(e for e in json.loads((tmp_path / "manifest" / "luchtmeetnet.json").read_text())
