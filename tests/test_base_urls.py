@@ -82,3 +82,12 @@ def test_a_payload_fetched_on_the_mirror_knows_its_publisher_url():
     assert http.publisher_url(shown) == link
     assert http.publisher_url(MIRROR + "/api/data-download") == (
         "https://union-registry-data.ec.europa.eu/api/data-download")
+
+
+def test_check_names_a_base_url_variable_that_is_no_url(monkeypatch):
+    from orchestration.configcheck import base_url_problems
+
+    monkeypatch.setenv("TRANSITION_MONITOR_ENTSOE_URL", "127.0.0.1:8080/api")
+    monkeypatch.setenv("TRANSITION_MONITOR_DUO_URL", MIRROR)
+    problems = base_url_problems()
+    assert len(problems) == 1 and "$TRANSITION_MONITOR_ENTSOE_URL" in problems[0]
