@@ -29,17 +29,21 @@ def _say(message: str) -> None:
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
-def planned_runs(mode: str, days: int, today: date | None = None) -> list[tuple[str, str | None]]:
-    """(job, partition key) in the order a full build runs them."""
+def planned_runs(mode: str, days: int, today: date | None = None, *,
+                 until: date | None = None,
+                 years: list[str] | None = None) -> list[tuple[str, str | None]]:
+    """(job, partition key) in the order a full build runs them. Live mode fetches the `days`
+    UTC days up to `until` (default yesterday); `years` narrows the validated years."""
     from orchestration.partitions import VALIDATED_AIR_QUALITY_YEARS
     from sources.luchtmeetnet import SNAPSHOT_DAYS
 
     if mode == "snapshot":
         air_days = list(SNAPSHOT_DAYS)
     else:
-        today = today or datetime.now(UTC).date()
-        air_days = [(today - timedelta(days=n)).isoformat() for n in range(days, 0, -1)]
-    return ([("validated_air_quality_job", y) for y in VALIDATED_AIR_QUALITY_YEARS]
+        last = until or (today or datetime.now(UTC).date()) - timedelta(days=1)
+        air_days = [(last - timedelta(days=n)).isoformat() for n in range(days - 1, -1, -1)]
+    chosen = VALIDATED_AIR_QUALITY_YEARS if years is None else years
+    return ([("validated_air_quality_job", y) for y in chosen]
             + [("air_quality_daily_job", d) for d in air_days]
             + [("statistics_job", None), ("edition_job", None)])
 
@@ -63,7 +67,8 @@ def _run_failure_summary(result) -> str:
 
 
 def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
-              only_edition: bool = False,
+              only_edition: bool = False, until: date | None = None,
+              years: list[str] | None = None,
               stop_requested: Callable[[], None] = lambda: None
               ) -> tuple[Path | None, int, str | None]:
     """Materialise everything (or only the edition) and publish; return the latest index.html,
@@ -82,7 +87,8 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
         _prepare_snapshot(p, say)
     defs = build_defs(home=str(p.home), mode=mode, interactive=True)
     instance = dg.DagsterInstance.get()
-    runs = [("edition_job", None)] if only_edition else planned_runs(mode, days)
+    runs = ([("edition_job", None)] if only_edition
+            else planned_runs(mode, days, until=until, years=years))
     jobs = build_jobs(defs, runs)
     failures, unchanged = 0, None
     tags = cli_run_tags()
@@ -118,6 +124,7 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
                 summary = _run_failure_summary(result)
                 say(f"{label} ... FAILED ({took:.1f}s)\n{summary}")
             stop_requested()  # Dagster answered the signal by failing the run: stop here
+    _record_fetch_failures(p, instance)
     latest = latest_published(p.site)
     if latest is None:
         return None, failures, None
@@ -191,6 +198,34 @@ def stop_on_signals() -> Iterator[Callable[[], None]]:
             signal.signal(sig, handler)
         os.close(read_fd)
         os.close(write_fd)
+
+
+def _record_fetch_failures(p: Paths, instance) -> None:
+    """Copy Dagster's verdict on failed fetches into the warehouse, for `status`."""
+    from orchestration.run_health import failed_fetches
+    from warehouse.fetch_failures import replace_fetch_failures
+    from warehouse.store import Warehouse
+
+    replace_fetch_failures(Warehouse(p.warehouse), failed_fetches(instance))
+
+
+def failed_source_lines(p: Paths) -> list[str]:
+    """One line per source whose last fetch failed: source, what failed, what to do."""
+    from warehouse.health_sql import FETCH_FAILURES_SQL, FETCH_FAILURES_TABLE
+    from warehouse.store import Warehouse
+
+    if not p.warehouse.exists():
+        return []
+    wh = Warehouse(p.warehouse)
+    if not wh.has_table(FETCH_FAILURES_TABLE):
+        return []
+    lines = []
+    for row in wh.query(FETCH_FAILURES_SQL).iter_rows(named=True):
+        error = " ".join((row["error"] or "").split())
+        todo = "" if "Next:" in error else (" Next: fix the cause and run the command again; "
+                                            "the previous data of this source is kept.")
+        lines.append(f"FAILED {row['source']} ({row['asset']}): {error}{todo}")
+    return lines
 
 
 def _nothing_new(p: Paths, mode: str) -> str | None:
@@ -288,19 +323,45 @@ def _build_holding_the_lock(args: argparse.Namespace, p: Paths,
     before = _latest_edition_id(p)
     index, failures, unchanged = run_build(p, args.source, args.days,
                                            only_edition=args.command == "publish",
+                                           until=getattr(args, "until", None),
+                                           years=getattr(args, "years", None),
                                            stop_requested=stop_requested)
     if unchanged and index is not None:
         _say(f"nothing new since edition {unchanged}: it stays the current one")
     elif index is None or _latest_edition_id(p) == before:
         _say("no new edition was published (see the failures above); "
              + (f"the previous edition stays: {index}" if index else "none exists yet"))
+        for line in failed_source_lines(p):
+            _say(line)
         return 1
     print(index)
     if failures:
         _say(f"{failures} run(s) failed (listed above): the edition shows the last good data "
              "of those sources; fix the cause and run the command again")
-        return 1
-    return 0
+    failed_sources = failed_source_lines(p)
+    for line in failed_sources:  # last: the one thing to read after a failed build
+        _say(line)
+    return 1 if failures or failed_sources else 0
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    """Exit 0 when every source was recorded, 1 when any failed (one line each, last)."""
+    from orchestration.partitions import VALIDATED_AIR_QUALITY_YEARS
+    from orchestration.record import record
+    from sources.snapshot import MANIFEST_DIR, RECORDED_DIR
+
+    p = paths(args.home)
+    runs = planned_runs("live", args.days, until=args.until,
+                        years=args.years or VALIDATED_AIR_QUALITY_YEARS[-1:])
+    days = [date.fromisoformat(k) for job, k in runs if job == "air_quality_daily_job"]
+    years = [int(k) for job, k in runs if job == "validated_air_quality_job"]
+    into = Path(args.into) if args.into else None
+    failed = record(days, years, say=_say, only=args.only,
+                    root=into / "recorded" if into else RECORDED_DIR,
+                    manifest_dir=into / "manifest" if into else MANIFEST_DIR, drop_dir=p.drop)
+    for line in failed:
+        _say(line)
+    return 1 if failed else 0
 
 
 def release_dead_runs(p: Paths) -> list[str]:
@@ -381,6 +442,17 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return run_until_signalled(ui_command(args.host, args.port), env=env)
 
 
+def _years(text: str) -> list[str]:
+    from orchestration.partitions import VALIDATED_AIR_QUALITY_YEARS
+
+    chosen = [y.strip() for y in text.split(",") if y.strip()]
+    unknown = [y for y in chosen if y not in VALIDATED_AIR_QUALITY_YEARS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"years must be among {VALIDATED_AIR_QUALITY_YEARS[0]}"
+                                         f"..{VALIDATED_AIR_QUALITY_YEARS[-1]}, got {text!r}")
+    return chosen
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="transition-monitor", description=__doc__)
     root.add_argument("--home", help=f"state directory (default ${HOME_ENV} or ./var)")
@@ -401,6 +473,12 @@ def parser() -> argparse.ArgumentParser:
                        "rows stay (warehouse/guard.py)")
     build.add_argument("--lock-wait", type=float, default=60.0, metavar="SECONDS",
                        help="how long to wait for another build or publish to finish (default 60)")
+    build.add_argument("--until", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                       help="live mode: the last UTC day of air quality to fetch (default "
+                       "yesterday)")
+    build.add_argument("--years", type=_years, default=None, metavar="YYYY[,YYYY...]",
+                       help="only these years of RIVM's validated air quality (default all "
+                       "the monitor keeps)")
     build.set_defaults(func=cmd_build)
     publish = sub.add_parser("publish", help="compute indicators and publish an edition from "
                              "the data already stored (no fetching)", description=exits)
@@ -410,6 +488,20 @@ def parser() -> argparse.ArgumentParser:
                          help="how long to wait for a build (or the daemon's runs) to finish "
                          "(default 60)")
     publish.set_defaults(func=cmd_build, days=0)
+    rec = sub.add_parser("record", help="fetch the configured regions' payloads from the live "
+                         "services (base URLs and keys as for build --source live) into the "
+                         "snapshot, with a manifest entry each (URL without keys, retrieval "
+                         "time, SHA-256, licence)")
+    rec.add_argument("--days", type=int, default=7, help="UTC days of Luchtmeetnet to record")
+    rec.add_argument("--until", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                     help="the last UTC day to record (default yesterday)")
+    rec.add_argument("--years", type=_years, default=None, metavar="YYYY[,YYYY...]",
+                     help="years of RIVM's validated files to record (default the newest)")
+    rec.add_argument("--only", type=lambda t: [s.strip() for s in t.split(",") if s.strip()],
+                     default=None, metavar="SOURCE[,SOURCE...]", help="only these sources")
+    rec.add_argument("--into", default=None, metavar="DIR", help="a snapshot folder to write "
+                     "(recorded/ and manifest/ inside it; default the bundled sources/snapshot)")
+    rec.set_defaults(func=cmd_record)
     check = sub.add_parser("check", help="validate the configuration files (regions, catalogue, "
                            "agendas, sources) in about a second; exit 1 on any problem",
                            description="One line per problem, naming file, entry and field. "

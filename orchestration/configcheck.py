@@ -66,7 +66,7 @@ def configuration_problems(regions: Path | None = None, catalogue: Path | None =
     problems += cross_references(loaded)
     problems += agenda_problems(agendas, loaded.get("catalogue"), loaded.get("regions"))
     if mode == "live":
-        problems += missing_keys()
+        problems += missing_keys() + base_url_problems()
     return problems
 
 
@@ -123,3 +123,20 @@ def missing_keys() -> list[str]:
     return [f"environment: ${s.key_env} is not set: live mode fails the {s.name} feeds "
             "(snapshot mode needs no key)" for s in SOURCES.values()
             if s.key_env and not os.environ.get(s.key_env)]
+
+
+def base_url_problems() -> list[str]:
+    """Live mode: base-URL variables that are set but are no http(s) URL with a host."""
+    from urllib.parse import urlsplit
+
+    from sources.registry import SOURCES
+
+    problems = []
+    for spec in SOURCES.values():
+        for env in filter(None, (spec.url_env, spec.url_env_alias)):
+            value = os.environ.get(env, "").strip()
+            parts = urlsplit(value)
+            if value and (parts.scheme not in ("http", "https") or not parts.hostname):
+                problems.append(f"environment: ${env} is {value!r}, not an http(s) URL: live "
+                                f"mode would fail the {spec.name} feeds")
+    return problems

@@ -26,7 +26,7 @@ from orchestration.resources import (
 from orchestration.schedules import ALL_SCHEDULES
 from orchestration.sensors import ALL_SENSORS
 from orchestration.settings import Paths, paths, source_mode
-from sources.registry import SOURCES
+from sources.registry import SOURCES, base_url_overrides
 
 install_log_redaction()  # the UI's and daemon's processes load this module: redact their logs
 
@@ -45,8 +45,10 @@ def default_resources(p: Paths, mode: str, interactive: bool = False) -> dict[st
     retries = INTERACTIVE_RUN_RETRIES if interactive else {}
     return {
         "warehouse": WarehouseResource(path=str(p.warehouse)),
+        # Base URLs set by $TRANSITION_MONITOR_<SOURCE>_URL show in the resource's config.
         "sources": SourcesResource(mode=mode, generated_dir=str(p.generated_snapshot),
-                                   drop_dir=str(p.drop), **keys, **retries),
+                                   drop_dir=str(p.drop), base_urls=base_url_overrides(), **keys,
+                                   **retries),
         "site": SiteResource(path=str(p.site)),
         "notifier": NotifierResource(file_path=str(p.notifications)),
     }

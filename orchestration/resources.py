@@ -46,7 +46,9 @@ _WAREHOUSES: dict[tuple[str, float, int], Warehouse] = {}
 class SourcesResource(dg.ConfigurableResource):
     """How sources are reached: `snapshot` (bundled recordings) or `live` (the real APIs).
 
-    `base_urls` overrides a source's base URL (tests point sources at 127.0.0.1). What is
+    `base_urls` overrides a source's base URL in live mode (mirrors, proxies; tests point
+    sources at 127.0.0.1); by default it holds the `$TRANSITION_MONITOR_<SOURCE>_URL` variables
+    that are set (`sources.registry.configured_base_url`). What is
     fetched follows the regions file (`regions_file`, default `indicators/regions.yaml`); in
     snapshot mode it is what the demo snapshot holds. A keyed source's key is the field
     `<source>_api_key` (see `sources.registry`).
@@ -82,7 +84,8 @@ class SourcesResource(dg.ConfigurableResource):
         """`attempts` overrides `max_attempts` (build's pre-run fetch tries once: on a fault
         the run fetches with every retry)."""
         return make_http(
-            source, mode=self.mode, base_url=self.base_urls.get(source),
+            source, mode=self.mode,
+            base_url=self.base_urls.get(source) if self.mode == "live" else None,
             key=getattr(self, f"{source}_api_key", None), timeout_s=self.timeout_s,
             generated_dir=Path(self.generated_dir) if self.generated_dir else None,
             drop_dir=Path(self.drop_dir) if self.drop_dir else None,

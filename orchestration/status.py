@@ -7,7 +7,8 @@ newest hour. Per indicator and region: newest year, value and status. The latest
 
 Fast: DuckDB read-only and the source declarations only (no Dagster, Polars or GX import).
 
-Exit codes (also in `EXIT_CODES`): 0 healthy; 1 a validation failed; 3 data or a fetch older
+Exit codes (also in `EXIT_CODES`): 0 healthy; 1 a validation or a source's last fetch failed
+(recorded by `build` from Dagster's event log: warehouse.fetch_failures); 3 data or a fetch older
 than its source allows (nothing failed); 4 no warehouse yet, or it cannot be read (a build
 holds its write lock). Demo data (a snapshot build) is old by design: its ages are shown with
 the state `demo` and do not count as stale; a failed validation still does.
@@ -23,6 +24,8 @@ from core.freshness import data_age_days
 from orchestration.settings import Paths
 from sources.registry import SOURCES
 from warehouse.health_sql import (
+    FETCH_FAILURES_SQL,
+    FETCH_FAILURES_TABLE,
     INDICATOR_SQL,
     STAT_TABLES_SQL,
     STATION_SQL,
@@ -76,6 +79,7 @@ def collect_status(p: Paths, now: datetime | None = None,
     out["paths"]["latest_edition"] = (edition or {}).get("path")
     out["problems"] = _problems(out)
     out["health"] = ("failed" if any(t["validation"] == "failed" for t in out["tables"])
+                     or any(s["last_failure"] for s in out["sources"])
                      else "stale" if any(s["state"] in ("stale", "never fetched")
                                          for s in out["sources"]) else "ok")
     return _finish(out)
@@ -99,8 +103,18 @@ def _sources(con, relations: set[str], now: datetime, demo: bool) -> list[dict]:
         return []
     stat_tables = [r["table_name"] for r in _rows(con, STAT_TABLES_SQL)]
     fetched = {r["source"]: r for r in _rows(con, source_freshness_sql(stat_tables))}
-    return [_source_row(name, fetched.get(name), now, demo) for name in sorted(
+    failed: dict[str, dict] = {}
+    if FETCH_FAILURES_TABLE in relations:  # the newest failure per source (its latest build)
+        for r in _rows(con, FETCH_FAILURES_SQL):
+            failed.setdefault(r["source"], {"asset": r["asset"], "failed_at": _iso(r["failed_at"]),
+                                            "error": r["error"]})
+    rows = [_source_row(name, fetched.get(name), now, demo) for name in sorted(
         set(SOURCES) | set(fetched))]
+    for row in rows:
+        row["last_failure"] = failed.get(row["source"])
+        if row["last_failure"]:
+            row["state"] = "fetch failed"
+    return rows
 
 
 def _source_row(name: str, row: dict | None, now: datetime, demo: bool) -> dict:
@@ -187,6 +201,10 @@ def _problems(status: dict) -> list[str]:
                             f"{t['partitions']} partition(s); the table keeps its previous rows "
                             "and no edition is published until the input is fixed")
     for s in status["sources"]:
+        if s.get("last_failure"):
+            f = s["last_failure"]
+            problems.append(f"{s['source']}: the last fetch failed at {f['failed_at']} "
+                            f"({f['asset']}): {f['error']}")
         if s["state"] == "never fetched":
             problems.append(f"{s['source']}: never fetched")
         elif s["state"] == "stale":

@@ -78,11 +78,13 @@ def parse_listing(payload: Payload) -> list[Listed]:
 
 def check_host(url: str, listing_url: str) -> str:
     """Only https (or loopback http) on the listing's host, *.europa.eu or the blob storage."""
-    parts, listing_host = urlsplit(url), (urlsplit(listing_url).hostname or "").lower()
-    host = (parts.hostname or "").lower()
+    parts, listing = urlsplit(url), urlsplit(listing_url)
+    host, listing_host = (parts.hostname or "").lower(), (listing.hostname or "").lower()
     if parts.username or parts.password:
         raise ContractError(SOURCE, f"the listing points to a URL with credentials on {host}")
-    if parts.scheme != "https" and not (parts.scheme == "http" and host in LOOPBACK):
+    # plain http only on loopback, or on a mirror that serves the listing itself over http
+    plain_ok = host in LOOPBACK or (host == listing_host and listing.scheme == "http")
+    if parts.scheme != "https" and not (parts.scheme == "http" and plain_ok):
         raise ContractError(SOURCE, f"the listing points to a non-https URL on {host or '?'}")
     if host != listing_host and host not in BLOB_HOSTS and not host.endswith(EUROPA_SUFFIX):
         raise ContractError(SOURCE, f"the listing points to host {host}, which is not fetched "

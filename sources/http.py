@@ -250,6 +250,10 @@ class SourceHttp:
 
     source: str
     base_url: str
+    # The publisher's own base URL and other hosts of its files: links in payloads pointing
+    # there are followed on `base_url` when that is a mirror (see `on_base`).
+    upstream_url: str = ""
+    link_hosts: tuple[str, ...] = ()
     transport: httpx.BaseTransport | None = None
     headers: dict[str, str] = field(default_factory=dict)
     params: dict[str, str] = field(default_factory=dict)
@@ -269,6 +273,10 @@ class SourceHttp:
 
     def __post_init__(self) -> None:
         register(*self._secret_values())  # redacted from every error and log of the process
+        self._links: dict[str, str] = {}  # URL fetched on the base -> the publisher's link
+        # Every payload `get` returned, for `record` (a listing a client reads but does not
+        # hand on is part of what a replay needs).
+        self.fetched: list[Payload] = []
         self._client = httpx.Client(
             transport=self.transport, timeout=self.timeout_s, follow_redirects=False,
             headers={"user-agent": self.user_agent, "accept-encoding": ACCEPT_ENCODING},
@@ -288,8 +296,10 @@ class SourceHttp:
             partition: str | None = None, url: str | None = None) -> Payload:
         """Fetch one payload; `url` (e.g. an OData nextLink) overrides base_url + path + query."""
         assert expect in EXPECTED_MEDIA, expect
-        full = url or self.url_for(path, query)
+        full = self.on_base(url) if url else self.url_for(path, query)
         shown = self.redact(full)
+        if url and full != url:
+            self._links[shown] = self.redact(url)
         response = self._get_with_retries(full, shown, partition)
         body = self.redact_body(response.content)
         if holds_secret(body):  # an echo in a form no redaction caught: never stored
@@ -303,11 +313,44 @@ class SourceHttp:
         except ContractError as exc:  # the quoted body may echo the request, key included
             exc.message = self.redact(exc.message)
             raise ContractError(self.source, exc.message, url=shown, partition=partition) from None
-        return Payload(
+        payload = Payload(
             source=self.source, dataset=dataset, request_key=request_key or shown, url=shown,
             media_type=response.headers.get("content-type", expect).split(";")[0],
             body=body, fetched_at=datetime.now(UTC),
         )
+        self.fetched.append(payload)
+        return payload
+
+    def on_base(self, url: str) -> str:
+        """A URL read from a payload (OData nextLink, a listed file), moved onto the configured
+        base URL when that is not the publisher's: a mirror or proxy then serves every request.
+
+        A URL under the publisher's base URL keeps its remainder after the configured base; one
+        elsewhere on the publisher's host or on a declared file host (`link_hosts`) keeps its
+        path and query under the configured base. Other URLs are returned unchanged (the
+        clients' own host checks then refuse or allow them).
+        """
+        real, mine = self.upstream_url.rstrip("/"), self.base_url.rstrip("/")
+        if not real or real == mine:
+            return url
+        if url == real or url.startswith((real + "/", real + "?")):
+            return mine + url[len(real):]
+        there = urlsplit(url)
+        if (there.hostname or "").lower() in {urlsplit(real).hostname, *self.link_hosts}:
+            base = urlsplit(mine)
+            return urlunsplit(base._replace(path=base.path.rstrip("/") + there.path,
+                                            query=there.query, fragment=""))
+        return url
+
+    def publisher_url(self, shown: str) -> str:
+        """The publisher's own URL of a payload fetched on the configured base (what `record`
+        keys the snapshot by): the link it followed, or the base swapped back."""
+        if shown in self._links:
+            return self._links[shown]
+        real, mine = self.upstream_url.rstrip("/"), self.base_url.rstrip("/")
+        if real and mine != real and (shown == mine or shown.startswith((mine + "/", mine + "?"))):
+            return real + shown[len(mine):]
+        return shown
 
     def redact_body(self, body: bytes) -> bytes:
         """The body with any echo of a secret value replaced (an upstream that quotes the
@@ -430,6 +473,7 @@ class SourceHttp:
     def _follow(self, current: str, response: httpx.Response, headers: dict[str, str],
                 shown: str, partition: str | None) -> tuple[str, dict[str, str]]:
         target = str(response.next_request.url) if response.next_request else None
+        target = self.on_base(target) if target else None  # a mirror's redirect to the publisher
         if not target:
             raise ContractError(self.source, "redirect without a Location", url=shown,
                                 partition=partition)

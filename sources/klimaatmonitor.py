@@ -108,12 +108,13 @@ def _walk(http: SourceHttp, dataset: str, path: str, query: dict[str, str] | Non
 
 
 def next_link(http: SourceHttp, payload: Payload, partition: str | None = None) -> str | None:
-    """The absolute nextLink of a page; a link to another host is refused, since following it
+    """The absolute nextLink of a page (on the configured base URL, when the service writes its
+    own host into a mirror's pages); a link to another host is refused, since following it
     would send the `apikey` header there."""
     link = odata_next_link(payload)
     if link is None:
         return None
-    absolute = urljoin(payload.url, link)
+    absolute = http.on_base(urljoin(payload.url, link))
     here, there = urlsplit(http.base_url), urlsplit(absolute)
     if (here.scheme, here.netloc) != (there.scheme, there.netloc):
         raise ContractError(SOURCE, f"nextLink leaves {here.netloc} for {there.netloc}",

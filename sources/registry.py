@@ -8,6 +8,7 @@ every source.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,10 +48,20 @@ class SourceSpec:
     # The largest answer (decompressed) one request may bring; more is refused. Generous
     # bounds on the sizes seen, not measured upstream limits.
     max_response_mb: int = 64
+    # Other hosts the source's payloads link to for files it serves (EU ETS: the download
+    # page lists workbooks on the Commission's document host and blob storage). With the base
+    # URL overridden, links to these hosts are followed on the configured base as well.
+    link_hosts: tuple[str, ...] = ()
+    url_env_alias: str | None = None  # a shorter variable name accepted too
 
     @property
     def link(self) -> str:
         return self.home_url or self.base_url
+
+    @property
+    def url_env(self) -> str:
+        """The environment variable that overrides the base URL (mirrors, proxies, tests)."""
+        return f"TRANSITION_MONITOR_{self.name.upper()}_URL"
 
     @property
     def secret_names(self) -> frozenset[str]:
@@ -83,11 +94,13 @@ SOURCES: dict[str, SourceSpec] = {
         SourceSpec("eu_ets", "EU ETS verified emissions (Union Registry)",
                    "https://union-registry-data.ec.europa.eu",
                    "CC BY 4.0 (European Commission legal notice), source acknowledged",
+                   link_hosts=("climate.ec.europa.eu", "dlsclimabi.blob.core.windows.net"),
                    # verified emissions of year t are published in April of t+1
                    # (research/ets_er_entsoe.md: "Last data update: 2025-04-01")
                    max_data_age_days=700, release_month=4, max_response_mb=256),
         SourceSpec("cbs_statline", "CBS StatLine OData v4", "https://datasets.cbs.nl/odata/v1/CBS",
                    "CC BY 4.0, source: CBS", max_data_age_days=550,
+                   url_env_alias="TRANSITION_MONITOR_CBS_URL",
                    home_url="https://opendata.cbs.nl/statline"),
         SourceSpec("duo", "DUO open onderwijsdata (CKAN)", "https://onderwijsdata.duo.nl/api/3/action",
                    "CC0, DUO", max_data_age_days=550, home_url="https://onderwijsdata.duo.nl"),
@@ -115,6 +128,22 @@ def snapshot_roots(extra: Path | None = None) -> list[Path]:
     if extra is not None:
         roots.append(extra)
     return roots
+
+
+def configured_base_url(name: str, environ: Mapping[str, str] | None = None) -> str:
+    """The base URL a source is reached at: `$TRANSITION_MONITOR_<SOURCE>_URL` if set (or the
+    spec's shorter alias), else the publisher's own."""
+    spec, environ = SOURCES[name], os.environ if environ is None else environ
+    for env in (spec.url_env, spec.url_env_alias):
+        if env and environ.get(env, "").strip():
+            return environ[env].strip()
+    return spec.base_url
+
+
+def base_url_overrides(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """{source: base URL} for every source whose base URL the environment overrides."""
+    return {name: url for name in SOURCES
+            if (url := configured_base_url(name, environ)) != SOURCES[name].base_url}
 
 
 _THROTTLES: dict[str, Throttle] = {}
@@ -162,6 +191,9 @@ def make_http(name: str, *, mode: str = "snapshot", base_url: str | None = None,
     if mode == "live":
         kwargs.setdefault("throttle", shared_throttle(name))
     kwargs.setdefault("max_bytes", spec.max_response_mb * 2**20)
-    return SourceHttp(source=name, base_url=base_url or spec.base_url, transport=transport,
+    if base_url is None:  # a snapshot is keyed by the publisher's URLs, never a mirror's
+        base_url = configured_base_url(name) if mode == "live" else spec.base_url
+    return SourceHttp(source=name, base_url=base_url,
+                      upstream_url=spec.base_url, link_hosts=spec.link_hosts, transport=transport,
                       headers=headers, params=params, secret_names=spec.secret_names,
                       retry=retry or RetryPolicy(), timeout_s=timeout_s, files=files, **kwargs)

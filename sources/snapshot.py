@@ -10,11 +10,16 @@ deterministic generator per source writes them into the working data directory o
 from __future__ import annotations
 
 import gzip
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sources.http import snapshot_relpath
+from core.payload import Payload
+from sources.http import XLSX_MEDIA, redact, snapshot_relpath
 from sources.registry import SNAPSHOT_DIR
 
 RECORDED_DIR = SNAPSHOT_DIR / "recorded"
@@ -84,3 +89,55 @@ def ensure_generated(root: Path, generators: list[Generator],
         gen.write(root)
         stamp.write_text(gen.version)
     return root
+
+
+# -- recording live payloads into the snapshot (`transition-monitor record`) -----------------
+
+# How a fetched payload is stored so `SnapshotTransport` answers it in the same media type.
+# A gzip file (the EU ETS CSV extracts) is stored gzipped once more: the transport undoes one.
+RECORDED_FORMATS = {"application/json": ("json", True), "text/csv": ("csv", True),
+                    "application/xml": ("xml", True), "text/xml": ("xml", True),
+                    "application/gzip": ("csv", True), "application/x-gzip": ("csv", True),
+                    XLSX_MEDIA: ("xlsx", False)}
+
+
+def record_payload(payload: Payload, *, url: str, licence: str,
+                   secret_names: frozenset[str], root: Path = RECORDED_DIR) -> dict:
+    """Write one fetched payload where snapshot mode finds it, under the publisher's `url`;
+    its manifest entry (URL without keys, retrieval time, SHA-256 of the body as served,
+    licence)."""
+    media = payload.media_type.split(";")[0].strip().lower()
+    if media not in RECORDED_FORMATS:
+        raise ValueError(f"{payload.source}: cannot record a {media!r} payload ({payload.url})")
+    ext, compress = RECORDED_FORMATS[media]
+    url = redact(url, dict.fromkeys(secret_names, ""))
+    path = write_recording(root, url, payload.body, ext, exclude_params=secret_names,
+                           compress=compress)
+    retrieved = payload.fetched_at.astimezone(UTC).isoformat(timespec="seconds")
+    return {"path": path.relative_to(root).as_posix(), "source": payload.source,
+            "provenance": "published", "url": without_params(url, secret_names),
+            "retrieved_at": retrieved, "sha256": hashlib.sha256(payload.body).hexdigest(),
+            "licence": licence, "description": "Recorded from the live service by "
+            "`transition-monitor record`: the body as served.",
+            "citations": [f"{without_params(url, secret_names)} (retrieved {retrieved})"]}
+
+
+def without_params(url: str, names: frozenset[str]) -> str:
+    """The URL without the named query parameters (keys never reach a manifest)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in names]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def add_manifest_entries(source: str, entries: list[dict], licence: str,
+                         manifest_dir: Path = MANIFEST_DIR) -> Path:
+    """Merge entries into the source's manifest fragment, one per path (a re-recording
+    replaces its entry), keeping every other entry."""
+    path = manifest_dir / f"{source}.json"
+    manifest = (json.loads(path.read_text(encoding="utf-8")) if path.exists()
+                else {"source": source, "licence": {"terms": licence}, "files": []})
+    fresh = {e["path"] for e in entries}
+    manifest["files"] = [f for f in manifest["files"] if f.get("path") not in fresh] + entries
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path

@@ -60,3 +60,21 @@ def test_ui_says_it_must_stay_on_loopback_or_behind_an_authenticating_proxy(
     err = capsys.readouterr().err
     assert "accepts any Host header" in err and "keep it on 127.0.0.1" in err
     assert "authenticates users" in err
+
+
+def test_live_build_can_end_on_a_chosen_day_and_keep_chosen_years():
+    from datetime import date
+
+    runs = planned_runs("live", days=2, until=date(2025, 1, 6), years=["2024"])
+    assert [key for job, key in runs if job == "air_quality_daily_job"] == [
+        "2025-01-05", "2025-01-06"]
+    assert [key for job, key in runs if job == "validated_air_quality_job"] == ["2024"]
+    args = parser().parse_args(["build", "--source", "live", "--until", "2025-01-06",
+                                "--years", "2023,2024"])
+    assert args.until == date(2025, 1, 6) and args.years == ["2023", "2024"]
+    try:
+        parser().parse_args(["build", "--years", "1999"])
+    except SystemExit as exc:
+        assert exc.code == 2
+    else:
+        raise AssertionError("an unknown year was accepted")

@@ -82,6 +82,13 @@ CREATE TABLE IF NOT EXISTS consumer_marks (
   config VARCHAR NOT NULL,
   marked_at TIMESTAMPTZ NOT NULL
 );
+CREATE TABLE IF NOT EXISTS source_fetch_failures (
+  source VARCHAR NOT NULL,
+  title VARCHAR,
+  asset VARCHAR NOT NULL,
+  failed_at TIMESTAMPTZ NOT NULL,
+  error VARCHAR
+);
 CREATE OR REPLACE VIEW validation_latest AS
 SELECT * EXCLUDE (rn) FROM (
   SELECT *, row_number() OVER (PARTITION BY table_name, partition_key
@@ -216,7 +223,7 @@ class WarehouseConnection:
         wanted = {"raw_payloads", "raw_payloads_current", "validation_runs",
                   "validation_expectations", "editions", "write_log", "consumer_marks",
                   "validation_latest", "air_quality_hourly_best", "input_fingerprints",
-                  "ref_sources", *CLEAN_TABLES}
+                  "ref_sources", "source_fetch_failures", *CLEAN_TABLES}
         present = {r[0] for r in con.execute(
             "SELECT table_name FROM information_schema.tables "
             "WHERE table_catalog = current_database()").fetchall()}

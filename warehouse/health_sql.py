@@ -69,3 +69,9 @@ SELECT v.indicator_id, v.region_id, max(v.year) AS newest_year, arg_max(v.value,
 FROM indicator_values v WHERE v.station_code IS NULL AND v.value IS NOT NULL
 GROUP BY v.indicator_id, v.region_id ORDER BY v.indicator_id, v.region_id
 """
+
+
+# The sources whose last fetch failed, as the latest build recorded them (warehouse.fetch_failures).
+FETCH_FAILURES_TABLE = "source_fetch_failures"
+FETCH_FAILURES_SQL = ("SELECT source, asset, failed_at, error FROM source_fetch_failures "
+                      "ORDER BY source, failed_at DESC")

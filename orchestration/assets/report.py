@@ -11,6 +11,7 @@ from orchestration.resources import SiteResource, SourcesResource, WarehouseReso
 from orchestration.run_health import failed_fetches
 from reports.inputs import load_edition_inputs
 from reports.publish import PublishRefused, publish_edition
+from warehouse.fetch_failures import replace_fetch_failures
 
 PDF_CHECK = "pdf_printed"
 
@@ -29,6 +30,8 @@ def report_edition(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     last fetch failed are named on every page, with the date their figures are from. A PDF
     that could not be printed fails this asset's check (the edition's pages are published)."""
     fetch_failures = failed_fetches(context.instance)
+    # the same verdict for `status` (scheduled runs too; the CLI build also records it last)
+    replace_fetch_failures(warehouse.warehouse(), fetch_failures)
     try:
         edition = publish_edition(warehouse.warehouse(), site.root(), source_mode=sources.mode,
                                   pdf=site.pdf, progress=context.log.info,
