@@ -76,8 +76,18 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
     runs = [("edition_job", None)] if only_edition else planned_runs(mode, days)
     jobs = build_jobs(defs, runs)
     failures, unchanged = 0, None
+    todo = list(enumerate(zip(runs, jobs, strict=True), 1))
+    from orchestration.settings import distributed_profile
+
+    workers = distributed_profile().workers
+    if workers > 1:  # the distributed profile: all but the edition over worker processes
+        from orchestration.fanout import run_fanned_out
+
+        failures = run_fanned_out(str(p.home), mode, [r for r in runs if r[0] != "edition_job"],
+                                  workers, QUIET_RUN_CONFIG, say)
+        todo = [t for t in todo if t[1][0][0] == "edition_job"]
     with deferred_sync(p.dagster_home):
-        for n, ((job_name, key), job) in enumerate(zip(runs, jobs, strict=True), 1):
+        for n, ((job_name, key), job) in todo:
             label = f"[{n}/{len(runs)}] {job_name}" + (f" {key}" if key else "")
             if job_name == "edition_job" and not only_edition:
                 unchanged = _nothing_new(p, mode)

@@ -146,3 +146,20 @@ def _s3_objects(endpoint: str, prefix: str) -> list[str]:
                           aws_secret_access_key=S3_KEY, region_name="us-east-1")
     pages = client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix)
     return [o["Key"] for page in pages for o in page.get("Contents", [])]
+
+
+@pytest.fixture
+def dagster_postgres_url(postgres) -> str:
+    """A fresh database for Dagster's run and event storage, as a postgresql:// URL."""
+    name = f"dagster{next(_databases)}"
+    _run("psql", *postgres_args(postgres), "-qc", f"CREATE DATABASE {name}")
+    parts = dict(item.split("=", 1) for item in postgres.split())
+    return f"postgresql://{parts['user']}@{parts['host']}:{parts['port']}/{name}"
+
+
+@pytest.fixture
+def embedded_build(snapshot_build) -> Path:
+    """The home of the embedded snapshot build the suite makes once (tests/conftest.py)."""
+    home, result, _ = snapshot_build
+    assert result.returncode == 0, result.stderr[-3000:]
+    return home
