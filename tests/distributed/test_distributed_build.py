@@ -78,7 +78,7 @@ def test_a_snapshot_build_through_the_distributed_profile_equals_the_embedded_bu
 
 
 def _libpq(url: str) -> str:
-    """postgresql://user@host:port/db as a libpq string."""
+    """postgresql+psycopg2://user@host:port/db as a libpq string."""
     rest = url.split("://", 1)[1]
     user, rest = rest.split("@", 1)
     hostport, db = rest.split("/", 1)
