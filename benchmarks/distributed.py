@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -98,25 +99,36 @@ def run_profile(label: str, input_root: Path, home: Path, years: list[int], work
             "load_average_end": round(os.getloadavg()[0], 2)}
 
 
-def run(size_name: str, worker_counts: list[int], workdir: Path) -> dict:
+def run(size_name: str, worker_counts: list[int], workdir: Path, last_years: int | None = None,
+        progress: Path | None = None) -> dict:
     size = SIZES[size_name]
+    if last_years:  # the size's stations over fewer years (a shorter run on a loaded machine)
+        size = replace(size, years=size.years[-last_years:])
     input_root = workdir / "input"
     say(f"generating {size_name} RIVM files under {input_root}")
     write_rivm_files(size, station_codes(size.stations), input_root)
     years = list(size.years)
-    results = [run_profile("embedded (one DuckDB file)", input_root, workdir / "embedded",
-                           years, 1, {k: "" for k in ("TM_LAKE_CATALOG",)})]
+    out = {"size": size_name, "measurements": size.measurements, "years": years,
+           "load_average_start": round(os.getloadavg()[0], 2), "results": []}
+
+    def record(entry: dict) -> None:
+        out["results"].append(entry)
+        if progress is not None:  # each profile's figures kept as soon as they are measured
+            progress.write_text(json.dumps(out, indent=1), encoding="utf-8")
+
+    record(run_profile("embedded (one DuckDB file)", input_root, workdir / "embedded", years, 1,
+                       {"TM_LAKE_CATALOG": ""}))
     with services.postgres() as libpq, services.s3_endpoint() as endpoint:
         for workers in worker_counts:
             env = services.lake_environment(libpq, endpoint, f"bench{workers}")
-            results.append(run_profile(f"distributed, {workers} worker(s)", input_root,
-                                       workdir / f"lake{workers}", years, workers, env))
-    return {"size": size_name, "measurements": size.measurements, "years": years,
-            "results": results}
+            record(run_profile(f"distributed, {workers} worker(s)", input_root,
+                               workdir / f"lake{workers}", years, workers, env))
+    return out
 
 
 def render(result: dict, machine: dict) -> str:
-    lines = [f"## Distributed profile ({result['size']}, {datetime.now(UTC):%Y-%m-%d %H:%M} "
+    lines = [f"## Distributed profile ({result['size']} stations, years "
+             f"{result['years'][0]}-{result['years'][-1]}, {datetime.now(UTC):%Y-%m-%d %H:%M} "
              "UTC, one run)", "",
              "Machine: " + ", ".join(f"{k} {v}" for k, v in machine.items()), "",
              "| profile | wall s | rows | rows/s | per worker: s, peak MB |",
@@ -127,7 +139,7 @@ def render(result: dict, machine: dict) -> str:
         lines.append(f"| {r['profile']} | {r['seconds']:.1f} | {r['rows']:,} | "
                      f"{r['rows_per_s']:,} | {workers} |")
     lines.append("")
-    lines.append("1-minute load average after each: "
+    lines.append(f"1-minute load average at the start {result['load_average_start']}, after each: "
                  + ", ".join(str(r["load_average_end"]) for r in result["results"]))
     return "\n".join(lines) + "\n"
 
@@ -144,11 +156,13 @@ def main(argv: list[str] | None = None) -> int:
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     cli.add_argument("--size", choices=sorted(SIZES), default="national")
     cli.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    cli.add_argument("--years", type=int, help="only the size's last N reporting years")
     cli.add_argument("--workdir", type=Path)
     cli.add_argument("--out", type=Path, help="also write the table (.json: raw figures)")
     args = cli.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="tm-bench-distributed-"))
-    result = run(args.size, args.workers, workdir)
+    result = run(args.size, args.workers, workdir, args.years,
+                 args.out.with_suffix(".json") if args.out else None)
     text = render(result, machine_facts())
     print(text)
     if args.out:
