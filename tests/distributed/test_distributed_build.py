@@ -27,7 +27,8 @@ STAMPS = {"fetched_at", "validated_at", "validation_id", "built_at", "written_at
 
 
 def _comparable(wh: Warehouse) -> dict[str, tuple[int, str]]:
-    """Row count and an order-independent hash of every table's unstamped columns."""
+    """Row count and an order-independent hash of every table's unstamped columns (doubles
+    to 12 significant digits)."""
     out = {}
     with wh.connect(read_only=True) as con:
         tables = [r[0] for r in con.execute(
@@ -35,11 +36,14 @@ def _comparable(wh: Warehouse) -> dict[str, tuple[int, str]]:
             "AND table_catalog = current_database() AND table_name NOT IN "
             "('write_log', 'consumer_marks') ORDER BY 1").fetchall()]
         for table in tables:
-            columns = [r[0] for r in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-                "AND table_catalog = current_database() ORDER BY ordinal_position",
-                [table]).fetchall() if r[0] not in STAMPS]
-            listed = ", ".join(f'"{c}"' for c in columns)
+            columns = [(r[0], r[1]) for r in con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_name = ? AND table_catalog = current_database() "
+                "ORDER BY ordinal_position", [table]).fetchall() if r[0] not in STAMPS]
+            # Aggregates (means of the hourly rows) sum in storage order, which differs
+            # between the file and the lake's Parquet files: doubles compared to 12 digits.
+            listed = ", ".join(f"printf('%.12g', \"{c}\") AS \"{c}\"" if kind == "DOUBLE"
+                               else f'"{c}"' for c, kind in columns)
             out[table] = tuple(con.execute(
                 f"SELECT count(*), coalesce(sum(hash(CAST(t AS VARCHAR))), 0)::VARCHAR "  # noqa: S608
                 f"FROM (SELECT {listed} FROM {table}) t").fetchone())
