@@ -93,9 +93,19 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
     failures, unchanged = 0, None
     tags = cli_run_tags()
     last = {job_name: n for n, (job_name, _) in enumerate(runs, 1)}
+    todo = list(enumerate(zip(runs, jobs, strict=True), 1))
+    from orchestration.settings import distributed_profile
+
+    workers = distributed_profile().workers
+    if workers > 1:  # the distributed profile: all but the edition over worker processes
+        from orchestration.fanout import run_fanned_out
+
+        failures = run_fanned_out(str(p.home), mode, [r for r in runs if r[0] != "edition_job"],
+                                  workers, QUIET_RUN_CONFIG, say)
+        todo = [t for t in todo if t[1][0][0] == "edition_job"]
     with deferred_sync(p.dagster_home), dg.build_resources(defs.resources,
                                                            instance=instance) as resources:
-        for n, ((job_name, key), job) in enumerate(zip(runs, jobs, strict=True), 1):
+        for n, ((job_name, key), job) in todo:
             label = f"[{n}/{len(runs)}] {job_name}" + (f" {key}" if key else "")
             if job_name == "edition_job" and not only_edition:
                 unchanged = _nothing_new(p, mode)

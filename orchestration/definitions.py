@@ -25,7 +25,7 @@ from orchestration.resources import (
 )
 from orchestration.schedules import ALL_SCHEDULES
 from orchestration.sensors import ALL_SENSORS
-from orchestration.settings import Paths, paths, source_mode
+from orchestration.settings import Paths, distributed_profile, paths, source_mode
 from sources.registry import SOURCES, base_url_overrides
 
 install_log_redaction()  # the UI's and daemon's processes load this module: redact their logs
@@ -68,9 +68,17 @@ def build_defs(resource_overrides: Mapping[str, object] | None = None,
         assets=all_assets(), asset_checks=all_freshness_checks(), jobs=ALL_JOBS,
         schedules=ALL_SCHEDULES, sensors=ALL_SENSORS,
         resources=resources,
-        # DuckDB allows one writer process: run every step in the run's own process.
-        executor=dg.in_process_executor,
+        executor=executor(distributed_profile().workers),
     )
+
+
+def executor(workers: int) -> dg.ExecutorDefinition:
+    """The embedded file allows one writer process: every step runs in the run's own process.
+    With the lake (`TM_WORKERS` > 1), a run's independent steps run in up to `workers`
+    processes at once (Dagster's multiprocess executor)."""
+    if workers <= 1:
+        return dg.in_process_executor
+    return dg.multiprocess_executor.configured({"max_concurrent": workers})
 
 
 defs = build_defs()

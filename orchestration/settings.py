@@ -3,6 +3,10 @@
 `TRANSITION_MONITOR_HOME` (default `./var`) holds the DuckDB file, DAGSTER_HOME (telemetry
 off, one writer at a time), the synthesized snapshot files, the published site and the
 notification log. Nothing the project writes goes anywhere else.
+
+The distributed profile (README "Beyond one machine") is chosen by the environment too: the
+DuckLake warehouse (`TM_LAKE_*`, warehouse/lake.py), Dagster's storage in PostgreSQL
+(`TM_DAGSTER_POSTGRES_URL`) and `TM_WORKERS` worker processes (`distributed_profile`).
 """
 
 
@@ -11,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HOME_ENV = "TRANSITION_MONITOR_HOME"
+WORKERS_ENV = "TM_WORKERS"
+DAGSTER_POSTGRES_ENV = "TM_DAGSTER_POSTGRES_URL"
 SOURCE_MODE_ENV = "TRANSITION_MONITOR_SOURCE"
 
 # Telemetry off (no outside connection), a single concurrency slot for the DuckDB writers, and
@@ -24,6 +30,64 @@ concurrency:
 freshness:
   enabled: true
 """
+
+
+# The distributed profile's instance: run, event and schedule storage in PostgreSQL (the URL is
+# read from the environment by Dagster, never written to the file); runs of different
+# partitions at once up to the worker count, runs of one partition one at a time (the queue's
+# per-value tag limit on `dagster/partition`); warehouse writers up to the worker count (the
+# lake serialises their commits itself, warehouse/lake.py `write_lock`).
+DISTRIBUTED_DAGSTER_YAML = """\
+telemetry:
+  enabled: false
+storage:
+  postgres:
+    postgres_url:
+      env: {url_env}
+concurrency:
+  runs:
+    max_concurrent_runs: {workers}
+    tag_concurrency_limits:
+      - key: dagster/partition
+        value:
+          applyLimitPerUniqueValue: true
+        limit: 1
+  pools:
+    default_limit: {workers}
+freshness:
+  enabled: true
+"""
+
+
+@dataclass(frozen=True)
+class DistributedProfile:
+    """How many worker processes a build fans out to, and where Dagster keeps its runs."""
+    workers: int = 1
+    dagster_postgres_url: str | None = None
+
+    @property
+    def distributed(self) -> bool:
+        return self.workers > 1 or self.dagster_postgres_url is not None
+
+    def dagster_yaml(self) -> str:
+        if self.dagster_postgres_url is None:
+            return DAGSTER_YAML
+        return DISTRIBUTED_DAGSTER_YAML.format(url_env=DAGSTER_POSTGRES_ENV,
+                                               workers=self.workers)
+
+
+def distributed_profile(environ: dict[str, str] | None = None) -> DistributedProfile:
+    """The profile the environment asks for. Several workers need the lake: the embedded
+    DuckDB file allows one writing process."""
+    env = os.environ if environ is None else environ
+    raw = env.get(WORKERS_ENV) or "1"
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"${WORKERS_ENV} must be a whole number of at least 1, not {raw!r}")
+    workers = int(raw)
+    if workers > 1 and not env.get("TM_LAKE_CATALOG"):
+        raise ValueError(f"${WORKERS_ENV}={workers} needs the DuckLake warehouse "
+                         "(TM_LAKE_CATALOG): the embedded DuckDB file takes one writer")
+    return DistributedProfile(workers, env.get(DAGSTER_POSTGRES_ENV) or None)
 
 
 @dataclass(frozen=True)
@@ -69,10 +133,12 @@ def source_mode() -> str:
 
 
 def prepare_dagster_home(p: Paths) -> Path:
-    """Create DAGSTER_HOME with telemetry off and export it for this process."""
+    """Create DAGSTER_HOME with telemetry off (and the distributed profile's storage and
+    concurrency when configured) and export it for this process."""
     p.dagster_home.mkdir(parents=True, exist_ok=True)
     config = p.dagster_home / "dagster.yaml"
-    if not config.exists() or config.read_text() != DAGSTER_YAML:
-        config.write_text(DAGSTER_YAML)
+    wanted = distributed_profile().dagster_yaml()
+    if not config.exists() or config.read_text() != wanted:
+        config.write_text(wanted)
     os.environ["DAGSTER_HOME"] = str(p.dagster_home)
     return p.dagster_home

@@ -79,3 +79,17 @@ def warehouse(tmp_path) -> Warehouse:
     wh = Warehouse(tmp_path / "warehouse.duckdb", lock_timeout_s=1.0)
     wh.initialise()
     return wh
+
+
+@pytest.fixture(scope="session")
+def snapshot_build(tmp_path_factory):
+    """The README's `build` on the bundled snapshot in a fresh home, run once per session
+    with its sockets guarded: (home, the finished process, the guard's folder). Shared by the
+    end-to-end tests and the distributed tier's comparison; tests that change it copy it."""
+    from test_build_end_to_end import GUARD, cli
+
+    home = tmp_path_factory.mktemp("home")
+    guard_dir = tmp_path_factory.mktemp("guard")
+    (guard_dir / "sitecustomize.py").write_text(GUARD)
+    result = cli(home, "build", guard_dir=guard_dir)
+    return home, result, guard_dir

@@ -57,13 +57,9 @@ def cli(home: Path, *args: str, guard_dir: Path | None = None,
                           capture_output=True, text=True, timeout=1200)
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess, Path]:
-    home = tmp_path_factory.mktemp("home")
-    guard_dir = tmp_path_factory.mktemp("guard")
-    (guard_dir / "sitecustomize.py").write_text(GUARD)
-    result = cli(home, "build", guard_dir=guard_dir)
-    return home, result, guard_dir
+@pytest.fixture
+def built(snapshot_build) -> tuple[Path, subprocess.CompletedProcess, Path]:
+    return snapshot_build  # built once per session (tests/conftest.py)
 
 
 def test_build_prints_the_edition_index_last(built):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import duckdb
@@ -197,8 +197,9 @@ class WarehouseConnection:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A write connection inside one transaction: all of it commits, or none of it."""
-        with self.connect() as con:
+        """A write connection inside one transaction: all of it commits, or none of it. On the
+        lake, under its write lock (`LakeSettings.write_lock`: commits one at a time)."""
+        with self.connect() as con, (self.lake.write_lock() if self.lake else nullcontext()):
             con.begin()
             try:
                 yield con

@@ -7,7 +7,11 @@ user=tm`); unset means the embedded DuckDB file. DuckDB extensions are not downl
 are loaded from the `duckdb-extension-*` packages, which are built for one DuckDB version
 (pyproject.toml pins both). Several processes may write at once: DuckLake commits each
 transaction as a snapshot in the PostgreSQL catalogue, retrying when another writer committed
-first; write-log ids come from one PostgreSQL sequence.
+first; write-log ids come from one PostgreSQL sequence. Write transactions take a PostgreSQL
+advisory lock (`write_lock`): DuckLake detects conflicts per table (two transactions deleting
+from one table conflict even on different partitions, and the later commit fails), so commits
+go one at a time while fetching, parsing and validation run in parallel; a write-log id is then
+also taken in commit order.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from __future__ import annotations
 import importlib.util
 import os
 import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +31,8 @@ EXTENSIONS = ("httpfs", "postgres_scanner", "ducklake")
 LAKE = "lake"  # the attached DuckLake catalogue's name inside each connection
 CATALOG_PG = "lake_catalog_pg"  # the same PostgreSQL database, attached plainly (the sequence)
 WRITE_ID_SEQUENCE = "tm_write_log_seq"
+# The advisory lock every lake write transaction holds (one key per catalogue database).
+WRITE_LOCK_KEY = zlib.crc32(b"transition-monitor lake writes")
 
 
 def extension_path(name: str) -> Path:
@@ -82,6 +91,26 @@ class LakeSettings:
         cursor.execute(f"USE {LAKE}")
         return cursor
 
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Hold the lake's write lock: a PostgreSQL session-level advisory lock on a
+        connection of this process's own, so a killed process releases it with its
+        connection (nothing committed, nothing left locked)."""
+        key = (self, os.getpid())
+        pg = _LOCKS.get(key)
+        if pg is None or pg.closed:
+            import psycopg2  # with dagster-postgres, in the `distributed` group
+
+            pg = _LOCKS[key] = psycopg2.connect(self.catalog)
+            pg.autocommit = True
+        with pg.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(%s)", (WRITE_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            with pg.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(%s)", (WRITE_LOCK_KEY,))
+
     def _open(self) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(config={"autoinstall_known_extensions": False,
                                      "autoload_known_extensions": False})
@@ -116,6 +145,7 @@ class LakeSettings:
 
 
 _BASES: dict[tuple[LakeSettings, int], duckdb.DuckDBPyConnection] = {}
+_LOCKS: dict[tuple[LakeSettings, int], object] = {}  # psycopg2 connections
 
 # The next write-log id, from a PostgreSQL sequence every writer shares (DuckLake has none).
 WRITE_ID_SQL = (f"(SELECT nextval FROM postgres_query('{CATALOG_PG}', "  # noqa: S608 (constants)
