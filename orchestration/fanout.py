@@ -30,16 +30,25 @@ def _worker_run(home: str, mode: str, runs: list[tuple[str, str | None]], n: int
     it is the job's last run, as `build_jobs` decides) and report success, time and errors."""
     import dagster as dg
 
+    from orchestration.alerts import alert_run
     from orchestration.cli import _run_failure_summary, build_jobs
     from orchestration.definitions import build_defs
+    from orchestration.recovery import cli_run_tags
 
     if "jobs" not in _WORKER_STATE:  # once per worker process: definitions and the instance
-        _WORKER_STATE["jobs"] = build_jobs(build_defs(home=home, mode=mode), runs)
+        defs = build_defs(home=home, mode=mode, interactive=True)  # a person waits, as in build
+        _WORKER_STATE["defs"] = defs
+        _WORKER_STATE["jobs"] = build_jobs(defs, runs)
         _WORKER_STATE["instance"] = dg.DagsterInstance.get()
     job, key = _WORKER_STATE["jobs"][n], runs[n][1]
     started = time.monotonic()
+    # tagged with this worker's pid: a run left in progress by a killed worker is released by
+    # the next build (orchestration/recovery.py), as for the embedded build's runs
     result = job.execute_in_process(instance=_WORKER_STATE["instance"], partition_key=key,
-                                    raise_on_error=False, run_config=quiet)
+                                    raise_on_error=False, run_config=quiet, tags=cli_run_tags())
+    # no daemon watches a build's runs: the same one alert per table as the embedded build
+    alert_run(_WORKER_STATE["defs"].resources["notifier"], runs[n][0], result.run_id,
+              result.all_events)
     summary = "" if result.success else _run_failure_summary(result)
     return result.success, time.monotonic() - started, summary
 
