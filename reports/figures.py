@@ -364,7 +364,10 @@ def parts_figure(chart: PartsInput, lang: str) -> go.Figure:
             x=[plotly_text(c) for c in chart.columns],
             y=[_round(v, chart.decimals) for v in values], name=legend_name(label),
             customdata=[_round(v, chart.decimals) for v in values],
-            marker={"color": colour, "pattern": {"shape": pattern, "fgcolor": "#ffffff"}},
+            # bgcolor: in the default "replace" mode a pattern's background is transparent,
+            # which leaves a patterned part white lines on white, invisible
+            marker={"color": colour, "pattern": {"shape": pattern, "fgcolor": "#ffffff",
+                                                 "bgcolor": colour}},
             hovertemplate=f"{plotly_text(label)}: %{{customdata}} {unit}<extra>%{{x}}</extra>"))
     fig.update_layout(
         template=None, barmode="stack", barnorm="percent", separators=PLOTLY_SEPARATORS[lang], height=480,

@@ -63,6 +63,7 @@ STATUSES: dict[str, Status] = {
     for status, (symbol, tone) in _STATUS_LOOK.items()}
 GOOD_STATUSES = frozenset(s for s, spec in STATUSES.items() if spec.tone == "good")
 UNASSESSED_STATUSES = frozenset({"cannot_assess", "not_measured", "context"})
+DIRECTION_STATUSES = frozenset({"improving", "little_change", "worsening"})
 
 THEMES = _pairs("themes")
 THEME_ORDER = tuple(CATALOGUE_THEMES)  # the catalogue's order
@@ -158,6 +159,11 @@ def progress_sentence(obs: Observation, assessment: dict | None, target_label: s
         parts.append(_trajectory_clause(obs, assessment, target_label, lang))
     elif status == "cannot_assess":
         parts.append(_cannot_assess_clause(assessment, lang, lambda v: _fmt(v, obs, lang)))
+    elif status in DIRECTION_STATUSES and (assessment or {}).get("base_year"):
+        # The status is the direction since the base year, not the last step: without the
+        # year, "up from 9.7 in 2023 (improving)" reads as a contradiction.
+        since = "sinds" if lang == "nl" else "since"
+        parts.append(f"({status_words(status, lang)} {since} {assessment['base_year']})")
     else:
         parts.append(f"({status_words(status, lang)})")
     # a bare status in brackets belongs to the clause before it: "..., in 2022 (improving)."

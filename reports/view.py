@@ -3,11 +3,14 @@ every page (pure: inputs in, view out)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
 import polars as pl
 
+from core.geography import load_regions, regions_file
+from indicators.areas import holding_area, load_areas
 from reports import i18n
 from reports.contract import EditionInputs
 from reports.formatting import (
@@ -184,11 +187,53 @@ def headline(view: EditionView, indicator_id: str, region_id: str) -> dict:
 
 
 def sentence(view: EditionView, indicator_id: str, region_id: str, lang: str) -> str:
-    """The plain-language sentence for one region's headline assessment."""
+    """The plain-language sentence for one region's headline assessment; a region without a
+    figure because of how the figure is published says why (`unmeasured_why`)."""
     assessment = headline(view, indicator_id, region_id)
     label = view.target_label(assessment.get("target_id"), lang)
-    return i18n.progress_sentence(observation(view, indicator_id, region_id, lang), assessment,
-                                  label, lang)
+    obs = observation(view, indicator_id, region_id, lang)
+    text_ = i18n.progress_sentence(obs, assessment, label, lang)
+    why = unmeasured_why(view, indicator_id, region_id, lang) if obs.latest_value is None else ""
+    return f"{text_[:-1]}; {why}." if why else text_
+
+
+def unmeasured_why(view: EditionView, indicator_id: str, region_id: str, lang: str) -> str:
+    """Why a region has no figure where that follows from how the figure is published: for
+    the whole country only, or per province or COROP area while the region spans several;
+    "" when that is not the reason."""
+    region = view.regions_by_id.get(region_id) or {}
+    aggregation = view.indicator(indicator_id).get("aggregation")
+    if region.get("kind") == "country":
+        return ""
+
+    def measured(other: dict) -> bool:
+        return bool(view.known_points.get((indicator_id, other["region_id"]), NO_POINTS)[0])
+
+    # any() stops at the first measured region: cheap for the indicators most regions have
+    if not any(measured(r) for r in view.regions if r.get("kind") != "country") \
+            and any(measured(r) for r in view.regions if r.get("kind") == "country"):
+        return i18n.text("unmeasured_country_only", lang)
+    if aggregation == "nuts_region" and len(_nuts_of(region_id)) > 1:
+        return i18n.text("unmeasured_two_provinces", lang)
+    if aggregation == "holding_area" and region.get("municipalities") \
+            and holding_area(region["municipalities"], _areas()) is None:
+        return i18n.text("unmeasured_no_area", lang)
+    return ""
+
+
+@functools.cache
+def _areas():
+    return load_areas()
+
+
+def _nuts_of(region_id: str) -> tuple[str, ...]:
+    found = {r.id: r for r in _regions(regions_file()).regions}.get(region_id)
+    return tuple(found.nuts) if found else ()
+
+
+@functools.cache
+def _regions(path):
+    return load_regions(path)
 
 
 # -- rendering ------------------------------------------------------------------------------

@@ -109,6 +109,52 @@ def test_a_direction_of_travel_status_closes_its_sentence_in_brackets():
         "IJmond: 4.500 kt in 2023, gedaald van 5.800 in 2022 (verbetert).")
 
 
+def test_a_direction_of_travel_sentence_names_the_year_its_direction_runs_from():
+    # "up from 9.7 in 2023 (improving)" alone reads as a contradiction: the status is the
+    # direction since the base year, so the sentence says which.
+    obs = i18n.Observation("IJmond", "%", 1, 2024, 10.0, 2023, 9.7)
+    assessment = {"status": "improving", "base_year": 2020}
+    assert i18n.progress_sentence(obs, assessment, "", "nl") == (
+        "IJmond: 10,0 % in 2024, gestegen van 9,7 in 2023 (verbetert sinds 2020).")
+    assert i18n.progress_sentence(obs, {"status": "worsening", "base_year": 2020}, "", "en") \
+        == "IJmond: 10.0 % in 2024, up from 9.7 in 2023 (worsening since 2020)."
+
+
+def test_a_region_without_a_figure_says_why_when_the_way_it_is_published_explains_it():
+    base = make_inputs()
+    first = base.indicators["indicator_id"][0]
+    is_first = pl.col("indicator_id") == first
+    # only the country has the figure (offshore wind)
+    regions = base.regions.with_columns(kind=pl.when(pl.col("region_id") == "nl")
+                                        .then(pl.lit("country")).otherwise(pl.col("kind")))
+    country_only = build_view(replace(base, regions=regions, values=base.values.filter(
+        ~is_first | (pl.col("region_id") == "nl"))))
+    assert sentence(country_only, first, "ijmond", "nl") == \
+        "IJmond: niet gemeten; dit cijfer bestaat alleen voor heel Nederland."
+    # published per COROP area, and Apeldoorn and Deventer lie in different ones
+    no_cleantech = base.values.filter(~is_first | (pl.col("region_id") != "cleantech"))
+    per_area = base.indicators.with_columns(aggregation=pl.when(is_first)
+                                            .then(pl.lit("holding_area"))
+                                            .otherwise(pl.col("aggregation")))
+    view_ = build_view(replace(base, indicators=per_area, values=no_cleantech))
+    assert sentence(view_, first, "cleantech", "en") == (
+        "Cleantech Region: not measured; this figure is published per COROP area only, and no "
+        "COROP area holds the whole region.")
+    # published per province, and the Cleantech Regio (regions.yaml) spans two
+    renamed = pl.col("region_id").replace("cleantech", "cleantech_regio")
+    per_province = replace(base, regions=base.regions.with_columns(region_id=renamed),
+                           values=no_cleantech.with_columns(region_id=renamed),
+                           indicators=base.indicators.with_columns(
+                               aggregation=pl.when(is_first).then(pl.lit("nuts_region"))
+                               .otherwise(pl.col("aggregation"))))
+    assert sentence(build_view(per_province), first, "cleantech_regio", "nl") == (
+        "Cleantech Regio: niet gemeten; dit cijfer bestaat alleen per provincie, en de regio "
+        "ligt in meer dan één provincie.")
+    # a region whose figures are simply missing gets no invented reason
+    assert sentence(build_view(replace(base, values=no_cleantech)), first, "cleantech", "nl") \
+        == "Cleantech Regio: niet gemeten."
+
+
 def test_not_measured_and_cannot_assess_sentences():
     empty = i18n.Observation("Cleantech Regio", "µg/m³", 1, None, None)
     assert i18n.progress_sentence(empty, {"status": "not_measured"}, "", "en") == \
