@@ -168,6 +168,25 @@ def test_every_indicator_page_names_its_sources_in_full(browser, built_edition, 
     context.close()
 
 
+def test_every_part_of_a_stacked_chart_is_painted(browser, built_base_url):
+    """The parts beyond the palette are drawn with a pattern: its background must be the
+    part's colour, or the part is white lines on white, gone from the bars and the legend."""
+    page = browser.new_page()
+    _open(page, f"{built_base_url}/nl/indicator/co2_by_sector.html")
+    swatches = page.evaluate("""() => Array.from(
+        document.querySelectorAll("#parts-co2_by_sector .legendpoints path")).map(p => {
+            const fill = getComputedStyle(p).fill;
+            const ref = fill.match(/url\\("?#([^")]+)/);
+            if (!ref) return fill;
+            const ground = document.getElementById(ref[1])?.querySelector("rect");
+            return ground ? getComputedStyle(ground).fill : "none";
+        })""")
+    page.close()
+    assert len(swatches) > 8  # more parts than the palette has colours: some are patterned
+    unpainted = [f for f in swatches if f in ("none", "rgb(255, 255, 255)", "rgba(0, 0, 0, 0)")]
+    assert unpainted == [], swatches
+
+
 def test_axe_core_finds_no_serious_or_critical_violation(readings):
     found = {(w, p): r["axe"] for (w, p), r in readings.items() if r.get("axe")}
     assert found == {}
