@@ -199,8 +199,8 @@ def sentence(view: EditionView, indicator_id: str, region_id: str, lang: str) ->
 
 def unmeasured_why(view: EditionView, indicator_id: str, region_id: str, lang: str) -> str:
     """Why a region has no figure where that follows from how the figure is published: for
-    the whole country only, or per province or COROP area while the region spans several;
-    "" when that is not the reason."""
+    the whole country only, per monitoring station while the region has none, or per
+    province or COROP area while the region spans several; "" when that is not the reason."""
     region = view.regions_by_id.get(region_id) or {}
     aggregation = view.indicator(indicator_id).get("aggregation")
     if region.get("kind") == "country":
@@ -213,6 +213,8 @@ def unmeasured_why(view: EditionView, indicator_id: str, region_id: str, lang: s
     if not any(measured(r) for r in view.regions if r.get("kind") != "country") \
             and any(measured(r) for r in view.regions if r.get("kind") == "country"):
         return i18n.text("unmeasured_country_only", lang)
+    if aggregation == "station_mean" and not region.get("stations"):
+        return i18n.text("unmeasured_no_station", lang)
     if aggregation == "nuts_region" and len(_nuts_of(region_id)) > 1:
         return i18n.text("unmeasured_two_provinces", lang)
     if aggregation == "holding_area" and region.get("municipalities") \

@@ -140,6 +140,13 @@ def test_a_region_without_a_figure_says_why_when_the_way_it_is_published_explain
     assert sentence(view_, first, "cleantech", "en") == (
         "Cleantech Region: not measured; this figure is published per COROP area only, and no "
         "COROP area holds the whole region.")
+    # measured at monitoring stations, and the region has none
+    at_stations = base.indicators.with_columns(aggregation=pl.when(is_first)
+                                               .then(pl.lit("station_mean"))
+                                               .otherwise(pl.col("aggregation")))
+    view_ = build_view(replace(base, indicators=at_stations, values=no_cleantech))
+    assert sentence(view_, first, "cleantech", "nl") == \
+        "Cleantech Regio: niet gemeten; er staat geen meetstation in de regio."
     # published per province, and the Cleantech Regio (regions.yaml) spans two
     renamed = pl.col("region_id").replace("cleantech", "cleantech_regio")
     per_province = replace(base, regions=base.regions.with_columns(region_id=renamed),
