@@ -246,12 +246,15 @@ def _apply_layout(fig: go.Figure, chart: ChartInput, lang: str) -> None:
         legend={"orientation": "h", "y": -0.1, "yanchor": "top", "x": 0},
         xaxis={"tickformat": "d", "gridcolor": "#e5e5e5"},  # years need no axis title
         yaxis={"tickformat": axis_format, "gridcolor": "#e5e5e5", "zerolinecolor": "#bbbbbb",
-               "title": {"text": plotly_text(chart.unit)}, "rangemode": "tozero"})
+               "title": {"text": plotly_text(chart.unit)}, "rangemode": "tozero",
+               "automargin": True})
     if chart.right_axis:
         fig.update_layout(yaxis2={
             "tickformat": axis_format, "overlaying": "y", "side": "right", "showgrid": False,
             "tickmode": "auto",  # its own round ticks, not the left axis's grid
-            "rangemode": "tozero", "title": {"text": plotly_text(chart.right_axis_title)}})
+            # automargin: room for six-digit ticks and the title, which overlapped them
+            "automargin": True, "rangemode": "tozero",
+            "title": {"text": plotly_text(chart.right_axis_title)}})
 
 
 CREDIT_WIDTH = 58  # characters per source line: fits a phone-wide chart

@@ -187,6 +187,26 @@ def test_every_part_of_a_stacked_chart_is_painted(browser, built_base_url):
     assert unpainted == [], swatches
 
 
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_right_axis_title_keeps_clear_of_its_tick_labels(browser, built_base_url, width):
+    """The country on its own right axis (start-ups: six-digit ticks) needs its margin: its
+    title overlapped the tick labels, at both widths and in print."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    _open(page, f"{built_base_url}/nl/indicator/business_startups.html")
+    boxes = page.evaluate("""() => {
+        const box = e => { const r = e.getBoundingClientRect();
+                           return [r.left, r.top, r.right, r.bottom]; };
+        const title = document.querySelector(".chart .g-y2title text");
+        return {title: title && box(title), svg: box(document.querySelector(".chart .main-svg")),
+                ticks: Array.from(document.querySelectorAll(".chart .y2tick text")).map(box)};
+    }""")
+    page.close()
+    assert boxes["title"] and boxes["ticks"], boxes
+    left, _, right, _ = boxes["title"]
+    assert all(tick[2] <= left for tick in boxes["ticks"]), boxes
+    assert right <= boxes["svg"][2], boxes
+
+
 def test_axe_core_finds_no_serious_or_critical_violation(readings):
     found = {(w, p): r["axe"] for (w, p), r in readings.items() if r.get("axe")}
     assert found == {}
