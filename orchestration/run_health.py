@@ -18,7 +18,10 @@ from reports.contract import FETCH_FAILURE_SCHEMA
 from sources.http import redact
 from sources.registry import SOURCES
 
-RECENT_FAILURES = 1000  # step failures read, newest first
+RECENT_FAILED_RUNS = 1000  # runs that did not succeed, read newest first
+# Every status but success: a run with a failed step ends failed or canceled (Dagster's
+# `job_execution_iterator`), and one still in progress may already hold a step failure.
+NOT_SUCCEEDED = [s for s in dg.DagsterRunStatus if s != dg.DagsterRunStatus.SUCCESS]
 
 
 def _root_message(event) -> str:
@@ -33,10 +36,14 @@ def failed_fetches(instance: dg.DagsterInstance) -> pl.DataFrame:
     (source, title, asset, failed_at, error); an empty frame when every last fetch succeeded."""
     assets = raw_asset_sources()
     newest_failure: dict[str, tuple[float, str]] = {}
-    records = instance.get_event_records(
-        dg.EventRecordsFilter(event_type=dg.DagsterEventType.STEP_FAILURE),
-        limit=RECENT_FAILURES, ascending=False)
-    for record in records:
+    # Only the runs that did not succeed can hold a step failure: reading their events alone
+    # spares opening the event shard of every run ever made (the SQLite instance keeps one
+    # per run, and a query across runs opens them all: seconds of every build, growing).
+    runs = instance.get_run_records(dg.RunsFilter(statuses=NOT_SUCCEEDED),
+                                    limit=RECENT_FAILED_RUNS)
+    records = [record for run in runs for record in instance.get_records_for_run(
+        run.dagster_run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE).records]
+    for record in sorted(records, key=lambda r: r.event_log_entry.timestamp, reverse=True):
         event = record.event_log_entry.dagster_event
         step = event.step_key if event else None
         if step in assets and step not in newest_failure:

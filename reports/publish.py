@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reports.editions import EDITION_META, list_editions
+from reports.editions import EDITION_META, list_editions, needs_reconciling
 from warehouse.store import Warehouse
 
 # The consumer mark an edition leaves in the warehouse: the writes it was built from.
@@ -109,8 +109,8 @@ def publish_edition(wh: Warehouse, site_root: Path, *, source_mode: str, pdf: bo
 def reconcile_site(wh: Warehouse, site_root: Path) -> list[str]:
     """After a killed run: the site and the warehouse's edition records made to agree
     (`reports.writer.reconcile_editions`). Nothing to do without a site."""
-    if not (Path(site_root) / "editions").is_dir():
+    if not (Path(site_root) / "editions").is_dir() or not needs_reconciling(site_root):
         return []
-    from reports.writer import reconcile_editions  # pages: only when there is a site
+    from reports.writer import reconcile_editions  # pages: only when there is work for it
 
     return reconcile_editions(site_root, wh.edition_ids())

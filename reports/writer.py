@@ -35,7 +35,15 @@ import polars as pl
 
 from core.processes import owner_tag, process_alive, tagged_pid
 from reports.contract import EditionInputs
-from reports.editions import EDITION_META, UNCONFIRMED, list_editions
+from reports.editions import (
+    EDITION_META,
+    STAGING_PREFIX,
+    UNCONFIRMED,
+    index_target,
+    list_editions,
+    staging_leftovers,
+    unconfirmed_marks,
+)
 from reports.i18n import LANGUAGES
 from reports.pages import (
     PLOTLY_JS,
@@ -57,7 +65,6 @@ from reports.view import EditionView, build_view, slug
 PACKAGE_DIR = Path(__file__).parent
 STATIC_DIR = PACKAGE_DIR / "static"
 STATIC_FILES = ("style.css", "print.css", "charts.js", "compare.js")
-STAGING_PREFIX = ".staging-"  # work in progress: `.staging-<pid>-...` (folders and files)
 EDITION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -258,18 +265,6 @@ def update_site_pages(site_root: Path, latest: str) -> None:
                        render_redirect(f"editions/{latest}/nl/index.html"))
 
 
-_INDEX_TARGET = re.compile(r'url=editions/([^/"]+)/nl/index\.html')
-
-
-def index_target(site_root: Path) -> str | None:
-    """The edition the site's index.html forwards to, or None."""
-    try:
-        found = _INDEX_TARGET.search((Path(site_root) / "index.html").read_text(encoding="utf-8"))
-    except OSError:
-        return None
-    return found[1] if found else None
-
-
 LATEST_DIR = "latest"
 
 
@@ -306,7 +301,7 @@ def reconcile_editions(site_root: Path, recorded: set[str]) -> list[str]:
     work is never touched. Returns what was done, one line each."""
     site_root = Path(site_root)
     done = []
-    for mark in sorted(site_root.glob(f"editions/*/{UNCONFIRMED}")):
+    for mark in unconfirmed_marks(site_root):
         edition = mark.parent
         try:
             pid = int(mark.read_text(encoding="utf-8").strip() or 0)
@@ -323,7 +318,7 @@ def reconcile_editions(site_root: Path, recorded: set[str]) -> list[str]:
             os.rename(edition, aside)  # out of sight in one step, then deleted
             shutil.rmtree(aside)
             done.append(f"edition {edition.name}: written but never recorded; removed")
-    for leftover in [*site_root.glob(f"{STAGING_PREFIX}*"), *site_root.glob(f"*/{STAGING_PREFIX}*")]:
+    for leftover in staging_leftovers(site_root):
         pid = tagged_pid(leftover.name, STAGING_PREFIX)
         try:
             made_at = leftover.stat().st_mtime
