@@ -21,6 +21,7 @@ Schedules, sensors and the web UI run the jobs as defined; this is the CLI build
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import dagster as dg
 
@@ -87,8 +88,11 @@ def report_freshness(instance: dg.DagsterInstance, tables: set[str], resources) 
         for table in sorted(tables & CLEAN_TABLE_SOURCES.keys()):
             verdicts.append((table, freshness_result(resources.warehouse, table)))
     for table, result in verdicts:
-        if not result.passed:  # no run, so no run-level alert: one per stale table here
-            resources.notifier.notify(
+        if not result.passed:  # no run, so no run-level alert: one per stale table here,
+            # once a day (a daily no-op build would otherwise repeat it every day unchanged)
+            stale = ",".join(sorted(result.metadata["stale_sources"].value))
+            resources.notifier.notify_once(
+                f"stale:{date.today().isoformat()}:{table}:{stale}",
                 f"transition-monitor: stale data in {table}",
                 {"table": table, "stale_sources": result.metadata["stale_sources"].value,
                  "hint": "check the source's publication and the last fetch runs"})

@@ -114,3 +114,26 @@ def test_new_data_sensor_fires_once_per_new_materialisation():
     assert new_materialisations({"clean_emissions": 10.0}, {"clean_emissions": 10.0}) == []
     assert new_materialisations({"clean_emissions": 11.0}, {"clean_emissions": 10.0}) == \
         ["clean_emissions"]
+
+
+def test_a_build_that_needs_no_run_alerts_a_stale_table_once_a_day(tmp_path, monkeypatch):
+    """`build` evaluates the freshness checks itself when no run was needed; a daily no-op
+    build must not repeat the same stale-data alert every day it finds nothing new."""
+    from contextlib import nullcontext
+    from types import SimpleNamespace
+
+    from orchestration import probe
+
+    verdicts = {"clean_emissions": False, "clean_energy": True}
+    monkeypatch.setattr(probe, "freshness_result", lambda _wh, table: dg.AssetCheckResult(
+        check_name="data_is_fresh", passed=verdicts[table], severity=dg.AssetCheckSeverity.WARN,
+        metadata={"stale_sources": [] if verdicts[table] else ["emissieregistratie"]}))
+    log = tmp_path / "alerts.log"
+    warehouse = SimpleNamespace(warehouse=lambda: SimpleNamespace(session=nullcontext))
+    resources = SimpleNamespace(warehouse=warehouse, notifier=NotifierResource(file_path=str(log)))
+    with dg.instance_for_test() as instance:
+        for _ in range(2):  # two builds on one day
+            probe.report_freshness(instance, set(verdicts), resources)
+    alerts = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(a["subject"], a["stale_sources"]) for a in alerts] == [
+        ("transition-monitor: stale data in clean_emissions", ["emissieregistratie"])]
