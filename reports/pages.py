@@ -874,7 +874,10 @@ def _health_section(view: EditionView, lang: str) -> dict:
     rows = [{"kind": health.words(p.kind, lang), "subject": p.subject, "banner": p.banner,
              "detail": p.detail} for p in _problems(view, lang)]
     return {"rows": rows, "intro": health.words("intro", lang),
-            "heading": health.words("heading", lang), "ok": health.words("all_refreshed", lang),
+            "heading": health.words("heading", lang),
+            # demo data is old by design: the sources table marks it stale, so say why
+            "ok": health.words("all_refreshed_demo" if view.inputs.demo_data else "all_refreshed",
+                               lang),
             "problem": health.words("problem", lang), "subject": health.words("subject", lang),
             "detail": health.words("detail", lang), "rule": health.words("rule", lang),
             "rule_code": health.words("rule_code", lang)}

@@ -733,3 +733,18 @@ def test_the_method_named_is_the_one_the_statuses_come_from(view):
     assert "‘verbetert’" in words and "0,5%" in words and "zonder oordeel" not in words
     assert "‘improving’" in _method_words(directed, {**view.indicator("bbl"),
                                                      "context_only": False}, "en")
+
+
+def test_the_quality_page_headline_does_not_contradict_the_stale_marks_of_demo_data():
+    """A demo edition's sources are old by design and marked stale in the sources table: the
+    all-clear headline says so instead of "every source was refreshed"."""
+    def healthy(demo: bool):
+        inputs = make_inputs(demo_data=demo)
+        return build_view(replace(
+            inputs, validation=inputs.validation.with_columns(success=pl.lit(True)),
+            validation_failures=inputs.validation_failures.clear()))
+
+    demo, real = (render_data_quality(healthy(d), "nl") for d in (True, False))
+    assert "met opzet oud" in demo and "Alle bronnen zijn ververst" not in demo
+    assert "met opzet oud" not in real
+    assert "old by design" in render_data_quality(healthy(True), "en")

@@ -107,9 +107,10 @@ def test_the_data_quality_page_lists_the_failed_fetch_and_the_failed_expectation
 
 
 def test_a_healthy_edition_has_no_banner_and_says_everything_was_refreshed(tmp_path):
-    inputs = make_inputs()
+    inputs = make_inputs(demo_data=False)
     healthy = replace(inputs, validation=inputs.validation.with_columns(success=pl.lit(True)),
-                      validation_failures=inputs.validation_failures.clear())
+                      validation_failures=inputs.validation_failures.clear(),
+                      sources=inputs.sources.with_columns(stale=pl.lit(False)))
     edition = write_edition(healthy, tmp_path, pdf=False).parent.parent
     overview = (edition / "nl" / "index.html").read_text(encoding="utf-8")
     assert "health-banner" not in overview
