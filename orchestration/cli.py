@@ -77,9 +77,9 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
     `stop_requested` (see `stop_on_signals`) is asked after each run whether to stop."""
     import dagster as dg
 
-    from orchestration.alerts import alert_run
     from orchestration.definitions import build_defs
-    from orchestration.recovery import cli_run_tags, fail_runs_left_in_progress
+    from orchestration.recovery import fail_runs_left_in_progress
+    from orchestration.settings import distributed_profile
     from reports.publish import latest_published
 
     prepare_dagster_home(p)
@@ -91,18 +91,15 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
             else planned_runs(mode, days, until=until, years=years))
     jobs = build_jobs(defs, runs)
     failures, unchanged = 0, None
-    tags = cli_run_tags()
     last = {job_name: n for n, (job_name, _) in enumerate(runs, 1)}
     todo = list(enumerate(zip(runs, jobs, strict=True), 1))
-    from orchestration.settings import distributed_profile
-
     workers = distributed_profile().workers
     if workers > 1:  # the distributed profile: all but the edition over worker processes
         from orchestration.fanout import run_fanned_out
 
         failures = run_fanned_out(str(p.home), mode, [r for r in runs if r[0] != "edition_job"],
-                                  workers, QUIET_RUN_CONFIG, say)
-        todo = [t for t in todo if t[1][0][0] == "edition_job"]
+                                  workers, say)
+        todo = [(n, (run, job)) for n, (run, job) in todo if run[0] == "edition_job"]
     with deferred_sync(p.dagster_home), dg.build_resources(defs.resources,
                                                            instance=instance) as resources:
         for n, ((job_name, key), job) in todo:
@@ -118,15 +115,12 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
                 say(f"{label} ... nothing new ({time.monotonic() - started:.1f}s)")
                 continue
             try:
-                result = job.execute_in_process(instance=instance, partition_key=key, tags=tags,
-                                                raise_on_error=False, run_config=QUIET_RUN_CONFIG)
+                result = execute_run(job, job_name, key, instance, defs.resources["notifier"])
             except BuildStopped:  # before Dagster took over the signals, or after it let go
                 say(f"{label} ... STOPPED ({time.monotonic() - started:.1f}s)")
                 fail_runs_left_in_progress(instance, "stopped by a signal before it finished")
                 raise
             took = time.monotonic() - started
-            # no daemon watches a build's runs: send the sensors' alerts here (once per table)
-            alert_run(defs.resources["notifier"], job_name, result.run_id, result.all_events)
             if result.success:
                 say(f"{label} ... ok ({took:.1f}s)")
             else:
@@ -141,6 +135,20 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
     index = p.site / "editions" / latest / "nl" / "index.html"
     say(f"done: {len(runs) - failures} of {len(runs)} runs succeeded; edition {latest}")
     return index, failures, unchanged
+
+
+def execute_run(job, job_name: str, key: str | None, instance, notifier):
+    """One Dagster run of a CLI build, in the build's process or a fanned-out worker's:
+    tagged with this process's pid (a run a killed process leaves is released by the next
+    build, orchestration/recovery.py), a quiet console, and the sensors' alerts sent here,
+    since no daemon watches these runs (once per table, orchestration/alerts.py)."""
+    from orchestration.alerts import alert_run
+    from orchestration.recovery import cli_run_tags
+
+    result = job.execute_in_process(instance=instance, partition_key=key, tags=cli_run_tags(),
+                                    raise_on_error=False, run_config=QUIET_RUN_CONFIG)
+    alert_run(notifier, job_name, result.run_id, result.all_events)
+    return result
 
 
 def _after_look(instance, job, key: str | None, resources, last_of_job: bool):
@@ -198,11 +206,20 @@ def stop_on_signals() -> Iterator[Callable[[], None]]:
             if signum in (signal.SIGINT, signal.SIGTERM):
                 raise BuildStopped(signum)
 
+    def ignored(unraisable) -> None:
+        # A signal landing in a garbage-collection callback raises BuildStopped where Python
+        # can only print it ("Exception ignored in ...", with a traceback): not an error, the
+        # wakeup fd still holds the signal and `stop_requested` raises it after the run.
+        if not isinstance(unraisable.exc_value, BuildStopped):
+            previous_hook(unraisable)
+
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     previous_fd = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    previous_hook, sys.unraisablehook = sys.unraisablehook, ignored
     try:
         yield stop_requested
     finally:
+        sys.unraisablehook = previous_hook
         signal.set_wakeup_fd(previous_fd)
         for sig, handler in previous.items():
             signal.signal(sig, handler)

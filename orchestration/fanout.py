@@ -24,16 +24,14 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 _WORKER_STATE: dict[str, object] = {}
 
 
-def _worker_run(home: str, mode: str, runs: list[tuple[str, str | None]], n: int,
-                quiet: dict) -> tuple[bool, float, str]:
+def _worker_run(home: str, mode: str, runs: list[tuple[str, str | None]],
+                n: int) -> tuple[bool, float, str]:
     """In a worker process: run planned run `n` (its job without the freshness checks unless
     it is the job's last run, as `build_jobs` decides) and report success, time and errors."""
     import dagster as dg
 
-    from orchestration.alerts import alert_run
-    from orchestration.cli import _run_failure_summary, build_jobs
+    from orchestration.cli import _run_failure_summary, build_jobs, execute_run
     from orchestration.definitions import build_defs
-    from orchestration.recovery import cli_run_tags
 
     if "jobs" not in _WORKER_STATE:  # once per worker process: definitions and the instance
         defs = build_defs(home=home, mode=mode, interactive=True)  # a person waits, as in build
@@ -42,19 +40,14 @@ def _worker_run(home: str, mode: str, runs: list[tuple[str, str | None]], n: int
         _WORKER_STATE["instance"] = dg.DagsterInstance.get()
     job, key = _WORKER_STATE["jobs"][n], runs[n][1]
     started = time.monotonic()
-    # tagged with this worker's pid: a run left in progress by a killed worker is released by
-    # the next build (orchestration/recovery.py), as for the embedded build's runs
-    result = job.execute_in_process(instance=_WORKER_STATE["instance"], partition_key=key,
-                                    raise_on_error=False, run_config=quiet, tags=cli_run_tags())
-    # no daemon watches a build's runs: the same one alert per table as the embedded build
-    alert_run(_WORKER_STATE["defs"].resources["notifier"], runs[n][0], result.run_id,
-              result.all_events)
+    result = execute_run(job, runs[n][0], key, _WORKER_STATE["instance"],
+                         _WORKER_STATE["defs"].resources["notifier"])
     summary = "" if result.success else _run_failure_summary(result)
     return result.success, time.monotonic() - started, summary
 
 
 def run_fanned_out(home: str, mode: str, runs: list[tuple[str, str | None]], workers: int,
-                   quiet: dict, say: Callable[[str], None]) -> int:
+                   say: Callable[[str], None]) -> int:
     """Run `runs` (no edition) over `workers` processes; return how many runs failed."""
     label = {n: f"{job}" + (f" {key}" if key else "") for n, (job, key) in enumerate(runs)}
     pooled = sorted(range(len(runs)), key=lambda n: runs[n][0] != "statistics_job")
@@ -63,7 +56,7 @@ def run_fanned_out(home: str, mode: str, runs: list[tuple[str, str | None]], wor
     context = multiprocessing.get_context("spawn")
     say(f"fanning {len(pooled)} run(s) out to {workers} worker processes")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(_worker_run, home, mode, runs, n, quiet): n for n in pooled}
+        futures = {pool.submit(_worker_run, home, mode, runs, n): n for n in pooled}
         for future in as_completed(futures):
             n = futures[future]
             try:

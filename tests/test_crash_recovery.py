@@ -313,3 +313,29 @@ def test_a_stop_signal_taken_by_another_handler_is_still_seen_after_the_run():
         with pytest.raises(BuildStopped) as stopped:
             stop_requested()
     assert stopped.value.signum == signal.SIGTERM
+
+
+def test_a_stop_signal_swallowed_by_a_garbage_collection_callback_prints_no_traceback(
+        monkeypatch):
+    """A signal can land while Python runs a weakref callback, where the handler's exception
+    cannot propagate and is printed as "Exception ignored": the build must not print that,
+    and must still pass on every other unraisable exception."""
+    import sys
+
+    from orchestration.cli import BuildStopped, stop_on_signals
+
+    passed_on = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: passed_on.append(u.exc_value))
+
+    def unraisable(exc):
+        return type("Unraisable", (), {"exc_type": type(exc), "exc_value": exc,
+                                       "exc_traceback": None, "object": None,
+                                       "err_msg": "Exception ignored in"})()
+
+    real = ValueError("real")
+    with stop_on_signals():
+        sys.unraisablehook(unraisable(BuildStopped(15)))
+        sys.unraisablehook(unraisable(real))
+    assert passed_on == [real]
+    sys.unraisablehook(unraisable(BuildStopped(15)))  # the hook is put back afterwards
+    assert len(passed_on) == 2
