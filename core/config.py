@@ -63,7 +63,7 @@ def describe_errors(filename: str, raw, list_key: str, exc: ValidationError,
             items = (raw or {}).get(list_key) or []
             item = items[loc[1]] if loc[1] < len(items) else {}
             item = item if isinstance(item, dict) else {}
-            entry = f"{list_key[:-1]} {item.get(id_key, '#' + str(loc[1]))!r}"
+            entry = f"{list_key.removesuffix('s')} {item.get(id_key, '#' + str(loc[1]))!r}"
             loc = loc[2:]
         field = ".".join(str(part) for part in loc)
         message = error["msg"].removeprefix("Value error, ")  # pydantic's wrapper adds nothing

@@ -60,23 +60,23 @@ class Region(Strict):
     @field_validator("nuts")
     @classmethod
     def _nuts_codes(cls, codes: list[str]) -> list[str]:
-        return _well_formed(codes, r"^[A-Z]{2}[0-9A-Z]{0,3}$", "NUTS",
+        return well_formed(codes, r"^[A-Z]{2}[0-9A-Z]{0,3}$", "NUTS",
                             "write the Eurostat NUTS code, e.g. NL32 (or NL for the country)")
 
     @field_validator("municipalities")
     @classmethod
     def _municipality_codes(cls, codes: list[str]) -> list[str]:
-        return _well_formed(codes, MUNICIPALITY_CODE, "municipality", "write 'GM' and four "
+        return well_formed(codes, MUNICIPALITY_CODE, "municipality", "write 'GM' and four "
                             "digits, e.g. GM0453 (or NL01 for the country)")
 
     @field_validator("stations")
     @classmethod
     def _station_codes(cls, codes: list[str]) -> list[str]:
-        return _well_formed(codes, STATION_CODE, "station",
+        return well_formed(codes, STATION_CODE, "station",
                             "write a Luchtmeetnet station number, e.g. NL49551")
 
 
-def _well_formed(codes: list[str], pattern: str, kind: str, advice: str) -> list[str]:
+def well_formed(codes: list[str], pattern: str, kind: str, advice: str) -> list[str]:
     bad = [c for c in codes if not re.fullmatch(pattern.strip("^$"), c)]
     if bad:
         raise ValueError(f"malformed {kind} code(s) {bad}: {advice}")

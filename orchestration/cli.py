@@ -429,12 +429,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     from orchestration.configcheck import config_files, configuration_problems
 
     problems = configuration_problems(args.regions, args.catalogue, args.installations,
-                                      mode=args.source, agendas=args.agendas)
+                                      mode=args.source, agendas=args.agendas, areas=args.areas)
     for problem in problems:
         print(problem)
     _say(f"{len(problems)} problem(s) in the configuration" if problems
          else "configuration valid: " + ", ".join(str(f.path) for f in config_files(
-             args.regions, args.catalogue, args.installations)) + ", the agendas")
+             args.regions, args.catalogue, args.installations, args.areas)) + ", the agendas")
     return 1 if problems else 0
 
 
@@ -530,7 +530,7 @@ def parser() -> argparse.ArgumentParser:
                      "(recorded/ and manifest/ inside it; default the bundled sources/snapshot)")
     rec.set_defaults(func=cmd_record)
     check = sub.add_parser("check", help="validate the configuration files (regions, catalogue, "
-                           "agendas, sources) in about a second; exit 1 on any problem",
+                           "agendas, areas, sources) in about a second; exit 1 on any problem",
                            description="One line per problem, naming file, entry and field. "
                            "Exit codes: 0 valid, 1 problems found, 2 usage error.")
     check.add_argument("--regions", type=Path, help="regions file (default "
@@ -541,6 +541,8 @@ def parser() -> argparse.ArgumentParser:
                        "(default indicators/agendas)")
     check.add_argument("--installations", type=Path, help="EU ETS installations file (default "
                        "families/emissions/installations.yaml)")
+    check.add_argument("--areas", type=Path, help="holding areas (COROP) file (default "
+                       "indicators/areas.yaml)")
     check.add_argument("--source", choices=["snapshot", "live"], default="snapshot",
                        help="live: also report the API keys that are not set")
     check.set_defaults(func=cmd_check)

@@ -3,10 +3,12 @@ any Dagster start-up, one message per problem naming the file, the entry and the
 
 The files: the regions (`indicators/regions.yaml`, or $TRANSITION_MONITOR_REGIONS), the
 indicator catalogue (`indicators/catalogue.yaml`, or $TRANSITION_MONITOR_CATALOGUE), the
-regions' agendas (`indicators/agendas/*.yaml`) and the sources' configuration (the EU ETS
-installations, `families/emissions/installations.yaml`); then what one file says about
+regions' agendas (`indicators/agendas/*.yaml`), the holding areas (the COROP areas of
+`indicators/areas.yaml`, for figures CBS publishes per area) and the sources' configuration (the
+EU ETS installations, `families/emissions/installations.yaml`); then what one file says about
 another (a target for a region that is not declared, an installation outside every region, an
-agenda goal measured by an indicator the catalogue lacks);
+agenda goal measured by an indicator the catalogue lacks, a municipality an area names otherwise
+than regions.yaml does);
 with `--source live`, the API keys live mode needs. Only pydantic and YAML are imported (no
 Dagster, Polars or Great Expectations), which is what keeps it fast.
 """
@@ -25,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE_FILE = ROOT / "indicators" / "catalogue.yaml"
 CATALOGUE_FILE_ENV = "TRANSITION_MONITOR_CATALOGUE"  # as indicators.catalogue reads it
 INSTALLATIONS_FILE = ROOT / "families" / "emissions" / "installations.yaml"
+AREAS_FILE = ROOT / "indicators" / "areas.yaml"
 
 
 @dataclass(frozen=True)
@@ -40,22 +43,30 @@ def _load_catalogue(path: Path):
     return load_catalogue(path)
 
 
+def _load_areas(path: Path):
+    from indicators.areas import load_areas
+
+    return load_areas(path)
+
+
 def config_files(regions: Path | None = None, catalogue: Path | None = None,
-                 installations: Path | None = None) -> list[ConfigFile]:
+                 installations: Path | None = None,
+                 areas: Path | None = None) -> list[ConfigFile]:
     return [ConfigFile("regions", Path(regions or regions_file()), load_regions),
             ConfigFile("catalogue", Path(catalogue or os.environ.get(CATALOGUE_FILE_ENV)
                                          or CATALOGUE_FILE), _load_catalogue),
             ConfigFile("installations", Path(installations or INSTALLATIONS_FILE),
-                       load_installations_file)]
+                       load_installations_file),
+            ConfigFile("areas", Path(areas or AREAS_FILE), _load_areas)]
 
 
 def configuration_problems(regions: Path | None = None, catalogue: Path | None = None,
                            installations: Path | None = None, mode: str = "snapshot",
-                           agendas: Path | None = None) -> list[str]:
+                           agendas: Path | None = None, areas: Path | None = None) -> list[str]:
     """Every problem, one line each ([] when the configuration is valid)."""
     loaded: dict[str, object] = {}
     problems: list[str] = []
-    for config in config_files(regions, catalogue, installations):
+    for config in config_files(regions, catalogue, installations, areas):
         if not config.path.is_file():
             problems.append(f"{config.path}: file not found ({config.name})")
             continue
@@ -91,7 +102,19 @@ def cross_references(loaded: dict[str, object]) -> list[str]:
             problems.append(f"installations.yaml: installation {item.entity!r}, field "
                             f"'region_code': {item.region_code} is in no region of "
                             "regions.yaml, so its emissions would be reported nowhere")
+    if "areas" in loaded:
+        problems += area_names_disagree(loaded["areas"], regions)
     return problems
+
+
+def area_names_disagree(areas, regions) -> list[str]:
+    """A municipality code both files name, named differently: one of the two codes is wrong
+    (a typo such as GM0435 for Velsen's GM0453 puts the wrong municipality in an area)."""
+    declared = regions.municipality_names
+    return [f"areas.yaml: corop {area!r}, field 'municipalities': {code} is {name!r} here "
+            f"but {declared[code]!r} in regions.yaml; correct the code or the name"
+            for (area, code), name in areas.municipality_names().items()
+            if code in declared and declared[code] != name]
 
 
 def agenda_problems(directory: Path | None, catalogue, regions) -> list[str]:

@@ -11,7 +11,12 @@ import pytest
 import yaml
 
 from orchestration.cli import main
-from orchestration.configcheck import CATALOGUE_FILE, INSTALLATIONS_FILE, configuration_problems
+from orchestration.configcheck import (
+    AREAS_FILE,
+    CATALOGUE_FILE,
+    INSTALLATIONS_FILE,
+    configuration_problems,
+)
 from orchestration.configcheck import config_files as the_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +58,7 @@ def test_the_shipped_configuration_is_valid(capsys):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "configuration valid" in captured.err and "regions.yaml" in captured.err
-    assert {f.name for f in the_files()} == {"regions", "catalogue", "installations"}
+    assert {f.name for f in the_files()} == {"regions", "catalogue", "installations", "areas"}
 
 
 def test_check_imports_no_pipeline():
@@ -263,3 +268,70 @@ def test_any_yaml_shape_is_a_config_error_not_a_crash(tmp_path, capsys, shape, e
     with pytest.raises(Exception, match="regions.yaml") as raised:  # the loader says the same
         load_regions(path)
     assert not isinstance(raised.value, AttributeError | TypeError | KeyError)
+
+
+def area(doc, code):
+    return next(a for a in doc["corop"] if a["code"] == code)
+
+
+def test_broken_areas_each_problem_named_by_file_entry_and_field(tmp_path, capsys):
+    """The holding areas (COROP): a malformed or non-existent area code, a malformed
+    municipality code, a municipality listed twice in one area, and a name count that does
+    not match; each one line naming file, area and field."""
+    doc = real(AREAS_FILE)
+    area(doc, "CR26")["code"] = "CR41"
+    area(doc, "CR13")["code"] = "COROP13"
+    ijmond = area(doc, "CR20")
+    ijmond["municipalities"][0] = "GM375"
+    ijmond["municipality_names"].pop()
+    area(doc, "CR11")["municipalities"][2] = "GM0150"  # Deventer twice
+    code, lines = check(tmp_path, capsys, areas=write(tmp_path, "areas.yaml", doc))
+    assert code == 1
+    assert starts(lines, "areas.yaml: corop 'CR41', field 'code': malformed COROP area code(s) "
+                         "['CR41']: write 'CR' and the area's two-digit number, CR01 to CR40")
+    assert starts(lines, "areas.yaml: corop 'COROP13', field 'code': malformed COROP area code")
+    assert "areas.yaml: corop 'CR20', field 'municipalities': malformed municipality code(s) " \
+           "['GM375']: write 'GM' and four digits, e.g. GM0453" in lines
+    assert "areas.yaml: corop 'CR11', field 'municipalities': municipality code(s) ['GM0150'] " \
+           "listed more than once" in lines
+    assert len(lines) == 4, lines  # the name count is reported once the codes are valid
+
+
+def test_a_municipality_in_two_areas(tmp_path, capsys):
+    doc = real(AREAS_FILE)
+    area(doc, "CR26")["municipalities"].append("GM0453")
+    area(doc, "CR26")["municipality_names"].append("Velsen")
+    code, lines = check(tmp_path, capsys, areas=write(tmp_path, "areas.yaml", doc))
+    assert code == 1
+    assert lines == ["areas.yaml: corop 'CR26', field 'municipalities': GM0453 is also in "
+                     "'CR20'; a municipality belongs to one COROP area"]
+
+
+def test_a_municipality_name_count_that_does_not_match(tmp_path, capsys):
+    doc = real(AREAS_FILE)
+    area(doc, "CR20")["municipality_names"].pop()
+    code, lines = check(tmp_path, capsys, areas=write(tmp_path, "areas.yaml", doc))
+    assert code == 1
+    assert lines == ["areas.yaml: corop 'CR20', field '(entry)': 'municipality_names' needs "
+                     "one name per municipality"]
+
+
+def test_an_area_municipality_named_otherwise_than_in_regions(tmp_path, capsys):
+    """A mistyped code (Velsen written GM0435 would still be well formed) shows as a
+    municipality both files name differently."""
+    doc = real(AREAS_FILE)
+    ijmond = area(doc, "CR20")
+    ijmond["municipality_names"][ijmond["municipalities"].index("GM0453")] = "Heemskerk"
+    code, lines = check(tmp_path, capsys, areas=write(tmp_path, "areas.yaml", doc))
+    assert code == 1
+    assert lines == ["areas.yaml: corop 'CR20', field 'municipalities': GM0453 is 'Heemskerk' "
+                     "here but 'Velsen' in regions.yaml; correct the code or the name"]
+
+
+def test_a_missing_areas_file_and_an_area_listed_twice(tmp_path):
+    assert configuration_problems(areas=tmp_path / "nope.yaml") == [
+        f"{tmp_path / 'nope.yaml'}: file not found (areas)"]
+    doc = real(AREAS_FILE)
+    doc["corop"].append(area(doc, "CR20"))
+    assert configuration_problems(areas=write(tmp_path, "areas.yaml", doc)) == [
+        "areas.yaml: duplicate id(s) ['CR20']"]
