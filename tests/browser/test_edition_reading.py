@@ -1,5 +1,6 @@
 """The edition a user sees, read in headless Chromium at desktop (1366 px) and phone (390 px)
-width: no page wider than the screen, no identifier or English jargon on a Dutch page (nor
+width: no page wider than the screen, no table column on a phone squeezed narrow or pushed
+off the screen, no identifier or English jargon on a Dutch page (nor
 Dutch on an English one), a filled source block on every indicator page, and axe-core with
 no serious or critical violation on any page kind in either language.
 
@@ -38,6 +39,15 @@ DUTCH_PAGE_JARGON = re.compile(
 ENGLISH_PAGE_DUTCH = re.compile(
     r"t/inw\.|\bstudenten\b|\bniet gemeten\b|\bvoorlopig\b|\bdoel\b|\bgeen\b|\bper inwoner\b")
 CODES = re.compile(r"\b(?:NL\d{5}|GM\d{4}|NL01)\b")
+# On a phone a table row's cells stack at full width: a column narrower than this (half the
+# 390 px screen) holds a few words a line, a region page's explanation ten lines of them.
+NARROWEST_CELL_PX = 195
+# Each cell with text in a page's tables: its width and its right edge.
+TABLE_CELLS = """() => Array.from(document.querySelectorAll("main table tr > *"))
+    .filter(c => c.innerText.trim() && c.getBoundingClientRect().width > 0)
+    .map(c => { const r = c.getBoundingClientRect();
+                return [c.innerText.trim().slice(0, 40), Math.round(r.width),
+                        Math.round(r.right)]; })"""
 
 
 def identifiers() -> set[str]:
@@ -83,6 +93,8 @@ def readings(browser, built_edition, built_base_url) -> dict:
                 client: document.documentElement.clientWidth,
                 text: document.body.innerText + " " + Array.from(
                     document.querySelectorAll("svg text")).map(t => t.textContent).join(" ")})""")
+            if "/region/" in path or path.endswith("/index.html"):
+                reading["cells"] = page.evaluate(TABLE_CELLS)
             if path.split("/", 1)[1] in AXE_PAGES:
                 page.evaluate(AXE_SOURCE)
                 reading["axe"] = page.evaluate(
@@ -106,6 +118,35 @@ def test_no_page_is_wider_than_the_screen(readings):
     too_wide = {(w, p): (r["scroll"], r["client"]) for (w, p), r in readings.items()
                 if r["scroll"] > r["client"]}
     assert too_wide == {}
+
+
+def squeezed(cells: list, client: int) -> list:
+    """The cells a phone reader has to read in a narrow column or scroll sideways to."""
+    return [c for c in cells if c[1] < NARROWEST_CELL_PX or c[2] > client]
+
+
+def test_no_table_column_on_a_phone_is_squeezed_or_off_the_screen(readings):
+    """Issue: at 390 px a region page's explanation column was 118 px wide (a sentence ten
+    lines tall) and most of it beyond the screen's edge, in a box that scrolled sideways.
+    The region pages and overviews hold the agenda's and the themes' tables."""
+    read = {p: r for (w, p), r in readings.items() if w == 390 and "cells" in r}
+    assert {f"{lang}/region/ijmond.html" for lang in ("nl", "en")} <= set(read)
+    assert all(r["cells"] for r in read.values()), [p for p, r in read.items() if not r["cells"]]
+    found = {p: squeezed(r["cells"], r["client"])[:3] for p, r in read.items()}
+    assert {p: cells for p, cells in found.items() if cells} == {}
+
+
+def test_the_column_check_finds_a_squeezed_table(browser, built_base_url):
+    """The check is real: the same region page with its rows laid out as a table again (the
+    stacking class removed) has narrow cells beyond the screen's edge."""
+    page = browser.new_page(viewport={"width": 390, "height": 900})
+    _open(page, f"{built_base_url}/nl/region/ijmond.html")
+    page.evaluate("""() => document.querySelectorAll("table.stacked")
+                   .forEach(t => t.classList.remove("stacked"))""")
+    cells, client = page.evaluate(TABLE_CELLS), page.evaluate(
+        "document.documentElement.clientWidth")
+    page.close()
+    assert squeezed(cells, client)
 
 
 def test_no_identifier_or_english_jargon_on_a_dutch_page(readings):
