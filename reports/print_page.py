@@ -1,5 +1,5 @@
-"""The council edition for printing: one page per language that lays out the overview and then
-every indicator with its chart and summary, printed to PDF with headless Chromium.
+"""The council edition for printing: one page per language that lays out the overview, the focus
+region's own agenda and then every indicator with its chart and summary, printed to PDF with headless Chromium.
 
 Its charts are drawn at a fixed width that fits an A4 page and as static images (no hover,
 no mode bar), so what the printer gets is exactly what was laid out. Page numbers, the
@@ -8,6 +8,8 @@ edition and the demo label sit in the page margins (`@page` margin boxes).
 
 from __future__ import annotations
 
+from functools import partial
+
 import plotly.graph_objects as go
 from markupsafe import Markup
 
@@ -15,9 +17,11 @@ from reports.figures import figure_json, indicator_figure
 from reports.i18n import LOCALES
 from reports.pages import (
     PLOTLY_JS,
+    _agenda_section,
     _chart_summary,
     _health_banner,
     _localized,
+    _overview_row,
     _page_context,
     _render,
     _target_statuses,
@@ -67,7 +71,8 @@ def print_figure(fig: go.Figure) -> go.Figure:
 
 
 def render_print(view: EditionView, lang: str) -> str:
-    """Title block, the overview per theme, then one section per indicator."""
+    """Title block, the overview per theme, the focus region's agenda, then one section per
+    indicator."""
     context = _page_context(view, lang, PRINT_PAGE, print_words("title", lang))
     focus = view.focus_region
     context.update(
@@ -76,6 +81,9 @@ def render_print(view: EditionView, lang: str) -> str:
         heading=print_words("heading", lang, edition=view.inputs.edition_id),
         focus=view.region_name(focus, lang) if focus else "",
         themes=[_theme_section(view, theme, lang) for theme in _themes(view)],
+        # the focus region's own agenda, as the overview page shows it (theme -> goal ->
+        # indicator), after the overview: status and latest value, no sparkline
+        agenda=_agenda_section(view, focus, lang, partial(_overview_row, view)) if focus else None,
         sections=[_indicator_section(view, i, lang) for theme in _themes(view)
                   for i in view.indicators if i["theme"] == theme],
         health_banner=_health_banner(view, lang),

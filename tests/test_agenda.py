@@ -113,3 +113,39 @@ def test_an_edition_of_another_catalogue_leaves_out_the_agendas_that_do_not_fit(
     users = {a.region for a in load_agendas().values()
              if any("unemployment" in g.indicators for g in a.goals)}
     assert users and set(kept) == set(load_agendas()) - users
+
+
+def test_the_printed_edition_holds_the_focus_regions_agenda():
+    """The council edition (print HTML, both languages) has the agenda the overview shows:
+    every theme and goal of the focus region's agenda, in the agenda's order, after the
+    overview and before the indicators."""
+    import html
+    import re
+    from dataclasses import replace
+
+    from factories import make_inputs
+
+    from reports.print_page import render_print
+    from reports.view import build_view
+
+    agenda = load_agendas()["ijmond"]
+    view = build_view(replace(make_inputs(n_indicators=2), agendas={"ijmond": agenda}))
+    assert view.focus_region == "ijmond"
+    for lang, heading, label in (
+            ("nl", "De agenda van de regio: IJmond", "Niet gemeten met open data:"),
+            ("en", "The region's own agenda: IJmond", "Not measured with open data:")):
+        page = render_print(view, lang)
+        words = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+        names = [heading] + [n for t in agenda.themes for n in (
+            getattr(t.name, lang), *(getattr(g.name, lang) for g in t.goals))]
+        positions = [words.find(f" {n} ") for n in names]
+        assert -1 not in positions and positions == sorted(positions), \
+            dict(zip(names, positions, strict=True))
+        indicators = words.find(" Indicatoren " if lang == "nl" else " Indicators ")
+        assert words.find(" Overzicht " if lang == "nl" else " Overview ") < positions[0] \
+            < positions[-1] < indicators
+        for goal in (g for g in agenda.goals if not g.indicators):
+            assert f"{label} {getattr(goal.not_measured, lang)}" in words, goal.id
+        assert words.count("(Document: ") == len(agenda.goals)
+    no_agenda = build_view(make_inputs(n_indicators=2))
+    assert "agenda-heading" not in render_print(no_agenda, "nl")

@@ -1,29 +1,33 @@
-"""The council edition on paper: the PDF per language (overview, then every indicator with its
-drawn chart, page numbers, the edition and the demo label), linked from the overview; and an
+"""The council edition on paper: the PDF per language (overview, the focus region's agenda, then
+every indicator with its drawn chart, page numbers, the edition and the demo label), linked from the overview; and an
 indicator page printed from the browser keeps its whole chart on the page."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pypdfium2 as pdfium
 import pytest
 from factories import make_inputs
 
+from indicators.agenda import load_agendas
 from reports.writer import write_edition
 
 pytestmark = pytest.mark.browser
 
 WORDS = {"nl": {"page": "Pagina {i} van {n}", "demo": "DEMODATA, GEEN OFFICIËLE CIJFERS",
-                "path": "Benodigd pad naar het doel", "other": "Page 1 of"},
+                "path": "Benodigd pad naar het doel", "other": "Page 1 of",
+                "agenda": "De agenda van de regio: IJmond"},
          "en": {"page": "Page {i} of {n}", "demo": "DEMO DATA, NOT OFFICIAL FIGURES",
-                "path": "Required path to the target", "other": "Pagina 1 van"}}
+                "path": "Required path to the target", "other": "Pagina 1 van",
+                "agenda": "The region's own agenda: IJmond"}}
 
 
 @pytest.fixture(scope="module")
 def printed(chromium_path, tmp_path_factory):
     root = tmp_path_factory.mktemp("printed")
-    inputs = make_inputs(n_indicators=5)
+    inputs = replace(make_inputs(n_indicators=5), agendas={"ijmond": load_agendas()["ijmond"]})
     index = write_edition(inputs, root, pdf=True, chromium=chromium_path)
     return inputs, index.parent.parent
 
@@ -52,6 +56,13 @@ def test_the_council_edition_prints_every_indicator_with_page_numbers(printed, l
         assert everything.count(row[f"name_{lang}"]) >= 2, row  # overview row and section
     # The charts were drawn (their legends are text in the PDF), not their fallback.
     assert everything.count(words["path"]) >= 3
+    # The focus region's agenda: its heading and every theme and goal, in its order.
+    agenda = inputs.agendas["ijmond"]
+    names = [words["agenda"]] + [n for t in agenda.themes for n in (
+        getattr(t.name, lang), *(getattr(g.name, lang) for g in t.goals))]
+    positions = [everything.find(n) for n in names]
+    assert -1 not in positions and positions == sorted(positions), \
+        dict(zip(names, positions, strict=True))
 
 
 def test_the_overview_links_both_printed_editions(printed):
