@@ -8,6 +8,7 @@ exists for a year only when every member municipality reports it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 
 import polars as pl
@@ -249,8 +250,27 @@ def _station_mean(indicator: Indicator, regions: Regions, tables) -> pl.DataFram
                    coverage_pct=pl.col("coverage_pct").min())
               .with_columns(low_coverage=pl.lit(False),
                             note=pl.when(pl.col("members_reporting") < pl.col("members_expected"))
-                            .then(pl.lit("stations below 90% coverage left out")).otherwise(None)))
+                            .then(pl.lit(LOW_COVERAGE_NOTE)).otherwise(None)))
     return pl.concat([_conform(per_station), _conform(region)])
+
+
+# The `note` of a value, in English (the SQL views' `note` column). The two a reader needs are
+# declared here with their reading, so pages can say them in their own language: a region's
+# station mean that left stations out, and a wind-farm region's farms not yet operating.
+LOW_COVERAGE_NOTE = "stations below 90% coverage left out"
+_PLANNED_NOTE = "expected (under construction, awarded or planned): +{mw:.0f} MW by {year} ({farms})"
+_PLANNED_PATTERN = re.compile(r"expected \(under construction, awarded or planned\): "
+                              r"\+(\d+) MW by (\d{4}) \((.*)\)")
+
+
+def planned_note(mw: float, year: int, farms: list[str]) -> str:
+    return _PLANNED_NOTE.format(mw=mw, year=year, farms=", ".join(farms))
+
+
+def read_planned_note(note: str | None) -> tuple[int, int, list[str]] | None:
+    """(MW, latest expected year, farm ids) of a `planned_note`; None for any other note."""
+    found = _PLANNED_PATTERN.fullmatch(note or "")
+    return (int(found[1]), int(found[2]), found[3].split(", ")) if found else None
 
 
 def _farm_register(indicator: Indicator, regions: Regions, tables) -> pl.DataFrame:
@@ -268,9 +288,8 @@ def _farm_register(indicator: Indicator, regions: Regions, tables) -> pl.DataFra
                       .group_by("year")
                       .agg(value=pl.col("value").sum(), members_reporting=pl.len().cast(pl.Int32)))
         future = planned.filter(pl.col("entity").is_in(region.wind_farms))
-        note = (f"expected (under construction, awarded or planned): "
-                f"+{future['value'].sum():.0f} MW by {future['year'].max()} "
-                f"({', '.join(sorted(future['entity']))})") if future.height else None
+        note = planned_note(future["value"].sum(), int(future["year"].max()),
+                            sorted(future["entity"])) if future.height else None
         last = cumulative["year"].max()
         out.append(cumulative.with_columns(
             region_id=pl.lit(region.id), is_provisional=pl.lit(False),

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from indicators.areas import holding_area, load_areas
+from indicators.compute import LOW_COVERAGE_NOTE, read_planned_note
 from indicators.progress import (
     DIRECTION_KIND,
     DIRECTION_STATUSES,
@@ -45,6 +46,7 @@ from reports.i18n import (
     LOCALES,
     OTHER_LANGUAGE,
     SOURCE_LICENCES,
+    SOURCE_PERIOD_NOTES,
     SOURCE_TITLES,
     month_name,
     pick,
@@ -322,6 +324,7 @@ def render_indicator(view: EditionView, indicator_id: str, lang: str) -> str:
         if shown.height or chart.band else "",
         chart_summary=_chart_summary(view, indicator, shown if shown.height else others, lang),
         others_note=_others_note(view, lang, band=chart.band is not None),
+        value_notes=_value_notes(view, indicator_id, lang),
         stations_note=text("stations_in_download", lang, regions=", ".join(
             f"{view.region_name(r, lang)} ({n})" for r, n in many_stations.items()))
         if many_stations else "",
@@ -339,6 +342,30 @@ def render_indicator(view: EditionView, indicator_id: str, lang: str) -> str:
         assessments_href=f"{context['to_edition']}data/progress_assessments.csv",
         scripts=[f"{context['to_site']}{PLOTLY_JS}", f"{context['to_edition']}assets/charts.js"])
     return _render("indicator.html", context)
+
+
+def _value_notes(view: EditionView, indicator_id: str, lang: str) -> list[str]:
+    """The notes the featured regions' values carry, said in the page's language under the
+    table: farms not yet operating (with their expected years called plans) and station means
+    that left stations out. Other notes are not reader text (a COROP area's code: the page
+    names the area in words) and are not shown."""
+    values = view.inputs.values.filter(
+        (pl.col("indicator_id") == indicator_id) & pl.col("station_code").is_null()
+        & pl.col("note").is_not_null()).sort("year")
+    lines = []
+    for region in view.featured:
+        rows = values.filter(pl.col("region_id") == region["region_id"])
+        name = _localized(region, "name", lang)
+        planned = [p for p in map(read_planned_note, rows["note"]) if p]
+        if planned:
+            mw, year, farms = planned[-1]
+            lines.append(text("note_planned_farms", lang, region=name, farms=len(farms),
+                              mw=format_number(mw, lang, 0), year=year))
+        low = rows.filter(pl.col("note") == LOW_COVERAGE_NOTE)["year"].to_list()
+        if low:
+            lines.append(text("note_low_coverage", lang, region=name,
+                              years=", ".join(str(y) for y in low)))
+    return lines
 
 
 def _parts(view: EditionView, indicator_id: str, lang: str) -> dict | None:
@@ -889,10 +916,20 @@ def _source_row(row: dict, lang: str) -> dict:
             "source": name, "licence": words(SOURCE_LICENCES, name, lang, row.get("licence") or ""),
             "url": row.get("url") or "",
             "last_fetched": format_datetime(row.get("last_fetched_at"), lang),
-            "newest_period": row.get("newest_period") or format_number(None, lang),
+            "newest_period": _newest_period(row, lang),
             "rows": format_number(row.get("rows"), lang, 0),
             "freshness": text("stale" if row.get("stale") else "fresh", lang),
             "stale": bool(row.get("stale"))}
+
+
+def _newest_period(row: dict, lang: str) -> str:
+    """The source's newest period, with what it means where it can be a plan (the wind-farm
+    register's newest year is the expected year of a farm not yet built)."""
+    period = row.get("newest_period")
+    if not period:
+        return format_number(None, lang)
+    note = SOURCE_PERIOD_NOTES.get(row.get("source"))
+    return f"{period} ({pick(note, lang)})" if note else str(period)
 
 
 def _validation_summary(validation: pl.DataFrame, lang: str) -> list[dict]:

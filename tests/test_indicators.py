@@ -231,6 +231,13 @@ def test_farm_register_indicator_reads_the_shipped_register(catalogue, regions):
     note = out["note"].to_list()[-1]
     assert f"+{expected['capacity_mw'].sum():.0f} MW by {expected['commissioning_year'].max()}" \
         in note and all(farm in note for farm in expected["farm_id"])
+    # what the pages read back from it (said in their language, reports/pages.py)
+    from indicators.compute import read_planned_note
+
+    assert read_planned_note(note) == (round(expected["capacity_mw"].sum()),
+                                       expected["commissioning_year"].max(),
+                                       sorted(expected["farm_id"]))
+    assert read_planned_note("CR20") is None and read_planned_note(None) is None
 
 
 def test_completeness_expects_values_where_inputs_exist(catalogue, regions):

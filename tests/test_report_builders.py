@@ -407,6 +407,71 @@ def test_no_javascript_links_even_from_source_urls(view):
     assert safe_url("https://example.org/a?b=1") == "https://example.org/a?b=1"
 
 
+def test_the_wind_farm_registers_future_newest_period_is_called_a_plan(view):
+    """The register's newest period is the expected year of a farm not yet built (2032 in
+    the shipped register): the data-quality page says it is a plan, in each language, and
+    adds nothing to another source's period."""
+    from dataclasses import replace
+
+    from reports.view import build_view
+
+    register = pl.DataFrame([{"source": "wind_farms", "title": "register", "licence": "",
+                              "url": "", "last_fetched_at": None, "newest_period": "2032",
+                              "rows": 10, "stale": False}])
+    sources = pl.concat([view.inputs.sources, register], how="diagonal_relaxed")
+    planned = build_view(replace(view.inputs, sources=sources))
+    for lang, words in (("nl", "2032 (het register telt geplande parken mee in hun verwachte "
+                               "jaar: plannen, geen gerealiseerd vermogen)"),
+                        ("en", "2032 (the register includes planned farms in their expected "
+                               "year: plans, not realised capacity)")):
+        page = render_data_quality(planned, lang)
+        assert words in page
+        assert "<td>2026-11-21</td>" in page  # another source's period as it was
+    assert "plans, not realised" not in render_data_quality(view, "en")
+
+
+def test_the_notes_values_carry_are_said_under_the_table_in_the_pages_language(view):
+    """A wind-farm region's farms not yet operating (stored in the latest year's note) and a
+    station mean that left stations out are footnotes under the indicator's table, in each
+    page's language, the planned years called plans; a note that is a code (the COROP area of
+    a holding-area figure) and the farm ids are not shown, nor notes on other indicators."""
+    from dataclasses import replace
+
+    from indicators.compute import LOW_COVERAGE_NOTE, planned_note
+    from reports.view import build_view
+
+    values = view.inputs.values
+    years = sorted(values.filter(indicator_id="wind", region_id="ijmond")["year"].to_list())
+    note = (pl.when((pl.col("indicator_id") == "wind") & (pl.col("region_id") == "ijmond")
+                    & (pl.col("year") == years[-1]))
+            .then(pl.lit(planned_note(4012.4, 2032, ["ijmuiden_ver_alpha", "nederwiek_1"])))
+            .when((pl.col("indicator_id") == "wind") & (pl.col("region_id") == "ijmond")
+                  & pl.col("year").is_in(years[:2]))
+            .then(pl.lit(LOW_COVERAGE_NOTE))
+            .when((pl.col("indicator_id") == "wind") & (pl.col("region_id") == "den_haag"))
+            .then(pl.lit("CR26")).otherwise(pl.col("note")))
+    noted = build_view(replace(view.inputs, values=values.with_columns(note=note)))
+    expected = {
+        "nl": ["IJmond: nog niet in bedrijf en niet meegeteld: 2 windparken in aanbouw, gegund "
+               "of gepland, samen 4.012 MW, het laatste verwacht in 2032. Die jaren zijn "
+               "plannen, geen gerealiseerd vermogen.",
+               f"IJmond: meetstations met minder dan 90% meetdekking telden niet mee in "
+               f"{years[0]}, {years[1]}."],
+        "en": ["IJmond: not yet operating and not counted: 2 wind farms under construction, "
+               "awarded or planned, together 4,012 MW, the last expected in 2032. Those years "
+               "are plans, not realised capacity.",
+               f"IJmond: stations with less than 90% coverage were left out in {years[0]}, "
+               f"{years[1]}."]}
+    for lang, lines in expected.items():
+        page = render_indicator(noted, "wind", lang)
+        notes = re.search(r'<ul class="value-notes">(.*?)</ul>', page, re.S)
+        assert notes, lang
+        assert re.findall(r"<li>(.*?)</li>", notes[1]) == lines
+        assert "CR26" not in page and "ijmuiden_ver_alpha" not in page
+        assert 'class="value-notes"' not in render_indicator(noted, "pm10", lang)
+        assert 'class="value-notes"' not in render_indicator(view, "wind", lang)
+
+
 # -- a national edition: a few featured regions among hundreds -----------------------------
 
 
