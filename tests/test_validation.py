@@ -209,3 +209,18 @@ def test_the_fast_pass_never_passes_what_a_full_validation_fails():
     assert {"expect_column_values_to_not_be_null", "expect_compound_columns_to_be_unique",
             "expect_column_values_to_be_in_set", "expect_column_values_to_match_regex",
             "expect_column_values_to_be_between"} <= failures_seen
+
+
+def test_no_rule_regex_has_a_capturing_group():
+    """GX matches a regex rule with pandas' str.contains, which warns ("has match groups")
+    for every capturing group, on every validation of every statistical family: the rules'
+    patterns group without capturing, (?:...)."""
+    import re
+
+    from families.registry import FAMILIES
+
+    patterns = {(family.name, rule.column): rule.regex for family in FAMILIES
+                for rule in family.rules() if hasattr(rule, "regex")}
+    assert len({name for name, _ in patterns}) >= 5  # the statistical families are read
+    capturing = {key: regex for key, regex in patterns.items() if re.compile(regex).groups}
+    assert capturing == {}

@@ -3,8 +3,8 @@ its own on top (e.g. units per measure), declared in its folder under `families/
 
 from __future__ import annotations
 
-MUNICIPALITY_OR_COUNTRY = r"^(GM\d{4}|NL01)$"
-COROP_OR_COUNTRY = r"^(CR\d{2}|NL01)$"  # tables published per COROP area, not municipality
+MUNICIPALITY_OR_COUNTRY = r"^(?:GM\d{4}|NL01)$"
+COROP_OR_COUNTRY = r"^(?:CR\d{2}|NL01)$"  # tables published per COROP area, not municipality
 NUTS_CODES = r"^[A-Z]{2}[0-9A-Z]{0,3}$"  # Eurostat's NUTS codes: NL32 (NUTS 2), NL (country)
 
 
@@ -17,7 +17,7 @@ def common_stat_rules(region_pattern: str = MUNICIPALITY_OR_COUNTRY) -> list:
         gx.expectations.ExpectColumnValuesToBeBetween(column="year", min_value=1990,
                                                       max_value=2100),
         gx.expectations.ExpectColumnValuesToMatchRegex(column="period",
-                                                       regex=r"^\d{4}(-(\d{2}|Q[1-4]))?$"),
+                                                       regex=r"^\d{4}(?:-(?:\d{2}|Q[1-4]))?$"),
         # A NULL value must say why (CBS markers, '?' from Klimaatmonitor, ...).
         gx.expectations.ExpectColumnValuesToNotBeNull(
             column="missing_reason", row_condition="value.isnull()", condition_parser="pandas"),
