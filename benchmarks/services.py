@@ -126,8 +126,10 @@ def create_database(libpq: str, name: str) -> str:
 
 
 def lake_environment(libpq: str, endpoint: str, name: str) -> dict[str, str]:
-    """TM_LAKE_* for a fresh lake: its own catalogue database and data prefix."""
+    """TM_LAKE_* for a fresh lake: its own catalogue database and data prefix, and the raw
+    payload bodies under a prefix of their own in the same bucket (TM_PAYLOAD_PATH)."""
     return {"TM_LAKE_CATALOG": create_database(libpq, name),
             "TM_LAKE_DATA_PATH": f"s3://{BUCKET}/{name}/",
+            "TM_PAYLOAD_PATH": f"s3://{BUCKET}/{name}-payloads/",
             "TM_LAKE_S3_ENDPOINT": endpoint, "TM_LAKE_S3_USE_SSL": "false",
             "AWS_ACCESS_KEY_ID": S3_KEY, "AWS_SECRET_ACCESS_KEY": S3_KEY}
