@@ -111,7 +111,11 @@ def s3_endpoint() -> Iterator[str]:
         yield f"127.0.0.1:{port}"
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:  # under heavy load a server holding a large bucket can take longer than 10 s
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=30)
 
 
 def postgres_args(libpq: str) -> list[str]:
