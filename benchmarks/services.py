@@ -111,7 +111,11 @@ def s3_endpoint() -> Iterator[str]:
         yield f"127.0.0.1:{port}"
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:  # under heavy load a server holding a large bucket can take longer than 10 s
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=30)
 
 
 def postgres_args(libpq: str) -> list[str]:
@@ -126,8 +130,10 @@ def create_database(libpq: str, name: str) -> str:
 
 
 def lake_environment(libpq: str, endpoint: str, name: str) -> dict[str, str]:
-    """TM_LAKE_* for a fresh lake: its own catalogue database and data prefix."""
+    """TM_LAKE_* for a fresh lake: its own catalogue database and data prefix, and the raw
+    payload bodies under a prefix of their own in the same bucket (TM_PAYLOAD_PATH)."""
     return {"TM_LAKE_CATALOG": create_database(libpq, name),
             "TM_LAKE_DATA_PATH": f"s3://{BUCKET}/{name}/",
+            "TM_PAYLOAD_PATH": f"s3://{BUCKET}/{name}-payloads/",
             "TM_LAKE_S3_ENDPOINT": endpoint, "TM_LAKE_S3_USE_SSL": "false",
             "AWS_ACCESS_KEY_ID": S3_KEY, "AWS_SECRET_ACCESS_KEY": S3_KEY}

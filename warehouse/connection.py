@@ -15,7 +15,7 @@ from families.air_quality.sql import BEST_AIR_VIEW
 from warehouse import lake
 from warehouse.inputs import INPUTS_DDL
 from warehouse.lake import LakeSettings
-from warehouse.payload_store import PayloadStore
+from warehouse.payload_store import PayloadStore, open_payload_store
 from warehouse.schema import CLEAN_TABLES
 from warehouse.views import create_views, write_source_reference
 
@@ -120,7 +120,8 @@ def _is_lock_error(exc: Exception) -> bool:
 class WarehouseConnection:
     """One DuckDB file, or a DuckLake lake when `lake` is given (or configured in the
     environment, `LakeSettings.from_env`). Open a connection per unit of work; never share one
-    across processes. In lake mode `path` still places the payload store."""
+    across processes. `path` also places the payload store's folder, unless TM_PAYLOAD_PATH
+    names another store (`open_payload_store`)."""
 
     def __init__(self, path: Path | str, *, lock_timeout_s: float = 30.0,
                  lake: LakeSettings | None | bool = None) -> None:
@@ -133,7 +134,10 @@ class WarehouseConnection:
         # one (each open costs tens of milliseconds on a national file; BENCHMARKS.md).
         self._schema_ready = False
         self._session: duckdb.DuckDBPyConnection | None = None  # see `session`
-        self.payloads = PayloadStore(self.path.with_name(self.path.stem + "-payloads"))
+        # Raw bodies: the folder beside the file, or the store TM_PAYLOAD_PATH names (S3 for
+        # workers on several machines); `lake=False` keeps the folder, as it keeps the file.
+        beside = self.path.with_name(self.path.stem + "-payloads")
+        self.payloads = PayloadStore(beside) if lake is False else open_payload_store(beside)
 
     @contextmanager
     def session(self) -> Iterator[None]:

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.s3 import S3Access
+
 EXTENSIONS = ("httpfs", "postgres_scanner", "ducklake")
 LAKE = "lake"  # the attached DuckLake catalogue's name inside each connection
 CATALOG_PG = "lake_catalog_pg"  # the same PostgreSQL database, attached plainly (the sequence)
@@ -72,12 +74,10 @@ class LakeSettings:
         if not data_path:
             raise RuntimeError("TM_LAKE_CATALOG is set but TM_LAKE_DATA_PATH is not "
                                "(s3://bucket/prefix/ or a local folder)")
-        return cls(catalog=catalog, data_path=data_path,
-                   s3_endpoint=env.get("TM_LAKE_S3_ENDPOINT") or None,
-                   s3_key_id=env.get("AWS_ACCESS_KEY_ID") or None,
-                   s3_secret=env.get("AWS_SECRET_ACCESS_KEY") or None,
-                   s3_region=env.get("AWS_REGION", "us-east-1"),
-                   s3_use_ssl=env.get("TM_LAKE_S3_USE_SSL", "true").lower() != "false")
+        s3 = S3Access.from_env(env)
+        return cls(catalog=catalog, data_path=data_path, s3_endpoint=s3.endpoint,
+                   s3_key_id=s3.key_id, s3_secret=s3.secret, s3_region=s3.region,
+                   s3_use_ssl=s3.use_ssl)
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A connection with the lake attached and in use (`USE lake`): a cursor on one

@@ -62,7 +62,7 @@ def _cli(home: Path, env: dict[str, str], *args: str) -> subprocess.CompletedPro
 
 
 def test_a_snapshot_build_through_the_distributed_profile_equals_the_embedded_build(
-        tmp_path, lake_env, dagster_postgres_url, embedded_build):
+        tmp_path, lake_env, dagster_postgres_url, embedded_build, s3_objects):
     env = {**lake_env, "TM_DAGSTER_POSTGRES_URL": dagster_postgres_url, "TM_WORKERS": "2"}
     home = tmp_path / "distributed"
     result = _cli(home, env, "build")
@@ -76,6 +76,12 @@ def test_a_snapshot_build_through_the_distributed_profile_equals_the_embedded_bu
     expected, got = _comparable(embedded), _comparable(lake)
     assert expected["indicator_values"][0] > 0 and expected["clean_air_quality_hourly"][0] > 0
     assert got == expected
+    # Every raw body went to the S3 payload store, once per hash; none to a folder of the home.
+    assert not list(home.rglob("*-payloads"))
+    hashes = lake.query("SELECT DISTINCT content_hash FROM raw_payloads")["content_hash"]
+    prefix = lake_env["TM_PAYLOAD_PATH"].split("/", 3)[3]
+    stored = s3_objects(lake_env["TM_LAKE_S3_ENDPOINT"], prefix)
+    assert len(hashes) > 0 and sorted(k.rsplit("/", 1)[1] for k in stored) == sorted(hashes)
     # Dagster kept the runs in PostgreSQL: every partition run and the two whole-job runs
     import psycopg2
 

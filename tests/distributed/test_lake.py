@@ -29,8 +29,14 @@ STAMPED = {"raw_payloads": "source, dataset, request_key, partition_key, url, me
 
 
 @pytest.fixture
-def lake_warehouse(tmp_path, lake_settings) -> Warehouse:
+def lake_warehouse(tmp_path, lake_env, lake_settings, monkeypatch) -> Warehouse:
+    """A lake, with its payload bodies in the S3 payload store (TM_PAYLOAD_PATH)."""
+    monkeypatch.setenv("TM_PAYLOAD_PATH", lake_env["TM_PAYLOAD_PATH"])
+    for name in ("TM_LAKE_S3_ENDPOINT", "TM_LAKE_S3_USE_SSL", "AWS_ACCESS_KEY_ID",
+                 "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, lake_env[name])
     wh = Warehouse(tmp_path / "warehouse.duckdb", lake=lake_settings)
+    assert wh.payloads.url == lake_env["TM_PAYLOAD_PATH"]
     wh.initialise()
     return wh
 
