@@ -31,15 +31,17 @@ def cbs_feed(name: str, topic: str, tables: tuple[TableSpec, ...],
 
 def cbs_family(name: str, description: str, tables: tuple[TableSpec, ...],
                rules: Callable[[], list] = list,
-               region_pattern: str = MUNICIPALITY_OR_COUNTRY) -> Family:
+               region_pattern: str = MUNICIPALITY_OR_COUNTRY,
+               derive: Callable[[pl.DataFrame], pl.DataFrame] | None = None) -> Family:
     """A family filled by one CBS feed: `name` (table `clean_<name>`, feed `cbs_<name>`)
     reading `tables`; `rules` are added to the rules every statistical family has (its region
-    codes matching `region_pattern`: municipalities, or the coarser areas a table is read at)."""
+    codes matching `region_pattern`: municipalities, or the coarser areas a table is read at);
+    `derive` adds derived measures to the parsed rows, as in `cbs_feed`."""
     return Family(
         name=name,
         table=STAT_SHAPE.table(f"clean_{name}", description),
         rules=lambda: common_stat_rules(region_pattern) + rules(),
         sources=("cbs_statline",),
         cadence="monthly",
-        feeds=(cbs_feed(f"cbs_{name}", name.replace("_", " "), tables),),
+        feeds=(cbs_feed(f"cbs_{name}", name.replace("_", " "), tables, derive),),
     )

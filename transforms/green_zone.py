@@ -12,6 +12,9 @@ What is derived, and why (each derivation is stated in the indicator's definitio
   sectors.yaml`) summed per municipality. CBS suppresses small cells; a suppressed sector
   counts as 0, so the sum is a lower bound (said in the definition), while a suppressed total
   leaves the share missing.
+- business dynamics: the net change in establishments per COROP area and year is the
+  start-ups (CBS 83631NED) minus the closures (CBS 83635NED), both at all economic activities;
+  missing where either is.
 """
 
 from __future__ import annotations
@@ -212,4 +215,53 @@ def green_economy_rules(entities: Sequence[str]) -> list[Expectation]:
         gx.expectations.ExpectColumnValuesToBeInSet(
             column="entity", value_set=sorted({*entities, TRANSITION}),
             description="job rows name a configured SBI section or the transition-sector sum"),
+    ]
+
+
+# -- business dynamics ---------------------------------------------------------------------------
+
+STARTUPS, CLOSURES, NET_CHANGE = ("establishment_startups", "establishment_closures",
+                                  "establishment_net_change")
+BUSINESS_DYNAMICS_UNITS: dict[str, str] = {STARTUPS: "establishments",
+                                           CLOSURES: "establishments",
+                                           NET_CHANGE: "establishments"}
+
+
+def add_net_change(cbs: pl.DataFrame) -> pl.DataFrame:
+    """Start-up and closure rows plus `establishment_net_change` (start-ups minus closures)
+    per area and year; NULL with a reason where either is missing, provisional where either
+    is. Its `source_table` names both tables."""
+    counts = cbs.filter(pl.col("measure").is_in([STARTUPS, CLOSURES]) & (pl.col("entity") == ""))
+    if counts.filter(pl.col("measure") == CLOSURES).is_empty() \
+            or counts.filter(pl.col("measure") == STARTUPS).is_empty():
+        return cbs
+    wide = _pivot(counts, {"startups": pl.col("measure") == STARTUPS,
+                           "closures": pl.col("measure") == CLOSURES})
+    net = derived_rows(wide, NET_CHANGE, pl.col("startups") - pl.col("closures"),
+                       ("startups", "closures"), "cbs_statline")
+    tables = wide.select(*KEY, source_table=pl.concat_str(
+        [pl.col("startups_table").fill_null("?"), pl.col("closures_table").fill_null("?")],
+        separator=" minus "))
+    net = net.drop("source_table").join(tables, on=KEY, how="left")
+    return with_units(pl.concat([STAT_SHAPE.conform(cbs), STAT_SHAPE.conform(net)]),
+                      BUSINESS_DYNAMICS_UNITS)
+
+
+def business_dynamics_rules() -> list[Expectation]:
+    import great_expectations as gx
+
+    return [
+        gx.expectations.ExpectColumnValuesToBeInSet(
+            column="measure", value_set=sorted(BUSINESS_DYNAMICS_UNITS),
+            description="start-ups, closures and their net change"),
+        gx.expectations.ExpectColumnPairValuesToBeInSet(
+            column_A="measure", column_B="unit",
+            value_pairs_set=sorted(BUSINESS_DYNAMICS_UNITS.items()),
+            description="every measure counts establishments"),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="value", min_value=0, row_condition=f'measure != "{NET_CHANGE}"',
+            condition_parser="pandas", description="start-ups and closures are counts"),
+        gx.expectations.ExpectColumnValuesToBeInSet(
+            column="entity", value_set=[""],
+            description="all economic activities: no sector rows"),
     ]
