@@ -56,6 +56,9 @@ class Region(Strict):
     # (a province, e.g. NL32) or NUTS 0 (NL) for the country. A region spanning two provinces
     # lists both, and a figure for one province is not shown as the region's.
     nuts: list[str] = []
+    # Whose boundary the region follows, in words (names, no codes): its region page shows it
+    # above the municipalities its figures are summed over and the areas some come from.
+    definition: Text | None = None
 
     @field_validator("nuts")
     @classmethod

@@ -46,8 +46,19 @@ class Area(Strict):
         return self
 
 
+class NutsArea(Strict):
+    code: str = Field(pattern=r"^[A-Z]{2}[0-9A-Z]{0,3}$")  # as Eurostat writes it: NL32, NL
+    name: Text
+
+
 class Areas(Strict):
     corop: list[Area]
+    nuts: list[NutsArea] = []
+
+    def nuts_name(self, code: str, lang: str) -> str | None:
+        """The name of a NUTS region in `lang` (None: not listed)."""
+        found = next((n for n in self.nuts if n.code == code), None)
+        return getattr(found.name, lang) if found else None
 
     @model_validator(mode="after")
     def _one_area_each(self) -> Areas:

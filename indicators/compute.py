@@ -50,6 +50,8 @@ REGION_SCHEMA = {
     "benchmark": pl.Boolean, "municipalities": pl.List(pl.String),
     "municipality_names": pl.List(pl.String), "stations": pl.List(pl.String),
     "station_names": pl.List(pl.String),
+    "nuts": pl.List(pl.String),  # the NUTS region(s) of its `nuts_region` figures
+    "definition_nl": pl.String, "definition_en": pl.String,  # whose boundary it follows
 }
 # The parts of a `sum_of_parts` indicator per region and year (CO2 per sector), with their
 # words; `part` is the source's entity, or OTHER_PART for the entities the catalogue lacks.
@@ -446,7 +448,9 @@ def regions_frame(regions: Regions) -> pl.DataFrame:
         "region_id": r.id, "name_nl": r.name.nl, "name_en": r.name.en, "kind": r.kind,
         "benchmark": r.benchmark, "municipalities": r.municipalities,
         "municipality_names": [regions.municipality_name(m) for m in r.municipalities],
-        "stations": r.stations, "station_names": [station_name(s) for s in r.stations]}
+        "stations": r.stations, "station_names": [station_name(s) for s in r.stations],
+        "nuts": r.nuts, "definition_nl": r.definition.nl if r.definition else None,
+        "definition_en": r.definition.en if r.definition else None}
         for r in regions.regions], schema=REGION_SCHEMA)
 
 

@@ -708,7 +708,9 @@ def _indicator_facts(view: EditionView, indicator: dict, lang: str) -> dict:
         "sources": [source_facts(u, view.inputs.generated_at, lang) for u in uses],
         "retrieved": format_datetime(max(fetched), lang) if fetched else "",
         "method": _method_words(view, indicator, lang),
-        "areas": _areas_used(view, lang) if indicator.get("aggregation") == "holding_area" else [],
+        "areas": _areas_used(view, lang) if indicator.get("aggregation") == "holding_area"
+        else _provinces_used(view, lang) if indicator.get("aggregation") == "nuts_region"
+        else [],
         "validation": validation_status(view, indicator, lang),
         "citation": text("citation", lang, site=text("site_title", lang),
                          region=_site_region(view, lang), edition=view.inputs.edition_id,
@@ -733,6 +735,23 @@ def _areas_used(view: EditionView, lang: str) -> list[str]:
         else:
             lines.append(text("area_of_region", lang, region=name, area=getattr(found.name, lang),
                               municipalities=", ".join(found.municipality_names)))
+    return lines
+
+
+def _provinces_used(view: EditionView, lang: str) -> list[str]:
+    """Per featured region, the province whose figure it shows, the national figure, or why
+    it has none (a region in two provinces)."""
+    areas = load_areas()
+    lines = []
+    for region in view.featured:
+        name, nuts = _localized(region, "name", lang), list(region.get("nuts") or [])
+        if region.get("kind") == "country":
+            lines.append(text("country_area", lang, region=name))
+        elif len(nuts) == 1:
+            lines.append(text("province_of_region", lang, region=name,
+                              area=areas.nuts_name(nuts[0], lang) or nuts[0]))
+        else:
+            lines.append(text("no_province_of_region", lang, region=name))
     return lines
 
 
@@ -827,6 +846,7 @@ def render_region(view: EditionView, region_id: str, lang: str) -> str:
                 "municipalities": list(region.get("municipality_names") or []),
                 "stations": list(region.get("station_names") or []),
                 "not_in_snapshot": view.inputs.not_in_snapshot.get(region_id, [])},
+        definition=region_definition(view, region_id, lang),
         themes=[{"name": pick(i18n.THEMES.get(theme, (theme, theme)), lang),
                  "rows": [_region_row(view, i, region_id, lang)
                           for i in view.indicators if i["theme"] == theme]}
@@ -834,6 +854,114 @@ def render_region(view: EditionView, region_id: str, lang: str) -> str:
         agenda=_agenda_section(view, region_id, lang,
                                lambda i, lang, rid: _region_row(view, i, rid, lang)))
     return _render("region.html", context)
+
+
+def region_definition(view: EditionView, region_id: str, lang: str) -> dict:
+    """Which definition the region's figures use, in words: whose boundary it follows (its
+    configured `definition`), the municipalities its figures are summed over, the larger
+    area each figure published only for such areas comes from (and which other regions show
+    that same figure), and how it overlaps other regions, so a reader comparing two
+    definitions of one place sees why their figures differ and where they are the same."""
+    region = view.region(region_id)
+    names = _names_of(view)
+    country = region.get("kind") == "country"
+    members = list(region.get("municipalities") or [])
+    lines = []
+    if country:
+        lines.append(text("definition_country", lang))
+    elif len(members) == 1:
+        lines.append(text("definition_one_municipality", lang,
+                          municipality=_word_list(names(members), lang)))
+    else:
+        lines.append(text("definition_summed", lang,
+                          municipalities=_word_list(names(members), lang)))
+    if not country:
+        lines += _larger_areas(view, region, names, lang)
+    return {"text": _localized(region, "definition", lang) if region.get("definition_nl")
+            else "", "lines": lines,
+            "overlaps": [] if country else _overlaps(view, region, names, lang)}
+
+
+def _names_of(view: EditionView):
+    """A function from municipality codes to their names (regions.yaml names)."""
+    known = {code: name for r in view.regions
+             for code, name in zip(r.get("municipalities") or [], r.get("municipality_names")
+                                   or [], strict=False)}
+    return lambda codes: [known.get(c, c) for c in codes]
+
+
+def _word_list(items: list[str], lang: str) -> str:
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {text('and', lang)} {items[-1]}"
+
+
+def _indicator_names(view: EditionView, aggregation: str, lang: str) -> str:
+    return _word_list([_localized(i, "name", lang) for i in view.indicators
+                       if i.get("aggregation") == aggregation], lang)
+
+
+def _larger_areas(view: EditionView, region: dict, names, lang: str) -> list[str]:
+    """Per kind of figure published only for areas larger than a municipality (a COROP area,
+    a province), the area this region's figure is of, or why it has none."""
+    lines = []
+    areas = load_areas()
+    members = list(region.get("municipalities") or [])
+    held = _indicator_names(view, "holding_area", lang)
+    if held:
+        area = holding_area(members, areas)
+        if area is None:
+            lines.append(text("definition_no_area", lang, indicators=held))
+        else:
+            extra = [n for c, n in zip(area.municipalities, area.municipality_names, strict=True)
+                     if c not in members]
+            line = text("definition_area", lang, indicators=held, area=getattr(area.name, lang),
+                        municipalities=_word_list(list(area.municipality_names), lang))
+            if extra:
+                line += " " + text("definition_area_larger", lang,
+                                   extra=_word_list(extra, lang))
+            line += _same_figure(view, region, lang, lambda r: (
+                r.get("kind") != "country"
+                and holding_area(r.get("municipalities") or [], areas) == area))
+            lines.append(line)
+    provincial = _indicator_names(view, "nuts_region", lang)
+    nuts = list(region.get("nuts") or [])
+    if provincial and len(nuts) == 1:
+        line = text("definition_province", lang, indicators=provincial,
+                    area=areas.nuts_name(nuts[0], lang) or nuts[0])
+        lines.append(line + _same_figure(view, region, lang, lambda r: (
+            r.get("kind") != "country" and list(r.get("nuts") or []) == nuts)))
+    elif provincial:
+        lines.append(text("definition_no_province", lang, indicators=provincial))
+    return lines
+
+
+def _same_figure(view: EditionView, region: dict, lang: str, same) -> str:
+    """" <other regions> show the same figure." for the other regions `same` holds for."""
+    others = [_localized(r, "name", lang) for r in view.regions
+              if r["region_id"] != region["region_id"] and same(r)]
+    return " " + text("definition_same_figure", lang, regions=_word_list(others, lang)) \
+        if others else ""
+
+
+def _overlaps(view: EditionView, region: dict, names, lang: str) -> list[str]:
+    """How the region's municipalities relate to every other region's that shares some."""
+    mine = list(region.get("municipalities") or [])
+    lines = []
+    for other in view.regions:
+        theirs = list(other.get("municipalities") or [])
+        if other["region_id"] == region["region_id"] or not set(mine) & set(theirs) \
+                or set(mine) == set(theirs) or other.get("kind") == "country":
+            continue
+        name = _localized(other, "name", lang)
+        if set(theirs) < set(mine):
+            key, codes = "overlap_part_of_this", [c for c in mine if c not in theirs]
+        elif set(mine) < set(theirs):
+            key, codes = "overlap_this_part_of", [c for c in theirs if c not in mine]
+        else:
+            key, codes = "overlap_shares", [c for c in mine if c in theirs]
+        lines.append(text(key, lang, region=name, municipalities=_word_list(names(codes), lang)))
+    return lines
 
 
 def _region_row(view: EditionView, indicator: dict, region_id: str, lang: str) -> dict:

@@ -32,6 +32,8 @@ DEMO_MUNICIPALITIES: dict[str, str] = {
     "GM0453": "Velsen", "GM0375": "Beverwijk", "GM0396": "Heemskerk", "GM0200": "Apeldoorn",
     "GM0150": "Deventer", "GM0301": "Zutphen", "GM0232": "Epe", "GM0285": "Voorst",
     "GM0262": "Lochem", "GM0213": "Brummen", "GM0246": "Heerde", "GM0518": "'s-Gravenhage",
+    # Castricum and Uitgeest: the Just Transition Fund's IJmond (regions.yaml `ijmond_jtf`)
+    "GM0383": "Castricum", "GM0450": "Uitgeest",
     "NL01": "Nederland"}
 # The NUTS regions of the demo regions (regions.yaml `nuts`): Noord-Holland, Gelderland,
 # Overijssel, Zuid-Holland and the country.

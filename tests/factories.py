@@ -121,11 +121,14 @@ def _target(indicator_id, target_id, kind, value, year, label_nl, label_en) -> d
 
 def region_row(region_id: str, name_nl: str, name_en: str, benchmark: bool,
                municipalities: dict[str, str], stations: dict[str, str],
-               kind: str = "region") -> dict:
+               kind: str = "region", nuts: tuple[str, ...] = (),
+               definition: tuple[str, str] | None = None) -> dict:
     return {"region_id": region_id, "name_nl": name_nl, "name_en": name_en, "kind": kind,
             "benchmark": benchmark, "municipalities": list(municipalities),
             "municipality_names": list(municipalities.values()), "stations": list(stations),
-            "station_names": list(stations.values())}
+            "station_names": list(stations.values()), "nuts": list(nuts),
+            "definition_nl": definition[0] if definition else None,
+            "definition_en": definition[1] if definition else None}
 
 
 def _regions() -> pl.DataFrame:

@@ -176,7 +176,7 @@ def test_a_region_gets_its_one_province_and_the_cleantech_regio_none(snapshot_ro
     published = {(r["region_code"], r["measure"], r["year"]): r["value"]
                  for r in snapshot_rows.iter_rows(named=True) if r["value"] is not None}
     measure = {i.id: i.source_tables[0].measure for i in catalogue.indicators}
-    province = {"ijmond": "NL32", "den_haag": "NL33", "nederland": "NL"}
+    province = {"ijmond": "NL32", "ijmond_jtf": "NL32", "den_haag": "NL33", "nederland": "NL"}
     assert set(values["region_id"]) == set(province)  # not the Cleantech Regio
     for row in values.iter_rows(named=True):
         assert row["value"] == published[(province[row["region_id"]],

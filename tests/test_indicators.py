@@ -44,7 +44,8 @@ def values_for(catalogue, regions, tables, indicator_id):
 def test_shipped_files_are_valid(catalogue, regions):
     assert len(catalogue.indicators) >= 17
     assert all(t.document for i in catalogue.indicators for t in i.targets)
-    assert {r.id for r in regions.regions} == {"ijmond", "cleantech_regio", "den_haag", "nederland"}
+    assert {r.id for r in regions.regions} == {"ijmond", "ijmond_jtf", "cleantech_regio",
+                                               "den_haag", "nederland"}
 
 
 @pytest.mark.parametrize(("mutate", "message"), [
@@ -75,7 +76,8 @@ def _regions_file(tmp_path, featured) -> str:
 
 def test_every_region_is_featured_unless_the_file_says_otherwise(tmp_path, regions):
     assert regions.featured is None
-    assert regions.featured_ids == ["ijmond", "cleantech_regio", "den_haag", "nederland"]
+    assert regions.featured_ids == ["ijmond", "ijmond_jtf", "cleantech_regio", "den_haag",
+                                    "nederland"]
     chosen = load_regions(_regions_file(tmp_path, ["nederland", "ijmond"]))
     assert chosen.featured_ids == ["ijmond", "nederland"]  # declaration order, as on the pages
 
@@ -205,8 +207,12 @@ def test_farm_register_counts_operating_farms_and_notes_planned_ones(catalogue, 
     farms = farms.with_columns(entity=pl.Series(["egmond_aan_zee", "luchterduinen"]))
     planned = stat_rows([("NL01", "farm_capacity_planned_mw", 2029, 2000.0)],
                         entity="ijmuiden_ver_alpha")
-    out = values_for(catalogue, regions, {"clean_offshore_wind": pl.concat([farms, planned])},
-                     "ijmond_coast_wind_capacity")
+    both = values_for(catalogue, regions, {"clean_offshore_wind": pl.concat([farms, planned])},
+                      "ijmond_coast_wind_capacity")
+    out = both.filter(pl.col("region_id") == "ijmond")
+    # the Just Transition Fund's IJmond lists the same farms: the same series
+    assert both.filter(pl.col("region_id") == "ijmond_jtf")["value"].to_list() \
+        == out["value"].to_list()
     assert out["year"].to_list() == list(range(2007, 2016))
     assert out["value"].to_list()[0] == 108.0 and out["value"].to_list()[-1] == 237.0
     assert "+2000 MW by 2029" in out["note"].to_list()[-1]

@@ -50,7 +50,8 @@ NAMES = DEMO_MUNICIPALITIES
 # Synthesized 2010 levels (kt CO2) of everything but the steelworks.
 LEVEL_2010_KT = {"GM0453": 650, "GM0375": 270, "GM0396": 180, "GM0200": 950, "GM0150": 650,
                  "GM0301": 220, "GM0232": 200, "GM0285": 175, "GM0262": 210, "GM0213": 125,
-                 "GM0246": 115, "GM0518": 2500, NATIONAL: 168_000}
+                 "GM0246": 115, "GM0518": 2500, "GM0383": 190, "GM0450": 75,
+                 NATIONAL: 168_000}
 RURAL = {"GM0232", "GM0285", "GM0262", "GM0213", "GM0246"}
 
 # The steelworks' part of the synthesized Klimaatmonitor totals of Velsen and NL (kt CO2).

@@ -37,7 +37,7 @@ LEVELS = {"1": 0.05, "2": 0.2, "3": 0.3, "4": 0.45}
 COLUMNS = ["SECTORKAMER NAAM", "HOOFDGROEP NAAM", "LEERWEG", "NIVEAU", "WOONGEMEENTE",
            "WOONPROVINCIE", *(f"JAAR_{y}" for y in YEARS)]
 PROVINCES = {"GM0453": "Noord-Holland", "GM0375": "Noord-Holland", "GM0396": "Noord-Holland",
-             "GM0518": "Zuid-Holland"}
+             "GM0383": "Noord-Holland", "GM0450": "Noord-Holland", "GM0518": "Zuid-Holland"}
 OUTSIDE = ("AMSTERDAM", "Noord-Holland", 920_000)  # a municipality not configured: dropped
 
 
@@ -79,4 +79,4 @@ def write_onderwijsdata(root: Path) -> None:
                         "json", compress=True)
 
 
-GENERATORS = [Generator(source="duo", version="2", write=write_onderwijsdata)]
+GENERATORS = [Generator(source="duo", version="3", write=write_onderwijsdata)]

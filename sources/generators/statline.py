@@ -117,6 +117,7 @@ SUPPRESSED = {("GM0246", "D Energievoorziening"), ("GM0213", "D Energievoorzieni
 POPULATION = {"GM0453": 68_000, "GM0375": 42_000, "GM0396": 39_500, "GM0518": 550_000,
               "GM0200": 165_000, "GM0150": 101_000, "GM0301": 48_000, "GM0232": 33_500,
               "GM0285": 25_000, "GM0262": 34_000, "GM0213": 21_500, "GM0246": 19_000,
+              "GM0383": 36_500, "GM0450": 13_500,
               "NL01": 17_900_000}
 NL_PATHS = {  # national synthesized paths, yearly from 2013
     "net_labour_participation_pct": [65.0, 65.1, 65.5, 66.0, 66.7, 67.8, 68.8, 68.5, 69.7, 71.0, 71.3, 71.5],
@@ -129,7 +130,7 @@ NL_PATHS = {  # national synthesized paths, yearly from 2013
 # Municipal offsets from the national path (percentage points), synthesized.
 OFFSETS = {"GM0453": 0.6, "GM0375": -0.8, "GM0396": 1.5, "GM0518": -5.1, "GM0200": 0.4,
            "GM0150": -0.3, "GM0301": -0.6, "GM0232": 0.9, "GM0285": 1.4, "GM0262": 1.1,
-           "GM0213": 0.2, "GM0246": 1.3}
+           "GM0213": 0.2, "GM0246": 1.3, "GM0383": 1.2, "GM0450": 0.8}
 LOWER_IS_BETTER = ("unemployment_pct", "benefit_dependency_pct", "low_education_share_pct")
 
 

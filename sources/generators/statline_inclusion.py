@@ -22,7 +22,7 @@ NOT_WORKING = "Arb.pos.: niet-werkzame bevolking"
 # Municipal offsets (points on the national path; positive = better), synthesized.
 OFFSET = {"GM0453": 0.4, "GM0375": -0.6, "GM0396": 0.9, "GM0518": -2.5, "GM0200": 0.2,
           "GM0150": -0.4, "GM0301": -0.5, "GM0232": 0.7, "GM0285": 1.0, "GM0262": 0.8,
-          "GM0213": 0.1, "GM0246": 0.9, "NL01": 0.0}
+          "GM0213": 0.1, "GM0246": 0.9, "GM0383": 1.0, "GM0450": 0.7, "NL01": 0.0}
 YOUTH_SHARE = 0.16  # 15-27 year olds in the population, synthesized
 PUPILS_SHARE = 0.11
 
