@@ -376,4 +376,4 @@ def _write(root: Path, url: str, doc: dict) -> None:
 def statline_generator(specs: tuple[TableSpec, ...]) -> Generator:
     """The generator of every CBS table the families read (one seed over all of them, so the
     synthesized values do not depend on how the tables are split across families)."""
-    return Generator(source="cbs_statline", version="4", write=lambda root: write_statline(root, specs))
+    return Generator(source="cbs_statline", version="5", write=lambda root: write_statline(root, specs))
