@@ -26,8 +26,9 @@ from orchestration.settings import CELERY_BROKER_ENV
 
 # Celery settings shared by the executor and the workers (dagster-celery's own defaults for the
 # rest: queue `dagster`, priority 5). A worker takes one step at a time and acknowledges it
-# when it starts (Celery's default): a worker killed mid-step fails that step, and with it the
-# run, which a rerun completes; it is not delivered again behind the run's back.
+# when it starts (Celery's default), so a step is never delivered twice. A worker's step
+# process killed mid-step marks the task failed, but dagster-celery 0.29.27's loop then never
+# ends if the run has steps not yet sent (README "Beyond one machine": not handled yet).
 CONFIG_SOURCE = {"worker_prefetch_multiplier": 1, "task_acks_late": False,
                  "broker_connection_retry_on_startup": True}
 

@@ -64,10 +64,6 @@ def _run_failure_summary(result) -> str:
             if not check.passed and check.severity == dg.AssetCheckSeverity.ERROR:
                 lines.append(f"    {check.asset_key.to_user_string()} {check.check_name}: "
                              f"{check.description or 'failed'}")
-        elif event.event_type_value == "ENGINE_EVENT" and getattr(
-                event.event_specific_data, "error", None) is not None:
-            # the executor's own failure: a Celery worker lost in the middle of a step
-            lines.append(f"    {event.event_specific_data.error.message.strip()}")
     return "\n".join(lines) or "    (see the run in the web UI)"
 
 

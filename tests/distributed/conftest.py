@@ -18,34 +18,31 @@ from benchmarks import services
 from warehouse.lake import LakeSettings
 
 
+def _started(service) -> Iterator[str]:
+    """What `service()` yields while it runs; a service that cannot be had fails the test."""
+    try:
+        with service() as handle:
+            yield handle
+    except services.ServiceUnavailable as exc:
+        pytest.fail(str(exc))
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[str]:
     """A throwaway cluster on 127.0.0.1; yields a libpq string for database `postgres`."""
-    try:
-        with services.postgres() as libpq:
-            yield libpq
-    except services.ServiceUnavailable as exc:
-        pytest.fail(str(exc))
+    yield from _started(services.postgres)
 
 
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
     """moto's S3 server on 127.0.0.1 with one bucket; yields host:port."""
-    try:
-        with services.s3_endpoint() as endpoint:
-            yield endpoint
-    except services.ServiceUnavailable as exc:
-        pytest.fail(str(exc))
+    yield from _started(services.s3_endpoint)
 
 
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[str]:
     """A throwaway Redis on 127.0.0.1; yields its URL (database 0)."""
-    try:
-        with services.redis() as url:
-            yield url
-    except services.ServiceUnavailable as exc:
-        pytest.fail(str(exc))
+    yield from _started(services.redis)
 
 
 _databases = iter(range(1, 10_000))
