@@ -1,8 +1,10 @@
 """The distributed profile's services on 127.0.0.1, started for a test or a benchmark run: a
 throwaway PostgreSQL 15 cluster in a temporary folder (Debian's `postgresql`, installed with
-apt-get when missing and we are root, as the browser tier does for Chromium) and moto's
-S3-compatible server with one bucket. Used by tests/distributed/conftest.py and
-benchmarks/distributed.py; a service that cannot be had raises `ServiceUnavailable`."""
+apt-get when missing and we are root, as the browser tier does for Chromium), moto's
+S3-compatible server with one bucket, and for the Celery shape a Redis broker (Debian's
+`redis-server`, installed the same way; no persistence) and Celery worker processes. Used by
+tests/distributed/conftest.py and benchmarks/distributed.py; a service that cannot be had
+raises `ServiceUnavailable`."""
 
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
+REDIS_SERVER = Path("/usr/bin/redis-server")
+ROOT = Path(__file__).resolve().parents[1]
 S3_KEY = "tm-test"  # moto accepts any key; nothing real
 BUCKET = "transition-lake"
 
@@ -43,20 +47,25 @@ def run(*args: str, user: str | None = None, check: bool = True) -> subprocess.C
     return done
 
 
-def ensure_postgresql() -> None:
-    if (PG_BIN / "pg_ctl").is_file():
+def ensure_debian_package(package: str, program: Path) -> None:
+    """`program` from Debian's `package`, installed with apt-get when missing and we are root."""
+    if program.is_file():
         return
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
         raise ServiceUnavailable(
-            f"{PG_BIN}/pg_ctl is missing and cannot be installed here (needs root and "
-            "apt-get): install Debian's postgresql package to run the distributed profile")
-    print("installing Debian's postgresql", flush=True)
+            f"{program} is missing and cannot be installed here (needs root and apt-get): "
+            f"install Debian's {package} package to run the distributed profile")
+    print(f"installing Debian's {package}", flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update"], env=env, capture_output=True, timeout=900, check=False)
-    install = subprocess.run(["apt-get", "install", "-y", "postgresql"], env=env,
+    install = subprocess.run(["apt-get", "install", "-y", package], env=env,
                              capture_output=True, text=True, timeout=900, check=False)
-    if not (PG_BIN / "pg_ctl").is_file():
-        raise ServiceUnavailable(f"installing postgresql failed: {install.stderr[-1500:]}")
+    if not program.is_file():
+        raise ServiceUnavailable(f"installing {package} failed: {install.stderr[-1500:]}")
+
+
+def ensure_postgresql() -> None:
+    ensure_debian_package("postgresql", PG_BIN / "pg_ctl")
 
 
 @contextmanager
@@ -137,3 +146,78 @@ def lake_environment(libpq: str, endpoint: str, name: str) -> dict[str, str]:
             "TM_PAYLOAD_PATH": f"s3://{BUCKET}/{name}-payloads/",
             "TM_LAKE_S3_ENDPOINT": endpoint, "TM_LAKE_S3_USE_SSL": "false",
             "AWS_ACCESS_KEY_ID": S3_KEY, "AWS_SECRET_ACCESS_KEY": S3_KEY}
+
+
+def _wait(ready, server: subprocess.Popen, what: str, limit_s: float = 120) -> None:
+    deadline = time.monotonic() + limit_s
+    while True:
+        try:
+            if ready():
+                return
+        except Exception:  # noqa: BLE001, S110 - not up yet
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            raise ServiceUnavailable(f"{what} did not start")
+        time.sleep(0.3)
+
+
+@contextmanager
+def redis() -> Iterator[str]:
+    """A throwaway Redis on a free 127.0.0.1 port, nothing saved to disk; yields its URL."""
+    import redis as redis_client
+
+    ensure_debian_package("redis-server", REDIS_SERVER)
+    root, port = Path(tempfile.mkdtemp(prefix="tm-redis-")), free_port()
+    server = subprocess.Popen([str(REDIS_SERVER), "--bind", "127.0.0.1", "--port", str(port),
+                               "--dir", str(root), "--save", "", "--appendonly", "no",
+                               "--daemonize", "no", "--logfile", str(root / "log")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        client = redis_client.Redis(host="127.0.0.1", port=port, socket_timeout=2)
+        _wait(client.ping, server, "redis-server")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def celery_workers(count: int, env: dict[str, str], logs: Path) -> Iterator[list]:
+    """`count` Celery worker processes (orchestration/celery_app.py, one step at a time each)
+    with the environment `env` (the build's: home, lake, Dagster's storage, broker); yields
+    their Popen objects once every one answers a ping, and stops them after."""
+    from orchestration.celery_app import make_worker_app
+    from orchestration.settings import CELERY_BROKER_ENV
+
+    logs.mkdir(parents=True, exist_ok=True)
+    full = {**os.environ, **env}
+    full.pop("DAGSTER_HOME", None)
+    names = [f"tm-worker{n}@127.0.0.1" for n in range(1, count + 1)]
+    workers = [subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "orchestration.celery_app", "worker",
+         "--concurrency", "1", "--prefetch-multiplier", "1", "-Q", "dagster", "-n", name,
+         "--without-gossip", "--without-mingle", "--loglevel", "WARNING",
+         "--logfile", str(logs / f"{name.split('@')[0]}.log")],
+        cwd=ROOT, env=full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for name in names]
+    try:
+        control = make_worker_app(env[CELERY_BROKER_ENV]).control
+        answered: set[str] = set()
+
+        def all_up() -> bool:
+            answered.update(k for reply in control.ping(timeout=1.0) for k in reply)
+            return answered >= set(names)
+
+        for worker in workers:
+            _wait(all_up, worker, "a Celery worker", limit_s=300)
+        yield workers
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            try:
+                worker.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait(timeout=30)

@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -144,11 +145,41 @@ def execute_run(job, job_name: str, key: str | None, instance, notifier):
     since no daemon watches these runs (once per table, orchestration/alerts.py)."""
     from orchestration.alerts import alert_run
     from orchestration.recovery import cli_run_tags
+    from orchestration.settings import distributed_profile
 
-    result = job.execute_in_process(instance=instance, partition_key=key, tags=cli_run_tags(),
-                                    raise_on_error=False, run_config=QUIET_RUN_CONFIG)
+    if distributed_profile().celery:  # the steps go to the Celery workers
+        import dagster as dg
+
+        tags = {**cli_run_tags(), **({"dagster/partition": key} if key else {})}
+        with warnings.catch_warnings():
+            # dagster-celery registers its step task again for every step it sends
+            warnings.filterwarnings("ignore", message="Task name 'execute_plan' is already")
+            with dg.execute_job(reconstructable(job), instance, run_config=QUIET_RUN_CONFIG,
+                                tags=tags) as result:
+                pass
+    else:
+        result = job.execute_in_process(instance=instance, partition_key=key,
+                                        tags=cli_run_tags(), raise_on_error=False,
+                                        run_config=QUIET_RUN_CONFIG)
     alert_run(notifier, job_name, result.run_id, result.all_events)
     return result
+
+
+def reconstructable(job):
+    """`job` (one of `build_defs`' jobs, or a subset of one) as a pointer another process
+    loads: the job of `orchestration.definitions:defs` by name, with the same selection. An
+    executor that runs steps elsewhere (Celery) needs it; `execute_in_process` does not."""
+    from dagster._core.definitions.reconstruct import ReconstructableRepository
+
+    repo = ReconstructableRepository.for_module("orchestration.definitions", "defs",
+                                                working_directory=None)
+    recon = repo.get_reconstructable_job(job.name)
+    selected = job.asset_selection_data
+    if selected is None:
+        return recon
+    checks = selected.asset_check_selection
+    return recon.get_subset(asset_selection=set(selected.asset_selection),
+                            asset_check_selection=None if checks is None else set(checks))
 
 
 def _after_look(instance, job, key: str | None, resources, last_of_job: bool):

@@ -25,7 +25,13 @@ from orchestration.resources import (
 )
 from orchestration.schedules import ALL_SCHEDULES
 from orchestration.sensors import ALL_SENSORS
-from orchestration.settings import Paths, distributed_profile, paths, source_mode
+from orchestration.settings import (
+    DistributedProfile,
+    Paths,
+    distributed_profile,
+    paths,
+    source_mode,
+)
 from sources.registry import SOURCES, base_url_overrides
 
 install_log_redaction()  # the UI's and daemon's processes load this module: redact their logs
@@ -68,17 +74,25 @@ def build_defs(resource_overrides: Mapping[str, object] | None = None,
         assets=all_assets(), asset_checks=all_freshness_checks(), jobs=ALL_JOBS,
         schedules=ALL_SCHEDULES, sensors=ALL_SENSORS,
         resources=resources,
-        executor=executor(distributed_profile().workers),
+        executor=executor(distributed_profile()),
     )
 
 
-def executor(workers: int) -> dg.ExecutorDefinition:
+def executor(profile: DistributedProfile) -> dg.ExecutorDefinition:
     """The embedded file allows one writer process: every step runs in the run's own process.
     With the lake (`TM_WORKERS` > 1), a run's independent steps run in up to `workers`
-    processes at once (Dagster's multiprocess executor)."""
-    if workers <= 1:
+    processes at once (Dagster's multiprocess executor). With a Celery broker
+    (`TM_CELERY_BROKER_URL`), every step goes to the broker's queue and Celery workers run it
+    (orchestration/celery_app.py), whatever starts the run: `build`, the UI or a schedule."""
+    if profile.celery:
+        from dagster_celery import celery_executor
+
+        from orchestration.celery_app import executor_config
+
+        return celery_executor.configured(executor_config(), name="celery")
+    if profile.workers <= 1:
         return dg.in_process_executor
-    return dg.multiprocess_executor.configured({"max_concurrent": workers})
+    return dg.multiprocess_executor.configured({"max_concurrent": profile.workers})
 
 
 defs = build_defs()

@@ -6,17 +6,19 @@ notification log. Nothing the project writes goes anywhere else.
 
 The distributed profile (README "Beyond one machine") is chosen by the environment too: the
 DuckLake warehouse (`TM_LAKE_*`, warehouse/lake.py), Dagster's storage in PostgreSQL
-(`TM_DAGSTER_POSTGRES_URL`) and `TM_WORKERS` worker processes (`distributed_profile`).
+(`TM_DAGSTER_POSTGRES_URL`), `TM_WORKERS` worker processes and, with
+`TM_CELERY_BROKER_URL`, Celery workers executing the steps (`distributed_profile`).
 """
 
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HOME_ENV = "TRANSITION_MONITOR_HOME"
 WORKERS_ENV = "TM_WORKERS"
 DAGSTER_POSTGRES_ENV = "TM_DAGSTER_POSTGRES_URL"
+CELERY_BROKER_ENV = "TM_CELERY_BROKER_URL"
 SOURCE_MODE_ENV = "TRANSITION_MONITOR_SOURCE"
 
 # Telemetry off (no outside connection), a single concurrency slot for the DuckDB writers, and
@@ -61,13 +63,19 @@ freshness:
 
 @dataclass(frozen=True)
 class DistributedProfile:
-    """How many worker processes a build fans out to, and where Dagster keeps its runs."""
+    """How many worker processes a build fans out to, where Dagster keeps its runs, and the
+    Celery broker whose workers execute the runs' steps (None: the runs' own processes do)."""
     workers: int = 1
     dagster_postgres_url: str | None = None
+    celery_broker_url: str | None = field(default=None, repr=False)  # may hold a password
 
     @property
     def distributed(self) -> bool:
-        return self.workers > 1 or self.dagster_postgres_url is not None
+        return self.workers > 1 or self.dagster_postgres_url is not None or self.celery
+
+    @property
+    def celery(self) -> bool:
+        return self.celery_broker_url is not None
 
     def dagster_yaml(self) -> str:
         if self.dagster_postgres_url is None:
@@ -87,7 +95,14 @@ def distributed_profile(environ: dict[str, str] | None = None) -> DistributedPro
     if workers > 1 and not env.get("TM_LAKE_CATALOG"):
         raise ValueError(f"${WORKERS_ENV}={workers} needs the DuckLake warehouse "
                          "(TM_LAKE_CATALOG): the embedded DuckDB file takes one writer")
-    return DistributedProfile(workers, env.get(DAGSTER_POSTGRES_ENV) or None)
+    broker = env.get(CELERY_BROKER_ENV) or None
+    # A Celery worker reads the run from Dagster's storage and writes the warehouse from
+    # another process (or machine): both must be shared services.
+    if broker and not (env.get("TM_LAKE_CATALOG") and env.get(DAGSTER_POSTGRES_ENV)):
+        raise ValueError(f"${CELERY_BROKER_ENV} needs the DuckLake warehouse (TM_LAKE_CATALOG) "
+                         f"and Dagster's storage in PostgreSQL (${DAGSTER_POSTGRES_ENV}): "
+                         "Celery workers run steps in processes of their own")
+    return DistributedProfile(workers, env.get(DAGSTER_POSTGRES_ENV) or None, broker)
 
 
 @dataclass(frozen=True)

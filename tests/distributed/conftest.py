@@ -1,8 +1,9 @@
 """The distributed tier's services, started by the test command itself on 127.0.0.1
 (benchmarks/services.py): a PostgreSQL 15 cluster in a temporary folder (Debian's
 `postgresql`, installed with apt-get when missing and we are root, as the browser tier does
-for Chromium) holding the DuckLake catalogue and Dagster's run storage, and moto's
-S3-compatible server holding the Parquet data files.
+for Chromium) holding the DuckLake catalogue and Dagster's run storage, moto's
+S3-compatible server holding the Parquet data files, and Redis (Debian's `redis-server`,
+installed the same way; nothing saved to disk), the Celery shape's broker.
 
 When a service cannot be had, the tests fail saying why: they never skip."""
 
@@ -17,27 +18,41 @@ from benchmarks import services
 from warehouse.lake import LakeSettings
 
 
+def _started(service) -> Iterator[str]:
+    """What `service()` yields while it runs; a service that cannot be had fails the test."""
+    try:
+        with service() as handle:
+            yield handle
+    except services.ServiceUnavailable as exc:
+        pytest.fail(str(exc))
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[str]:
     """A throwaway cluster on 127.0.0.1; yields a libpq string for database `postgres`."""
-    try:
-        with services.postgres() as libpq:
-            yield libpq
-    except services.ServiceUnavailable as exc:
-        pytest.fail(str(exc))
+    yield from _started(services.postgres)
 
 
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
     """moto's S3 server on 127.0.0.1 with one bucket; yields host:port."""
-    try:
-        with services.s3_endpoint() as endpoint:
-            yield endpoint
-    except services.ServiceUnavailable as exc:
-        pytest.fail(str(exc))
+    yield from _started(services.s3_endpoint)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[str]:
+    """A throwaway Redis on 127.0.0.1; yields its URL (database 0)."""
+    yield from _started(services.redis)
 
 
 _databases = iter(range(1, 10_000))
+_redis_databases = iter(range(1, 16))
+
+
+@pytest.fixture
+def celery_broker(redis_server) -> str:
+    """A Redis database of its own for one test's Celery queue and results."""
+    return f"{redis_server.rsplit('/', 1)[0]}/{next(_redis_databases)}"
 
 
 @pytest.fixture
