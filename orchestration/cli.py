@@ -33,12 +33,13 @@ def planned_runs(mode: str, days: int, today: date | None = None, *,
                  until: date | None = None,
                  years: list[str] | None = None) -> list[tuple[str, str | None]]:
     """(job, partition key) in the order a full build runs them. Live mode fetches the `days`
-    UTC days up to `until` (default yesterday); `years` narrows the validated years."""
+    UTC days up to `until` (default yesterday), snapshot mode the bundled days up to `until`
+    (default all); `years` narrows the validated years."""
     from orchestration.partitions import VALIDATED_AIR_QUALITY_YEARS
     from sources.luchtmeetnet import SNAPSHOT_DAYS
 
-    if mode == "snapshot":
-        air_days = list(SNAPSHOT_DAYS)
+    if mode == "snapshot":  # the bundled days, up to `until` when given
+        air_days = [d for d in SNAPSHOT_DAYS if until is None or d <= until.isoformat()]
     else:
         last = until or (today or datetime.now(UTC).date()) - timedelta(days=1)
         air_days = [(last - timedelta(days=n)).isoformat() for n in range(days - 1, -1, -1)]
@@ -619,8 +620,8 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--lock-wait", type=float, default=60.0, metavar="SECONDS",
                        help="how long to wait for another build or publish to finish (default 60)")
     build.add_argument("--until", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
-                       help="live mode: the last UTC day of air quality to fetch (default "
-                       "yesterday)")
+                       help="the last UTC day of air quality to fetch (live mode: default "
+                       "yesterday; snapshot mode: the bundled days up to it, default all)")
     build.add_argument("--years", type=_years, default=None, metavar="YYYY[,YYYY...]",
                        help="only these years of RIVM's validated air quality (default all "
                        "the monitor keeps)")

@@ -96,3 +96,13 @@ def test_a_partitioned_jobs_planned_partitions_form_one_group_and_ranges_skip_ga
     assert _ranges(planned, {"2016": 1, "2018": 1}, order) == [
         ("2016", "2018", ["2016", "2017", "2018"])]
     assert _ranges(planned, {}, order) == []
+
+
+def test_snapshot_build_can_stop_before_the_last_bundled_day():
+    from datetime import date
+
+    from sources.luchtmeetnet import SNAPSHOT_DAYS
+
+    days = [k for job, k in planned_runs("snapshot", 0, until=date.fromisoformat(SNAPSHOT_DAYS[-2]))
+            if job == "air_quality_daily_job"]
+    assert days == list(SNAPSHOT_DAYS[:-1])
