@@ -8,6 +8,12 @@ each checkout (this one, and optionally another one, e.g. the code before a chan
 own .venv), fresh build -> no-op rebuild -> publish -> status in one fresh home, then the
 baseline once on this round's snapshot files. Rounds alternate the checkouts, so both see the
 same machine; the figures are medians over rounds and the ratios are taken within each round.
+
+The one-day refresh as deployed (`benchmarks.refresh`): each round, in a new process on a copy
+of a home built once without the last snapshot day, the daily schedule's run of that day and
+then whatever the edition sensor asks for; set against the benchmark's national-size build
+(`benchmarks.run --size national`: the project's functions without Dagster), measured once
+after the rounds, since a national build through the command would take tens of minutes.
 """
 
 from __future__ import annotations
@@ -54,6 +60,47 @@ def command_steps(checkout: Path, home: Path) -> dict:
     return out
 
 
+def refresh_home(workdir: Path) -> Path:
+    """A home built from the snapshot without its last day (untimed): the day a refresh adds."""
+    from sources.luchtmeetnet import SNAPSHOT_DAYS
+
+    home = workdir / "refresh-template"
+    if home.exists():
+        shutil.rmtree(home)
+    timed([str(HERE / ".venv" / "bin" / "transition-monitor"), "--home", str(home), "build",
+           "--until", SNAPSHOT_DAYS[-2]], cwd=HERE)
+    return home
+
+
+def one_day_refresh(template: Path, home: Path) -> dict:
+    """`benchmarks.refresh` in a new process on a copy of the template: the daily schedule's
+    run of the last snapshot day, then what the edition sensor asks for. `s` is the process's
+    wall time less the sensor's evaluation before the run (the cursor a daemon holds)."""
+    import json
+
+    if home.exists():
+        shutil.rmtree(home)
+    shutil.copytree(template, home)
+    out = timed([sys.executable, "-m", "benchmarks.refresh", "--home", str(home)], cwd=HERE)
+    found = json.loads(out["stdout"].splitlines()[-1])
+    return {**found, "wall_s": out["s"],
+            "s": round(out["s"] - found["phases_s"]["setup_sensor_cursor"], 2)}
+
+
+def national_build() -> dict:
+    """The benchmark's national-size build (`benchmarks.run --size national`, its own process):
+    the project's functions stage by stage, no Dagster; `full_build_s` is their sum."""
+    import tempfile
+
+    from benchmarks.run import derived, run_size
+
+    with tempfile.TemporaryDirectory(prefix="tm-national-") as root:
+        result = run_size("national", Path(root))
+    figures = derived(result)
+    return {"full_build_s": round(figures["full_build_s"], 2),
+            "without_report_s": round(figures["full_build_without_report_s"], 2)}
+
+
 def baseline(snapshot: Path, out_dir: Path) -> dict:
     if out_dir.exists():
         shutil.rmtree(out_dir)
@@ -65,6 +112,8 @@ def run_commands(workdir: Path, repeat: int = 3, before: Path | None = None,
                  say=print) -> dict:
     checkouts = {"after": HERE, **({"before": before.resolve()} if before else {})}
     rounds = []
+    say("one-day refresh: building its home without the last snapshot day (untimed)")
+    template = refresh_home(workdir)
     for n in range(repeat):
         entry: dict = {"load_start": _load()}
         order = list(checkouts.items())
@@ -76,22 +125,32 @@ def run_commands(workdir: Path, repeat: int = 3, before: Path | None = None,
         say(f"round {n + 1}/{repeat}: direct baseline")
         entry["baseline"] = baseline(workdir / "home-after" / "snapshot-generated",
                                      workdir / "baseline")
+        say(f"round {n + 1}/{repeat}: one-day refresh (schedule, then sensor)")
+        entry["refresh"] = one_day_refresh(template, workdir / "home-refresh")
         entry["load_end"] = _load()
         rounds.append(entry)
         say(f"round {n + 1}: " + ", ".join(
             f"{label} " + " ".join(f"{s}={entry[label][s]['s']}" for s in STEPS)
-            for label in checkouts) + f"; baseline {entry['baseline']['s']}; load "
+            for label in checkouts) + f"; baseline {entry['baseline']['s']}; refresh "
+            f"{entry['refresh']['s']} {entry['refresh']['phases_s']}; load "
             f"{entry['load_start']} -> {entry['load_end']}")
-    return {"rounds": rounds, "checkouts": {k: str(v) for k, v in checkouts.items()},
-            "summary": summarise(rounds, list(checkouts))}
+    say("national build (benchmarks.run --size national), for the refresh's ratio")
+    national = {"load_start": _load(), **national_build(), "load_end": _load()}
+    return {"rounds": rounds, "national": national,
+            "checkouts": {k: str(v) for k, v in checkouts.items()},
+            "summary": summarise(rounds, list(checkouts), national)}
 
 
-def summarise(rounds: list[dict], labels: list[str]) -> dict:
+def summarise(rounds: list[dict], labels: list[str], national: dict | None = None) -> dict:
     def med(values: list[float]) -> float:
         return round(statistics.median(values), 3)
 
     out: dict = {"baseline_s": med([r["baseline"]["s"] for r in rounds]),
                  "load": [(r["load_start"], r["load_end"]) for r in rounds]}
+    if national and all("refresh" in r for r in rounds):
+        out["refresh_s"] = med([r["refresh"]["s"] for r in rounds])
+        out["national_build_s"] = national["full_build_s"]
+        out["refresh_vs_national"] = round(out["refresh_s"] / national["full_build_s"], 4)
     for label in labels:
         steps = {s: med([r[label][s]["s"] for r in rounds]) for s in STEPS}
         ratios = {
@@ -124,6 +183,12 @@ def render_commands(result: dict) -> list[str]:
               "| no-op rebuild / fresh build | " + " | ".join(
                   f"{summary[label]['ratios']['noop_vs_build']:.0%}" for label in labels)
               + " | <= 10% |", "",
+              *([f"One-day refresh as deployed (daily schedule's run, then the edition "
+                 f"sensor; new process): {summary['refresh_s']:.2f} s; national build "
+                 f"(benchmarks.run, no Dagster, measured once after the rounds): "
+                 f"{summary['national_build_s']:.2f} s; refresh / national build "
+                 f"{summary['refresh_vs_national']:.1%} (target <= 5%)", ""]
+                if "refresh_s" in summary else []),
               "1-minute load average per round (start, end): "
               + ", ".join(f"{a}-{b}" for a, b in summary["load"]), ""]
     return lines

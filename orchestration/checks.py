@@ -180,3 +180,51 @@ def unchanged_events(wh: Warehouse, table: str, partition_key: str,
                                       "expectations": found.expectations, "failed": 0,
                                       "unchanged_inputs": True}),
     ]
+
+
+def each_partition(context: dg.AssetExecutionContext,
+                   events_of: Callable[[str], Iterable]) -> Iterable:
+    """A clean asset's events for the partitions of its run, each gated on its own.
+
+    One partition (schedules, sensors, the web UI): its own events, as they come. A range of
+    partitions (a CLI build runs a job's partitions as one run, `orchestration.cli`): Dagster
+    records the asset's materialisation for every partition of the range, and an asset check
+    in such a run has no partition (`AssetCheckResult` takes none; Dagster sets it only from
+    the run's single partition key), so each partition's figures go on its own
+    materialisation (`add_asset_metadata(partition_key=...)`) and one check result stands for
+    the range: passed only when every partition passed, its metadata holding each partition's
+    verdict. A partition that fails its validation, or raises, writes nothing and keeps its
+    previous rows; the others are gated and written all the same, and the failed check
+    (blocking) then fails the run, naming the failed partitions.
+    """
+    keys = context.partition_keys
+    if len(keys) == 1:
+        yield from events_of(keys[0])
+        return
+    verdicts: dict[str, dict] = {}
+    failed: dict[str, str] = {}
+    for key in keys:
+        try:
+            for event in events_of(key):
+                if isinstance(event, dg.AssetCheckResult):
+                    verdicts[key] = {name: getattr(value, "value", value)
+                                     for name, value in event.metadata.items()}
+                    if not event.passed:
+                        failed[key] = event.description or "failed"
+                else:
+                    context.add_asset_metadata(dict(event.metadata or {}), partition_key=key)
+        except Exception as exc:  # noqa: BLE001 - the others go on; the verdict fails the run
+            context.log.exception(f"partition {key} failed; its previous rows are kept")
+            failed[key] = f"{type(exc).__name__}: {exc}"
+            verdicts[key] = {"error": failed[key]}
+            context.add_asset_metadata({"error": failed[key], "validated": False},
+                                       partition_key=key)
+    yield dg.MaterializeResult(metadata={"partitions": len(keys),
+                                         "failed_partitions": sorted(failed)})
+    yield dg.AssetCheckResult(
+        check_name=GX_CHECK, passed=not failed, severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"partitions": dg.MetadataValue.json(verdicts),
+                  "failed_partitions": sorted(failed)},
+        description=None if not failed else
+        f"{len(failed)} of {len(keys)} partitions failed, nothing written for them and their "
+        "previous rows kept: " + "; ".join(f"{k}: {v}" for k, v in sorted(failed.items())))

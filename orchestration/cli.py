@@ -34,12 +34,13 @@ def planned_runs(mode: str, days: int, today: date | None = None, *,
                  until: date | None = None,
                  years: list[str] | None = None) -> list[tuple[str, str | None]]:
     """(job, partition key) in the order a full build runs them. Live mode fetches the `days`
-    UTC days up to `until` (default yesterday); `years` narrows the validated years."""
+    UTC days up to `until` (default yesterday), snapshot mode the bundled days up to `until`
+    (default all); `years` narrows the validated years."""
     from orchestration.partitions import VALIDATED_AIR_QUALITY_YEARS
     from sources.luchtmeetnet import SNAPSHOT_DAYS
 
-    if mode == "snapshot":
-        air_days = list(SNAPSHOT_DAYS)
+    if mode == "snapshot":  # the bundled days, up to `until` when given
+        air_days = [d for d in SNAPSHOT_DAYS if until is None or d <= until.isoformat()]
     else:
         last = until or (today or datetime.now(UTC).date()) - timedelta(days=1)
         air_days = [(last - timedelta(days=n)).isoformat() for n in range(days - 1, -1, -1)]
@@ -79,7 +80,6 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
     import dagster as dg
 
     from orchestration.definitions import build_defs
-    from orchestration.recovery import fail_runs_left_in_progress
     from orchestration.settings import distributed_profile
     from reports.publish import latest_published
 
@@ -103,7 +103,12 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
         todo = [(n, (run, job)) for n, (run, job) in todo if run[0] == "edition_job"]
     with deferred_sync(p.dagster_home), dg.build_resources(defs.resources,
                                                            instance=instance) as resources:
-        for n, ((job_name, key), job) in todo:
+        for group in _partition_groups(todo):
+            if len(group) > 1:  # a partitioned job's planned partitions: one run for them all
+                failures += _run_partitions(group, defs, instance, resources, len(runs), say,
+                                            stop_requested)
+                continue
+            n, ((job_name, key), job) = group[0]
             label = f"[{n}/{len(runs)}] {job_name}" + (f" {key}" if key else "")
             if job_name == "edition_job" and not only_edition:
                 unchanged = _nothing_new(p, mode)
@@ -115,19 +120,8 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
             if job is None:
                 say(f"{label} ... nothing new ({time.monotonic() - started:.1f}s)")
                 continue
-            try:
-                result = execute_run(job, job_name, key, instance, defs.resources["notifier"])
-            except BuildStopped:  # before Dagster took over the signals, or after it let go
-                say(f"{label} ... STOPPED ({time.monotonic() - started:.1f}s)")
-                fail_runs_left_in_progress(instance, "stopped by a signal before it finished")
-                raise
-            took = time.monotonic() - started
-            if result.success:
-                say(f"{label} ... ok ({took:.1f}s)")
-            else:
-                failures += 1
-                summary = _run_failure_summary(result)
-                say(f"{label} ... FAILED ({took:.1f}s)\n{summary}")
+            failures += not _execute_labelled(job, job_name, key, None, instance, defs, label,
+                                              started, say)
             stop_requested()  # Dagster answered the signal by failing the run: stop here
     _record_fetch_failures(p, instance)
     latest = latest_published(p.site)
@@ -138,7 +132,128 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
     return index, failures, unchanged
 
 
-def execute_run(job, job_name: str, key: str | None, instance, notifier):
+def _execute_labelled(job, job_name: str, key: str | None, keys: tuple[str, str] | None,
+                      instance, defs, label: str, started: float, say) -> bool:
+    """Execute one run and say how it went; True when it succeeded."""
+    from orchestration.recovery import fail_runs_left_in_progress
+
+    try:
+        result = execute_run(job, job_name, key, instance, defs.resources["notifier"],
+                             key_range=keys)
+    except BuildStopped:  # before Dagster took over the signals, or after it let go
+        say(f"{label} ... STOPPED ({time.monotonic() - started:.1f}s)")
+        fail_runs_left_in_progress(instance, "stopped by a signal before it finished")
+        raise
+    took = time.monotonic() - started
+    if result.success:
+        say(f"{label} ... ok ({took:.1f}s)")
+        return True
+    say(f"{label} ... FAILED ({took:.1f}s)\n{_run_failure_summary(result)}")
+    return False
+
+
+def _partition_groups(todo: list) -> list[list]:
+    """The planned runs in order, a partitioned job's consecutive partitions as one group."""
+    groups: list[list] = []
+    for item in todo:
+        job_name, key = item[1][0]
+        if groups and key is not None and groups[-1][-1][1][0][0] == job_name:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    return groups
+
+
+def _run_partitions(group: list, defs, instance, resources, total: int, say,
+                    stop_requested: Callable[[], None]) -> int:
+    """A partitioned job's planned partitions (a fresh build: 9 years, then 7 days) as one
+    Dagster run over a partition range, where the look allows; how many runs failed.
+
+    Each partition is looked at first (`orchestration.probe.look`): unchanged, no work; its
+    fetch failed, it runs on its own as before (the job's raw asset fetches with Dagster's
+    retries and records the failure for that partition only); changed, it joins the range
+    run of the job's changed clean assets, over the consecutive partitions from the first
+    changed to the last (unchanged ones inside a range find their inputs unchanged and do
+    nothing). The clean assets gate each partition on their own (`each_partition`): a failed
+    partition keeps its previous rows and fails the run, the others are written. The job's
+    data-freshness checks are evaluated once, after its runs, and reported to the instance."""
+    import dagster as dg
+
+    from orchestration.probe import asset_names, look, report_fetches, report_freshness
+
+    job_name = group[0][1][0][0]
+    base = defs.resolve_job_def(job_name)  # with its freshness checks: they go per group
+    order = {k: i for i, k in enumerate(base.partitions_def.get_partition_keys(
+        dynamic_partitions_store=instance))}
+    changed: dict[str, frozenset[str]] = {}
+    alone: list[tuple[int, str]] = []
+    for n, ((_, key), _) in group:
+        started = time.monotonic()
+        found = look(base, key, resources)
+        if found is None:
+            alone.append((n, key))
+            continue
+        report_fetches(instance, found, key)
+        if found.changed:
+            changed[key] = found.changed
+        else:
+            say(f"[{n}/{total}] {job_name} {key} ... nothing new "
+                f"({time.monotonic() - started:.1f}s)")
+        stop_requested()
+    from orchestration.freshness import all_freshness_checks
+
+    freshness = {k for checks in all_freshness_checks() for k in checks.check_keys}
+    graph = base.asset_layer.asset_graph
+    failures = 0
+    for n, key in alone:  # as before: the whole job for that partition, fetch included
+        job = base.get_subset(asset_selection=graph.executable_asset_keys,
+                              asset_check_selection=graph.asset_check_keys - freshness)
+        failures += not _execute_labelled(job, job_name, key, None, instance, defs,
+                                          f"[{n}/{total}] {job_name} {key}",
+                                          time.monotonic(), say)
+        stop_requested()
+    looked = [k for _, ((_, k), _) in group if k not in {key for _, key in alone}]
+    for first, last, keys in _ranges(looked, changed, order):
+        selected = {dg.AssetKey(name) for key in keys for name in changed.get(key, ())}
+        checks = {c for c in graph.asset_check_keys
+                  if c.asset_key in selected and c not in freshness}
+        job = base.get_subset(asset_selection=selected, asset_check_selection=checks)
+        n = next(n for n, ((_, k), _) in group if k == first)
+        label = f"[{n}/{total}] {job_name} {first}" + (
+            f"..{last} ({len(keys)} partitions, one run)" if first != last else "")
+        one = first == last
+        failures += not _execute_labelled(job, job_name, first if one else None,
+                                          None if one else (first, last), instance, defs,
+                                          label, time.monotonic(), say)
+        stop_requested()
+    report_freshness(instance, asset_names(base), resources)
+    return failures
+
+
+def _ranges(planned: list[str], changed: dict, order: dict[str, int]
+            ) -> list[tuple[str, str, list[str]]]:
+    """(first, last, keys) of each range run: runs of partitions consecutive in the
+    partitions definition and all planned with a look that worked, trimmed to the first and
+    last changed one; a range without a change is dropped."""
+    ranges, current = [], []
+    for key in sorted(k for k in planned if k in order):
+        if current and order[key] != order[current[-1]] + 1:
+            ranges.append(current)
+            current = []
+        current.append(key)
+    if current:
+        ranges.append(current)
+    out = []
+    for keys in ranges:
+        hits = [i for i, k in enumerate(keys) if k in changed]
+        if hits:
+            span = keys[hits[0]:hits[-1] + 1]
+            out.append((span[0], span[-1], span))
+    return out
+
+
+def execute_run(job, job_name: str, key: str | None, instance, notifier,
+                key_range: tuple[str, str] | None = None):
     """One Dagster run of a CLI build, in the build's process or a fanned-out worker's:
     tagged with this process's pid (a run a killed process leaves is released by the next
     build, orchestration/recovery.py), a quiet console, and the sensors' alerts sent here,
@@ -147,10 +262,14 @@ def execute_run(job, job_name: str, key: str | None, instance, notifier):
     from orchestration.recovery import cli_run_tags
     from orchestration.settings import distributed_profile
 
+    tags = cli_run_tags()
+    if key_range is not None:  # one run over a range of partitions (Dagster's range tags)
+        tags = {**tags, "dagster/asset_partition_range_start": key_range[0],
+                "dagster/asset_partition_range_end": key_range[1]}
     if distributed_profile().celery:  # the steps go to the Celery workers
         import dagster as dg
 
-        tags = {**cli_run_tags(), **({"dagster/partition": key} if key else {})}
+        tags = {**tags, **({"dagster/partition": key} if key else {})}
         with warnings.catch_warnings():
             # dagster-celery registers its step task again for every step it sends
             warnings.filterwarnings("ignore", message="Task name 'execute_plan' is already")
@@ -158,9 +277,8 @@ def execute_run(job, job_name: str, key: str | None, instance, notifier):
                                 tags=tags) as result:
                 pass
     else:
-        result = job.execute_in_process(instance=instance, partition_key=key,
-                                        tags=cli_run_tags(), raise_on_error=False,
-                                        run_config=QUIET_RUN_CONFIG)
+        result = job.execute_in_process(instance=instance, partition_key=key, tags=tags,
+                                        raise_on_error=False, run_config=QUIET_RUN_CONFIG)
     alert_run(notifier, job_name, result.run_id, result.all_events)
     return result
 
@@ -532,8 +650,8 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--lock-wait", type=float, default=60.0, metavar="SECONDS",
                        help="how long to wait for another build or publish to finish (default 60)")
     build.add_argument("--until", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
-                       help="live mode: the last UTC day of air quality to fetch (default "
-                       "yesterday)")
+                       help="the last UTC day of air quality to fetch (live mode: default "
+                       "yesterday; snapshot mode: the bundled days up to it, default all)")
     build.add_argument("--years", type=_years, default=None, metavar="YYYY[,YYYY...]",
                        help="only these years of RIVM's validated air quality (default all "
                        "the monitor keeps)")

@@ -197,3 +197,35 @@ def test_a_day_answered_with_no_data_after_a_good_day_fails_and_keeps_its_rows(f
     monkeypatch.setenv(ALLOW_SHRINK_ENV, "clean_air_quality_hourly")
     assert run_day(resources).success
     assert wh(resources).checksums()["clean_air_quality_hourly"][0] == 0
+
+
+def test_a_range_run_gates_each_day_and_a_failed_day_loses_only_itself(fake, resources):
+    """A CLI build runs a job's partitions as one run over a range (orchestration/cli.py): each
+    day is validated and written on its own; a failed day writes nothing, the others are
+    written, and the run's one check result fails, naming that day."""
+    days = ["2025-01-06", "2025-01-07", "2025-01-08"]
+    for day in days:
+        fake.outlier_for = "NL49553" if day == days[1] else None
+        assert dg.materialize([raw_luchtmeetnet_measurements], partition_key=day,
+                              resources=resources).success
+    result = dg.materialize([clean_air_quality_hourly], resources=resources,
+                            raise_on_error=False,
+                            tags={"dagster/asset_partition_range_start": days[0],
+                                  "dagster/asset_partition_range_end": days[-1]})
+    assert not result.success
+    checks = [e.event_specific_data for e in result.all_events
+              if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    assert len(checks) == 1 and not checks[0].passed
+    assert days[1] in checks[0].description
+    assert days[0] not in checks[0].description and days[2] not in checks[0].description
+    stored = wh(resources).query(
+        "SELECT CAST(measured_at AS DATE) AS day, count(*) AS n FROM clean_air_quality_hourly "
+        "GROUP BY ALL ORDER BY day")
+    assert [str(d) for d in stored["day"]] == [days[0], days[2]]
+    assert stored["n"].to_list() == [EXPECTED_ROWS, EXPECTED_ROWS]
+    materialised = {e.event_specific_data.materialization.partition:
+                    e.event_specific_data.materialization.metadata
+                    for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"}
+    assert materialised[days[0]]["rows"].value == EXPECTED_ROWS
+    assert materialised[days[1]]["validated"].value is False
+    assert wh(resources).failed_tables() == ["clean_air_quality_hourly"]

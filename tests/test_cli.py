@@ -78,3 +78,31 @@ def test_live_build_can_end_on_a_chosen_day_and_keep_chosen_years():
         assert exc.code == 2
     else:
         raise AssertionError("an unknown year was accepted")
+
+
+def test_a_partitioned_jobs_planned_partitions_form_one_group_and_ranges_skip_gaps():
+    from orchestration.cli import _partition_groups, _ranges
+
+    runs = planned_runs("snapshot", 0)
+    groups = _partition_groups([(n, (run, None)) for n, run in enumerate(runs, 1)])
+    assert [[item[1][0][0] for item in g][0] for g in groups] == [
+        "validated_air_quality_job", "air_quality_daily_job", "statistics_job", "edition_job"]
+    assert sum(len(g) for g in groups) == len(runs)
+    order = {str(y): i for i, y in enumerate(range(2016, 2025))}
+    planned = ["2016", "2017", "2018", "2020", "2021", "2022"]  # 2019 not planned
+    # unchanged ends are trimmed, unchanged middles kept, a range never spans an unplanned key
+    assert _ranges(planned, {"2017": 1, "2018": 1, "2021": 1}, order) == [
+        ("2017", "2018", ["2017", "2018"]), ("2021", "2021", ["2021"])]
+    assert _ranges(planned, {"2016": 1, "2018": 1}, order) == [
+        ("2016", "2018", ["2016", "2017", "2018"])]
+    assert _ranges(planned, {}, order) == []
+
+
+def test_snapshot_build_can_stop_before_the_last_bundled_day():
+    from datetime import date
+
+    from sources.luchtmeetnet import SNAPSHOT_DAYS
+
+    days = [k for job, k in planned_runs("snapshot", 0, until=date.fromisoformat(SNAPSHOT_DAYS[-2]))
+            if job == "air_quality_daily_job"]
+    assert days == list(SNAPSHOT_DAYS[:-1])

@@ -18,6 +18,7 @@ from orchestration.assets import (
     keys_redacted,
 )
 from orchestration.checks import (
+    each_partition,
     frame_metadata,
     gx_check_result,
     gx_check_spec,
@@ -95,22 +96,27 @@ def clean_air_quality_hourly(context: dg.AssetExecutionContext, warehouse: Wareh
     """Hourly means (µg/m³) per station and component in UTC from the open API (unvalidated
     by the network operators), keyed by the start of the hour. NULL means no value, never
     zero. The day's pages also hold an hour or two of the neighbouring days (the API's window
-    bounds the hours' end stamps): those rows are left out and counted."""
-    day = date.fromisoformat(context.partition_key)
+    bounds the hours' end stamps): those rows are left out and counted. A run over a range of
+    days (a CLI build) gates each day on its own (`each_partition`)."""
     wh = warehouse.warehouse()
-    inputs = hourly_inputs(wh, context.partition_key)
-    if (unchanged := unchanged_events(wh, HOURLY.table_name, context.partition_key, inputs)):
+    yield from each_partition(context, partial(_hourly_day, context, wh))
+
+
+def _hourly_day(context: dg.AssetExecutionContext, wh, key: str):
+    day = date.fromisoformat(key)
+    inputs = hourly_inputs(wh, key)
+    if (unchanged := unchanged_events(wh, HOURLY.table_name, key, inputs)):
         yield from unchanged
         return
-    payloads = wh.current_payloads("luchtmeetnet", "measurements", context.partition_key)
+    payloads = wh.current_payloads("luchtmeetnet", "measurements", key)
     frame = parse_luchtmeetnet_measurements(payloads)
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     frame, outside = keep_window(frame, start, start + timedelta(days=1))
     if outside:
-        context.log.info(f"{outside} row(s) of neighbouring days left out of this day")
+        context.log.info(f"{outside} row(s) of neighbouring days left out of {key}")
     window = {"source": "luchtmeetnet_api", "measured_at": (start, start + timedelta(days=1))}
-    yield from _gate(wh, HOURLY, frame, window, context.partition_key,
-                     {"rows_outside_window": outside}, inputs=inputs, fetched=bool(payloads))
+    yield from _gate(wh, HOURLY, frame, window, key, {"rows_outside_window": outside},
+                     inputs=inputs, fetched=bool(payloads))
 
 
 @dg.asset(partitions_def=validated_air_quality_yearly, group_name=GROUP_AIR_QUALITY,
@@ -131,19 +137,22 @@ def raw_rivm_air_quality(context: dg.AssetExecutionContext, sources: SourcesReso
 def clean_air_quality_validated_hourly(context: dg.AssetExecutionContext,
                                        warehouse: WarehouseResource):
     """Validated hourly means (µg/m³) per station and component in UTC, from RIVM's yearly
-    files; preferred over API values for the same hour."""
-    year = int(context.partition_key)
+    files; preferred over API values for the same hour. A run over a range of years (a CLI
+    build) gates each year on its own (`each_partition`)."""
     wh = warehouse.warehouse()
-    inputs = validated_hourly_inputs(wh, context.partition_key)
-    if (unchanged := unchanged_events(wh, VALIDATED_HOURLY.table_name, context.partition_key,
-                                      inputs)):
+    yield from each_partition(context, partial(_validated_year, wh))
+
+
+def _validated_year(wh, key: str):
+    inputs = validated_hourly_inputs(wh, key)
+    if (unchanged := unchanged_events(wh, VALIDATED_HOURLY.table_name, key, inputs)):
         yield from unchanged
         return
-    payloads = wh.current_payloads("rivm_air_quality", "validated_yearly", context.partition_key)
+    payloads = wh.current_payloads("rivm_air_quality", "validated_yearly", key)
     frames = [parse_rivm_yearly_csv(p) for p in payloads]
     frame = pl.concat(frames) if frames else pl.DataFrame()
-    window = {"source": "rivm_validated", "measured_at": reporting_year_window(year)}
-    yield from _gate(wh, VALIDATED_HOURLY, frame, window, context.partition_key, inputs=inputs,
+    window = {"source": "rivm_validated", "measured_at": reporting_year_window(int(key))}
+    yield from _gate(wh, VALIDATED_HOURLY, frame, window, key, inputs=inputs,
                      fetched=bool(payloads))
 
 
