@@ -371,6 +371,16 @@ def cbs_table_dir(root: Path, table: str) -> Path:
     return root / CBS_DIR / table
 
 
+def cbs_request_files(root: Path, spec) -> list[tuple[str, Path]]:
+    """Every document written for one CBS table (Dimensions, MeasureCodes, the code lists, the
+    Observations pages), with the request key `sources.statline` gives that response."""
+    from transforms.statline import request_key
+
+    folder = cbs_table_dir(root, spec.table)
+    return [(request_key(spec, spec.table, path.stem.replace("-", "/")), path)
+            for path in sorted(folder.glob("*.json"))]
+
+
 def write_cbs_tables(size: Size, municipalities: Sequence[str], root: Path) -> dict[str, list[Path]]:
     """Dimensions.json, MeasureCodes.json, PeriodenCodes.json and Observations-NNNN.json per
     CBS table (request keys `<table>/<table>/<name>`, as `sources.statline` keys them)."""

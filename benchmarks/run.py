@@ -36,7 +36,7 @@ from benchmarks.national import (
     SIZES,
     GeneratedInput,
     Size,
-    cbs_table_dir,
+    cbs_request_files,
     generate,
     refresh_window,
     year_to_date_frame,
@@ -256,15 +256,12 @@ class Bench:
 
         payloads = []
         for spec in tables:
-            folder = cbs_table_dir(self.gen.root, spec.table)
-            names = ["MeasureCodes", "PeriodenCodes"] + [
-                f"Observations/{n:04d}" for n in range(len(list(folder.glob("Observations-*"))))]
-            for name in names:
-                body = (folder / f"{name.replace('/', '-')}.json").read_bytes()
+            for key, path in cbs_request_files(self.gen.root, spec):
                 payloads.append(Payload(
-                    source=feed.source, dataset=feed.name, request_key=f"{spec.table}/{name}",
-                    url=f"{self.gen.root.as_uri()}/{spec.table}/{name}",
-                    media_type="application/json", body=body, fetched_at=datetime.now(UTC)))
+                    source=feed.source, dataset=feed.name, request_key=key,
+                    url=f"{self.gen.root.as_uri()}/{key}",
+                    media_type="application/json", body=path.read_bytes(),
+                    fetched_at=datetime.now(UTC)))
         return payloads
 
     # -- indicators ------------------------------------------------------------------------
@@ -684,7 +681,11 @@ def main(argv: list[str] | None = None) -> int:
         payload = json.dumps({"machine": machine_facts(), "results": results}, indent=1) \
             if args.out.suffix == ".json" else text
         args.out.write_text(payload, encoding="utf-8")
-    return 0
+    failed = [f"{r['size']}: {name} {why}" for r in results
+              for name, why in r["unavailable"].items() if why.startswith("failed")]
+    for line in failed:  # a stage that raised is a broken benchmark, not a figure: say so
+        print(f"FAILED {line}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def run_commands_main(args: argparse.Namespace, workdir: Path) -> int:

@@ -15,7 +15,7 @@ from factories import AIR_QUALITY_HOURLY
 
 from benchmarks.national import (
     SIZES,
-    cbs_table_dir,
+    cbs_request_files,
     generate,
     municipality_codes,
     station_codes,
@@ -100,12 +100,9 @@ def test_year_to_date_rows_fit_the_hourly_schema_and_stop_before_the_refresh_day
 def test_cbs_pages_parse_with_the_statline_feeds(generated):
     (employment,) = employment_family.FAMILY.feeds
     payloads = []
-    for spec in employment_family.CBS_TABLES:
-        folder = cbs_table_dir(generated.root, spec.table)
-        payloads += [_payload(folder / f"{name}.json", key=f"{spec.table}/{spec.table}/{name}")
-                     for name in ("Dimensions", "MeasureCodes", "PeriodenCodes")]
-        payloads += [_payload(p, key=f"{spec.table}/{spec.table}/Observations/{n:04d}")
-                     for n, p in enumerate(sorted(folder.glob("Observations-*.json")))]
+    for spec in employment_family.CBS_TABLES:  # listed and keyed as the benchmark reads them
+        payloads += [_payload(path, key=key)
+                     for key, path in cbs_request_files(generated.root, spec)]
     frame = employment.parse(payloads)
     measures = sum(len(s.derived or s.measures) for s in employment_family.CBS_TABLES)
     years = len(SMALL.stat_years) + 1  # plus the newest period, published empty
