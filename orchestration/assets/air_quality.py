@@ -30,11 +30,10 @@ from sources import luchtmeetnet, rivm_air_quality
 from transforms.air_quality import (
     keep_window,
     parse_luchtmeetnet_measurements,
-    parse_rivm_yearly_csv,
-    reporting_year_window,
 )
 from warehouse.gate import validate_then_write
 from warehouse.guard import require_rows
+from warehouse.validated_air import write_validated_year
 
 
 def _record(warehouse_res: WarehouseResource, payloads, partition: str) -> dict[str, int]:
@@ -131,8 +130,9 @@ def raw_rivm_air_quality(context: dg.AssetExecutionContext, sources: SourcesReso
 def clean_air_quality_validated_hourly(context: dg.AssetExecutionContext,
                                        warehouse: WarehouseResource):
     """Validated hourly means (µg/m³) per station and component in UTC, from RIVM's yearly
-    files; preferred over API values for the same hour."""
-    year = int(context.partition_key)
+    files; preferred over API values for the same hour. A partition larger than
+    `TRANSITION_MONITOR_CHUNK_ROWS` rows is parsed, validated and written in chunks
+    (`warehouse.validated_air`), so memory follows the chunk, not the partition."""
     wh = warehouse.warehouse()
     inputs = validated_hourly_inputs(wh, context.partition_key)
     if (unchanged := unchanged_events(wh, VALIDATED_HOURLY.table_name, context.partition_key,
@@ -140,11 +140,9 @@ def clean_air_quality_validated_hourly(context: dg.AssetExecutionContext,
         yield from unchanged
         return
     payloads = wh.current_payloads("rivm_air_quality", "validated_yearly", context.partition_key)
-    frames = [parse_rivm_yearly_csv(p) for p in payloads]
-    frame = pl.concat(frames) if frames else pl.DataFrame()
-    window = {"source": "rivm_validated", "measured_at": reporting_year_window(year)}
-    yield from _gate(wh, VALIDATED_HOURLY, frame, window, context.partition_key, inputs=inputs,
-                     fetched=bool(payloads))
+    result, frame = write_validated_year(wh, payloads, context.partition_key, inputs=inputs)
+    yield dg.MaterializeResult(metadata=frame_metadata(frame, result))
+    yield gx_check_result(result)
 
 
 def _gate(wh, family, frame: pl.DataFrame, window, partition: str, extra=None, inputs=None,
