@@ -307,15 +307,39 @@ def parse_rivm_yearly_csv(payload: Payload) -> pl.DataFrame:
 
 def rivm_yearly_chunks(payload: Payload, max_rows: int | None = None) -> Iterator[pl.DataFrame]:
     """The rows of `parse_rivm_yearly_csv`, in frames of at most about `max_rows` rows (None:
-    one frame): consecutive blocks of hour rows, each melted and sorted by the key on its own,
-    so only one block's station-hours are in memory at a time (issue 18). A block holds at
-    least one hour row. A broken contract in any block raises, as it would for the file."""
-    lines = _rivm_lines(payload)
-    header, hours = lines[RIVM_METADATA_ROWS], lines[RIVM_METADATA_ROWS + 1:]
-    per_block = len(hours) if max_rows is None else max(1, max_rows // max(1, _station_count(header)))
-    for start in range(0, len(hours), per_block):
-        table = _rivm_table(payload, header, hours[start:start + per_block], first=start == 0)
-        yield _rivm_rows(payload, table)
+    one frame): consecutive blocks of hour rows, each decoded, melted and sorted by the key on
+    its own, so only one block's text and station-hours are in memory at a time (issue 18;
+    the file's bytes stay as they are). A block holds at least one hour row. A broken contract
+    in any block raises, as it would for the whole file."""
+    body = payload.body
+    start = _after_lines(body, 0, RIVM_METADATA_ROWS + 1)
+    head = _decode(body[:start]).splitlines()
+    if len(head) <= RIVM_METADATA_ROWS or not body[start:].strip():
+        lines = len(_decode(body).splitlines())
+        raise ContractError(payload.source, f"only {lines} line(s); expected "
+                            f"{RIVM_METADATA_ROWS} metadata rows, a header row and hourly rows",
+                            url=payload.url)
+    header = head[RIVM_METADATA_ROWS]
+    per_block = (len(body) if max_rows is None
+                 else max(1, max_rows // max(1, _station_count(header))))
+    first = True
+    while start < len(body):
+        end = _after_lines(body, start, per_block)
+        hours = _decode(body[start:end], bom=False).splitlines()
+        start = end
+        if hours:
+            yield _rivm_rows(payload, _rivm_table(payload, header, hours, first=first))
+            first = False
+
+
+def _after_lines(body: bytes, start: int, lines: int) -> int:
+    """The offset just after `lines` more line ends from `start` (or the end of `body`)."""
+    for _ in range(lines):
+        end = body.find(b"\n", start)
+        if end < 0:
+            return len(body)
+        start = end + 1
+    return start
 
 
 def rivm_yearly_rows(payload: Payload) -> int:
@@ -348,15 +372,6 @@ def _rivm_rows(payload: Payload, table: pl.DataFrame) -> pl.DataFrame:
     return AIR_HOURLY_SHAPE.conform(rows.sort(KEY))
 
 
-def _rivm_lines(payload: Payload) -> list[str]:
-    lines = _decode(payload.body).splitlines()
-    if len(lines) <= RIVM_METADATA_ROWS + 1:
-        raise ContractError(payload.source, f"only {len(lines)} line(s); expected "
-                            f"{RIVM_METADATA_ROWS} metadata rows, a header row and hourly rows",
-                            url=payload.url)
-    return lines
-
-
 def _rivm_table(payload: Payload, header: str, hours: Sequence[str], *,
                 first: bool = True) -> pl.DataFrame:
     """Hour rows below the header, every cell as text, headers stripped; the header is
@@ -375,10 +390,11 @@ def _rivm_table(payload: Payload, header: str, hours: Sequence[str], *,
     return table.drop(blank)
 
 
-def _decode(body: bytes) -> str:
-    # The published files have been seen in both UTF-8 and Latin-1 (µ, ³).
+def _decode(body: bytes, *, bom: bool = True) -> str:
+    # The published files have been seen in both UTF-8 and Latin-1 (µ, ³). A block of a file
+    # is decoded on its own (`rivm_yearly_chunks`); only the file's start can hold a BOM.
     try:
-        return body.decode("utf-8-sig")
+        return body.decode("utf-8-sig" if bom else "utf-8")
     except UnicodeDecodeError:
         return body.decode("latin-1")
 

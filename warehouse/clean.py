@@ -73,11 +73,10 @@ class WindowWriter:
             return
         for source, rows in frame.group_by("source").len().iter_rows():
             self.incoming[source] = self.incoming.get(source, 0) + rows
-        self.con.register("incoming_frame", frame.to_arrow())
-        try:
-            self.con.execute(f"INSERT INTO {self.schema.name} SELECT * FROM incoming_frame")  # noqa: S608
-        finally:
-            self.con.unregister("incoming_frame")
+        # Not `register` + INSERT: a registered Arrow table stays in memory until the
+        # connection closes, unregistered or not (duckdb 1.5.5), so a partition written in
+        # chunks over one connection held every chunk (measured: 0.5 GB for 8 million rows).
+        self.con.from_arrow(frame.to_arrow()).insert_into(self.schema.name)
         self.rows += frame.height
 
     def repeated_keys(self, columns: Sequence[str], slice_rows: int,

@@ -47,7 +47,8 @@ def write_validated_year(warehouse: Warehouse, payloads: Sequence[Payload], part
                          timed: Callable[[str], AbstractContextManager] = _untimed
                          ) -> tuple[GateResult, pl.DataFrame | None]:
     """Validate and write one reporting year's files; the frame too when it was parsed whole
-    (None when written in chunks). `limit`: the chunk size (default: `chunk_rows()`)."""
+    (None when written in chunks). `limit`: the chunk size (default: `chunk_rows()`).
+    `timed(phase)` wraps the "parse", "validate" and "load" phases (`warehouse.gate`)."""
     family = VALIDATED_HOURLY
     window = {"source": VALIDATED_SOURCE, "measured_at": reporting_year_window(int(partition))}
     limit = chunk_rows() if limit is None else limit
@@ -57,8 +58,9 @@ def write_validated_year(warehouse: Warehouse, payloads: Sequence[Payload], part
             warehouse, family.table_name, chunks, family.rules(), window, partition,
             chunk_rows=limit, min_rows=family.min_rows, inputs=inputs, timed=timed)
         return result, None
-    frame = (pl.concat([parse_rivm_yearly_csv(p) for p in payloads]) if payloads
-             else family.table.empty())
+    with timed("parse"):
+        frame = (pl.concat([parse_rivm_yearly_csv(p) for p in payloads]) if payloads
+                 else family.table.empty())
     if payloads:  # payloads that hold no (or too few) hours: refused, the stored hours stay
         require_rows(family.table_name, f"partition {partition}", frame.height,
                      family.min_rows, partition=partition)
