@@ -702,32 +702,28 @@ def main(argv: list[str] | None = None) -> int:
 def run_memory_main(args: argparse.Namespace, workdir: Path) -> int:
     from benchmarks.memory import render_memory, run_memory
 
-    try:
-        result = run_memory(workdir, args.factors, say=say)
-    finally:
-        if not args.keep and args.workdir is None:
-            shutil.rmtree(workdir, ignore_errors=True)
-    text = "\n".join([f"# Memory benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)", "",
-                      "Machine: " + ", ".join(f"{k} {v}" for k, v in machine_facts().items()),
-                      "", *render_memory(result)])
-    print(text)
-    if args.out:
-        args.out.write_text(json.dumps(result, indent=1) if args.out.suffix == ".json"
-                            else text, encoding="utf-8")
-    return 0
+    return _run_and_report(args, workdir, "Memory benchmark", render_memory,
+                           lambda: run_memory(workdir, args.factors, say=say))
 
 
 def run_commands_main(args: argparse.Namespace, workdir: Path) -> int:
     from benchmarks.commands import render_commands, run_commands
 
+    return _run_and_report(args, workdir, "Command benchmark", render_commands,
+                           lambda: run_commands(workdir, repeat=args.repeat, before=args.before,
+                                                say=say))
+
+
+def _run_and_report(args: argparse.Namespace, workdir: Path, title: str, render, run) -> int:
+    """Run a benchmark mode, print its Markdown (and write it, or its raw JSON, to --out)."""
     try:
-        result = run_commands(workdir, repeat=args.repeat, before=args.before, say=say)
+        result = run()
     finally:
         if not args.keep and args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
-    text = "\n".join([f"# Command benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)", "",
+    text = "\n".join([f"# {title} ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)", "",
                       "Machine: " + ", ".join(f"{k} {v}" for k, v in machine_facts().items()),
-                      "", *render_commands(result)])
+                      "", *render(result)])
     print(text)
     if args.out:
         args.out.write_text(json.dumps(result, indent=1) if args.out.suffix == ".json"
