@@ -204,15 +204,19 @@ class Bench:
         self.facts["air_partitions"] = per_partition
 
     def air_quality_partition(self, year: int) -> int:
-        from families.air_quality import VALIDATED_HOURLY
-        from transforms.air_quality import parse_rivm_yearly_csv, reporting_year_window
+        """As the clean asset does (`warehouse.validated_air.write_validated_year`): a partition
+        above the configured chunk size is parsed, validated and written in chunks."""
+        from warehouse.validated_air import write_validated_year
 
+        names = {"parse": "parse.air", "validate": "validate.air", "load": "load.air"}
         with self.clock.stage("parse.air"):
             payloads = self.wh.current_payloads("rivm_air_quality", "validated_yearly", str(year))
-            frame = pl.concat([parse_rivm_yearly_csv(p) for p in payloads])
-        window = {"source": "rivm_validated", "measured_at": reporting_year_window(year)}
-        return self.gate(("validate.air", "load.air"), VALIDATED_HOURLY.table_name,
-                         frame, VALIDATED_HOURLY.rules(), window, str(year))
+        result, _ = write_validated_year(self.wh, payloads, str(year),
+                                         timed=lambda phase: self.clock.stage(names[phase]))
+        if not result.outcome.success:
+            failed = [(e.expectation, e.column, e.unexpected_count) for e in result.outcome.failed]
+            raise RuntimeError(f"air quality {year}: generated data failed validation: {failed}")
+        return result.rows_written
 
     def gate(self, stages: tuple[str, str], table: str, frame: pl.DataFrame, rules, window,
              partition: str) -> int:
@@ -657,6 +661,12 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument("--repeat", type=int, default=3, help="--commands: rounds (medians)")
     cli.add_argument("--before", type=Path, help="--commands: another checkout (with its own "
                      ".venv) timed in the same rounds, e.g. the code before a change")
+    cli.add_argument("--memory", action="store_true",
+                     help="peak memory of one yearly air-quality partition at the national "
+                     "station count and --factors times it, whole and in chunks "
+                     "(benchmarks/memory.py)")
+    cli.add_argument("--factors", type=int, nargs="+", default=[1, 2, 4],
+                     help="--memory: multiples of the national station count")
     cli.add_argument("--child", choices=sorted(SIZES), help=argparse.SUPPRESS)
     cli.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     return cli
@@ -670,6 +680,8 @@ def main(argv: list[str] | None = None) -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="transition-monitor-bench-"))
     if args.commands:
         return run_commands_main(args, workdir)
+    if args.memory:
+        return run_memory_main(args, workdir)
     try:
         results = [run_size(size, workdir) for size in (args.size or ["small", "national"])]
     finally:
@@ -688,17 +700,31 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if failed else 0
 
 
+def run_memory_main(args: argparse.Namespace, workdir: Path) -> int:
+    from benchmarks.memory import render_memory, run_memory
+
+    return _run_and_report(args, workdir, "Memory benchmark", render_memory,
+                           lambda: run_memory(workdir, args.factors, say=say))
+
+
 def run_commands_main(args: argparse.Namespace, workdir: Path) -> int:
     from benchmarks.commands import render_commands, run_commands
 
+    return _run_and_report(args, workdir, "Command benchmark", render_commands,
+                           lambda: run_commands(workdir, repeat=args.repeat, before=args.before,
+                                                say=say))
+
+
+def _run_and_report(args: argparse.Namespace, workdir: Path, title: str, render, run) -> int:
+    """Run a benchmark mode, print its Markdown (and write it, or its raw JSON, to --out)."""
     try:
-        result = run_commands(workdir, repeat=args.repeat, before=args.before, say=say)
+        result = run()
     finally:
         if not args.keep and args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
-    text = "\n".join([f"# Command benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)", "",
+    text = "\n".join([f"# {title} ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)", "",
                       "Machine: " + ", ".join(f"{k} {v}" for k, v in machine_facts().items()),
-                      "", *render_commands(result)])
+                      "", *render(result)])
     print(text)
     if args.out:
         args.out.write_text(json.dumps(result, indent=1) if args.out.suffix == ".json"

@@ -29,9 +29,11 @@ def gx_check_spec(asset_name: str) -> dg.AssetCheckSpec:
                                          "blocking: a failure stops downstream assets.")
 
 
-def frame_metadata(frame: pl.DataFrame, result: GateResult) -> dict[str, object]:
-    """Row count, validation flag and a small preview for the asset's materialisation."""
-    preview = f"```\n{frame.head(5)}\n```" if frame.height else "(no rows)"
+def frame_metadata(frame: pl.DataFrame | None, result: GateResult) -> dict[str, object]:
+    """Row count, validation flag and a small preview for the asset's materialisation (none
+    for a partition written in chunks: `frame` None)."""
+    preview = ("(written in chunks)" if frame is None
+               else f"```\n{frame.head(5)}\n```" if frame.height else "(no rows)")
     return {"rows": result.rows_written, "validated": result.outcome.success,
             "preview": dg.MetadataValue.md(preview)}
 

@@ -14,7 +14,7 @@ import io
 import json
 import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -302,7 +302,62 @@ def parse_rivm_yearly_csv(payload: Payload) -> pl.DataFrame:
     UTC+1 all year (no DST): `20160101 00:00` is 2015-12-31 23:00 UTC. Decimal separator
     comma or point; an empty cell is NULL.
     """
-    table = _rivm_table(payload)
+    return next(iter(rivm_yearly_chunks(payload)))
+
+
+def rivm_yearly_chunks(payload: Payload, max_rows: int | None = None) -> Iterator[pl.DataFrame]:
+    """The rows of `parse_rivm_yearly_csv`, in frames of at most about `max_rows` rows (None:
+    one frame): consecutive blocks of hour rows, each decoded, melted and sorted by the key on
+    its own, so only one block's text and station-hours are in memory at a time (issue 18;
+    the file's bytes stay as they are). A block holds at least one hour row. A broken contract
+    in any block raises, as it would for the whole file."""
+    body = payload.body
+    start = _after_lines(body, 0, RIVM_METADATA_ROWS + 1)
+    head = _decode(body[:start]).splitlines()
+    if len(head) <= RIVM_METADATA_ROWS or not body[start:].strip():
+        lines = len(_decode(body).splitlines())
+        raise ContractError(payload.source, f"only {lines} line(s); expected "
+                            f"{RIVM_METADATA_ROWS} metadata rows, a header row and hourly rows",
+                            url=payload.url)
+    header = head[RIVM_METADATA_ROWS]
+    per_block = (len(body) if max_rows is None
+                 else max(1, max_rows // max(1, _station_count(header))))
+    first = True
+    while start < len(body):
+        end = _after_lines(body, start, per_block)
+        hours = _decode(body[start:end], bom=False).splitlines()
+        start = end
+        if hours:
+            yield _rivm_rows(payload, _rivm_table(payload, header, hours, first=first))
+            first = False
+
+
+def _after_lines(body: bytes, start: int, lines: int) -> int:
+    """The offset just after `lines` more line ends from `start` (or the end of `body`)."""
+    for _ in range(lines):
+        end = body.find(b"\n", start)
+        if end < 0:
+            return len(body)
+        start = end + 1
+    return start
+
+
+def rivm_yearly_rows(payload: Payload) -> int:
+    """About how many rows `parse_rivm_yearly_csv` gives (station columns x hour rows), read
+    from the bytes without parsing: decides whether a partition is written in chunks."""
+    body = payload.body
+    head = body.split(b"\n", RIVM_METADATA_ROWS + 1)
+    if len(head) <= RIVM_METADATA_ROWS + 1:
+        return 0
+    hours = body.count(b"\n") - RIVM_METADATA_ROWS - (1 if body.endswith(b"\n") else 0)
+    return max(0, hours) * _station_count(_decode(head[RIVM_METADATA_ROWS]))
+
+
+def _station_count(header: str) -> int:
+    return sum(1 for c in header.split(";") if _is_station(c.strip()))
+
+
+def _rivm_rows(payload: Payload, table: pl.DataFrame) -> pl.DataFrame:
     _check_units(payload, table["Eenheid"])
     stations = [c for c in table.columns if _is_station(c)]
     hours = table.select(  # per hour first: parsing once per row, not once per station-hour
@@ -317,14 +372,11 @@ def parse_rivm_yearly_csv(payload: Payload) -> pl.DataFrame:
     return AIR_HOURLY_SHAPE.conform(rows.sort(KEY))
 
 
-def _rivm_table(payload: Payload) -> pl.DataFrame:
-    """The hourly table below the metadata rows, every cell as text, headers stripped."""
-    lines = _decode(payload.body).splitlines()
-    if len(lines) <= RIVM_METADATA_ROWS + 1:
-        raise ContractError(payload.source, f"only {len(lines)} line(s); expected "
-                            f"{RIVM_METADATA_ROWS} metadata rows, a header row and hourly rows",
-                            url=payload.url)
-    body = "\n".join(lines[RIVM_METADATA_ROWS:])
+def _rivm_table(payload: Payload, header: str, hours: Sequence[str], *,
+                first: bool = True) -> pl.DataFrame:
+    """Hour rows below the header, every cell as text, headers stripped; the header is
+    checked (and drift warned about) with the first block."""
+    body = "\n".join([header, *hours])
     try:
         table = pl.read_csv(io.StringIO(body), separator=";", infer_schema=False,
                             truncate_ragged_lines=True)
@@ -332,15 +384,17 @@ def _rivm_table(payload: Payload) -> pl.DataFrame:
         raise ContractError(payload.source, f"unreadable CSV table: {exc}", url=payload.url) \
             from None
     table = table.rename({c: c.strip() for c in table.columns})
-    _check_rivm_columns(payload, table.columns)
+    if first:
+        _check_rivm_columns(payload, table.columns)
     blank = [c for c in table.columns if not c or c.startswith("_duplicated_")]
     return table.drop(blank)
 
 
-def _decode(body: bytes) -> str:
-    # The published files have been seen in both UTF-8 and Latin-1 (µ, ³).
+def _decode(body: bytes, *, bom: bool = True) -> str:
+    # The published files have been seen in both UTF-8 and Latin-1 (µ, ³). A block of a file
+    # is decoded on its own (`rivm_yearly_chunks`); only the file's start can hold a BOM.
     try:
-        return body.decode("utf-8-sig")
+        return body.decode("utf-8-sig" if bom else "utf-8")
     except UnicodeDecodeError:
         return body.decode("latin-1")
 

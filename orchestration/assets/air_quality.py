@@ -31,11 +31,10 @@ from sources import luchtmeetnet, rivm_air_quality
 from transforms.air_quality import (
     keep_window,
     parse_luchtmeetnet_measurements,
-    parse_rivm_yearly_csv,
-    reporting_year_window,
 )
 from warehouse.gate import validate_then_write
 from warehouse.guard import require_rows
+from warehouse.validated_air import write_validated_year
 
 
 def _record(warehouse_res: WarehouseResource, payloads, partition: str) -> dict[str, int]:
@@ -138,7 +137,9 @@ def clean_air_quality_validated_hourly(context: dg.AssetExecutionContext,
                                        warehouse: WarehouseResource):
     """Validated hourly means (µg/m³) per station and component in UTC, from RIVM's yearly
     files; preferred over API values for the same hour. A run over a range of years (a CLI
-    build) gates each year on its own (`each_partition`)."""
+    build) gates each year on its own (`each_partition`); a year larger than
+    `TRANSITION_MONITOR_CHUNK_ROWS` rows is parsed, validated and written in chunks
+    (`warehouse.validated_air`), so memory follows the chunk, not the partition."""
     wh = warehouse.warehouse()
     yield from each_partition(context, partial(_validated_year, wh))
 
@@ -149,11 +150,9 @@ def _validated_year(wh, key: str):
         yield from unchanged
         return
     payloads = wh.current_payloads("rivm_air_quality", "validated_yearly", key)
-    frames = [parse_rivm_yearly_csv(p) for p in payloads]
-    frame = pl.concat(frames) if frames else pl.DataFrame()
-    window = {"source": "rivm_validated", "measured_at": reporting_year_window(int(key))}
-    yield from _gate(wh, VALIDATED_HOURLY, frame, window, key, inputs=inputs,
-                     fetched=bool(payloads))
+    result, frame = write_validated_year(wh, payloads, key, inputs=inputs)
+    yield dg.MaterializeResult(metadata=frame_metadata(frame, result))
+    yield gx_check_result(result)
 
 
 def _gate(wh, family, frame: pl.DataFrame, window, partition: str, extra=None, inputs=None,

@@ -1,0 +1,183 @@
+"""A yearly air-quality partition larger than the configured chunk size is parsed, validated and
+written in chunks inside one transaction (issue 18): the same table as a whole write, the same
+stored verdicts, and on any failure nothing replaced."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import dagster as dg
+import pytest
+
+from benchmarks.national import rivm_csv, station_codes
+from core.errors import ContractError
+from core.payload import Payload
+from families.air_quality import VALIDATED_HOURLY
+from orchestration.assets.air_quality import clean_air_quality_validated_hourly
+from orchestration.resources import WarehouseResource
+from sources.generators.air_quality import rivm_url
+from transforms.air_quality import rivm_yearly_chunks, rivm_yearly_rows
+from warehouse.validated_air import CHUNK_ROWS_ENV, chunk_rows, write_validated_year
+
+YEAR = 2023
+TABLE = VALIDATED_HOURLY.table_name
+STATIONS = station_codes(3)
+TINY = 4_000  # rows per chunk: a file of 3 stations x 8,760 hours is 7 chunks
+WHOLE = 10**9  # larger than any partition here: the whole-frame path
+
+
+def payload(body: bytes, component: str = "NO2") -> Payload:
+    url = rivm_url(YEAR, component)
+    return Payload("rivm_air_quality", "validated_yearly", url, url, "text/csv", body,
+                   datetime.now(UTC))
+
+
+def year_files() -> list[Payload]:
+    return [payload(rivm_csv(STATIONS, YEAR, c), c) for c in ("NO2", "PM10")]
+
+
+def with_line(body: bytes, line_from_end: int, edit) -> bytes:
+    """`body` with one hour row (counted from the end) replaced by `edit(row)`."""
+    lines = body.decode().splitlines()
+    lines[-line_from_end] = edit(lines[-line_from_end])
+    return ("\n".join(lines) + "\n").encode()
+
+
+def table_rows(wh):
+    return wh.query(f"SELECT * FROM {TABLE} ORDER BY ALL")  # noqa: S608
+
+
+def checksum(wh) -> tuple:
+    return tuple(wh.query(
+        f"SELECT count(*) AS n, sum(hash(station_code, component, measured_at, value_ugm3, "  # noqa: S608
+        f"source)) AS h FROM {TABLE}").row(0))
+
+
+def latest_failures(wh) -> dict[str, tuple]:
+    frame = wh.query(
+        "SELECT e.expectation, e.column_name, e.unexpected_count, e.unexpected_examples "
+        "FROM validation_expectations e JOIN validation_runs r USING (validation_id) "
+        "WHERE r.validated_at = (SELECT max(validated_at) FROM validation_runs) "
+        "AND NOT e.success")
+    return {row[0]: row[1:] for row in frame.iter_rows()}
+
+
+def test_a_file_is_cut_into_blocks_of_hour_rows_that_add_up_to_the_whole():
+    body = rivm_csv(STATIONS, YEAR, "NO2")
+    chunks = list(rivm_yearly_chunks(payload(body), TINY))
+    assert len(chunks) > 1 and max(c.height for c in chunks) <= TINY
+    whole = next(iter(rivm_yearly_chunks(payload(body))))
+    assert sum(c.height for c in chunks) == whole.height == rivm_yearly_rows(payload(body))
+
+
+def test_chunked_and_whole_writes_give_the_same_table(warehouse, tmp_path):
+    from warehouse.store import Warehouse
+
+    other = Warehouse(tmp_path / "other.duckdb")
+    other.initialise()
+    whole, frame = write_validated_year(other, year_files(), str(YEAR), limit=WHOLE)
+    chunked, none = write_validated_year(warehouse, year_files(), str(YEAR), limit=TINY)
+    assert frame is not None and none is None  # the second went through the chunks
+    assert whole.outcome.success and chunked.outcome.success
+    assert chunked.rows_written == whole.rows_written == frame.height
+    assert checksum(warehouse) == checksum(other)
+    assert table_rows(warehouse).equals(table_rows(other))
+    assert [(e.expectation, e.success, e.unexpected_count) for e in chunked.outcome.expectations] \
+        == [(e.expectation, e.success, e.unexpected_count) for e in whole.outcome.expectations]
+    # the passed validation is stored, with the partition's row count
+    stored = warehouse.query("SELECT success, row_count FROM validation_runs")
+    assert stored.rows() == [(True, frame.height)]
+
+
+def _write_then_fail(warehouse, tmp_path, broken: list[Payload]):
+    """A good vintage written first; then `broken` chunked and, in another warehouse, whole.
+    Returns the chunked and the whole result, the checksum before and after, and the failures
+    each stored."""
+    from warehouse.store import Warehouse
+
+    assert write_validated_year(warehouse, year_files(), str(YEAR), limit=TINY)[0].outcome.success
+    before = checksum(warehouse)
+    chunked, _ = write_validated_year(warehouse, broken, str(YEAR), limit=TINY)
+    reference = Warehouse(tmp_path / "reference.duckdb")
+    reference.initialise()
+    whole, _ = write_validated_year(reference, broken, str(YEAR), limit=WHOLE)
+    stored = (latest_failures(warehouse), latest_failures(reference))
+    assert stored[0].keys() == stored[1].keys()
+    return chunked, whole, before, checksum(warehouse), stored
+
+
+def test_a_key_repeated_across_two_chunks_fails_and_keeps_the_old_rows(warehouse, tmp_path):
+    no2, pm10 = year_files()
+    lines = no2.body.decode().splitlines()
+    # a third file repeating NO2's last hour row: its rows land in another chunk
+    repeat = payload(("\n".join(lines[:8] + lines[-1:]) + "\n").encode())
+    chunked, whole, before, after, (stored, reference) = _write_then_fail(
+        warehouse, tmp_path, [no2, pm10, repeat])
+    assert not chunked.outcome.success and chunked.rows_written == 0
+    assert after == before  # nothing replaced
+    [failed] = chunked.outcome.failed
+    assert failed.expectation == "expect_compound_columns_to_be_unique"
+    assert failed.unexpected_count == whole.outcome.failed[0].unexpected_count == 2 * len(STATIONS)
+    # stored as the whole-frame validation stores it: the same count and example rows (GX lists
+    # them in frame order, the check across chunks in key order)
+    key_rule = "expect_compound_columns_to_be_unique"
+    assert stored[key_rule][1] == reference[key_rule][1] == 2 * len(STATIONS)
+    assert sorted(json.loads(stored[key_rule][2]), key=str) \
+        == sorted(json.loads(reference[key_rule][2]), key=str)
+    assert warehouse.failed_tables() == [TABLE]
+
+
+def test_a_chunk_failing_a_row_rule_fails_the_partition(warehouse, tmp_path):
+    no2, pm10 = year_files()
+
+    def implausible(row: str) -> str:
+        cells = row.split(";")
+        cells[5] = "9999.0"
+        return ";".join(cells)
+
+    broken = payload(with_line(no2.body, 1, implausible))  # the last chunk of NO2
+    chunked, whole, before, after, (stored, reference) = _write_then_fail(
+        warehouse, tmp_path, [broken, pm10])
+    assert after == before and chunked.rows_written == 0
+    [failed] = chunked.outcome.failed
+    [whole_failed] = whole.outcome.failed
+    assert (failed.expectation, failed.column, failed.unexpected_count) == (
+        "expect_column_values_to_be_between", "value_ugm3", 1)
+    assert (failed.unexpected_count, list(failed.unexpected_examples)) == (
+        whole_failed.unexpected_count, list(whole_failed.unexpected_examples))
+    assert chunked.outcome.row_count == whole.outcome.row_count
+    assert stored == reference
+
+
+def test_a_contract_error_in_a_later_chunk_rolls_back_the_earlier_ones(warehouse):
+    assert write_validated_year(warehouse, year_files(), str(YEAR), limit=TINY)[0].outcome.success
+    before = checksum(warehouse)
+    no2, pm10 = year_files()
+    garbled = payload(with_line(pm10.body, 1, lambda row: row.replace("2023", "20x3", 1)), "PM10")
+    with pytest.raises(ContractError, match="Begindatumtijd"):
+        write_validated_year(warehouse, [no2, garbled], str(YEAR), limit=TINY)
+    assert checksum(warehouse) == before
+
+
+def test_the_chunk_size_is_configuration():
+    assert chunk_rows({}) > 1_000_000 // 10
+    assert chunk_rows({CHUNK_ROWS_ENV: "2500"}) == 2500
+    for wrong in ("0", "-5", "many"):
+        with pytest.raises(ValueError, match=CHUNK_ROWS_ENV):
+            chunk_rows({CHUNK_ROWS_ENV: wrong})
+
+
+def test_the_clean_asset_writes_a_large_partition_in_chunks(tmp_path, monkeypatch):
+    monkeypatch.setenv(CHUNK_ROWS_ENV, str(TINY))
+    resource = WarehouseResource(path=str(tmp_path / "wh.duckdb"), lock_timeout_s=2)
+    wh = resource.warehouse()
+    wh.initialise()
+    wh.record_payloads(year_files(), partition_key=str(YEAR))
+    result = dg.materialize([clean_air_quality_validated_hourly], partition_key=str(YEAR),
+                            resources={"warehouse": resource})
+    [materialization] = result.asset_materializations_for_node(
+        "clean_air_quality_validated_hourly")
+    assert materialization.metadata["preview"].value == "(written in chunks)"
+    assert materialization.metadata["rows"].value == wh.query(
+        f"SELECT count(*) AS n FROM {TABLE}")["n"][0] == 2 * 3 * 8760  # noqa: S608
