@@ -467,9 +467,26 @@ def cmd_build(args: argparse.Namespace) -> int:
         _say(f"{args.command} refused: {exc}")
         return EXIT_BUSY
     except BuildStopped as stop:
-        _say(f"{args.command} stopped by {stop}: the run in progress was failed and no "
-             "further run started; run the command again to finish")
-        return 128 + stop.signum
+        return _stopped(args.command, stop)
+    except Exception as exc:
+        # A stop signal that lands inside a DuckDB query comes back as the query's own error
+        # ("Query interrupted") with BuildStopped as its cause: it is still a stop
+        if (stop := _stop_in_chain(exc)) is None:
+            raise
+        return _stopped(args.command, stop)
+
+
+def _stop_in_chain(exc: BaseException) -> BuildStopped | None:
+    from orchestration.probe import interruption_in_chain
+
+    stop = interruption_in_chain(exc)
+    return stop if isinstance(stop, BuildStopped) else None
+
+
+def _stopped(command: str, stop: BuildStopped) -> int:
+    _say(f"{command} stopped by {stop}: the run in progress was failed and no "
+         "further run started; run the command again to finish")
+    return 128 + stop.signum
 
 
 def _build_holding_the_lock(args: argparse.Namespace, p: Paths,

@@ -66,12 +66,27 @@ def look(job: dg.JobDefinition, partition: str | None, resources) -> Look | None
         try:
             fetched = {name: raw_fetches[name](sources, warehouse, partition, once)
                        for name in sorted(raws)}
-        except Exception:  # noqa: BLE001 - the run fetches again and reports the failure itself
+        except Exception as exc:  # noqa: BLE001 - the run fetches again and reports the failure
+            if (stop := interruption_in_chain(exc)) is not None:
+                raise stop from None  # a stop signal that DuckDB turned into its own error
             return None
         changed = frozenset(
             name for name in cleans if wh.unchanged_inputs(
                 name, partition or "", clean_inputs[name](wh, partition)) is None)
     return Look(fetched, changed)
+
+
+def interruption_in_chain(exc: BaseException) -> BaseException | None:
+    """The stop signal (KeyboardInterrupt, the build's BuildStopped: not an Exception) that
+    caused `exc`, if any: DuckDB ends a query a signal handler raised into with its own
+    RuntimeError ("Query interrupted"), the handler's exception as its cause."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if not isinstance(exc, Exception):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def report_fetches(instance: dg.DagsterInstance, found: Look, partition: str | None) -> None:

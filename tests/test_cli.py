@@ -106,3 +106,27 @@ def test_snapshot_build_can_stop_before_the_last_bundled_day():
     days = [k for job, k in planned_runs("snapshot", 0, until=date.fromisoformat(SNAPSHOT_DAYS[-2]))
             if job == "air_quality_daily_job"]
     assert days == list(SNAPSHOT_DAYS[:-1])
+
+
+def test_a_stop_signal_inside_a_duckdb_query_is_still_a_stop():
+    """DuckDB ends a query that a signal handler raised into with RuntimeError("Query
+    interrupted"), the handler's exception as its cause: the build must see the stop (exit
+    128+signal), and the look before a run must not take it for a failed fetch."""
+    import signal
+
+    import duckdb
+
+    from orchestration.cli import BuildStopped, _stop_in_chain
+    from orchestration.probe import interruption_in_chain
+
+    stop = BuildStopped(signal.SIGTERM)
+    try:
+        try:
+            raise stop
+        except BuildStopped as inner:
+            raise RuntimeError("Query interrupted") from inner
+    except RuntimeError as wrapped:
+        assert _stop_in_chain(wrapped) is stop
+        assert interruption_in_chain(wrapped) is stop
+    assert interruption_in_chain(duckdb.Error("a real error")) is None
+    assert _stop_in_chain(RuntimeError("Query interrupted")) is None
