@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from orchestration.run_storage import deferred_sync
 from orchestration.settings import HOME_ENV, SOURCE_MODE_ENV, Paths, paths, prepare_dagster_home
@@ -93,14 +94,15 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
     jobs = build_jobs(defs, runs)
     failures, unchanged = 0, None
     last = {job_name: n for n, (job_name, _) in enumerate(runs, 1)}
-    todo = list(enumerate(zip(runs, jobs, strict=True), 1))
+    todo = [PlannedRun(n, job_name, key, job)
+            for n, ((job_name, key), job) in enumerate(zip(runs, jobs, strict=True), 1)]
     workers = distributed_profile().workers
     if workers > 1:  # the distributed profile: all but the edition over worker processes
         from orchestration.fanout import run_fanned_out
 
         failures = run_fanned_out(str(p.home), mode, [r for r in runs if r[0] != "edition_job"],
                                   workers, say)
-        todo = [(n, (run, job)) for n, (run, job) in todo if run[0] == "edition_job"]
+        todo = [run for run in todo if run.job_name == "edition_job"]
     with deferred_sync(p.dagster_home), dg.build_resources(defs.resources,
                                                            instance=instance) as resources:
         for group in _partition_groups(todo):
@@ -108,7 +110,7 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
                 failures += _run_partitions(group, defs, instance, resources, len(runs), say,
                                             stop_requested)
                 continue
-            n, ((job_name, key), job) = group[0]
+            n, job_name, key, job = group[0]
             label = f"[{n}/{len(runs)}] {job_name}" + (f" {key}" if key else "")
             if job_name == "edition_job" and not only_edition:
                 unchanged = _nothing_new(p, mode)
@@ -152,19 +154,28 @@ def _execute_labelled(job, job_name: str, key: str | None, keys: tuple[str, str]
     return False
 
 
-def _partition_groups(todo: list) -> list[list]:
+class PlannedRun(NamedTuple):
+    """One planned run of a build: its place in the plan (from 1), job, partition and the job
+    definition `build_jobs` made for it."""
+
+    n: int
+    job_name: str
+    key: str | None
+    job: object
+
+
+def _partition_groups(todo: list[PlannedRun]) -> list[list[PlannedRun]]:
     """The planned runs in order, a partitioned job's consecutive partitions as one group."""
-    groups: list[list] = []
-    for item in todo:
-        job_name, key = item[1][0]
-        if groups and key is not None and groups[-1][-1][1][0][0] == job_name:
-            groups[-1].append(item)
+    groups: list[list[PlannedRun]] = []
+    for run in todo:
+        if groups and run.key is not None and groups[-1][-1].job_name == run.job_name:
+            groups[-1].append(run)
         else:
-            groups.append([item])
+            groups.append([run])
     return groups
 
 
-def _run_partitions(group: list, defs, instance, resources, total: int, say,
+def _run_partitions(group: list[PlannedRun], defs, instance, resources, total: int, say,
                     stop_requested: Callable[[], None]) -> int:
     """A partitioned job's planned partitions (a fresh build: 9 years, then 7 days) as one
     Dagster run over a partition range, where the look allows; how many runs failed.
@@ -181,13 +192,13 @@ def _run_partitions(group: list, defs, instance, resources, total: int, say,
 
     from orchestration.probe import asset_names, look, report_fetches, report_freshness
 
-    job_name = group[0][1][0][0]
+    job_name = group[0].job_name
     base = defs.resolve_job_def(job_name)  # with its freshness checks: they go per group
     order = {k: i for i, k in enumerate(base.partitions_def.get_partition_keys(
         dynamic_partitions_store=instance))}
     changed: dict[str, frozenset[str]] = {}
     alone: list[tuple[int, str]] = []
-    for n, ((_, key), _) in group:
+    for n, _, key, _ in group:
         started = time.monotonic()
         found = look(base, key, resources)
         if found is None:
@@ -212,13 +223,13 @@ def _run_partitions(group: list, defs, instance, resources, total: int, say,
                                           f"[{n}/{total}] {job_name} {key}",
                                           time.monotonic(), say)
         stop_requested()
-    looked = [k for _, ((_, k), _) in group if k not in {key for _, key in alone}]
+    looked = [run.key for run in group if run.key not in {key for _, key in alone}]
     for first, last, keys in _ranges(looked, changed, order):
         selected = {dg.AssetKey(name) for key in keys for name in changed.get(key, ())}
         checks = {c for c in graph.asset_check_keys
                   if c.asset_key in selected and c not in freshness}
         job = base.get_subset(asset_selection=selected, asset_check_selection=checks)
-        n = next(n for n, ((_, k), _) in group if k == first)
+        n = next(run.n for run in group if run.key == first)
         label = f"[{n}/{total}] {job_name} {first}" + (
             f"..{last} ({len(keys)} partitions, one run)" if first != last else "")
         one = first == last

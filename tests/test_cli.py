@@ -81,12 +81,16 @@ def test_live_build_can_end_on_a_chosen_day_and_keep_chosen_years():
 
 
 def test_a_partitioned_jobs_planned_partitions_form_one_group_and_ranges_skip_gaps():
-    from orchestration.cli import _partition_groups, _ranges
+    from orchestration.cli import PlannedRun, _partition_groups, _ranges
 
     runs = planned_runs("snapshot", 0)
-    groups = _partition_groups([(n, (run, None)) for n, run in enumerate(runs, 1)])
-    assert [[item[1][0][0] for item in g][0] for g in groups] == [
-        "validated_air_quality_job", "air_quality_daily_job", "statistics_job", "edition_job"]
+    groups = _partition_groups([PlannedRun(n, job_name, key, None)
+                                for n, (job_name, key) in enumerate(runs, 1)])
+    assert [{run.job_name for run in g} for g in groups] == [
+        {"validated_air_quality_job"}, {"air_quality_daily_job"}, {"statistics_job"},
+        {"edition_job"}]
+    assert [[run.n for run in g] for g in groups] == [
+        list(range(1, 10)), list(range(10, 17)), [17], [18]]
     assert sum(len(g) for g in groups) == len(runs)
     order = {str(y): i for i, y in enumerate(range(2016, 2025))}
     planned = ["2016", "2017", "2018", "2020", "2021", "2022"]  # 2019 not planned
