@@ -74,7 +74,7 @@ def measure_partition(input_root: Path, warehouse_path: Path, limit: int) -> dic
     gc.collect()
     before = _rss_bytes()
     start = time.perf_counter()
-    payloads = wh.current_payloads("rivm_air_quality", "validated_yearly", str(YEAR))
+    payloads = wh.stored_payloads("rivm_air_quality", "validated_yearly", str(YEAR))
     result, _ = write_validated_year(wh, payloads, str(YEAR), limit=limit)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

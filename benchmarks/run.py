@@ -210,7 +210,7 @@ class Bench:
 
         names = {"parse": "parse.air", "validate": "validate.air", "load": "load.air"}
         with self.clock.stage("parse.air"):
-            payloads = self.wh.current_payloads("rivm_air_quality", "validated_yearly", str(year))
+            payloads = self.wh.stored_payloads("rivm_air_quality", "validated_yearly", str(year))
         result, _ = write_validated_year(self.wh, payloads, str(year),
                                          timed=lambda phase: self.clock.stage(names[phase]))
         if not result.outcome.success:

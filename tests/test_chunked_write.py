@@ -181,3 +181,31 @@ def test_the_clean_asset_writes_a_large_partition_in_chunks(tmp_path, monkeypatc
     assert materialization.metadata["preview"].value == "(written in chunks)"
     assert materialization.metadata["rows"].value == wh.query(
         f"SELECT count(*) AS n FROM {TABLE}")["n"][0] == 2 * 3 * 8760  # noqa: S608
+
+
+def test_stored_files_are_read_one_at_a_time_when_counted_and_when_parsed(warehouse, tmp_path):
+    """`Warehouse.stored_payloads` lists a partition's files without their bodies; the write
+    reads each body when it counts that file's rows and again when it parses it, so one body
+    is in memory at a time (issue 18), and the table equals a write of in-memory files."""
+    from warehouse.store import Warehouse
+
+    files = year_files()
+    warehouse.record_payloads(files, partition_key=str(YEAR))
+    read: list[str] = []
+    store_get = warehouse.payloads.get
+
+    def get(content_hash: str) -> bytes:
+        read.append(content_hash)
+        return store_get(content_hash)
+
+    warehouse.payloads.get = get
+    stored = warehouse.stored_payloads("rivm_air_quality", "validated_yearly", str(YEAR))
+    assert read == [] and [s.request_key for s in stored] == sorted(f.request_key for f in files)
+    result, _ = write_validated_year(warehouse, stored, str(YEAR), limit=TINY)
+    order = [s.content_hash for s in stored]
+    assert result.outcome.success and read == order + order
+
+    other = Warehouse(tmp_path / "other.duckdb")
+    other.initialise()
+    assert write_validated_year(other, files, str(YEAR), limit=TINY)[0].outcome.success
+    assert checksum(warehouse) == checksum(other)

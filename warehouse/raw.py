@@ -4,12 +4,35 @@ bodies live in the content-addressed payload store beside the file."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 
 import pyarrow as pa
 
 from core.errors import ContractError
 from core.payload import Payload
 from core.secrets import holds_secret
+
+
+@dataclass(frozen=True)
+class StoredPayload:
+    """A current vintage as the warehouse lists it, its body still in the payload store:
+    `load()` reads and checks it. A yearly partition's files are then held one at a time
+    while they are parsed (issue 18: memory follows the chunk, not the partition)."""
+
+    source: str
+    dataset: str
+    request_key: str
+    url: str
+    media_type: str
+    content_hash: str
+    fetched_at: datetime
+    store: object = field(repr=False, compare=False)
+
+    def load(self) -> Payload:
+        return Payload(source=self.source, dataset=self.dataset, request_key=self.request_key,
+                       url=self.url, media_type=self.media_type,
+                       body=self.store.get(self.content_hash), fetched_at=self.fetched_at)
 
 
 class RawVintages:
@@ -63,6 +86,11 @@ class RawVintages:
     def current_payloads(self, source: str, dataset: str | None = None,
                          partition_key: str | None = None) -> list[Payload]:
         """The newest vintage of each request of a source (optionally one dataset/partition)."""
+        return [p.load() for p in self.stored_payloads(source, dataset, partition_key)]
+
+    def stored_payloads(self, source: str, dataset: str | None = None,
+                        partition_key: str | None = None) -> list[StoredPayload]:
+        """`current_payloads` without their bodies: each is read by its `load()`."""
         sql = ("SELECT source, dataset, request_key, url, media_type, content_hash, fetched_at "
                "FROM raw_payloads_current WHERE source = ?")
         params: list[object] = [source]
@@ -74,6 +102,7 @@ class RawVintages:
             params.append(partition_key)
         with self.connect(read_only=False) as con:
             rows = con.execute(sql + " ORDER BY request_key", params).fetchall()
-        return [Payload(source=r[0], dataset=r[1], request_key=r[2], url=r[3], media_type=r[4],
-                        body=self.payloads.get(r[5]), fetched_at=r[6]) for r in rows]
+        return [StoredPayload(source=r[0], dataset=r[1], request_key=r[2], url=r[3],
+                              media_type=r[4], content_hash=r[5], fetched_at=r[6],
+                              store=self.payloads) for r in rows]
 

@@ -22,6 +22,7 @@ from transforms.air_quality import (
 )
 from warehouse.gate import GateResult, _untimed, validate_then_write, validate_then_write_chunks
 from warehouse.guard import require_rows
+from warehouse.raw import StoredPayload
 from warehouse.store import Warehouse
 
 CHUNK_ROWS_ENV = "TRANSITION_MONITOR_CHUNK_ROWS"
@@ -42,24 +43,27 @@ def chunk_rows(env: Mapping[str, str] | None = None) -> int:
     return int(value)
 
 
-def write_validated_year(warehouse: Warehouse, payloads: Sequence[Payload], partition: str, *,
+def write_validated_year(warehouse: Warehouse, payloads: Sequence[Payload | StoredPayload],
+                         partition: str, *,
                          inputs: str | None = None, limit: int | None = None,
                          timed: Callable[[str], AbstractContextManager] = _untimed
                          ) -> tuple[GateResult, pl.DataFrame | None]:
     """Validate and write one reporting year's files; the frame too when it was parsed whole
-    (None when written in chunks). `limit`: the chunk size (default: `chunk_rows()`).
+    (None when written in chunks). `limit`: the chunk size (default: `chunk_rows()`). Each
+    file's body is taken through `load()` when it is counted and again when it is parsed, so
+    with `StoredPayload`s (`Warehouse.stored_payloads`) one body is in memory at a time.
     `timed(phase)` wraps the "parse", "validate" and "load" phases (`warehouse.gate`)."""
     family = VALIDATED_HOURLY
     window = {"source": VALIDATED_SOURCE, "measured_at": reporting_year_window(int(partition))}
     limit = chunk_rows() if limit is None else limit
-    if payloads and sum(rivm_yearly_rows(p) for p in payloads) > limit:
-        chunks = (chunk for p in payloads for chunk in rivm_yearly_chunks(p, limit))
+    if payloads and sum(rivm_yearly_rows(p.load()) for p in payloads) > limit:
+        chunks = (chunk for p in payloads for chunk in rivm_yearly_chunks(p.load(), limit))
         result = validate_then_write_chunks(
             warehouse, family.table_name, chunks, family.rules(), window, partition,
             chunk_rows=limit, min_rows=family.min_rows, inputs=inputs, timed=timed)
         return result, None
     with timed("parse"):
-        frame = (pl.concat([parse_rivm_yearly_csv(p) for p in payloads]) if payloads
+        frame = (pl.concat([parse_rivm_yearly_csv(p.load()) for p in payloads]) if payloads
                  else family.table.empty())
     if payloads:  # payloads that hold no (or too few) hours: refused, the stored hours stay
         require_rows(family.table_name, f"partition {partition}", frame.height,

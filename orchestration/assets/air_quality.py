@@ -149,7 +149,7 @@ def _validated_year(wh, key: str):
     if (unchanged := unchanged_events(wh, VALIDATED_HOURLY.table_name, key, inputs)):
         yield from unchanged
         return
-    payloads = wh.current_payloads("rivm_air_quality", "validated_yearly", key)
+    payloads = wh.stored_payloads("rivm_air_quality", "validated_yearly", key)
     result, frame = write_validated_year(wh, payloads, key, inputs=inputs)
     yield dg.MaterializeResult(metadata=frame_metadata(frame, result))
     yield gx_check_result(result)
