@@ -12,6 +12,16 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+# libyaml's parser (PyYAML's C extension, in its wheels) reads the same YAML as the pure-Python
+# SafeLoader about ten times faster: the catalogue, regions and locales took about 1 s of every
+# command's start-up. The pure-Python loader stays the fallback where the extension is missing.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def safe_yaml(text: str):
+    """`yaml.safe_load`, through libyaml when it is there."""
+    return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader, C or Python
+
 
 class CatalogueError(ValueError):
     """A catalogue or regions file is invalid; the message names entry and field."""
@@ -38,7 +48,7 @@ def load_yaml(path: Path, model: type[BaseModel], list_key: str, id_key: str = "
 def _load_yaml(path: Path, _mtime_ns: int, _size: int, model: type[BaseModel], list_key: str,
                id_key: str = "id"):
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        raw = safe_yaml(Path(path).read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise CatalogueError(f"{Path(path).name}: not valid YAML: {exc}") from None
     try:

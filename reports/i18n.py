@@ -12,8 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from core.config import safe_yaml
 from indicators.catalogue import THEMES as CATALOGUE_THEMES
 from indicators.progress import parse_reason
 from reports.formatting import MONTHS_EN, MONTHS_NL, format_number, format_percent
@@ -26,7 +25,7 @@ LOCALES_DIR = Path(__file__).parent / "locales"
 
 
 def _load_locale(lang: str) -> dict[str, dict[str, str]]:
-    return yaml.safe_load((LOCALES_DIR / f"{lang}.yaml").read_text(encoding="utf-8"))
+    return safe_yaml((LOCALES_DIR / f"{lang}.yaml").read_text(encoding="utf-8"))
 
 
 # The words per language: `reports/locales/<lang>.yaml`, one file per language.

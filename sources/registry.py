@@ -11,10 +11,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.errors import MissingCredential
-from sources.files import FileDrop, drop_folder
-from sources.http import RetryPolicy, SnapshotTransport, SourceHttp, Throttle
+
+if TYPE_CHECKING:  # the clients are imported where they are made: `status` reads only specs
+    from sources.http import RetryPolicy, SourceHttp, Throttle
 
 SNAPSHOT_DIR = Path(__file__).parent / "snapshot"
 # Files of file sources as the snapshot bundles them (`<source>/<file name>`), standing in for
@@ -151,6 +153,8 @@ _THROTTLES: dict[str, Throttle] = {}
 
 def shared_throttle(name: str) -> Throttle | None:
     """The one throttle of a rate-limited source in this process (every client shares it)."""
+    from sources.http import Throttle
+
     limit = SOURCES[name].rate_limit
     if limit is None:
         return None
@@ -169,6 +173,9 @@ def make_http(name: str, *, mode: str = "snapshot", base_url: str | None = None,
     `<drop_dir>/<source>/`; in snapshot mode `files` reads the bundled snapshot's files. In
     live mode a rate-limited source gets its shared throttle unless `throttle=` is given (a
     test's, with a fake clock); snapshot mode reads files and is never throttled."""
+    from sources.files import FileDrop, drop_folder
+    from sources.http import RetryPolicy, SnapshotTransport, SourceHttp
+
     spec = SOURCES[name]
     if mode not in ("snapshot", "live"):
         raise ValueError(f"source mode must be 'snapshot' or 'live', not {mode!r}")

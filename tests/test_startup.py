@@ -16,6 +16,31 @@ def test_definitions_and_publish_path_do_not_import_great_expectations():
     assert out.stdout.strip() == "False"
 
 
+def test_status_loads_neither_the_http_clients_nor_the_pipeline():
+    """`status` reads the warehouse and the source declarations only (issue 18: under 1 s)."""
+    code = ("import sys, orchestration.cli, orchestration.status; "
+            "print(sorted(m for m in ('httpx', 'tenacity', 'dagster', 'polars', "
+            "'great_expectations', 'plotly') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_libyaml_reads_the_configuration_as_the_pure_python_loader_does():
+    from pathlib import Path
+
+    import yaml
+
+    from core.config import safe_yaml
+
+    root = Path(__file__).parents[1]
+    files = [*root.glob("indicators/*.yaml"), *root.glob("reports/locales/*.yaml"),
+             *root.glob("families/*/*.yaml")]
+    assert len(files) >= 5
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert safe_yaml(text) == yaml.safe_load(text), path
+
+
 DTD_BOMB = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
             b"<x>&b;</x>")
 

@@ -16,8 +16,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-import yaml
-
+from core.config import safe_yaml
 from core.tables import STAT_SHAPE
 from families.base import Family
 from families.cbs import cbs_feed
@@ -29,7 +28,7 @@ SECTORS_FILE = Path(__file__).parent / "sectors.yaml"
 
 def load_sectors(path: Path = SECTORS_FILE) -> tuple[dict[str, str], tuple[str, ...]]:
     """(SBI title -> entity for the total and every transition sector, transition entities)."""
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    doc = safe_yaml(path.read_text(encoding="utf-8")) or {}
     sectors = doc.get("transition_sectors") or []
     if not sectors or "total" not in doc:
         raise ValueError(f"{path}: needs 'total' and a non-empty 'transition_sectors' list")
