@@ -13,7 +13,7 @@ import json
 import math
 from dataclasses import dataclass, field
 
-import plotly.graph_objects as go
+import plotly.io.json
 import polars as pl
 from markupsafe import Markup, escape
 
@@ -32,6 +32,46 @@ BAND_FILL = "rgba(90, 90, 90, 0.13)"  # light enough that every region line read
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
                  "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}
+
+
+class Figure:
+    """A Plotly figure as plain data: traces and layout as Plotly's JSON schema names them,
+    which plotly.js draws. `plotly.graph_objects` builds and validates an object per property:
+    8 s of a snapshot edition's 30 s went into its 168 charts, these dicts take milliseconds.
+    The tests pass every kind of chart through `plotly.graph_objects.Figure`, which refuses a
+    property Plotly does not know (tests/test_report_builders.py)."""
+
+    def __init__(self) -> None:
+        self.data: list[dict] = []
+        self.layout: dict = {}
+
+    def add_trace(self, kind: str, properties: dict) -> None:
+        """A trace of `kind` ("scatter", "bar"); a property given as None is left unset, as
+        graph_objects leaves it."""
+        self.data.append({"type": kind, **_without_none(properties)})
+
+    def update_layout(self, **properties) -> None:
+        """Merge into the layout: nested dicts key by key, anything else replaced."""
+        _merge(self.layout, properties)
+
+    def to_dict(self) -> dict:
+        return {"data": self.data, "layout": self.layout}
+
+    def to_json(self) -> str:
+        return plotly.io.json.to_json_plotly(self.to_dict())
+
+
+def _without_none(properties: dict) -> dict:
+    return {k: _without_none(v) if isinstance(v, dict) else v
+            for k, v in properties.items() if v is not None}
+
+
+def _merge(into: dict, properties: dict) -> None:
+    for key, value in properties.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
 
 
 @dataclass(frozen=True)
@@ -117,10 +157,10 @@ def legend_name(value: str) -> str:
     return "<br>".join(wrap(plotly_text(value), LEGEND_WIDTH))
 
 
-def indicator_figure(chart: ChartInput, lang: str) -> go.Figure:
+def indicator_figure(chart: ChartInput, lang: str) -> Figure:
     """Region lines side by side, with target paths, limit values, provisional and
     low-coverage points each in their own legend entry."""
-    fig = go.Figure()
+    fig = Figure()
     if chart.band is not None and chart.band.years:
         _add_band(fig, chart.band, chart)
     for part in chart.series.partition_by("series_id", maintain_order=True):
@@ -146,24 +186,24 @@ def _hover(chart: ChartInput) -> str:
     return f"%{{fullData.name}}<br>%{{x}}: %{{y:,.{chart.decimals}f}} {unit}<extra></extra>"
 
 
-def _add_band(fig: go.Figure, band: Band, chart: ChartInput) -> None:
+def _add_band(fig: Figure, band: Band, chart: ChartInput) -> None:
     """Lower edge first (an invisible line), then the upper edge filled down to it; one
     legend entry switches both."""
     d, unit = chart.decimals, plotly_text(chart.unit)
     for label, values, fill in ((band.low_label, band.low, None),
                                 (band.high_label, band.high, "tonexty")):
-        fig.add_trace(go.Scatter(
+        fig.add_trace("scatter", dict(
             x=band.years, y=[_round(v, d) for v in values], mode="lines", fill=fill,
             fillcolor=BAND_FILL if fill else None, line={"width": 0, "color": BAND_FILL},
             name=legend_name(band.label), legendgroup="band", showlegend=fill is not None,
             hovertemplate=f"{plotly_text(label)}<br>%{{x}}: %{{y:,.{d}f}} {unit}<extra></extra>"))
 
 
-def _add_series(fig: go.Figure, part: pl.DataFrame, chart: ChartInput, lang: str, *,
+def _add_series(fig: Figure, part: pl.DataFrame, chart: ChartInput, lang: str, *,
                 visible, style: SeriesStyle | None = None) -> None:
     series_id = part["series_id"][0]
     style = style or chart.styles.get(series_id, SeriesStyle(OKABE_ITO[6], MARKERS[0]))
-    fig.add_trace(go.Scatter(
+    fig.add_trace("scatter", dict(
         x=part["year"].to_list(), y=part["value"].to_list(), mode="lines+markers",
         name=legend_name(part["label"][0]), legendgroup=series_id, visible=visible,
         yaxis=_axis(chart, series_id),
@@ -172,13 +212,13 @@ def _add_series(fig: go.Figure, part: pl.DataFrame, chart: ChartInput, lang: str
         connectgaps=False, hovertemplate=_hover(chart)))
 
 
-def _add_flag_points(fig: go.Figure, chart: ChartInput, flag: str, legend_key: str,
+def _add_flag_points(fig: Figure, chart: ChartInput, flag: str, legend_key: str,
                      symbol: str, size: int, lang: str) -> None:
     """One marker overlay per region for flagged years, one shared legend entry."""
     flagged = chart.series.filter(pl.col(flag).fill_null(False) & pl.col("value").is_not_null())
     for i, part in enumerate(flagged.partition_by("series_id", maintain_order=True)):
         style = chart.styles.get(part["series_id"][0], SeriesStyle(OKABE_ITO[6], MARKERS[0]))
-        fig.add_trace(go.Scatter(
+        fig.add_trace("scatter", dict(
             x=part["year"].to_list(), y=part["value"].to_list(), mode="markers",
             name=text(legend_key, lang), legendgroup=flag, showlegend=i == 0,
             yaxis=_axis(chart, part["series_id"][0]),
@@ -188,13 +228,13 @@ def _add_flag_points(fig: go.Figure, chart: ChartInput, flag: str, legend_key: s
                           f"<br>{_hover(chart)}"))
 
 
-def _add_trajectory(fig: go.Figure, trajectory: Trajectory, chart: ChartInput, lang: str) -> None:
+def _add_trajectory(fig: Figure, trajectory: Trajectory, chart: ChartInput, lang: str) -> None:
     """The required path, dashed, from an open circle (base) to a star (target); the edge of
     "on track" dotted beside it, in the region's colour and legend group."""
     style = chart.styles.get(trajectory.series_id, SeriesStyle(OKABE_ITO[6], MARKERS[0]))
     d, axis = chart.decimals, _axis(chart, trajectory.series_id)
     years = [y for y, _ in trajectory.points]
-    fig.add_trace(go.Scatter(
+    fig.add_trace("scatter", dict(
         x=years, y=[_round(v, d) for _, v in trajectory.points], mode="lines+markers",
         name=legend_name(trajectory.label), legendgroup=trajectory.series_id, yaxis=axis,
         line={"color": style.colour, "width": 1.5, "dash": "dash"},
@@ -202,7 +242,7 @@ def _add_trajectory(fig: go.Figure, trajectory: Trajectory, chart: ChartInput, l
                 "size": [6] + [0] * (len(years) - 2) + [12], "color": style.colour},
         hovertemplate=_hover(chart)))
     if trajectory.edge:
-        fig.add_trace(go.Scatter(
+        fig.add_trace("scatter", dict(
             x=[y for y, _ in trajectory.edge], y=[_round(v, d) for _, v in trajectory.edge],
             mode="lines", name=legend_name(trajectory.edge_label),
             legendgroup=trajectory.series_id, yaxis=axis,
@@ -214,9 +254,9 @@ def _axis(chart: ChartInput, series_id: str) -> str:
     return "y2" if series_id in chart.right_axis else "y"
 
 
-def _add_threshold(fig: go.Figure, label: str, value: float, span: tuple[int, int], i: int,
+def _add_threshold(fig: Figure, label: str, value: float, span: tuple[int, int], i: int,
                    chart: ChartInput) -> None:
-    fig.add_trace(go.Scatter(
+    fig.add_trace("scatter", dict(
         x=list(span), y=[_round(value, chart.decimals)] * 2, mode="lines",
         name=legend_name(label), legendgroup=f"threshold-{i}",
         line={"color": THRESHOLD_COLOUR, "width": 1.5, "dash": DASHES[(i + 2) % len(DASHES)]},
@@ -229,11 +269,11 @@ def _year_span(years: pl.Series, trajectories: list[Trajectory]) -> tuple[int, i
     return (min(known), max(known)) if known else (0, 1)
 
 
-def _apply_layout(fig: go.Figure, chart: ChartInput, lang: str) -> None:
+def _apply_layout(fig: Figure, chart: ChartInput, lang: str) -> None:
     credit_lines = wrap(chart.credit, CREDIT_WIDTH)
     axis_format = f",.{chart.decimals}f" if chart.decimals else ",d"
     fig.update_layout(
-        template=None, separators=PLOTLY_SEPARATORS[lang], height=440 + 14 * len(credit_lines),
+        template={}, separators=PLOTLY_SEPARATORS[lang], height=440 + 14 * len(credit_lines),
         autosize=True, font={"family": FONT, "size": 13, "color": "#1a1a1a"},
         # room for the title and source lines above, the last year label on the right
         margin={"l": 60, "r": 70 if chart.right_axis else 36,
@@ -277,7 +317,7 @@ def _round(value: float | None, decimals: int) -> float | None:
     return round(value, decimals)
 
 
-def figure_json(fig: go.Figure, config: dict | None = None) -> str:
+def figure_json(fig: Figure, config: dict | None = None) -> str:
     """Figure and config as compact JSON that cannot end the `<script>` it sits in.
 
     `<`, `>` and `&` become JSON unicode escapes: the browser's HTML parser then never sees
@@ -354,16 +394,16 @@ class PartsInput:
     parts: list[tuple[str, list[float | None]]]
 
 
-def parts_figure(chart: PartsInput, lang: str) -> go.Figure:
+def parts_figure(chart: PartsInput, lang: str) -> Figure:
     """One stacked bar per region: the parts of its latest value (CO2 per sector), each as a
     percentage of the region's total, so a country and a small region read side by side; the
     hover text gives the part in the indicator's unit."""
-    fig = go.Figure()
+    fig = Figure()
     unit = plotly_text(chart.unit)
     for i, (label, values) in enumerate(chart.parts):
         colour = OKABE_ITO[i % len(OKABE_ITO)]
         pattern = PATTERNS[(i // len(OKABE_ITO)) % len(PATTERNS)]
-        fig.add_trace(go.Bar(
+        fig.add_trace("bar", dict(
             x=[plotly_text(c) for c in chart.columns],
             y=[_round(v, chart.decimals) for v in values], name=legend_name(label),
             customdata=[_round(v, chart.decimals) for v in values],
@@ -373,7 +413,7 @@ def parts_figure(chart: PartsInput, lang: str) -> go.Figure:
                                                  "bgcolor": colour}},
             hovertemplate=f"{plotly_text(label)}: %{{customdata}} {unit}<extra>%{{x}}</extra>"))
     fig.update_layout(
-        template=None, barmode="stack", barnorm="percent", separators=PLOTLY_SEPARATORS[lang], height=480,
+        template={}, barmode="stack", barnorm="percent", separators=PLOTLY_SEPARATORS[lang], height=480,
         autosize=True, font={"family": FONT, "size": 13, "color": "#1a1a1a"},
         margin={"l": 60, "r": 24, "t": 34, "b": 40},
         title={"text": plotly_text(chart.title), "x": 0, "xanchor": "left", "y": 0.99,

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from functools import partial
 
-import plotly.graph_objects as go
 from markupsafe import Markup
 
-from reports.figures import figure_json, indicator_figure
+from reports.figures import Figure, figure_json, indicator_figure
 from reports.i18n import LOCALES
 from reports.pages import (
     PLOTLY_JS,
@@ -53,16 +52,16 @@ LEGEND_ROW_PX, LEGEND_PER_ROW = 24, 3
 PRINT_TOP_MARGIN = 10  # a figure without title or source lines
 
 
-def print_figure(fig: go.Figure) -> go.Figure:
+def print_figure(fig: Figure) -> Figure:
     """The screen figure at a fixed size for paper, its legend under the plot. Lines a
     screen reader switches on in the legend (stations) cannot be switched on on paper, so
     they are left out; the plot grows with its legend, so no legend entry is cut off. The
     screen figure's top margin holds its title and source lines (they travel with a copied
     chart): paper keeps that room, else the source lines print over the plot."""
-    fig.data = tuple(t for t in fig.data if t.visible != "legendonly")
-    entries = sum(1 for t in fig.data if t.showlegend is not False)
+    fig.data = [t for t in fig.data if t.get("visible") != "legendonly"]
+    entries = sum(1 for t in fig.data if t.get("showlegend") is not False)
     rows = -(-entries // LEGEND_PER_ROW)
-    top = max(fig.layout.margin.t or 0, PRINT_TOP_MARGIN)
+    top = max(fig.layout.get("margin", {}).get("t") or 0, PRINT_TOP_MARGIN)
     fig.update_layout(width=PRINT_CHART_WIDTH, autosize=False,
                       height=PRINT_CHART_HEIGHT + (top - PRINT_TOP_MARGIN)
                       + LEGEND_ROW_PX * max(rows - 2, 0),

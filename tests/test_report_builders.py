@@ -242,6 +242,59 @@ def test_station_lines_are_hidden_until_chosen(view):
     assert not any("NL49551" in t["name"] for t in figure["data"])  # the code: download only
 
 
+def test_every_kind_of_chart_is_valid_plotly(view):
+    """Figures are built as plain data (fast); plotly.graph_objects refuses a property or a
+    value Plotly does not know, so each kind of trace and layout goes through it here: every
+    indicator chart of the test edition, its printed form, a chart with every feature (band,
+    stations, flags, trajectories with their edge, thresholds, a right axis) and stacked
+    parts."""
+    import plotly.graph_objects as go
+
+    from reports.figures import (
+        Band,
+        ChartInput,
+        PartsInput,
+        Trajectory,
+        parts_figure,
+        region_styles,
+    )
+    from reports.pages import indicator_chart
+    from reports.print_page import print_figure
+
+    def checked(fig) -> dict:
+        as_data = json.loads(fig.to_json())
+        go.Figure(as_data)  # raises ValueError on an unknown property or a bad value
+        return as_data
+
+    kinds = set()
+    for indicator_id in [i["indicator_id"] for i in view.indicators]:
+        for lang in ("nl", "en"):
+            chart = indicator_chart(view, indicator_id, lang)[0]
+            kinds |= {t["type"] for t in checked(indicator_figure(chart, lang))["data"]}
+            checked(print_figure(indicator_figure(chart, lang)))
+    series = pl.DataFrame({"series_id": ["a", "a", "b", "b"], "label": ["A", "A", "B", "B"],
+                           "year": [2020, 2021, 2020, 2021], "value": [1.0, None, 300.0, 310.0],
+                           "is_provisional": [False, True, False, False],
+                           "low_coverage": [True, False, False, False]})
+    full = ChartInput(
+        "µg/m³", 1, series, region_styles(["a", "b"]), stations=series.with_columns(
+            series_id=pl.lit("s1"), label=pl.lit("Station")),
+        thresholds=[("Grenswaarde", 40.0)],
+        trajectories=[Trajectory("a", "Pad", [(2020, 1.0), (2025, 0.5), (2030, 0.2)],
+                                 "Op koers", [(2020, 1.0), (2030, 0.4)])],
+        band=Band("Overige regio's", "laagste", "hoogste", [2020, 2021], [0.5, 0.6], [2.0, 2.1]),
+        title="Titel", credit="Bron: test", right_axis=frozenset({"b"}), right_axis_title="NL")
+    data = checked(indicator_figure(full, "nl"))
+    assert {t.get("fill") for t in data["data"]} >= {"tonexty"} and "yaxis2" in data["layout"]
+    assert any(t.get("visible") == "legendonly" for t in data["data"])
+    printed = checked(print_figure(indicator_figure(full, "en")))
+    assert not any(t.get("visible") == "legendonly" for t in printed["data"])
+    parts = checked(parts_figure(PartsInput("Delen", "kt", 1, ["A 2023", "B 2023"],
+                                            [("Industrie", [1.0, 2.0]), ("Verkeer", [None, 1.5])]),
+                                 "nl"))
+    assert kinds == {"scatter"} and {t["type"] for t in parts["data"]} == {"bar"}
+
+
 def test_figure_json_cannot_end_its_script_element():
     from reports.figures import ChartInput, region_styles
 
@@ -775,11 +828,11 @@ def test_a_printed_chart_keeps_room_for_its_title_and_source_lines():
     credit = "Bron: Luchtmeetnet (RIVM, GGD's en provincies), actuele metingen; " * 3
     screen = indicator_figure(ChartInput("µg/m³", 1, series, region_styles(["a"]),
                                          title="Stikstofdioxide", credit=credit), "nl")
-    top = screen.layout.margin.t
+    top = screen.layout["margin"]["t"]
     assert top > 60  # the title and three source lines
     printed = print_figure(screen)
-    assert printed.layout.margin.t == top
-    assert printed.layout.height >= PRINT_CHART_HEIGHT + top - 10
+    assert printed.layout["margin"]["t"] == top
+    assert printed.layout["height"] >= PRINT_CHART_HEIGHT + top - 10
 
 
 def test_the_method_named_is_the_one_the_statuses_come_from(view):
