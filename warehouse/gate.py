@@ -144,13 +144,13 @@ def validate_then_write_chunks(warehouse: Warehouse, table: str, chunks: Iterabl
 # DuckDB's memory limit while a partition is written in chunks, per row of a chunk: its buffer
 # pool otherwise keeps the blocks the write produced (up to 80% of the machine's memory by
 # default), so resident memory grew with the partition (measured: 0.24 GB more for 8 million
-# more rows unlimited, 0.01 GB with 100 MB). The pool must be full already at the national
-# size, or it still grows from there: one year at 100 and at 400 stations (BENCHMARKS.md,
-# "Memory bounded by design") peaked at 620 -> 778 MB with 400 bytes a row (200 MB), 592 ->
-# 704 MB with 100 and 587 -> 673 MB with 50, in the same time. 50 bytes a row: 25 MB for
-# 500,000 rows; the key check across chunks spills its aggregation to disk above it.
-BUFFER_BYTES_PER_CHUNK_ROW = 50
-BUFFER_MIN_BYTES = 16 * 1024 * 1024
+# more rows unlimited, 0.01 GB with 100 MB). 400 bytes a row: 200 MB for 500,000 rows. A lower
+# cap flattens memory further (50 bytes: 1.15 x from 100 to 400 stations, BENCHMARKS.md) but
+# at 25 MB the key check across chunks ran out of memory on a national year written after
+# another (DuckDB OutOfMemoryException in `repeated_keys`): not safe without lifting the cap
+# for that query, which is not done yet.
+BUFFER_BYTES_PER_CHUNK_ROW = 400
+BUFFER_MIN_BYTES = 128 * 1024 * 1024
 
 
 @contextmanager
