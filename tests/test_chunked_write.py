@@ -209,3 +209,46 @@ def test_stored_files_are_read_one_at_a_time_when_counted_and_when_parsed(wareho
     other.initialise()
     assert write_validated_year(other, files, str(YEAR), limit=TINY)[0].outcome.success
     assert checksum(warehouse) == checksum(other)
+
+
+def _limit_mb(con) -> float:
+    number, unit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0].split()
+    return float(number) * {"KiB": 2**-10, "MiB": 1, "GiB": 2**10, "TiB": 2**20}[unit]
+
+
+def test_after_a_chunked_write_duckdb_can_use_its_own_memory_again():
+    """The limits of a chunked write are set back by value: DuckDB 1.5's `RESET memory_limit`
+    restores the setting but keeps the buffer pool at the cap, so a later query that needs
+    more memory (here a 160 MB list) would fail in the same process."""
+    import duckdb
+
+    from warehouse.gate import _BufferPool
+
+    con = duckdb.connect()
+    own = _limit_mb(con)
+    pool = _BufferPool(con, chunk_rows=TINY)
+    with pool.tight():
+        assert _limit_mb(con) < 100
+    pool.restore()
+    assert abs(_limit_mb(con) - own) <= 0.01 * own  # DuckDB shows it rounded down
+    assert len(con.execute("SELECT list(range) FROM range(20000000)").fetchone()[0]) == 20_000_000
+
+
+def test_the_tight_limit_sits_above_what_the_connection_already_holds():
+    """The tight limit for appends adds to what the connection holds when it is first taken
+    (a replacement's deleted rows stay in memory until the commit); a fixed 16 MB limit would
+    be refused ("could not free up enough memory") with about 48 MB held."""
+    import duckdb
+
+    from warehouse.gate import TIGHT_MIN_BYTES, _BufferPool
+
+    con = duckdb.connect()  # in memory: the table's blocks cannot be written out
+    con.execute("CREATE TABLE t AS SELECT range AS n FROM range(6000000)")
+    held = con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchone()[0]
+    assert held > 2 * TIGHT_MIN_BYTES
+    pool = _BufferPool(con, chunk_rows=TINY)
+    con.execute("BEGIN")
+    with pool.tight():
+        con.execute("INSERT INTO t SELECT range FROM range(1000)")
+    con.execute("COMMIT")
+    assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 6_001_000

@@ -102,7 +102,7 @@ def validate_then_write_chunks(warehouse: Warehouse, table: str, chunks: Iterabl
                  if e.expectation_type == KEY_RULE and getattr(e, "row_condition", None) is None]
     with ExitStack() as session:
         session.enter_context(warehouse.session())
-        session.enter_context(_buffer_pool_capped(warehouse, chunk_rows))
+        pool = session.enter_context(_buffer_pool_capped(warehouse, chunk_rows))
         try:
             with ExitStack() as load:  # closed after the write transaction's commit
                 with warehouse.window_writer(table, window,
@@ -114,7 +114,7 @@ def validate_then_write_chunks(warehouse: Warehouse, table: str, chunks: Iterabl
                             parts.append(validate_frame(schema, chunk, rules,
                                                         partition_key=partition_key))
                         if parts[-1].success:
-                            with timed("load"):
+                            with timed("load"), pool.tight():
                                 writer.append(chunk)
                         del chunk  # the next chunk is parsed without this one in memory
                     with timed("validate"):
@@ -141,30 +141,73 @@ def validate_then_write_chunks(warehouse: Warehouse, table: str, chunks: Iterabl
     return GateResult(outcome, validation_id, writer.rows if outcome.success else 0)
 
 
-# DuckDB's memory limit while a partition is written in chunks, per row of a chunk: its buffer
+# DuckDB's memory limits while a partition is written in chunks, per row of a chunk. Its buffer
 # pool otherwise keeps the blocks the write produced (up to 80% of the machine's memory by
 # default), so resident memory grew with the partition (measured: 0.24 GB more for 8 million
-# more rows unlimited, 0.01 GB with 100 MB). 400 bytes a row: 200 MB for 500,000 rows. A lower
-# cap flattens memory further (50 bytes: 1.15 x from 100 to 400 stations, BENCHMARKS.md) but
-# at 25 MB the key check across chunks ran out of memory on a national year written after
-# another (DuckDB OutOfMemoryException in `repeated_keys`): not safe without lifting the cap
-# for that query, which is not done yet.
-BUFFER_BYTES_PER_CHUNK_ROW = 400
-BUFFER_MIN_BYTES = 128 * 1024 * 1024
+# more rows unlimited, 0.01 GB with 100 MB). Two limits: a tight one while a chunk is appended
+# (50 bytes a row: 25 MB for 500,000 rows), and a roomier one for the statements over the whole
+# window (the delete of the rows it replaces, the key check across chunks, the shrink guard and
+# the commit), which at 25 MB ran out of memory on a national year beside or replacing another
+# (DuckDB OutOfMemoryException in the delete and in `repeated_keys`, reproduced).
+TIGHT_BYTES_PER_CHUNK_ROW = 50
+TIGHT_MIN_BYTES = 16 * 1024 * 1024
+ROOMY_BYTES_PER_CHUNK_ROW = 400
+ROOMY_MIN_BYTES = 128 * 1024 * 1024
 
 
-@contextmanager
-def _buffer_pool_capped(warehouse: Warehouse, chunk_rows: int) -> Iterator[None]:
-    """DuckDB's memory limit at `chunk_rows` x `BUFFER_BYTES_PER_CHUNK_ROW` (at least
-    `BUFFER_MIN_BYTES`) on the session's connection, reset afterwards. Above it DuckDB evicts
-    clean blocks, and spills a larger aggregation to disk."""
-    limit_mb = max(BUFFER_MIN_BYTES, chunk_rows * BUFFER_BYTES_PER_CHUNK_ROW) // (1024 * 1024)
-    with warehouse.connect() as con:
-        con.execute(f"SET memory_limit = '{int(limit_mb)}MB'")
+class _BufferPool:
+    """DuckDB's memory limit on one connection: roomy, or tight for the statements inside
+    `tight()`; set back to the connection's own limit at `restore()`. Limits are set by value:
+    DuckDB 1.5's `RESET memory_limit` changes the setting but leaves the buffer pool at the old
+    limit (measured: a query after it still failed at a 21.9 MiB limit while `current_setting`
+    said 18.8 GiB)."""
+
+    def __init__(self, con, chunk_rows: int) -> None:
+        self.con = con
+        self.default = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        self.roomy = _megabytes(max(ROOMY_MIN_BYTES, chunk_rows * ROOMY_BYTES_PER_CHUNK_ROW))
+        self.held: int | None = None
+        self.tight_bytes = max(TIGHT_MIN_BYTES, chunk_rows * TIGHT_BYTES_PER_CHUNK_ROW)
+        self._set(self.roomy)
+
+    def _set(self, limit: str) -> None:
+        self.con.execute(f"SET memory_limit = '{limit}'")
+
+    @contextmanager
+    def tight(self) -> Iterator[None]:
+        """The tight limit, above what the connection held at the first call: the rows a
+        replacement deleted stay in memory until the commit (DuckDB keeps a transaction's
+        delete information there, 31 MB for a national year's 2.6 million rows), and a limit
+        below that fails ("could not free up enough memory"). Taken once, not at every call:
+        the rows appended since are held too (about 9 MB a million rows), but DuckDB can
+        write those out, and a limit that followed them would grow with the partition."""
+        if self.held is None:
+            self.held = int(self.con.execute(
+                "SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchone()[0] or 0)
+        self._set(_megabytes(self.tight_bytes + self.held))
         try:
             yield
         finally:
-            con.execute("RESET memory_limit")
+            self._set(self.roomy)
+
+    def restore(self) -> None:
+        self._set(self.default)
+
+
+def _megabytes(n_bytes: int) -> str:
+    return f"{n_bytes // (1024 * 1024)}MB"
+
+
+@contextmanager
+def _buffer_pool_capped(warehouse: Warehouse, chunk_rows: int) -> Iterator[_BufferPool]:
+    """The session connection's buffer pool (`_BufferPool`), its own limit set back afterwards.
+    Above a limit DuckDB evicts clean blocks, and spills a larger aggregation to disk."""
+    with warehouse.connect() as con:
+        pool = _BufferPool(con, chunk_rows)
+        try:
+            yield pool
+        finally:
+            pool.restore()
 
 
 def _pulled(chunks: Iterable[pl.DataFrame], timed) -> Iterator[pl.DataFrame]:
