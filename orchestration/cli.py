@@ -106,25 +106,26 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
     with deferred_sync(p.dagster_home), dg.build_resources(defs.resources,
                                                            instance=instance) as resources:
         for group in _partition_groups(todo):
-            if len(group) > 1:  # a partitioned job's planned partitions: one run for them all
-                failures += _run_partitions(group, defs, instance, resources, len(runs), say,
-                                            stop_requested)
-                continue
-            n, job_name, key, job = group[0]
-            label = f"[{n}/{len(runs)}] {job_name}" + (f" {key}" if key else "")
-            if job_name == "edition_job" and not only_edition:
-                unchanged = _nothing_new(p, mode)
-                if unchanged:
-                    say(f"{label} ... skipped: nothing new since edition {unchanged}")
+            with _one_connection(resources):  # the group's look, runs and checks
+                if len(group) > 1:  # a partitioned job's planned partitions: one run for them all
+                    failures += _run_partitions(group, defs, instance, resources, len(runs), say,
+                                                stop_requested)
                     continue
-            started = time.monotonic()
-            job = _after_look(instance, job, key, resources, last[job_name] == n)
-            if job is None:
-                say(f"{label} ... nothing new ({time.monotonic() - started:.1f}s)")
-                continue
-            failures += not _execute_labelled(job, job_name, key, None, instance, defs, label,
-                                              started, say)
-            stop_requested()  # Dagster answered the signal by failing the run: stop here
+                n, job_name, key, job = group[0]
+                label = f"[{n}/{len(runs)}] {job_name}" + (f" {key}" if key else "")
+                if job_name == "edition_job" and not only_edition:
+                    unchanged = _nothing_new(p, mode)
+                    if unchanged:
+                        say(f"{label} ... skipped: nothing new since edition {unchanged}")
+                        continue
+                started = time.monotonic()
+                job = _after_look(instance, job, key, resources, last[job_name] == n)
+                if job is None:
+                    say(f"{label} ... nothing new ({time.monotonic() - started:.1f}s)")
+                    continue
+                failures += not _execute_labelled(job, job_name, key, None, instance, defs, label,
+                                                  started, say)
+                stop_requested()  # Dagster answered the signal by failing the run: stop here
     _record_fetch_failures(p, instance)
     latest = latest_published(p.site)
     if latest is None:
@@ -239,6 +240,21 @@ def _run_partitions(group: list[PlannedRun], defs, instance, resources, total: i
         stop_requested()
     report_freshness(instance, asset_names(base), resources)
     return failures
+
+
+@contextmanager
+def _one_connection(resources) -> Iterator[None]:
+    """One warehouse connection for a planned run's look, run and checks in this process (an
+    asset's own session, and every query, reuse it): each open and close costs 20-50 ms and a
+    checkpoint. Released between runs, so `status` and other processes get the file in between.
+    Not with Celery: its workers, other processes, write the warehouse while the run lasts."""
+    from orchestration.settings import distributed_profile
+
+    if distributed_profile().celery:
+        yield
+        return
+    with resources.warehouse.warehouse().session():
+        yield
 
 
 def _ranges(planned: list[str], changed: dict, order: dict[str, int]
