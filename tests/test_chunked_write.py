@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime
 
 import dagster as dg
+import polars as pl
 import pytest
 
 from benchmarks.national import rivm_csv, station_codes
@@ -252,3 +253,55 @@ def test_the_tight_limit_sits_above_what_the_connection_already_holds():
         con.execute("INSERT INTO t SELECT range FROM range(1000)")
     con.execute("COMMIT")
     assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 6_001_000
+
+
+def test_chunks_that_cannot_share_a_key_are_decided_without_the_sql_check(warehouse, monkeypatch):
+    """A yearly file's blocks cover separate hours and its files separate components, so no two
+    written chunks can share a key: the key rule passes without the SQL over the written rows
+    (0.8 s of a national year's 1.3 s of validation), with the same stored result."""
+    from warehouse.clean import WindowWriter
+
+    asked: list[tuple] = []
+    sql_check = WindowWriter.repeated_keys
+
+    def spy(self, columns, slice_rows, examples=20):
+        asked.append(tuple(columns))
+        return sql_check(self, columns, slice_rows, examples)
+
+    monkeypatch.setattr(WindowWriter, "repeated_keys", spy)
+    result, _ = write_validated_year(warehouse, year_files(), str(YEAR), limit=TINY)
+    assert result.outcome.success and result.rows_written == 2 * len(STATIONS) * 8760
+    assert asked == []
+    key_rule = next(e for e in result.outcome.expectations
+                    if e.expectation == "expect_compound_columns_to_be_unique")
+    assert key_rule.success and key_rule.unexpected_count == 0
+
+    no2, pm10 = year_files()
+    lines = no2.body.decode().splitlines()
+    late = payload(("\n".join(lines[:8] + lines[-1:]) + "\n").encode())  # NO2's last hour again
+    result, _ = write_validated_year(warehouse, [no2, pm10, late], str(YEAR), limit=TINY)
+    assert asked == [("station_code", "component", "measured_at")]  # ranges overlap: SQL decides
+    assert not result.outcome.success
+
+
+def test_key_ranges_rule_out_only_what_cannot_repeat():
+    from datetime import timedelta
+
+    from warehouse.gate import apart, key_ranges
+
+    hours = [datetime(2023, 1, 1, tzinfo=UTC) + timedelta(hours=h) for h in range(6)]
+    columns = ["station_code", "component", "measured_at"]
+
+    def chunk(component: str, span: range, station: str | None = "NL001") -> dict:
+        return key_ranges(pl.DataFrame({"station_code": [station] * len(span),
+                                        "component": [component] * len(span),
+                                        "measured_at": [hours[h] for h in span]}), columns)
+
+    early, late = chunk("NO2", range(0, 3)), chunk("NO2", range(3, 6))
+    assert apart([early, late, chunk("PM10", range(0, 6))], columns)
+    assert not apart([early, chunk("NO2", range(2, 4))], columns)  # hour 2 in both
+    # a missing value rules nothing out in its column
+    assert not apart([chunk("NO2", range(0, 3), None), chunk("NO2", range(0, 3), None)],
+                     ["station_code"])
+    values = pl.DataFrame({"station_code": [1.0, 2.0]})
+    assert key_ranges(values, ["station_code"]) == {"station_code": None}  # floats: no order used
