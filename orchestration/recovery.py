@@ -64,12 +64,18 @@ def command_lock(p: Paths, command: str, wait_s: float) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-def _busy_message(path: Path, wait_s: float) -> str:
+def lock_holder(path: Path) -> str | None:
+    """Who holds the command lock at `path`, as "`build` (pid 123, started ...)"; None when
+    no command has written itself there (none runs, or the file is unreadable)."""
     try:
         holder = json.loads(path.read_text())
-        who = (f"`{holder['command']}` (pid {holder['pid']}, started {holder['started']})")
+        return f"`{holder['command']}` (pid {holder['pid']}, started {holder['started']})"
     except (OSError, ValueError, KeyError, TypeError):
-        who = "another command"
+        return None
+
+
+def _busy_message(path: Path, wait_s: float) -> str:
+    who = lock_holder(path) or "another command"
     return (f"{who} is using {path.parent}; waited {wait_s:.0f}s. Let it finish (or stop it) "
             "and run this command again.")
 

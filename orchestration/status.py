@@ -64,9 +64,15 @@ def collect_status(p: Paths, now: datetime | None = None,
     try:
         con = duckdb.connect(str(p.warehouse), read_only=True)
     except duckdb.Error as exc:
+        from orchestration.recovery import LOCK_FILE, lock_holder
+
+        holder = lock_holder(p.home / LOCK_FILE)
         out["health"] = "unreadable"
-        out["problems"] = [f"the warehouse cannot be read now ({str(exc).splitlines()[0]}); "
-                           "a build may hold it: try again when it has finished"]
+        out["problems"] = [
+            f"{holder} is writing the warehouse (it holds the file for each of its runs): "
+            "try again when it has finished" if holder else
+            f"the warehouse cannot be read now ({str(exc).splitlines()[0]}); a build may hold "
+            "it: try again when it has finished"]
         return _finish(out)
     with con:
         relations = _relations(con)

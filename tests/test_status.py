@@ -5,6 +5,7 @@ clean JSON; fast (no Dagster, Polars or GX import)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -143,6 +144,21 @@ def test_a_warehouse_held_by_a_writer_exits_4(tmp_path, capsys):
     with Warehouse(home / "warehouse.duckdb").connect():  # a writer holds the file
         code, out = status(home, capsys)
     assert code == 4 and out["health"] == "unreadable"
+    assert "a build may hold it" in out["problems"][0]
+
+
+def test_a_warehouse_held_by_a_build_names_the_build(tmp_path, capsys):
+    """A build holds the file for each of its runs: status names it (from the command lock)
+    instead of guessing."""
+    from orchestration.recovery import command_lock
+    from orchestration.settings import paths
+
+    home = seed(tmp_path)
+    with command_lock(paths(home), "build", 0), Warehouse(home / "warehouse.duckdb").connect():
+        code, out = status(home, capsys)
+    assert code == 4 and out["health"] == "unreadable"
+    assert out["problems"][0].startswith(f"`build` (pid {os.getpid()}, started ")
+    assert "is writing the warehouse" in out["problems"][0]
 
 
 def test_numbers_for_people_never_scientific():
