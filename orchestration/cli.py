@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
+from orchestration import collector
 from orchestration.run_storage import deferred_sync
 from orchestration.settings import HOME_ENV, SOURCE_MODE_ENV, Paths, paths, prepare_dagster_home
 
@@ -88,6 +89,7 @@ def run_build(p: Paths, mode: str, days: int, say: Callable[[str], None] = _say,
     if mode == "snapshot" and not only_edition:
         _prepare_snapshot(p, say)
     defs = build_defs(home=str(p.home), mode=mode, interactive=True)
+    collector.settle()  # start-up is done: its objects stay, the data work begins
     instance = dg.DagsterInstance.get()
     runs = ([("edition_job", None)] if only_edition
             else planned_runs(mode, days, until=until, years=years))
@@ -757,17 +759,29 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, own_process: bool = False) -> int:
+    """Run one command. `own_process`: the command is the process (the console script), so
+    the garbage collector is tuned for a short process (`orchestration.collector`)."""
     from core.secrets import install_log_redaction, redact_exception
 
     install_log_redaction()  # every log record of the process, Dagster's included
     args = parser().parse_args(argv)
+    if own_process and getattr(args, "command", None) in ("build", "publish"):
+        collector.pause_for_start_up()
     try:
         return args.func(args)
     except BaseException as exc:  # a traceback printed by Python shows no key either
         redact_exception(exc)
         raise
+    finally:
+        if own_process:
+            collector.skip_exit_collection()
+
+
+def entry() -> int:
+    """The `transition-monitor` console script."""
+    return main(own_process=True)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())

@@ -66,3 +66,65 @@ def test_fast_path_gives_the_same_tree_as_defusedxml():
     # a UTF-16 body (where a byte search for a DOCTYPE would be blind) goes the safe way
     utf16 = '<?xml version="1.0" encoding="UTF-16"?><d><p>1</p></d>'.encode("utf-16")
     assert parse_xml(utf16).find("p").text == "1"
+
+
+def test_the_install_compiled_the_projects_own_modules():
+    """README's setup: hatch_build.py compiles the project's modules when uv builds the editable
+    install, so a command does not compile them again (0.8 s a process where
+    PYTHONDONTWRITEBYTECODE is set). Each module has bytecode made from its current source."""
+    import importlib.util
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    packages = config["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
+    sources = [p for package in packages for p in (root / package).rglob("*.py")]
+    assert len(sources) > 100
+    missing, stale = [], []
+    for source in sources:
+        cached = Path(importlib.util.cache_from_source(str(source)))
+        if not cached.exists():
+            missing.append(str(source.relative_to(root)))
+            continue
+        header = cached.read_bytes()[:16]  # magic, flags, source mtime, source size
+        stat = source.stat()
+        if (int.from_bytes(header[8:12], "little") != int(stat.st_mtime) & 0xFFFFFFFF
+                or int.from_bytes(header[12:16], "little") != stat.st_size & 0xFFFFFFFF):
+            stale.append(str(source.relative_to(root)))
+    assert not missing, f"no bytecode for {missing[:5]} (run `uv sync --compile-bytecode`)"
+    assert not stale, f"bytecode older than {stale[:5]}"
+
+
+def test_the_console_script_is_the_entry_that_tunes_the_collector():
+    import tomllib
+    from pathlib import Path
+
+    config = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text("utf-8"))
+    assert config["project"]["scripts"]["transition-monitor"] == "orchestration.cli:entry"
+
+
+def test_collector_paused_at_start_up_is_frozen_and_running_again_after_it():
+    code = ("import gc; from orchestration import collector; "
+            "collector.settle(); untouched = (gc.isenabled(), gc.get_freeze_count()); "
+            "collector.pause_for_start_up(); paused = gc.isenabled(); "
+            "made = [[] for _ in range(1000)]; collector.settle(); "
+            "print(untouched, paused, gc.isenabled(), gc.get_freeze_count() >= 1000)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "(True, 0) False True True"
+
+
+def test_a_command_called_in_process_leaves_the_collector_alone():
+    """Tests (and any caller of `main`) keep a normal collector; only the console script
+    tunes it for its own short process."""
+    code = ("import gc; from orchestration.cli import main; rc = main(['check']); "
+            "print(rc, gc.isenabled(), gc.get_freeze_count())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip().splitlines()[-1] == "0 True 0", out.stderr[-2000:]
+
+
+def test_the_console_script_freezes_the_heap_before_the_shutdown():
+    code = ("import gc; from orchestration.cli import main; rc = main(['check'], "
+            "own_process=True); print(rc, gc.isenabled(), gc.get_freeze_count() > 0)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip().splitlines()[-1] == "0 True True", out.stderr[-2000:]
