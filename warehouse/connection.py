@@ -117,6 +117,18 @@ def _is_lock_error(exc: Exception) -> bool:
 
 
 
+# The warehouse files this process has run the schema statements on, by file identity (path,
+# device, inode): a build makes many `WarehouseConnection`s of one file, and each ran them again
+# (a `CREATE OR REPLACE` of the reference table and views, 50-150 ms; BENCHMARKS.md). A file
+# made anew, or replaced by another (a restore), has another identity and gets them again.
+_SCHEMA_MADE: set[tuple[str, int, int]] = set()
+
+
+def _file_identity(path: Path) -> tuple[str, int, int]:
+    stat = path.stat()
+    return str(path.resolve()), stat.st_dev, stat.st_ino
+
+
 class WarehouseConnection:
     """One DuckDB file, or a DuckLake lake when `lake` is given (or configured in the
     environment, `LakeSettings.from_env`). Open a connection per unit of work; never share one
@@ -193,7 +205,10 @@ class WarehouseConnection:
         try:
             if not read_only:
                 if fresh_file or not self._schema_ready:
-                    self._ensure_schema(con)
+                    file = _file_identity(self.path)
+                    if fresh_file or file not in _SCHEMA_MADE:
+                        self._ensure_schema(con)
+                        _SCHEMA_MADE.add(file)
                     self._schema_ready = True
             yield con
         finally:
