@@ -3,9 +3,9 @@
 `uv sync --compile-bytecode` compiles what it installs into the environment, but the project is
 installed editable (its modules stay in this tree), so they were never compiled; where
 PYTHONDONTWRITEBYTECODE is set, every command then compiled all 135 of them again, about 0.8 s
-a process (BENCHMARKS.md, "The project's own bytecode"). The editable install is built by
-this hook's wheel build, so the tree is compiled once there, at install. A module edited later
-is compiled in memory until the next install, as Python does with any stale cache.
+a process (BENCHMARKS.md, "Bytecode at install, and the collector"). The editable install is
+built by this hook's wheel build, so the tree is compiled there, at install; uv builds it again
+when a module changes (`[tool.uv] cache-keys` in pyproject.toml), so the bytecode stays current.
 """
 
 from __future__ import annotations

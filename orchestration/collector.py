@@ -1,10 +1,10 @@
 """Python's cyclic garbage collector in the process of a `transition-monitor` command.
 
-Measured on a no-op rebuild of the snapshot (BENCHMARKS.md, "The collector in a short
-process"): the imports (Dagster with its SQLite storage, Polars, DuckDB, the definitions) make
+Measured on a no-op rebuild of the snapshot (BENCHMARKS.md, "Bytecode at install, and the
+collector"): the imports (Dagster with its SQLite storage, Polars, DuckDB, the definitions) make
 about 270,000 objects that live as long as the process, and the collector traversed them again
-in every full collection, 0.7-0.9 s of a 5-6 s command; after the command had returned,
-the interpreter's shutdown spent another 0.9-1.2 s collecting the same heap. So the console
+in every full collection, 0.73-0.99 s of a 5-6 s command; after the command had returned,
+the interpreter's shutdown spent another 0.9-1.0 s collecting the same heap. So the console
 command (`orchestration.cli.entry`):
 
 - pauses the collector while `build` and `publish` start: imports make long-lived objects and
