@@ -316,3 +316,46 @@ def _beyond(latest: float, drawn: float, lower: bool, margin: float) -> bool:
 
 def _decimals(values: list[float]) -> int:
     return max((len(str(v).split(".")[1]) if "." in str(v) else 0) for v in values)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_comparison_table_shows_every_region_on_a_desktop_screen(browser, built_base_url,
+                                                                     lang):
+    """At 1366 px the last region's column (the country) lay beyond the table's box: a
+    comparison the reader had to scroll sideways to finish."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    _open(page, f"{built_base_url}/{lang}/compare.html")
+    fit = page.evaluate("""() => {
+        const wrap = document.querySelector(".compare-table").closest(".table-wrap");
+        const box = wrap.getBoundingClientRect();
+        return {scroll: wrap.scrollWidth, client: wrap.clientWidth, right: box.right,
+                heads: Array.from(document.querySelectorAll(".compare-table thead th"))
+                  .map(th => Math.round(th.getBoundingClientRect().right))};
+    }""")
+    page.close()
+    assert len(fit["heads"]) >= 5, fit  # the indicator column and the configured regions
+    assert fit["scroll"] <= fit["client"], fit
+    assert max(fit["heads"]) <= fit["right"] + 1, fit
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_chart_title_is_not_under_the_chart_tool_bar(browser, built_base_url, width):
+    """On a phone the chart's tool bar (zoom, download) was drawn over the chart's title."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    _open(page, f"{built_base_url}/nl/indicator/co2_total.html")
+    boxes = page.evaluate("""() => {
+        const box = e => { const r = e.getBoundingClientRect();
+                           return [r.left, r.top, r.right, r.bottom]; };
+        const chart = document.querySelector("div.chart");
+        chart.dispatchEvent(new MouseEvent("mousemove", {bubbles: true}));
+        const bar = chart.querySelector(".modebar");
+        const shown = bar && bar.getBoundingClientRect().width > 0
+                      && getComputedStyle(bar.closest(".modebar-container")).display !== "none";
+        return {title: box(chart.querySelector(".gtitle")), bar: shown ? box(bar) : null};
+    }""")
+    page.close()
+    title, bar = boxes["title"], boxes["bar"]
+    assert title[2] > title[0], boxes  # the title is drawn
+    if bar is not None:
+        apart = bar[0] >= title[2] or bar[2] <= title[0] or bar[1] >= title[3] or bar[3] <= title[1]
+        assert apart, boxes
