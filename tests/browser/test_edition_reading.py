@@ -76,6 +76,20 @@ def _open(page, url: str) -> None:
             timeout=15_000)
 
 
+def _boxes(browser, url: str, width: int, body: str) -> dict:
+    """What `body` (a script's statements, with `box(element)`: its left, top, right and
+    bottom on the page) returns for the page at `url` opened at `width`."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    _open(page, url)
+    try:
+        return page.evaluate("""() => {
+            const box = e => { const r = e.getBoundingClientRect();
+                               return [r.left, r.top, r.right, r.bottom]; };
+            """ + body + "\n}")
+    finally:
+        page.close()
+
+
 @pytest.fixture(scope="module")
 def readings(browser, built_edition, built_base_url) -> dict:
     """Every page of the built edition at both widths: its widths, its rendered text (SVG
@@ -232,16 +246,10 @@ def test_every_part_of_a_stacked_chart_is_painted(browser, built_base_url):
 def test_a_right_axis_title_keeps_clear_of_its_tick_labels(browser, built_base_url, width):
     """The country on its own right axis (start-ups: six-digit ticks) needs its margin: its
     title overlapped the tick labels, at both widths and in print."""
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    _open(page, f"{built_base_url}/nl/indicator/business_startups.html")
-    boxes = page.evaluate("""() => {
-        const box = e => { const r = e.getBoundingClientRect();
-                           return [r.left, r.top, r.right, r.bottom]; };
+    boxes = _boxes(browser, f"{built_base_url}/nl/indicator/business_startups.html", width, """
         const title = document.querySelector(".chart .g-y2title text");
         return {title: title && box(title), svg: box(document.querySelector(".chart .main-svg")),
-                ticks: Array.from(document.querySelectorAll(".chart .y2tick text")).map(box)};
-    }""")
-    page.close()
+                ticks: Array.from(document.querySelectorAll(".chart .y2tick text")).map(box)};""")
     assert boxes["title"] and boxes["ticks"], boxes
     left, _, right, _ = boxes["title"]
     assert all(tick[2] <= left for tick in boxes["ticks"]), boxes
@@ -341,19 +349,13 @@ def test_the_comparison_table_shows_every_region_on_a_desktop_screen(browser, bu
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_chart_title_is_not_under_the_chart_tool_bar(browser, built_base_url, width):
     """On a phone the chart's tool bar (zoom, download) was drawn over the chart's title."""
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    _open(page, f"{built_base_url}/nl/indicator/co2_total.html")
-    boxes = page.evaluate("""() => {
-        const box = e => { const r = e.getBoundingClientRect();
-                           return [r.left, r.top, r.right, r.bottom]; };
+    boxes = _boxes(browser, f"{built_base_url}/nl/indicator/co2_total.html", width, """
         const chart = document.querySelector("div.chart");
         chart.dispatchEvent(new MouseEvent("mousemove", {bubbles: true}));
         const bar = chart.querySelector(".modebar");
         const shown = bar && bar.getBoundingClientRect().width > 0
                       && getComputedStyle(bar.closest(".modebar-container")).display !== "none";
-        return {title: box(chart.querySelector(".gtitle")), bar: shown ? box(bar) : null};
-    }""")
-    page.close()
+        return {title: box(chart.querySelector(".gtitle")), bar: shown ? box(bar) : null};""")
     title, bar = boxes["title"], boxes["bar"]
     assert title[2] > title[0], boxes  # the title is drawn
     if bar is not None:
