@@ -245,14 +245,21 @@ def _station_mean(indicator: Indicator, regions: Regions, tables) -> pl.DataFram
                    .select("region_id", "station_code", pl.col("year").cast(pl.Int32),
                            pl.col("mean_ugm3").alias("value"), "coverage_pct", "low_coverage",
                            "members_expected", members_reporting=pl.lit(1, pl.Int32)))
+    # The note says stations were left out for low coverage: only when one was. A station of
+    # the region with no mean at all (it does not measure this component, or not that year)
+    # shows as fewer members reporting, not as a note.
+    left_out = (per_station.filter(pl.col("low_coverage")).group_by("region_id", "year")
+                .agg(left_out=pl.len()))
     region = (per_station.filter(~pl.col("low_coverage"))
               .group_by("region_id", "year")
               .agg(value=pl.col("value").mean(), members_reporting=pl.len().cast(pl.Int32),
                    members_expected=pl.col("members_expected").first(),
                    coverage_pct=pl.col("coverage_pct").min())
+              .join(left_out, on=["region_id", "year"], how="left")
               .with_columns(low_coverage=pl.lit(False),
-                            note=pl.when(pl.col("members_reporting") < pl.col("members_expected"))
-                            .then(pl.lit(LOW_COVERAGE_NOTE)).otherwise(None)))
+                            note=pl.when(pl.col("left_out") > 0)
+                            .then(pl.lit(LOW_COVERAGE_NOTE)).otherwise(None))
+              .drop("left_out"))
     return pl.concat([_conform(per_station), _conform(region)])
 
 

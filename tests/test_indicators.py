@@ -11,7 +11,7 @@ import yaml
 
 from indicators.catalogue import CatalogueError, load_catalogue, load_regions
 from indicators.changes import status_changes
-from indicators.compute import catalogue_frames, compute_indicator_values
+from indicators.compute import LOW_COVERAGE_NOTE, catalogue_frames, compute_indicator_values
 from indicators.progress import STATUSES, assess_all
 
 
@@ -133,6 +133,23 @@ def test_station_mean_leaves_out_low_coverage_and_keeps_station_rows(catalogue, 
     stations = out.filter((pl.col("region_id") == "ijmond") & pl.col("station_code").is_not_null())
     assert stations.height == 3 and stations["low_coverage"].sum() == 1
     assert out.filter(pl.col("region_id") == "cleantech_regio").is_empty()
+    assert region["note"].to_list() == [LOW_COVERAGE_NOTE]
+
+
+def test_a_station_without_a_mean_is_not_called_left_out_for_low_coverage(catalogue, regions):
+    """A region station with no mean for the component (it does not measure it) is fewer
+    members reporting; the note that stations were left out for low coverage would be untrue."""
+    annual = pl.DataFrame({
+        "station_code": ["NL49551", "NL49553"], "component": ["PM10"] * 2,
+        "year": [2020] * 2, "mean_ugm3": [20.0, 24.0], "hours_with_value": [8000, 8000],
+        "hours_in_year": [8784] * 2, "coverage_pct": [91.1, 91.1],
+        "low_coverage": [False, False]})
+    out = values_for(catalogue, regions, {"air_station_annual": annual}, "pm10_annual_mean")
+    region = out.filter((pl.col("region_id") == "ijmond") & pl.col("station_code").is_null())
+    assert region["value"].to_list() == [22.0]
+    assert region["members_reporting"].to_list() == [2]
+    assert region["members_expected"].to_list()[0] > 2
+    assert region["note"].to_list() == [None]
 
 
 def test_share_of_two_measures(catalogue, regions):
