@@ -17,6 +17,7 @@ import plotly.io.json
 import polars as pl
 from markupsafe import Markup, escape
 
+from reports import plotly_bundle
 from reports.formatting import PLOTLY_SEPARATORS
 from reports.i18n import text
 
@@ -47,7 +48,11 @@ class Figure:
 
     def add_trace(self, kind: str, properties: dict) -> None:
         """A trace of `kind` ("scatter", "bar"); a property given as None is left unset, as
-        graph_objects leaves it."""
+        graph_objects leaves it. A kind the shipped plotly.js bundle cannot draw is refused
+        here: on the page it would be an empty chart without an error."""
+        if kind not in plotly_bundle.TRACES:
+            raise ValueError(f"plotly.js as shipped (reports.plotly_bundle) draws "
+                             f"{', '.join(sorted(plotly_bundle.TRACES))} traces, not {kind!r}")
         self.data.append({"type": kind, **_without_none(properties)})
 
     def update_layout(self, **properties) -> None:

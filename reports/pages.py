@@ -22,7 +22,7 @@ from indicators.progress import (
     TREND_POINTS,
     required_path,
 )
-from reports import health, history, i18n
+from reports import health, history, i18n, plotly_bundle
 from reports.contract import SourceUse
 from reports.figures import (
     Band,
@@ -71,7 +71,7 @@ from reports.view import (
 
 PACKAGE_DIR = Path(__file__).parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
-PLOTLY_JS = "assets/plotly.min.js"
+PLOTLY_JS = plotly_bundle.ASSET
 MAX_LISTED_ROWS = 200  # longer lists (failures, changes) are cut on the page, whole in data/
 
 

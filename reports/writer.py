@@ -3,7 +3,7 @@
 Layout of a site root::
 
     index.html, archive.html, archive-en.html    -> the latest edition / every edition
-    assets/plotly.min.js                          -> written once, shared by every edition
+    assets/plotly-basic-<version>.min.js          -> written once, shared by every edition
     editions/<id>/index.html                      -> redirects to nl/index.html
     editions/<id>/{nl,en}/index.html, compare.html, data-quality.html, changes.html,
         archive.html, indicator/<indicator_id>.html, region/<region_id>.html
@@ -31,10 +31,10 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
-import plotly.offline
 import polars as pl
 
 from core.processes import owner_tag, process_alive, tagged_pid
+from reports import plotly_bundle
 from reports.contract import EditionInputs
 from reports.editions import (
     EDITION_META,
@@ -152,12 +152,13 @@ def free_edition_id(editions_dir: Path, wanted: str) -> str:
 
 
 def write_plotly_js(site_root: Path) -> Path:
-    """plotly.js from the installed plotly package, once per site (shared by all editions)."""
+    """The plotly.js bundle (`reports.plotly_bundle`), once per site and version (shared by
+    all editions)."""
     target = site_root / PLOTLY_JS
     if not target.is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
         target.parent.chmod(0o755)
-        _atomic_write_text(target, plotly.offline.get_plotlyjs())
+        _atomic_write_text(target, plotly_bundle.FILE.read_text(encoding="utf-8"))
     return target
 
 

@@ -33,6 +33,7 @@ from orchestration.recovery import (
 from orchestration.settings import HOME_ENV, SOURCE_MODE_ENV, paths
 from reports import writer as site
 from reports.editions import needs_reconciling
+from reports.pages import PLOTLY_JS
 from reports.writer import UNCONFIRMED, index_target, list_editions, reconcile_editions
 from warehouse.integrity import WarehouseDamaged, verify_readable
 from warehouse.payload_store import PayloadStore
@@ -253,7 +254,7 @@ def test_site_files_are_world_readable(tmp_path):
     finally:
         os.umask(old)
     for path in [tmp_path, tmp_path / "index.html", tmp_path / "archive.html",
-                 tmp_path / "archive-en.html", tmp_path / "assets" / "plotly.min.js",
+                 tmp_path / "archive-en.html", tmp_path / PLOTLY_JS,
                  *(tmp_path / "editions").rglob("*"), *(tmp_path / "latest").rglob("*")]:
         want = 0o755 if path.is_dir() else 0o644
         assert path.stat().st_mode & 0o777 == want, path

@@ -93,15 +93,28 @@ def test_links_are_relative_and_resolve_and_no_page_loads_from_a_cdn(written):
 
 def test_plotly_js_written_once_and_shared(written, monkeypatch, tmp_path):
     calls = []
-    real = site.plotly.offline.get_plotlyjs
-    monkeypatch.setattr(site.plotly.offline, "get_plotlyjs", lambda: calls.append(1) or real())
+    real = site.plotly_bundle.FILE
+    monkeypatch.setattr(site.plotly_bundle, "FILE", _Counted(real, calls))
     write_edition(make_inputs(n_indicators=2), tmp_path, pdf=False)
     write_edition(make_inputs(n_indicators=2, edition_id="2026-11-30"), tmp_path, pdf=False)
     assert len(calls) == 1
+    asset = f"plotly-basic-{site.plotly_bundle.VERSION}.min.js"
     copies = [p for p in tmp_path.rglob("*") if "plotly" in p.name]
-    assert copies == [tmp_path / "assets" / "plotly.min.js"]
+    assert copies == [tmp_path / "assets" / asset]
+    assert copies[0].read_bytes() == real.read_bytes()
     page = (tmp_path / "editions" / "2026-11-30" / "en" / "indicator" / "pm10.html").read_text()
-    assert '<script src="../../../../assets/plotly.min.js"></script>' in page
+    assert f'<script src="../../../../assets/{asset}"></script>' in page
+
+
+class _Counted:
+    """A path whose reads are counted."""
+
+    def __init__(self, path, calls: list) -> None:
+        self.path, self.calls = path, calls
+
+    def read_text(self, *args, **kwargs) -> str:
+        self.calls.append(1)
+        return self.path.read_text(*args, **kwargs)
 
 
 def test_same_edition_id_twice_keeps_both(tmp_path):
