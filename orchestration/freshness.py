@@ -11,6 +11,7 @@ after the run (orchestration/alerts.py), together with any other failure of that
 
 
 import dagster as dg
+import polars as pl
 
 from families.registry import FAMILIES, feeds
 from orchestration.assets.air_quality import RAW_ASSET_SOURCES
@@ -28,11 +29,14 @@ def raw_asset_sources() -> dict[str, str]:
 FRESHNESS_CHECK = "data_is_fresh"
 
 
-def freshness_result(warehouse: WarehouseResource, table: str) -> dg.AssetCheckResult:
+def freshness_result(warehouse: WarehouseResource, table: str,
+                     freshness: pl.DataFrame | None = None) -> dg.AssetCheckResult:
     """The verdict of a clean table's data-freshness check (the alert is sent per table after
-    the run, orchestration/alerts.py, or by `report_freshness` when no run was needed)."""
+    the run, orchestration/alerts.py, or by `report_freshness` when no run was needed).
+    `freshness`: `source_freshness` read already, for judging several tables with one read."""
     sources = sorted(set(CLEAN_TABLE_SOURCES[table]))
-    freshness = source_freshness(warehouse.warehouse())
+    if freshness is None:
+        freshness = source_freshness(warehouse.warehouse())
     rows = [r for r in freshness.to_dicts() if r["source"] in sources]
     stale = [r["source"] for r in rows if r["stale"]] + \
         [s for s in sources if s not in {r["source"] for r in rows}]

@@ -26,6 +26,7 @@ from datetime import date
 import dagster as dg
 
 from orchestration.freshness import CLEAN_TABLE_SOURCES, freshness_result
+from reports.inputs import source_freshness
 
 
 @dataclass(frozen=True)
@@ -98,10 +99,12 @@ def report_fetches(instance: dg.DagsterInstance, found: Look, partition: str | N
 
 def report_freshness(instance: dg.DagsterInstance, tables: set[str], resources) -> None:
     """Evaluate the data-freshness checks of these clean tables and record the verdicts."""
-    verdicts = []
-    with resources.warehouse.warehouse().session():
-        for table in sorted(tables & CLEAN_TABLE_SOURCES.keys()):
-            verdicts.append((table, freshness_result(resources.warehouse, table)))
+    judged = sorted(tables & CLEAN_TABLE_SOURCES.keys())
+    if not judged:
+        return
+    freshness = source_freshness(resources.warehouse.warehouse())  # one read for every table
+    verdicts = [(table, freshness_result(resources.warehouse, table, freshness))
+                for table in judged]
     for table, result in verdicts:
         if not result.passed:  # no run, so no run-level alert: one per stale table here,
             # once a day (a daily no-op build would otherwise repeat it every day unchanged)

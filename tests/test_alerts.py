@@ -125,7 +125,9 @@ def test_a_build_that_needs_no_run_alerts_a_stale_table_once_a_day(tmp_path, mon
     from orchestration import probe
 
     verdicts = {"clean_emissions": False, "clean_energy": True}
-    monkeypatch.setattr(probe, "freshness_result", lambda _wh, table: dg.AssetCheckResult(
+    reads = []
+    monkeypatch.setattr(probe, "source_freshness", lambda _wh: reads.append(1))
+    monkeypatch.setattr(probe, "freshness_result", lambda _wh, table, _read: dg.AssetCheckResult(
         check_name="data_is_fresh", passed=verdicts[table], severity=dg.AssetCheckSeverity.WARN,
         metadata={"stale_sources": [] if verdicts[table] else ["emissieregistratie"]}))
     log = tmp_path / "alerts.log"
@@ -137,3 +139,4 @@ def test_a_build_that_needs_no_run_alerts_a_stale_table_once_a_day(tmp_path, mon
     alerts = [json.loads(line) for line in log.read_text().splitlines()]
     assert [(a["subject"], a["stale_sources"]) for a in alerts] == [
         ("transition-monitor: stale data in clean_emissions", ["emissieregistratie"])]
+    assert len(reads) == 2  # the sources' freshness read once per build, not once per table
