@@ -33,6 +33,7 @@ from warehouse.health_sql import (
     VALIDATION_SQL,
     source_freshness_sql,
 )
+from warehouse.part_names import logical_tables
 
 EXIT_CODES = {"ok": 0, "failed": 1, "stale": 3, "no_warehouse": 4, "unreadable": 4}
 
@@ -147,7 +148,8 @@ def _source_row(name: str, row: dict | None, now: datetime, demo: bool) -> dict:
 
 
 def _tables(con, relations: set[str]) -> list[dict]:
-    clean = sorted(r for r in relations if r.startswith("clean_"))
+    # a table stored per reporting year is a view over its years' tables: listed once
+    clean = logical_tables((r for r in relations if r.startswith("clean_")), relations)
     if "validation_runs" not in relations:
         return [_table_row(t, None, []) for t in clean]
     runs = {r["table_name"]: r for r in _rows(con, VALIDATION_SQL)}

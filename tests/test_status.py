@@ -11,6 +11,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from core.outcomes import ExpectationOutcome, ValidationOutcome
@@ -34,18 +35,18 @@ def seed(home: Path, *, air_age_days: int = 1, mode: str = "live", failed: bool 
                                 "application/json", name.encode(), now - timedelta(hours=1))
                         for name in SOURCES])
     newest_air = now - timedelta(days=air_age_days)
+    for name, (table, label) in HOURLY.items():  # through the writer: a table per year
+        station, hour = ("NL49551", newest_air) if name == "luchtmeetnet" else ("NL49553", now)
+        row = pl.DataFrame({"station_code": [station], "component": ["NO2"],
+                            "measured_at": [hour], "value_ugm3": [139430.5], "source": [label]})
+        wh.replace_window(table, row, {"source": label,
+                                       "measured_at": (hour, hour + timedelta(hours=1))})
     with wh.connect() as con:
-        for name in SOURCES:
-            if name in HOURLY:
-                table, label = HOURLY[name]
-                station = "NL49551" if name == "luchtmeetnet" else "NL49553"
-                con.execute(f"INSERT INTO {table} VALUES (?, 'NO2', ?, 139430.5, ?)",  # noqa: S608
-                            [station, newest_air if name == "luchtmeetnet" else now, label])
-            else:
-                con.execute("INSERT INTO clean_emissions (region_code, entity, measure, period, "
-                            "year, value, unit, is_provisional, source, source_table) VALUES "
-                            "('GM0453', '', 'm', ?, ?, 1.0, 'kt', false, ?, 't')",
-                            [now.strftime("%Y-%m"), now.year, name])
+        for name in (n for n in SOURCES if n not in HOURLY):
+            con.execute("INSERT INTO clean_emissions (region_code, entity, measure, period, "
+                        "year, value, unit, is_provisional, source, source_table) VALUES "
+                        "('GM0453', '', 'm', ?, ?, 1.0, 'kt', false, ?, 't')",
+                        [now.strftime("%Y-%m"), now.year, name])
         con.execute("CREATE TABLE indicator_values AS SELECT 'co2_total' AS indicator_id, "
                     "'nederland' AS region_id, NULL::VARCHAR AS station_code, 2023 AS year, "
                     "139430.472 AS value, 'kt' AS unit")

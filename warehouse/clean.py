@@ -4,9 +4,10 @@ air-quality station-year sums the derived table is built from."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from functools import partial
 
 import polars as pl
 
@@ -17,6 +18,7 @@ from families.air_quality.sql import (
     STATION_ANNUAL_YEARS_SQL,
 )
 from transforms.air_quality import reporting_year_window
+from warehouse import year_parts
 from warehouse.connection import DERIVED_TABLES
 from warehouse.derived import log_write
 from warehouse.guard import refuse_shrink
@@ -60,9 +62,19 @@ class WindowWriter:
     """The frames going into one window inside its write transaction (`window_writer`)."""
 
     def __init__(self, con, schema: TableSchema, window: Mapping[str, object], where: str,
-                 params: list[object]) -> None:
+                 params: list[object], target: str | None = None,
+                 route: Callable[[pl.DataFrame], list[tuple[str, pl.DataFrame]]] | None = None
+                 ) -> None:
         self.con, self.schema, self.window = con, schema, window
         self._where, self._params = where, params
+        # Where the rows go: the clean table; or, for a table stored per reporting year
+        # (`warehouse.year_parts`), the table that takes its year's place (`target`), or
+        # each year's table (`route`, the view then reads them back).
+        self.target = target or schema.name
+        self._route = route or (lambda frame: [(self.target, frame)])
+        # Whether the window's stored rows were deleted (their delete information is held in
+        # memory until the commit), or leave with their year's table (`target`).
+        self.deleted = target is None
         self.rows = 0
         self.incoming: dict[str, int] = {}  # rows per source, for the shrink guard
 
@@ -76,7 +88,8 @@ class WindowWriter:
         # Not `register` + INSERT: a registered Arrow table stays in memory until the
         # connection closes, unregistered or not (duckdb 1.5.5), so a partition written in
         # chunks over one connection held every chunk (measured: 0.5 GB for 8 million rows).
-        self.con.from_arrow(frame.to_arrow()).insert_into(self.schema.name)
+        for table, rows in self._route(frame):
+            self.con.from_arrow(rows.to_arrow()).insert_into(table)
         self.rows += frame.height
 
     def repeated_keys(self, columns: Sequence[str], slice_rows: int,
@@ -99,7 +112,7 @@ class WindowWriter:
         repeated, found = 0, []
         for clause, bounds in slices:
             groups = self.con.execute(
-                f"SELECT {names}, count(*) FROM {self.schema.name} "  # noqa: S608
+                f"SELECT {names}, count(*) FROM {self.target} "  # noqa: S608
                 f"WHERE {self._where}{clause} GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL",
                 [*self._params, *bounds]).fetchall()
             for *key, times in groups:
@@ -132,19 +145,43 @@ class CleanWindows:
         frame inserted, all in one transaction that commits when the block ends without an
         error (the shrink guard and the write log then see every frame's rows); an error
         anywhere rolls all of it back, and the stored rows stay (issue 18: a large partition
-        written in chunks)."""
+        written in chunks). A table stored per reporting year (`warehouse.year_parts`) has a
+        whole year replaced by a new table instead of deleted row by row."""
         schema = clean_table(table)
         where, params = _window_sql(schema, window)
         with self.transaction() as con:
-            stored = dict(con.execute(
-                f"SELECT source, count(*) FROM {schema.name} WHERE {where} GROUP BY source",  # noqa: S608
-                params).fetchall())
-            con.execute(f"DELETE FROM {schema.name} WHERE {where}", params)  # noqa: S608
-            writer = WindowWriter(con, schema, window, where, params)
+            bounds = _time_bounds(window)
+            # A table stored per reporting year (`warehouse.year_parts`): the years' tables
+            # the window touches; a year's table is replaced whole when the window is it.
+            years = ({y: year_parts.ensure_part(con, schema, y)
+                      for y in year_parts.years_of(schema, bounds)}
+                     if self.lake is None and schema.name in year_parts.YEARLY_STORED else {})
+            tables = list(years.values()) if years else [schema.name]
+            replacing = None
+            if len(years) == 1:
+                ((year, table),) = years.items()
+                if year_parts.is_whole_year(con, table, year, bounds, where, params):
+                    replacing = table
+            stored: dict[str, int] = {}
+            for table in tables:
+                for source, rows in con.execute(
+                        f"SELECT source, count(*) FROM {table} WHERE {where} GROUP BY source",  # noqa: S608
+                        params).fetchall():
+                    stored[source] = stored.get(source, 0) + rows
+            if replacing is not None:  # a new table, the old dropped: no per-row delete held
+                writer = WindowWriter(con, schema, window, where, params,
+                                      year_parts.begin_replacement(con, schema, replacing))
+            else:
+                for table in tables:
+                    con.execute(f"DELETE FROM {table} WHERE {where}", params)  # noqa: S608
+                route = partial(year_parts.routed, tables=years) if years else None
+                writer = WindowWriter(con, schema, window, where, params, route=route)
             yield writer
             refuse_shrink(schema.name, stored, writer.incoming, SHRINK_LIMITS[schema.name],
                           partition=partition)
-            start, end = _time_bounds(window)
+            if replacing is not None:
+                year_parts.finish_replacement(con, schema, replacing)
+            start, end = bounds
             log_write(con, schema.name, writer.rows, start, end,
                       write_id_sql=self.write_id_sql)
 

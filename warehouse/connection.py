@@ -12,9 +12,10 @@ import duckdb
 import polars as pl
 
 from families.air_quality.sql import BEST_AIR_VIEW
-from warehouse import lake
+from warehouse import lake, year_parts
 from warehouse.inputs import INPUTS_DDL
 from warehouse.lake import LakeSettings
+from warehouse.part_names import logical_tables
 from warehouse.payload_store import PayloadStore, open_payload_store
 from warehouse.schema import CLEAN_TABLES
 from warehouse.views import create_views, write_source_reference
@@ -232,7 +233,10 @@ class WarehouseConnection:
         con.execute(RAW_DDL)
         con.execute(INPUTS_DDL)
         for table in CLEAN_TABLES.values():
-            con.execute(table.ddl())
+            if table.name in year_parts.YEARLY_STORED:  # a view over one table per year
+                year_parts.ensure(con, table)
+            else:
+                con.execute(table.ddl())
         con.execute(BEST_AIR_VIEW)
         write_source_reference(con)
         create_views(con)
@@ -318,9 +322,10 @@ class WarehouseConnection:
         if not self.exists():
             return out
         with self.connect(read_only=True) as con:
-            tables = [r[0] for r in con.execute(
+            tables = logical_tables([r[0] for r in con.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-                "AND table_catalog = current_database() ORDER BY table_name").fetchall()]
+                "AND table_catalog = current_database() ORDER BY table_name").fetchall()],
+                year_parts.YEARLY_STORED)
             for name in (t for t in tables if t not in BOOKKEEPING_TABLES):
                 quoted = '"' + name.replace('"', '""') + '"'  # names come from the catalog
                 count, digest = con.execute(

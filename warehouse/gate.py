@@ -118,7 +118,7 @@ def validate_then_write_chunks(warehouse: Warehouse, table: str, chunks: Iterabl
                         if parts[-1].success:
                             if chunk.height:
                                 ranges.append(key_ranges(chunk, key_columns))
-                            with timed("load"), pool.tight():
+                            with timed("load"), pool.tight(writer.deleted):
                                 writer.append(chunk)
                         del chunk  # the next chunk is parsed without this one in memory
                     with timed("validate"):
@@ -178,16 +178,21 @@ class _BufferPool:
         self.con.execute(f"SET memory_limit = '{limit}'")
 
     @contextmanager
-    def tight(self) -> Iterator[None]:
-        """The tight limit, above what the connection held at the first call: the rows a
-        replacement deleted stay in memory until the commit (DuckDB keeps a transaction's
-        delete information there, 31 MB for a national year's 2.6 million rows), and a limit
-        below that fails ("could not free up enough memory"). Taken once, not at every call:
-        the rows appended since are held too (about 9 MB a million rows), but DuckDB can
-        write those out, and a limit that followed them would grow with the partition."""
+    def tight(self, deleted: bool = True) -> Iterator[None]:
+        """The tight limit, above what the connection held at the first call when the window's
+        rows were deleted (`deleted`): those stay in memory until the commit (DuckDB keeps a
+        transaction's delete information there, 31 MB for a national year's 2.6 million rows),
+        and a limit below that fails ("could not free up enough memory"). A year replaced by a
+        new table deleted nothing: what the connection holds then is blocks it has cached (the
+        old year's, read by the shrink guard), which DuckDB evicts under the limit, and a limit
+        that counted them would grow with the partition (measured: 1.25 x at 4 x the stations).
+        Taken once, not at every call: the rows appended since are held too (about 9 MB a
+        million rows), but DuckDB can write those out, and a limit that followed them would
+        grow with the partition."""
         if self.held is None:
             self.held = int(self.con.execute(
-                "SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchone()[0] or 0)
+                "SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchone()[0] or 0
+            ) if deleted else 0
         self._set(_megabytes(self.tight_bytes + self.held))
         try:
             yield

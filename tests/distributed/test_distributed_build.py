@@ -17,7 +17,9 @@ from test_lake import DAYS, ROOT, WORKER, YEAR, _workers
 
 from transforms.air_quality import reporting_year_window
 from warehouse.lake import WRITE_LOCK_KEY, LakeSettings
+from warehouse.part_names import logical_tables
 from warehouse.store import Warehouse
+from warehouse.year_parts import YEARLY_STORED
 
 WRITER = Path(__file__).with_name("writer.py")
 # Columns stamped with the moment (or a random id) of a fetch, validation, write or edition:
@@ -32,13 +34,14 @@ STAMPS |= {"reason"}
 
 def _comparable(wh: Warehouse) -> dict[str, tuple[int, str]]:
     """Row count and an order-independent hash of every table's unstamped columns (doubles
-    to 12 significant digits)."""
+    to 12 significant digits); a table the file stores per reporting year is read through its
+    view, as the lake's one table."""
     out = {}
     with wh.connect(read_only=True) as con:
-        tables = [r[0] for r in con.execute(
+        tables = logical_tables([r[0] for r in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
             "AND table_catalog = current_database() AND table_name NOT IN "
-            "('write_log', 'consumer_marks') ORDER BY 1").fetchall()]
+            "('write_log', 'consumer_marks') ORDER BY 1").fetchall()], YEARLY_STORED)
         for table in tables:
             columns = [(r[0], r[1]) for r in con.execute(
                 "SELECT column_name, data_type FROM information_schema.columns "
