@@ -45,11 +45,13 @@ class TableSchema:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
-    def ddl(self) -> str:
+    def ddl(self, name: str | None = None) -> str:
+        """The table's CREATE statement; under another `name` for a table of the same shape
+        (a year's table of a table stored per reporting year, `warehouse.year_parts`)."""
         cols = ",\n  ".join(
             f"{c.name} {c.sql_type}{'' if c.nullable else ' NOT NULL'}" for c in self.columns
         )
-        return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {cols}\n)"
+        return f"CREATE TABLE IF NOT EXISTS {name or self.name} (\n  {cols}\n)"
 
     def conform(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Select and cast a frame to this schema; a missing column is a clear error."""

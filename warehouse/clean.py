@@ -156,23 +156,20 @@ class CleanWindows:
             years = ({y: year_parts.ensure_part(con, schema, y)
                       for y in year_parts.years_of(schema, bounds)}
                      if self.lake is None and schema.name in year_parts.YEARLY_STORED else {})
-            tables = list(years.values()) if years else [schema.name]
             replacing = None
             if len(years) == 1:
                 ((year, table),) = years.items()
                 if year_parts.is_whole_year(con, table, year, bounds, where, params):
                     replacing = table
-            stored: dict[str, int] = {}
-            for table in tables:
-                for source, rows in con.execute(
-                        f"SELECT source, count(*) FROM {table} WHERE {where} GROUP BY source",  # noqa: S608
-                        params).fetchall():
-                    stored[source] = stored.get(source, 0) + rows
+            # (a table stored per year is read through its view, over every year's table)
+            stored = dict(con.execute(
+                f"SELECT source, count(*) FROM {schema.name} WHERE {where} GROUP BY source",  # noqa: S608
+                params).fetchall())
             if replacing is not None:  # a new table, the old dropped: no per-row delete held
                 writer = WindowWriter(con, schema, window, where, params,
                                       year_parts.begin_replacement(con, schema, replacing))
             else:
-                for table in tables:
+                for table in years.values() or [schema.name]:
                     con.execute(f"DELETE FROM {table} WHERE {where}", params)  # noqa: S608
                 route = partial(year_parts.routed, tables=years) if years else None
                 writer = WindowWriter(con, schema, window, where, params, route=route)

@@ -100,7 +100,7 @@ def ensure_part(con: duckdb.DuckDBPyConnection, schema: TableSchema, year: int) 
     """The year's table, made (and the view refreshed) when missing."""
     table = part_name(schema.name, year)
     if table not in _parts(con, schema.name):
-        con.execute(schema.ddl().replace(f" {schema.name} (", f" {table} (", 1))
+        con.execute(schema.ddl(table))
         refresh_view(con, schema)
     return table
 
@@ -129,7 +129,7 @@ def begin_replacement(con: duckdb.DuckDBPyConnection, schema: TableSchema, table
     """The table the year's new rows go into (made empty)."""
     staging = table + NEXT
     con.execute(f"DROP TABLE IF EXISTS {staging}")
-    con.execute(schema.ddl().replace(f" {schema.name} (", f" {staging} (", 1))
+    con.execute(schema.ddl(staging))
     return staging
 
 
