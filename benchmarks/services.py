@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from core.debian_packages import ProgramMissing, ensure_program
+
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 REDIS_SERVER = Path("/usr/bin/redis-server")
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,19 +51,11 @@ def run(*args: str, user: str | None = None, check: bool = True) -> subprocess.C
 
 def ensure_debian_package(package: str, program: Path) -> None:
     """`program` from Debian's `package`, installed with apt-get when missing and we are root."""
-    if program.is_file():
-        return
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise ServiceUnavailable(
-            f"{program} is missing and cannot be installed here (needs root and apt-get): "
-            f"install Debian's {package} package to run the distributed profile")
-    print(f"installing Debian's {package}", flush=True)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update"], env=env, capture_output=True, timeout=900, check=False)
-    install = subprocess.run(["apt-get", "install", "-y", package], env=env,
-                             capture_output=True, text=True, timeout=900, check=False)
-    if not program.is_file():
-        raise ServiceUnavailable(f"installing {package} failed: {install.stderr[-1500:]}")
+    try:
+        ensure_program(package, program, purpose="for the distributed profile",
+                       say=lambda line: print(line, flush=True))
+    except ProgramMissing as exc:
+        raise ServiceUnavailable(str(exc)) from None
 
 
 def ensure_postgresql() -> None:

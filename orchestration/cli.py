@@ -542,6 +542,7 @@ def _build_holding_the_lock(args: argparse.Namespace, p: Paths,
         return EXIT_BUSY
     for line in clean_leftovers(p):
         _say(f"recovered: {line}")
+    _ensure_print_browser()
     before = _latest_edition_id(p)
     index, failures, unchanged = run_build(p, args.source, args.days,
                                            only_edition=args.command == "publish",
@@ -564,6 +565,16 @@ def _build_holding_the_lock(args: argparse.Namespace, p: Paths,
     for line in failed_sources:  # last: the one thing to read after a failed build
         _say(line)
     return 1 if failures or failed_sources else 0
+
+
+def _ensure_print_browser() -> None:
+    """The edition is printed to PDF by Chromium, which a fresh machine lacks: installed here,
+    before any run, so that the one setup-and-build command gives the whole edition."""
+    from reports.pdf import ensure_chromium
+
+    if problem := ensure_chromium(say=_say):
+        _say(f"{problem}. The edition will be published without its PDF, and the command "
+             "will exit 1")
 
 
 def cmd_record(args: argparse.Namespace) -> int:
@@ -657,6 +668,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
     p = paths(args.home)
     prepare_dagster_home(p)
+    _ensure_print_browser()  # the daemon's editions are printed too
     env = {**os.environ, HOME_ENV: str(p.home)}
     _say(f"Dagster UI and daemon on http://{args.host}:{args.port} "
          f"(DAGSTER_HOME={p.dagster_home}); stop with Ctrl-C or SIGTERM")

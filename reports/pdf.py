@@ -11,8 +11,11 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+
+from core.debian_packages import ProgramMissing, ensure_program
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 PRINT_TIMEOUT_S = 120
@@ -72,13 +75,27 @@ def find_chromium(chromium: str | Path | None = None) -> Path | None:
     return None
 
 
+def ensure_chromium(say: Callable[[str], None]) -> str | None:
+    """Make sure a print can find Chromium: Debian's package is installed when none is found
+    and we may (root, apt-get). None when Chromium is there, else why it is not."""
+    if find_chromium() is not None:
+        return None
+    try:
+        ensure_program("chromium", Path(DEFAULT_CHROMIUM),
+                       purpose="to print the council edition as PDF", say=say)
+    except ProgramMissing as exc:
+        return str(exc)
+    return None
+
+
 def print_pdf(html_path: Path, pdf_path: Path, chromium: str | Path | None = None) -> Path:
     """Print `html_path` (A4, print stylesheet) to `pdf_path` and return it; `PrintFailed`
     naming the cause when no PDF was written."""
     binary = find_chromium(chromium)
     if binary is None:
         raise PrintFailed(f"no Chromium found ({chromium or DEFAULT_CHROMIUM}, or chromium on "
-                          "PATH): install Debian's chromium package, or build without the PDF")
+                          "PATH): install Debian's chromium package (`build` and `publish` install it "
+                          "themselves when they run as root)")
     pdf_path = Path(pdf_path).resolve()
     pdf_path.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import http.server
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: shared s
 
 from factories import make_inputs  # noqa: E402
 
+from core.debian_packages import ProgramMissing, ensure_program  # noqa: E402
 from reports.writer import write_edition  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -33,28 +33,13 @@ XSS_PAYLOAD = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2
 EDITION_ID = "2026-11-23"
 
 
-def _apt(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    print(f"browser tests: running apt-get {' '.join(args)}", flush=True)
-    return subprocess.run(["apt-get", *args], env=env, capture_output=True, text=True,
-                          timeout=900, check=False)
-
-
 def ensure_chromium() -> Path:
     """Debian's chromium, installed with apt-get when missing and we are root."""
-    if CHROMIUM.is_file():
-        return CHROMIUM
-    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("apt-get") is None:
-        pytest.fail(f"{CHROMIUM} is missing and cannot be installed here (needs root and "
-                    "apt-get): install Debian's chromium package to run the browser tests")
-    print(f"browser tests: {CHROMIUM} is missing; installing Debian's chromium", flush=True)
-    update = _apt("update")
-    install = _apt("install", "-y", "chromium")
-    if not CHROMIUM.is_file():
-        pytest.fail("installing chromium failed:\n"
-                    f"apt-get update: {update.stderr[-1500:]}\n"
-                    f"apt-get install: {install.stderr[-1500:]}")
-    return CHROMIUM
+    try:
+        return ensure_program("chromium", CHROMIUM, purpose="for the browser tests",
+                              say=lambda line: print(f"browser tests: {line}", flush=True))
+    except ProgramMissing as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")
