@@ -100,6 +100,9 @@ class EditionInputs:
     # its region page, and the overview of the focus region, follow. A region without one has
     # only the monitor's themes.
     agendas: dict[str, Agenda] = field(default_factory=dict)
+    # The edition the changes are counted from (the one built before this one), or None for
+    # a site's first edition, whose changes page then says so.
+    previous_edition: str | None = None
 
     def __post_init__(self) -> None:
         problems = [problem for name, schema in FRAME_SCHEMAS.items()

@@ -101,6 +101,7 @@ def load_edition_inputs(wh: Warehouse, edition_id: str, *, demo_data: bool,
         status_history=status_history(wh),
         breakdowns=breakdowns(wh, catalogue, regions),
         agendas=agendas_for(catalogue, regions),
+        previous_edition=prev,
     )
 
 

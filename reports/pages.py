@@ -1014,7 +1014,7 @@ def render_data_quality(view: EditionView, lang: str) -> str:
     context = _page_context(view, lang, "data-quality.html", text("data_quality", lang))
     failures = view.inputs.validation_failures
     context.update(
-        health=_health_section(view, lang),
+        health=_health_section(view, lang, sources_below=True),
         sources=[_source_row(r, lang) for r in view.inputs.sources.to_dicts()],
         tables=_validation_summary(view.inputs.validation, lang),
         failures=[health.describe_failure(r, lang)
@@ -1024,15 +1024,17 @@ def render_data_quality(view: EditionView, lang: str) -> str:
     return _render("data_quality.html", context)
 
 
-def _health_section(view: EditionView, lang: str) -> dict:
-    """Failed fetches, rejected deliveries and stale sources, one row each."""
+def _health_section(view: EditionView, lang: str, *, sources_below: bool) -> dict:
+    """Failed fetches, rejected deliveries and stale sources, one row each. `sources_below`:
+    the page lists the sources after this section (the data-quality page does)."""
     rows = [{"kind": health.words(p.kind, lang), "subject": p.subject, "banner": p.banner,
              "detail": p.detail} for p in _problems(view, lang)]
     return {"rows": rows, "intro": health.words("intro", lang),
             "heading": health.words("heading", lang),
             # demo data is old by design: the sources table marks it stale, so say why
-            "ok": health.words("all_refreshed_demo" if view.inputs.demo_data else "all_refreshed",
-                               lang),
+            "ok": health.words(("all_refreshed_demo" if sources_below
+                                else "all_refreshed_demo_elsewhere")
+                               if view.inputs.demo_data else "all_refreshed", lang),
             "problem": health.words("problem", lang), "subject": health.words("subject", lang),
             "detail": health.words("detail", lang), "rule": health.words("rule", lang),
             "rule_code": health.words("rule_code", lang)}
@@ -1087,8 +1089,11 @@ def render_changes(view: EditionView, lang: str) -> str:
                            "rows": [_change_row(view, r, lang)
                                     for r in part.head(MAX_LISTED_ROWS).to_dicts()],
                            "more": max(part.height - MAX_LISTED_ROWS, 0)})
+    previous = view.inputs.previous_edition
     context.update(groups=groups, changes_href=f"{context['to_edition']}data/changes.csv",
-                   health=_health_section(view, lang))
+                   health=_health_section(view, lang, sources_below=False),
+                   none_text=text("no_changes", lang, previous=previous) if previous
+                   else text("first_edition", lang))
     return _render("changes.html", context)
 
 

@@ -696,9 +696,26 @@ def test_first_edition_with_empty_frames_renders_every_page():
     assert "Nog geen cijfers." in indicator and "chart-data" not in indicator
     assert "Geen validatieresultaat" in indicator
     assert "– niet gemeten" in render_overview(view, "nl")
-    assert "No changes since the previous edition." in render_changes(view, "en")
+    assert "This is the first edition; there is no earlier edition" in render_changes(view, "en")
     assert "No failed expectations." in render_data_quality(view, "en")
     assert indicator_download(view, "pm10").height == 0
+
+
+def test_the_changes_page_names_the_edition_it_compares_with_and_points_to_source_ages():
+    """A first edition has nothing to compare with; a later one without changes names the
+    previous edition. The demo sources' age is listed on the data-quality page, not here."""
+    inputs = make_inputs(n_indicators=2, demo_data=True)
+    inputs = replace(inputs, changes=inputs.changes.clear(),  # no problem to list either
+                     validation=inputs.validation.with_columns(success=pl.lit(True)),
+                     validation_failures=inputs.validation_failures.clear())
+    first = render_changes(build_view(inputs), "nl")
+    assert "Dit is de eerste editie" in first and "Geen wijzigingen" not in first
+    later = render_changes(build_view(replace(inputs, previous_edition="2026-11-16")), "nl")
+    assert "Geen wijzigingen ten opzichte van de vorige editie (2026-11-16)." in later
+    for page in (first, later):
+        assert "hieronder" not in page and "de pagina Datakwaliteit toont per bron hoe oud" in page
+    quality = render_data_quality(build_view(inputs), "nl")
+    assert "daarom staan bronnen hieronder als verouderd" in quality
 
 
 def test_naive_and_text_timestamps_are_read_as_utc():
