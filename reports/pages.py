@@ -1092,8 +1092,8 @@ def render_changes(view: EditionView, lang: str) -> str:
     previous = view.inputs.previous_edition
     context.update(groups=groups, changes_href=f"{context['to_edition']}data/changes.csv",
                    health=_health_section(view, lang, sources_below=False),
-                   none_text=text("no_changes", lang, previous=previous) if previous
-                   else text("first_edition", lang))
+                   lead=text("change_intro", lang) if previous else text("first_edition", lang),
+                   none_text=text("no_changes", lang, previous=previous) if previous else "")
     return _render("changes.html", context)
 
 

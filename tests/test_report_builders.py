@@ -709,7 +709,7 @@ def test_the_changes_page_names_the_edition_it_compares_with_and_points_to_sourc
                      validation=inputs.validation.with_columns(success=pl.lit(True)),
                      validation_failures=inputs.validation_failures.clear())
     first = render_changes(build_view(inputs), "nl")
-    assert "Dit is de eerste editie" in first and "Geen wijzigingen" not in first
+    assert "Dit is de eerste editie" in first and "sinds de vorige editie" not in first
     later = render_changes(build_view(replace(inputs, previous_edition="2026-11-16")), "nl")
     assert "Geen wijzigingen ten opzichte van de vorige editie (2026-11-16)." in later
     for page in (first, later):
