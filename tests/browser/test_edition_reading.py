@@ -361,3 +361,20 @@ def test_a_chart_title_is_not_under_the_chart_tool_bar(browser, built_base_url, 
     if bar is not None:
         apart = bar[0] >= title[2] or bar[2] <= title[0] or bar[1] >= title[3] or bar[3] <= title[1]
         assert apart, boxes
+
+
+def test_the_edition_id_in_the_header_is_never_broken_across_lines(browser, tmp_path):
+    """At 390 px the header's "Edition 2026-12-03-2" broke after "2026-12-", leaving "03-2"
+    alone on the next line."""
+    from factories import make_inputs
+
+    from reports.writer import write_edition
+
+    write_edition(make_inputs(n_indicators=1, edition_id="2026-11-23-12"), tmp_path, pdf=False)
+    for lang in ("nl", "en"):
+        url = (tmp_path / "editions" / "2026-11-23-12" / lang / "index.html").as_uri()
+        lines = _boxes(browser, url, 390, """
+            const range = document.createRange();
+            range.selectNodeContents(document.querySelector(".edition-id"));
+            return new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top))).size;""")
+        assert lines == 1, (lang, lines)
