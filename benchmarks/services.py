@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from benchmarks import reaper
 from core.debian_packages import ProgramMissing, ensure_program
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -80,11 +81,22 @@ def postgres() -> Iterator[str]:
         run(str(PG_BIN / "pg_ctl"), "-D", str(data), "-w", "-l", str(root / "log"), "-o",
             f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start",
             user=user)
-        yield f"host=127.0.0.1 port={port} user=postgres"
+        # should this process be killed before its `finally`, the reaper stops the server
+        watcher = reaper.start([postmaster_pid(data)], root)
+        try:
+            yield f"host=127.0.0.1 port={port} user=postgres"
+        finally:
+            watcher.kill()
+            watcher.wait(timeout=30)
     finally:
         run(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop", user=user,
             check=False)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def postmaster_pid(data: Path) -> int:
+    """The running server's pid, from the first line of its `postmaster.pid`."""
+    return int((data / "postmaster.pid").read_text().split()[0])
 
 
 def s3_client(endpoint: str):
@@ -100,6 +112,7 @@ def s3_endpoint() -> Iterator[str]:
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p",
                                str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    watcher = reaper.start([server.pid])  # stops it should this process be killed
     try:
         client = s3_client(f"127.0.0.1:{port}")
         deadline = time.monotonic() + 60
@@ -113,6 +126,8 @@ def s3_endpoint() -> Iterator[str]:
                 time.sleep(0.3)
         yield f"127.0.0.1:{port}"
     finally:
+        watcher.kill()
+        watcher.wait(timeout=30)
         server.terminate()
         try:  # under heavy load a server holding a large bucket can take longer than 10 s
             server.wait(timeout=30)
@@ -166,11 +181,14 @@ def redis() -> Iterator[str]:
                                "--dir", str(root), "--save", "", "--appendonly", "no",
                                "--daemonize", "no", "--logfile", str(root / "log")],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    watcher = reaper.start([server.pid], root)  # stops it should this process be killed
     try:
         client = redis_client.Redis(host="127.0.0.1", port=port, socket_timeout=2)
         _wait(client.ping, server, "redis-server")
         yield f"redis://127.0.0.1:{port}/0"
     finally:
+        watcher.kill()
+        watcher.wait(timeout=30)
         server.terminate()
         server.wait(timeout=30)
         shutil.rmtree(root, ignore_errors=True)
@@ -195,6 +213,7 @@ def celery_workers(count: int, env: dict[str, str], logs: Path) -> Iterator[list
          "--logfile", str(logs / f"{name.split('@')[0]}.log")],
         cwd=ROOT, env=full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for name in names]
+    watcher = reaper.start([w.pid for w in workers])  # stops them should this process be killed
     try:
         control = make_worker_app(env[CELERY_BROKER_ENV]).control
         answered: set[str] = set()
@@ -207,6 +226,8 @@ def celery_workers(count: int, env: dict[str, str], logs: Path) -> Iterator[list
             _wait(all_up, worker, "a Celery worker", limit_s=300)
         yield workers
     finally:
+        watcher.kill()
+        watcher.wait(timeout=30)
         for worker in workers:
             worker.terminate()
         for worker in workers:
