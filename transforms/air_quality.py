@@ -460,6 +460,17 @@ def reporting_year_window(year: int) -> tuple[datetime, datetime]:
     return (datetime(year - 1, 12, 31, 23, tzinfo=UTC), datetime(year, 12, 31, 23, tzinfo=UTC))
 
 
+def reporting_year(moment: datetime) -> int:
+    """The Dutch reporting year (UTC+1 all year) an instant falls in (a naive one is UTC; an
+    aware one in another zone, as DuckDB may return them, is converted first)."""
+    return ((moment if moment.tzinfo is None else moment.astimezone(UTC)) + HOUR).year
+
+
+def reporting_year_of(column: str = "measured_at") -> pl.Expr:
+    """`reporting_year` of a column of instants, as a Polars expression."""
+    return pl.col(column).dt.convert_time_zone(DUTCH_STANDARD_TIME).dt.year()
+
+
 def reporting_years_touched(windows: Iterable[tuple[datetime | None, datetime | None]]
                             ) -> set[int] | None:
     """The reporting years (UTC+1) that UTC write windows [start, end) overlap; None when a
@@ -470,9 +481,8 @@ def reporting_years_touched(windows: Iterable[tuple[datetime | None, datetime | 
             return None
         if end <= start:
             continue
-        first = (start + timedelta(hours=1)).year
-        last = (end - timedelta(microseconds=1) + timedelta(hours=1)).year
-        years.update(range(first, last + 1))
+        years.update(range(reporting_year(start),
+                           reporting_year(end - timedelta(microseconds=1)) + 1))
     return years
 
 
@@ -523,8 +533,7 @@ def annual_means(frame: pl.DataFrame) -> pl.DataFrame:
     (The pipeline runs the same aggregation inside DuckDB, `Warehouse.station_annual_sums`,
     and shares `with_coverage`; a test keeps the two equal.)
     """
-    year = pl.col("measured_at").dt.convert_time_zone(DUTCH_STANDARD_TIME).dt.year()
-    sums = (frame.with_columns(year=year.cast(pl.Int32))
+    sums = (frame.with_columns(year=reporting_year_of().cast(pl.Int32))
             .group_by(["station_code", "component", "year"])
             .agg(mean_ugm3=pl.col("value_ugm3").mean(), hours_with_value=_hours_with_value()))
     return with_coverage(sums)

@@ -16,14 +16,19 @@ files in object storage, not memory of the writing process.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import duckdb
 import polars as pl
 
 from core.tables import TableSchema
 from families.registry import FAMILIES
-from transforms.air_quality import reporting_year_window
+from transforms.air_quality import (
+    reporting_year,
+    reporting_year_of,
+    reporting_year_window,
+    reporting_years_touched,
+)
 from warehouse.part_names import is_part_of, part_name
 
 YEARLY_STORED = frozenset(f.table_name for f in FAMILIES if f.partitioning == "yearly")
@@ -83,17 +88,12 @@ def _split_by_year(con: duckdb.DuckDBPyConnection, schema: TableSchema) -> None:
         raise
 
 
-def reporting_year(moment: datetime) -> int:
-    """The reporting year (UTC+1 all year) an instant falls in."""
-    return (moment.astimezone(UTC) + timedelta(hours=1)).year
-
-
 def years_of(schema: TableSchema, bounds: tuple[datetime | None, datetime | None]) -> list[int]:
     """The reporting years a write window's time range touches."""
-    low, high = bounds
-    if low is None or high is None:
+    years = reporting_years_touched([bounds])
+    if years is None:
         raise ValueError(f"{schema.name}: a write window needs a time range (stored per year)")
-    return list(range(reporting_year(low), reporting_year(high - timedelta(microseconds=1)) + 1))
+    return sorted(years)
 
 
 def ensure_part(con: duckdb.DuckDBPyConnection, schema: TableSchema, year: int) -> str:
@@ -118,7 +118,7 @@ def is_whole_year(con: duckdb.DuckDBPyConnection, table: str, year: int,
 
 def routed(frame: pl.DataFrame, tables: dict[int, str]) -> list[tuple[str, pl.DataFrame]]:
     """A frame's rows by the year's table they go into."""
-    year = (pl.col("measured_at") + pl.duration(hours=1)).dt.year()
+    year = reporting_year_of()
     years = frame.select(year.unique()).to_series().to_list()
     if len(years) == 1:
         return [(tables[years[0]], frame)]
