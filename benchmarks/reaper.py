@@ -20,25 +20,14 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from core.processes import process_alive
 
 POLL_S = 0.5
 GRACE_S = 15.0
-
-
-def alive(pid: int) -> bool:
-    """Whether `pid` runs (a zombie, ended but not yet reaped, counts as ended)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
 def _signal(pids: list[int], signum: int) -> None:
@@ -53,22 +42,28 @@ def stop(pids: list[int], folder: Path | None, grace_s: float = GRACE_S) -> None
     """SIGTERM to `pids`, SIGKILL to those still running after `grace_s`, then `folder` gone."""
     _signal(pids, signal.SIGTERM)
     deadline = time.monotonic() + grace_s
-    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+    while any(process_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.2)
-    _signal([p for p in pids if alive(p)], signal.SIGKILL)
+    _signal([p for p in pids if process_alive(p)], signal.SIGKILL)
     if folder is not None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def start(pids: list[int], folder: Path | None = None) -> subprocess.Popen:
-    """A reaper watching this process for `pids` and `folder`; `.kill()` it once they are
-    stopped the ordinary way."""
+@contextmanager
+def watching(pids: list[int], folder: Path | None = None) -> Iterator[None]:
+    """A reaper watching this process for `pids` and `folder` while the block runs; the block
+    stops them the ordinary way after it, so the reaper is stopped when the block ends."""
     args = [sys.executable, "-m", "benchmarks.reaper", str(os.getpid())]
     args += [a for pid in pids for a in ("--pid", str(pid))]
     args += ["--folder", str(folder)] if folder is not None else []
-    return subprocess.Popen(args, cwd=Path(__file__).resolve().parents[1],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    reaper = subprocess.Popen(args, cwd=Path(__file__).resolve().parents[1],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        yield
+    finally:
+        reaper.kill()
+        reaper.wait(timeout=30)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,7 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     cli.add_argument("--pid", type=int, action="append", default=[])
     cli.add_argument("--folder", type=Path, default=None)
     args = cli.parse_args(argv)
-    while alive(args.run_pid):
+    # the run started before its reaper: a process that started later under its reused pid
+    # is not the run
+    started = time.time()
+    while process_alive(args.run_pid, made_at=started):
         time.sleep(POLL_S)
     stop(args.pid, args.folder)
     return 0

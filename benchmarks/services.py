@@ -82,12 +82,8 @@ def postgres() -> Iterator[str]:
             f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start",
             user=user)
         # should this process be killed before its `finally`, the reaper stops the server
-        watcher = reaper.start([postmaster_pid(data)], root)
-        try:
+        with reaper.watching([postmaster_pid(data)], root):
             yield f"host=127.0.0.1 port={port} user=postgres"
-        finally:
-            watcher.kill()
-            watcher.wait(timeout=30)
     finally:
         run(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop", user=user,
             check=False)
@@ -112,22 +108,20 @@ def s3_endpoint() -> Iterator[str]:
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p",
                                str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    watcher = reaper.start([server.pid])  # stops it should this process be killed
     try:
-        client = s3_client(f"127.0.0.1:{port}")
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                client.create_bucket(Bucket=BUCKET)
-                break
-            except Exception as exc:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise ServiceUnavailable("moto's S3 server did not start") from exc
-                time.sleep(0.3)
-        yield f"127.0.0.1:{port}"
+        with reaper.watching([server.pid]):  # stops it should this process be killed
+            client = s3_client(f"127.0.0.1:{port}")
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    client.create_bucket(Bucket=BUCKET)
+                    break
+                except Exception as exc:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise ServiceUnavailable("moto's S3 server did not start") from exc
+                    time.sleep(0.3)
+            yield f"127.0.0.1:{port}"
     finally:
-        watcher.kill()
-        watcher.wait(timeout=30)
         server.terminate()
         try:  # under heavy load a server holding a large bucket can take longer than 10 s
             server.wait(timeout=30)
@@ -181,14 +175,12 @@ def redis() -> Iterator[str]:
                                "--dir", str(root), "--save", "", "--appendonly", "no",
                                "--daemonize", "no", "--logfile", str(root / "log")],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    watcher = reaper.start([server.pid], root)  # stops it should this process be killed
     try:
-        client = redis_client.Redis(host="127.0.0.1", port=port, socket_timeout=2)
-        _wait(client.ping, server, "redis-server")
-        yield f"redis://127.0.0.1:{port}/0"
+        with reaper.watching([server.pid], root):  # stops it should this process be killed
+            client = redis_client.Redis(host="127.0.0.1", port=port, socket_timeout=2)
+            _wait(client.ping, server, "redis-server")
+            yield f"redis://127.0.0.1:{port}/0"
     finally:
-        watcher.kill()
-        watcher.wait(timeout=30)
         server.terminate()
         server.wait(timeout=30)
         shutil.rmtree(root, ignore_errors=True)
@@ -213,21 +205,20 @@ def celery_workers(count: int, env: dict[str, str], logs: Path) -> Iterator[list
          "--logfile", str(logs / f"{name.split('@')[0]}.log")],
         cwd=ROOT, env=full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for name in names]
-    watcher = reaper.start([w.pid for w in workers])  # stops them should this process be killed
     try:
-        control = make_worker_app(env[CELERY_BROKER_ENV]).control
-        answered: set[str] = set()
+        # stops them should this process be killed
+        with reaper.watching([w.pid for w in workers]):
+            control = make_worker_app(env[CELERY_BROKER_ENV]).control
+            answered: set[str] = set()
 
-        def all_up() -> bool:
-            answered.update(k for reply in control.ping(timeout=1.0) for k in reply)
-            return answered >= set(names)
+            def all_up() -> bool:
+                answered.update(k for reply in control.ping(timeout=1.0) for k in reply)
+                return answered >= set(names)
 
-        for worker in workers:
-            _wait(all_up, worker, "a Celery worker", limit_s=300)
-        yield workers
+            for worker in workers:
+                _wait(all_up, worker, "a Celery worker", limit_s=300)
+            yield workers
     finally:
-        watcher.kill()
-        watcher.wait(timeout=30)
         for worker in workers:
             worker.terminate()
         for worker in workers:

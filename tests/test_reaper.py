@@ -9,13 +9,14 @@ import time
 from pathlib import Path
 
 from benchmarks import reaper
+from core.processes import process_alive
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _gone(pid: int, within_s: float = 20) -> bool:
     deadline = time.monotonic() + within_s
-    while reaper.alive(pid):
+    while process_alive(pid):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.1)
@@ -32,12 +33,12 @@ def test_when_the_run_is_killed_its_service_is_stopped_and_its_folder_removed(tm
                                 "--pid", str(service.pid), "--folder", str(folder)], cwd=ROOT)
     try:
         time.sleep(1.0)
-        assert reaper.alive(service.pid) and folder.exists()  # nothing happens while it runs
+        assert process_alive(service.pid) and folder.exists()  # nothing happens while it runs
         run.send_signal(signal.SIGKILL)
         run.wait(timeout=10)
         assert watcher.wait(timeout=20) == 0
         service.wait(timeout=5)  # ours to reap: the reaper's SIGTERM ended it
-        assert not reaper.alive(service.pid)
+        assert not process_alive(service.pid)
         assert not folder.exists()
     finally:
         for process in (run, service, watcher):
